@@ -1,0 +1,63 @@
+//! The command line (DESIGN.md, "Command line").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "walab",
+    version,
+    about = "Walk through section 5 of the Cognito/WAF API security lab, locally or on AWS",
+    long_about = "walab walks you through section 5 of the AWS Well-Architected lab \"Multilayered API \
+Security with Cognito and WAF\": putting Amazon Cognito in front of an API that sits behind \
+CloudFront, so that only signed-in users get through.\n\n\
+By default everything runs against a local lab that walab serves itself, on this machine, over \
+the real AWS wire protocols: no AWS account or network needed.",
+    after_help = "Start a local lab other tools can use:\n  walab serve\n\
+Then, in another terminal, point the AWS CLI or any SDK at it:\n  \
+export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the local lab: the lab's AWS account on this machine, until Ctrl-C
+    #[command(
+        long_about = "Serve the local lab: the lab's Cognito user pool, CloudFormation stacks, API Gateway \
+API and CloudFront distribution, on loopback, over the real AWS wire protocols. Its state is kept \
+between runs, so stopping and starting again continues the same \"account\".\n\n\
+Three listeners: the AWS endpoint (ADDR), the CloudFront edge (ADDR's port + 1) and the API \
+Gateway invoke URL (port + 2). With port 0 all three get free ports.",
+        after_help = "Examples:\n  walab serve                              AWS endpoint on 127.0.0.1:4566\n  \
+walab serve --listen 127.0.0.1:0 --json  free ports; first stdout line is JSON\n  \
+walab serve --fresh                      start over as section 5 begins"
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the AWS endpoint; the edge and invoke listeners take the next two ports
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    /// Print one JSON object describing the lab as the first line on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Set the saved lab aside and start as section 5 begins
+    #[arg(long)]
+    pub fresh: bool,
+    /// Where the lab keeps its state [default: walab's data directory]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Seconds an invalidation stays InProgress before it is Completed
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub invalidation_secs: u64,
+    /// Seconds a distribution update stays InProgress before it is Deployed
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub deploy_secs: u64,
+}

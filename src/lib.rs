@@ -1,0 +1,10 @@
+//! walab: a terminal walkthrough of section 5 of the Well-Architected lab "Multilayered API
+//! Security with Cognito and WAF", its lab checks and tools, and a local lab that serves the
+//! lab's AWS environment over the real AWS wire protocols.
+
+pub mod cli;
+pub mod fsutil;
+pub mod locallab;
+pub mod secret;
+pub mod serve;
+pub mod token;

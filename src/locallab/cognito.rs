@@ -1,0 +1,357 @@
+//! Cognito user pools (JSON 1.1, `X-Amz-Target: AWSCognitoIdentityProviderService.*`): the
+//! lab's pool and app client, sign-up with an outbox for the "emails", the password flows
+//! with the secret hash and explicit auth flows enforced, and RS256 tokens with real claims.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::StatusCode;
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Lab;
+use super::clock::Millis;
+use super::ids;
+use super::wire::{ApiError, AwsRequest, json_response};
+use crate::secret::Secret;
+
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+/// The explicit auth flows of the lab's app client (plain `USER_PASSWORD_AUTH` is not one).
+pub const LAB_AUTH_FLOWS: [&str; 4] =
+    ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CognitoState {
+    pub pools: Vec<UserPool>,
+    /// The lab's demo user, with the password walab uses when nobody types one.
+    pub demo: DemoAccount,
+    /// Messages Cognito would have emailed (confirmation codes), newest last.
+    #[serde(default)]
+    pub outbox: Vec<OutboxMessage>,
+    /// Refresh tokens handed out; refresh tokens are opaque to clients, as Cognito's are.
+    #[serde(default)]
+    pub refresh_tokens: Vec<RefreshGrant>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub username: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserPool {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+    /// The hosted UI's domain prefix.
+    pub domain: String,
+    pub created: Millis,
+    pub modified: Millis,
+    pub key: PoolKey,
+    pub clients: Vec<AppClient>,
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolKey {
+    pub kid: String,
+    /// PKCS#8 PEM of the pool's RSA signing key.
+    pub private_pem: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppClient {
+    pub id: String,
+    pub name: String,
+    pub secret: Option<Secret>,
+    pub explicit_auth_flows: Vec<String>,
+    pub prevent_user_existence_errors: bool,
+    pub id_token_minutes: i64,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub callback_urls: Vec<String>,
+    pub created: Millis,
+    pub modified: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserStatus {
+    Unconfirmed,
+    Confirmed,
+    ForceChangePassword,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    /// The pool uses email as the sign-in name, so the real username is the `sub` (a UUID).
+    pub username: String,
+    pub attributes: BTreeMap<String, String>,
+    pub password: PasswordHash,
+    pub status: UserStatus,
+    pub enabled: bool,
+    pub created: Millis,
+    pub modified: Millis,
+    pub confirmation_code: Option<Secret>,
+}
+
+impl User {
+    pub fn sub(&self) -> &str {
+        self.attributes.get("sub").map(String::as_str).unwrap_or(&self.username)
+    }
+    pub fn email(&self) -> Option<&str> {
+        self.attributes.get("email").map(String::as_str)
+    }
+}
+
+/// A salted SHA-256 of a password: the lab never keeps users' passwords as typed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordHash {
+    salt: String,
+    hash: String,
+}
+
+impl PasswordHash {
+    pub fn new(password: &str) -> Self {
+        let salt = ids::alnum(16);
+        let hash = Self::digest(&salt, password);
+        PasswordHash { salt, hash }
+    }
+    pub fn matches(&self, password: &str) -> bool {
+        Self::digest(&self.salt, password) == self.hash
+    }
+    fn digest(salt: &str, password: &str) -> String {
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        ctx.update(salt.as_bytes());
+        ctx.update(password.as_bytes());
+        STANDARD.encode(ctx.finish().as_ref())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub at: Millis,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    pub token: Secret,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub origin_jti: String,
+    pub auth_time: i64,
+    pub expires: Millis,
+}
+
+impl CognitoState {
+    pub fn seed(now: Millis, region: &str, account: &str, guid: &str, signing_key_pem: Secret) -> Self {
+        let pool_id = format!("{region}_{}", ids::alnum(9));
+        let kid = key_id(&signing_key_pem).unwrap_or_else(|| ids::alnum(44));
+        let client = AppClient {
+            id: ids::lower_alnum(26),
+            name: format!("WAUserPoolClient-{guid}"),
+            // Real app client secrets are 51 characters of lowercase letters and digits.
+            secret: Some(Secret::new(ids::lower_alnum(51))),
+            explicit_auth_flows: LAB_AUTH_FLOWS.iter().map(|f| f.to_string()).collect(),
+            prevent_user_existence_errors: true,
+            id_token_minutes: 60,
+            access_token_minutes: 60,
+            refresh_token_days: 30,
+            callback_urls: vec!["https://example.com/callback".to_string()],
+            created: now - 3_600_000,
+            modified: now - 3_600_000,
+        };
+        let demo = DemoAccount {
+            username: "learner@example.com".to_string(),
+            password: Secret::new(format!("Wa{}-9z", ids::alnum(12))),
+        };
+        let mut attributes = BTreeMap::new();
+        let sub = ids::uuid();
+        attributes.insert("sub".to_string(), sub.clone());
+        attributes.insert("email".to_string(), demo.username.clone());
+        attributes.insert("email_verified".to_string(), "true".to_string());
+        let user = User {
+            username: sub,
+            attributes,
+            password: PasswordHash::new(demo.password.expose()),
+            status: UserStatus::Confirmed,
+            enabled: true,
+            created: now - 1_800_000,
+            modified: now - 1_800_000,
+            confirmation_code: None,
+        };
+        let pool = UserPool {
+            arn: format!("arn:aws:cognito-idp:{region}:{account}:userpool/{pool_id}"),
+            id: pool_id,
+            name: format!("WAUserPool-{guid}"),
+            domain: format!("walab-{guid}"),
+            created: now - 3_600_000,
+            modified: now - 3_600_000,
+            key: PoolKey { kid, private_pem: signing_key_pem },
+            clients: vec![client],
+            users: vec![user],
+        };
+        CognitoState { pools: vec![pool], demo, outbox: Vec::new(), refresh_tokens: Vec::new() }
+    }
+
+    /// The lab's user pool (the first; the lab has one).
+    pub fn lab_pool(&self) -> &UserPool {
+        &self.pools[0]
+    }
+
+    pub fn pool(&self, id: &str) -> Option<&UserPool> {
+        self.pools.iter().find(|p| p.id == id)
+    }
+}
+
+impl UserPool {
+    /// The lab's app client (the first; the lab has one).
+    pub fn lab_client(&self) -> &AppClient {
+        &self.clients[0]
+    }
+
+    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`.
+    pub fn issuer(&self) -> String {
+        let region = self.id.split('_').next().unwrap_or("us-east-1");
+        format!("https://cognito-idp.{region}.amazonaws.com/{}", self.id)
+    }
+}
+
+/// Generates a pool signing key (RSA 2048, PKCS#8 PEM).
+pub fn generate_signing_key() -> Result<Secret, aws_lc_rs::error::Unspecified> {
+    use aws_lc_rs::encoding::AsDer;
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)?;
+    let der = pair.as_der()?;
+    Ok(Secret::new(pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()))))
+}
+
+/// A stable key id for a key: base64 of the SHA-256 of its public modulus (Cognito's kids
+/// are 44 base64 characters too).
+fn key_id(private_pem: &Secret) -> Option<String> {
+    let jwk =
+        Jwk::from_encoding_key(&EncodingKey::from_rsa_pem(private_pem.expose().as_bytes()).ok()?, Algorithm::RS256)
+            .ok()?;
+    let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm else { return None };
+    Some(STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, rsa.n.as_bytes()).as_ref()))
+}
+
+/// Each pool's signing key, parsed once when the lab starts.
+pub struct Signers(HashMap<String, Signer>);
+
+pub struct Signer {
+    pub kid: String,
+    key: EncodingKey,
+    pub jwks: JwkSet,
+}
+
+impl Signers {
+    pub fn load(state: &CognitoState) -> Result<Signers, jsonwebtoken::errors::Error> {
+        let mut signers = HashMap::new();
+        for pool in &state.pools {
+            let key = EncodingKey::from_rsa_pem(pool.key.private_pem.expose().as_bytes())?;
+            let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256)?;
+            jwk.common.key_id = Some(pool.key.kid.clone());
+            jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+            jwk.common.key_algorithm = Some(KeyAlgorithm::RS256);
+            signers
+                .insert(pool.id.clone(), Signer { kid: pool.key.kid.clone(), key, jwks: JwkSet { keys: vec![jwk] } });
+        }
+        Ok(Signers(signers))
+    }
+
+    pub fn get(&self, pool_id: &str) -> Option<&Signer> {
+        self.0.get(pool_id)
+    }
+}
+
+impl Signer {
+    pub fn sign(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.key)
+    }
+}
+
+/// Sessions of auth challenges in flight (`NEW_PASSWORD_REQUIRED`), kept in memory only:
+/// like Cognito's, they last minutes and do not survive a restart.
+#[derive(Default)]
+pub struct Sessions(pub HashMap<String, ChallengeSession>);
+
+pub struct ChallengeSession {
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub expires: Millis,
+}
+
+/// Answers one Cognito operation.
+pub fn handle(lab: &Lab, operation: &str, req: &AwsRequest) -> Response {
+    let _ = (lab, req);
+    ApiError::bad_request(
+        "UnknownOperationException",
+        format!("The local lab does not implement {TARGET_PREFIX}{operation}"),
+    )
+    .into_aws_json()
+}
+
+/// `/<poolId>/.well-known/jwks.json` and `openid-configuration`.
+pub fn well_known(lab: &Lab, pool_id: &str, document: &str) -> Response {
+    let Some(signer) = lab.signers.get(pool_id) else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            format!("User pool {pool_id} does not exist."),
+        )
+        .into_rest_json();
+    };
+    let issuer = lab.read(|s| s.cognito.pool(pool_id).map(UserPool::issuer)).unwrap_or_default();
+    let body = match document {
+        "jwks.json" => serde_json::to_value(&signer.jwks).unwrap_or(Value::Null),
+        "openid-configuration" => json!({
+            "issuer": issuer,
+            "jwks_uri": format!("{}/{pool_id}/.well-known/jwks.json", lab.endpoints.aws_endpoint_url()),
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "token"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "subject_types_supported": ["public"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }),
+        other => {
+            return ApiError::new(StatusCode::NOT_FOUND, "NotFound", format!("No document {other}")).into_rest_json();
+        }
+    };
+    json_response(StatusCode::OK, &body, "application/json")
+}
+
+/// `GET /_walab/outbox`: the messages Cognito would have emailed.
+pub fn outbox(lab: &Lab) -> Response {
+    let messages = lab.read(|s| s.cognito.outbox.clone());
+    let body = json!({ "messages": messages });
+    json_response(StatusCode::OK, &body, "application/json")
+}
+
+/// `GET /_walab/confirm?...`: the link in a confirmation email.
+pub fn confirm_link(lab: &Lab, req: &AwsRequest) -> Response {
+    let _ = (lab, req);
+    ApiError::new(StatusCode::NOT_FOUND, "NotFound", "Confirmation links are not available yet").into_rest_json()
+}

@@ -1,0 +1,173 @@
+//! What the local lab's services share on the wire: the parsed request, and errors rendered
+//! in each AWS protocol's own shape (JSON 1.1, REST JSON, REST XML, query XML).
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+/// The largest request body any service here accepts. Every call the lab makes is tiny;
+/// real AWS limits are of the same order (CloudFront's config document is the largest).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// A request as the service handlers see it: decoded path segments, query pairs, whole body.
+#[derive(Debug)]
+pub struct AwsRequest {
+    pub method: Method,
+    pub path: String,
+    /// Percent-decoded path segments, without empty ones.
+    pub segments: Vec<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl AwsRequest {
+    pub fn new(method: Method, uri: &http::Uri, headers: HeaderMap, body: Bytes) -> Self {
+        let path = uri.path().to_string();
+        let segments = path.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(s)).collect();
+        let query =
+            uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+        AwsRequest { method, path, segments, query, headers, body }
+    }
+
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// True when the request carries a SigV4 signature (the lab accepts any credentials, but
+    /// like AWS it refuses unsigned calls to operations that need them).
+    pub fn is_signed(&self) -> bool {
+        self.header("authorization").is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"))
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    // form_urlencoded would turn '+' into ' '; paths keep '+' literally.
+    let escaped = s.replace('+', "%2B");
+    form_urlencoded::parse(format!("x={escaped}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+/// An AWS error: HTTP status, the error code clients match on, and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError { status, code: code.to_string(), message: message.into() }
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("Request body is larger than {MAX_BODY} bytes"),
+        )
+    }
+
+    /// JSON 1.0/1.1 (Cognito): `{"__type": code, "message": …}`.
+    pub fn into_aws_json(self) -> Response {
+        let body = serde_json::json!({ "__type": self.code, "message": self.message });
+        let mut response = json_response(self.status, &body, "application/x-amz-json-1.1");
+        set_header(&mut response, "x-amzn-errortype", &self.code);
+        response
+    }
+
+    /// REST JSON (API Gateway): the code in `x-amzn-ErrorType`, `{"message": …}` as the body.
+    pub fn into_rest_json(self) -> Response {
+        let body = serde_json::json!({ "message": self.message });
+        let mut response = json_response(self.status, &body, "application/json");
+        set_header(&mut response, "x-amzn-errortype", &self.code);
+        response
+    }
+
+    /// REST XML and query XML (CloudFront, CloudFormation): an `ErrorResponse` document.
+    pub fn into_xml(self, namespace: &str) -> Response {
+        let kind = if self.status.is_server_error() { "Receiver" } else { "Sender" };
+        let body = format!(
+            "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{namespace}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+            xml_escape(&self.code),
+            xml_escape(&self.message),
+            request_id()
+        );
+        xml_response(self.status, body)
+    }
+}
+
+pub fn json_response(status: StatusCode, body: &serde_json::Value, content_type: &str) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    set_header(&mut response, header::CONTENT_TYPE.as_str(), content_type);
+    set_header(&mut response, "x-amzn-requestid", &request_id());
+    response
+}
+
+pub fn xml_response(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    set_header(&mut response, header::CONTENT_TYPE.as_str(), "text/xml");
+    set_header(&mut response, "x-amzn-requestid", &request_id());
+    response
+}
+
+pub fn set_header(response: &mut Response, name: &str, value: &str) {
+    if let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+pub fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Escapes text for an XML element or attribute.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads a whole body, refusing more than [`MAX_BODY`] bytes without buffering them.
+pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| ApiError::too_large())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_path_segments_and_query() {
+        let uri: http::Uri = "/restapis/abc%20d/resources/x+y?embed=methods&a=b%3D".parse().unwrap();
+        let req = AwsRequest::new(Method::GET, &uri, HeaderMap::new(), Bytes::new());
+        assert_eq!(req.segments, ["restapis", "abc d", "resources", "x+y"]);
+        assert_eq!(req.query_param("embed"), Some("methods"));
+        assert_eq!(req.query_param("a"), Some("b="));
+    }
+
+    #[test]
+    fn escapes_xml() {
+        assert_eq!(xml_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

@@ -1,0 +1,28 @@
+//! walab's entry point: parse the command line and hand over.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use walab::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("walab: error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Some(Command::Serve(args)) => {
+            walab::serve::init_logging();
+            runtime.block_on(walab::serve::run(args))
+        }
+        None => {
+            let _ = Cli::command().print_long_help();
+            println!("\nThe walkthrough is not part of this build yet. Start the local lab with `walab serve`.");
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The harness every integration test shares: a local lab on loopback port 0 with a
+//! throwaway state directory, and SDK configuration that points the official clients at it.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use walab::locallab::{LabOptions, RunningLab, Timing};
+use walab::secret::Secret;
+
+/// One RSA key per test process: generating keys is the slow part of seeding a lab.
+pub fn signing_key() -> Secret {
+    static KEY: OnceLock<Secret> = OnceLock::new();
+    KEY.get_or_init(|| walab::locallab::cognito::generate_signing_key().expect("generate a test key")).clone()
+}
+
+pub struct TestLab {
+    pub running: RunningLab,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestLab {
+    /// A fresh lab with instant invalidations and deployments.
+    pub async fn start() -> TestLab {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir).await
+    }
+
+    pub async fn start_in(dir: tempfile::TempDir) -> TestLab {
+        let mut options = LabOptions::ephemeral(dir.path());
+        options.timing = Timing::INSTANT;
+        options.signing_key = Some(signing_key());
+        let running = RunningLab::start(options).await.expect("start the local lab");
+        TestLab { running, dir }
+    }
+
+    pub fn lab(&self) -> &walab::locallab::Lab {
+        &self.running.lab
+    }
+
+    pub fn info(&self) -> walab::locallab::LabInfo {
+        self.running.lab.info()
+    }
+
+    /// SDK configuration for the lab: static credentials, its region, retries off.
+    pub fn sdk(&self) -> SdkConfig {
+        sdk_config(&self.running.endpoints().aws_endpoint_url())
+    }
+
+    pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk())
+    }
+
+    pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.sdk())
+    }
+
+    pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
+        aws_sdk_apigateway::Client::new(&self.sdk())
+    }
+
+    pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        aws_sdk_cloudfront::Client::new(&self.sdk())
+    }
+
+    /// Stops the lab and hands back its state directory, for restart tests.
+    pub async fn stop(self) -> tempfile::TempDir {
+        self.running.shutdown().await.expect("shut down cleanly");
+        self.dir
+    }
+}
+
+pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIDLOCALLAB",
+            "local-lab-secret",
+            None,
+            None,
+            "walab-tests",
+        )))
+        .retry_config(RetryConfig::disabled())
+        .build()
+}
+
+/// An HTTP client for the edge and invoke listeners.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().build().expect("http client")
+}
