@@ -355,3 +355,32 @@ pub fn confirm_link(lab: &Lab, req: &AwsRequest) -> Response {
     let _ = (lab, req);
     ApiError::new(StatusCode::NOT_FOUND, "NotFound", "Confirmation links are not available yet").into_rest_json()
 }
+
+/// Verifies a token the way an API Gateway Cognito authorizer does for `pool_id`: signed by
+/// the pool's key, issued by the pool, of the expected use, for one of the pool's app clients.
+pub fn verify_for_pool(
+    lab: &Lab,
+    pool_id: &str,
+    token: &str,
+    token_use: crate::token::TokenUse,
+) -> Result<crate::token::Claims, crate::token::TokenError> {
+    use crate::token::{Expected, TokenError, TokenUse, decode_unverified, verify};
+    let signer = lab.signers.get(pool_id).ok_or_else(|| TokenError::UnknownKid(String::new()))?;
+    let (issuer, clients) = lab.read(|s| {
+        let pool = s.cognito.pool(pool_id);
+        (
+            pool.map(UserPool::issuer).unwrap_or_default(),
+            pool.map(|p| p.clients.iter().map(|c| c.id.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+        )
+    });
+    // Pick the client the token names (if it is one of the pool's); the signature and every
+    // claim are then checked in full.
+    let claim = match token_use {
+        TokenUse::Id => "aud",
+        TokenUse::Access => "client_id",
+    };
+    let named = decode_unverified(token).and_then(|(_, claims)| claims.get(claim).and_then(Value::as_str).map(String::from));
+    let client_id = named.filter(|c| clients.contains(c)).or_else(|| clients.first().cloned()).unwrap_or_default();
+    let expected = Expected { issuer: &issuer, client_id: &client_id, token_use };
+    verify(token, &signer.jwks, &expected, lab.clock.now_secs())
+}
