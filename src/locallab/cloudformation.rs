@@ -117,7 +117,7 @@ pub fn outputs(state: &LabState, endpoints: &Endpoints, stack: &str) -> Vec<Outp
 pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
     let params: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let result = match param("Action") {
+    let result = match param("Action").filter(|a| !a.is_empty()) {
         _ if !req.is_signed() => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "MissingAuthenticationToken",

@@ -158,7 +158,7 @@ impl Lab {
     }
 
     fn snapshot(&self) -> Vec<u8> {
-        self.read(|s| serde_json::to_vec_pretty(s)).unwrap_or_default()
+        self.read(serde_json::to_vec_pretty).unwrap_or_default()
     }
 
     /// What a user needs to reach this lab (the `walab serve --json` line).
@@ -229,7 +229,7 @@ impl RunningLab {
             notices.push(format!("started a fresh lab; the previous one is kept at {}", kept.display()));
         }
         let state = match state::load(&dir)? {
-            Loaded::Existing(state) => Some(state),
+            Loaded::Existing(state) => Some(*state),
             Loaded::Missing => None,
             Loaded::Corrupt { kept_at, reason } => {
                 notices.push(format!(

@@ -58,7 +58,7 @@ pub enum StateError {
 
 /// What loading found, for the caller to tell the user.
 pub enum Loaded {
-    Existing(LabState),
+    Existing(Box<LabState>),
     /// No state yet (or `--fresh`): the caller seeds one.
     Missing,
     /// The file could not be parsed; it was moved to `kept_at` and a new lab is seeded.
@@ -82,7 +82,7 @@ pub fn load(dir: &Path) -> Result<Loaded, StateError> {
     let reason = match serde_json::from_slice::<Version>(&bytes) {
         Ok(v) if v.schema > SCHEMA => return Err(StateError::Newer { path, found: v.schema }),
         Ok(_) => match serde_json::from_slice::<LabState>(&bytes) {
-            Ok(state) => return Ok(Loaded::Existing(state)),
+            Ok(state) => return Ok(Loaded::Existing(Box::new(state))),
             Err(e) => e.to_string(),
         },
         Err(e) => e.to_string(),

@@ -13,10 +13,14 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+mod ops;
+
+pub use ops::{confirm_link, handle};
+
 use super::Lab;
 use super::clock::Millis;
 use super::ids;
-use super::wire::{ApiError, AwsRequest, json_response};
+use super::wire::{ApiError, json_response};
 use crate::secret::Secret;
 
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
@@ -150,6 +154,12 @@ pub struct OutboxMessage {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// The confirmation code, for tools that confirm on the learner's behalf.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The confirmation link, as the real email has one.
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -304,16 +314,6 @@ pub struct ChallengeSession {
     pub expires: Millis,
 }
 
-/// Answers one Cognito operation.
-pub fn handle(lab: &Lab, operation: &str, req: &AwsRequest) -> Response {
-    let _ = (lab, req);
-    ApiError::bad_request(
-        "UnknownOperationException",
-        format!("The local lab does not implement {TARGET_PREFIX}{operation}"),
-    )
-    .into_aws_json()
-}
-
 /// `/<poolId>/.well-known/jwks.json` and `openid-configuration`.
 pub fn well_known(lab: &Lab, pool_id: &str, document: &str) -> Response {
     let Some(signer) = lab.signers.get(pool_id) else {
@@ -350,12 +350,6 @@ pub fn outbox(lab: &Lab) -> Response {
     json_response(StatusCode::OK, &body, "application/json")
 }
 
-/// `GET /_walab/confirm?...`: the link in a confirmation email.
-pub fn confirm_link(lab: &Lab, req: &AwsRequest) -> Response {
-    let _ = (lab, req);
-    ApiError::new(StatusCode::NOT_FOUND, "NotFound", "Confirmation links are not available yet").into_rest_json()
-}
-
 /// Verifies a token the way an API Gateway Cognito authorizer does for `pool_id`: signed by
 /// the pool's key, issued by the pool, of the expected use, for one of the pool's app clients.
 pub fn verify_for_pool(
@@ -379,7 +373,8 @@ pub fn verify_for_pool(
         TokenUse::Id => "aud",
         TokenUse::Access => "client_id",
     };
-    let named = decode_unverified(token).and_then(|(_, claims)| claims.get(claim).and_then(Value::as_str).map(String::from));
+    let named =
+        decode_unverified(token).and_then(|(_, claims)| claims.get(claim).and_then(Value::as_str).map(String::from));
     let client_id = named.filter(|c| clients.contains(c)).or_else(|| clients.first().cloned()).unwrap_or_default();
     let expected = Expected { issuer: &issuer, client_id: &client_id, token_use };
     verify(token, &signer.jwks, &expected, lab.clock.now_secs())

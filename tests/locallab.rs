@@ -1,0 +1,279 @@
+//! The local lab as a whole: hostile input gets AWS-shaped errors and changes nothing,
+//! state survives restarts, a corrupt state file is set aside, and `walab serve` keeps its
+//! command-line contract.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+use common::TestLab;
+use walab::locallab::{LabOptions, RunningLab};
+use walab::token::secret_hash;
+
+async fn demo_can_sign_in(lab: &TestLab) {
+    let info = lab.info();
+    let cognito = lab.cognito();
+    let client = cognito
+        .describe_user_pool_client()
+        .user_pool_id(&info.user_pool_id)
+        .client_id(&info.app_client_id)
+        .send()
+        .await
+        .unwrap();
+    let secret = client.user_pool_client().unwrap().client_secret().unwrap().to_string();
+    let user = &info.demo_user.username;
+    cognito
+        .admin_initiate_auth()
+        .user_pool_id(&info.user_pool_id)
+        .client_id(&info.app_client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", user)
+        .auth_parameters("PASSWORD", info.demo_user.password.expose())
+        .auth_parameters("SECRET_HASH", secret_hash(user, &info.app_client_id, &secret))
+        .send()
+        .await
+        .expect("the demo user can still sign in");
+}
+
+#[tokio::test]
+async fn hostile_requests_get_aws_shaped_errors_and_change_nothing() {
+    let lab = TestLab::start().await;
+    let url = lab.info().aws_endpoint_url;
+    let http = common::http();
+    let before = std::fs::read(lab.dir.path().join("lab-state.json")).unwrap();
+    let target = |op: &str| format!("AWSCognitoIdentityProviderService.{op}");
+
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            "malformed JSON",
+            http.post(&url)
+                .header("x-amz-target", target("InitiateAuth"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .body("{\"ClientId\": "),
+            400,
+            "SerializationException",
+        ),
+        (
+            "JSON that is not an object",
+            http.post(&url)
+                .header("x-amz-target", target("InitiateAuth"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .body("[1,2,3]"),
+            400,
+            "SerializationException",
+        ),
+        (
+            "unknown operation",
+            http.post(&url)
+                .header("x-amz-target", target("DeleteEverything"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .body("{}"),
+            400,
+            "UnknownOperationException",
+        ),
+        (
+            "unknown service",
+            http.post(&url)
+                .header("x-amz-target", "DynamoDB_20120810.ListTables")
+                .header("content-type", "application/x-amz-json-1.0")
+                .body("{}"),
+            400,
+            "UnknownOperationException",
+        ),
+        (
+            "missing content type",
+            http.post(&url).header("x-amz-target", target("ListUserPools")).body("{\"MaxResults\": 1}"),
+            400,
+            "SerializationException",
+        ),
+        (
+            "10 MiB body",
+            http.post(&url)
+                .header("x-amz-target", target("SignUp"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .body(vec![b'{'; 10 * 1024 * 1024]),
+            413,
+            "RequestEntityTooLarge",
+        ),
+        (
+            "unsigned admin call",
+            http.post(&url)
+                .header("x-amz-target", target("AdminGetUser"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .body("{}"),
+            400,
+            "MissingAuthenticationTokenException",
+        ),
+        (
+            "a member of the wrong type",
+            http.post(&url)
+                .header("x-amz-target", target("InitiateAuth"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .body("{\"ClientId\": 7, \"AuthFlow\": [\"x\"], \"AuthParameters\": \"no\"}"),
+            400,
+            "InvalidParameterException",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let body: serde_json::Value = response.json().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(body["__type"], code, "{what}");
+        assert!(body["message"].is_string(), "{what}");
+    }
+
+    // Query protocol: junk, an unknown action, no signature.
+    let form = |body: &'static str| {
+        http.post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/cloudformation/aws4_request")
+            .body(body)
+    };
+    for (what, request, status, code) in [
+        ("junk form", form("%%%&&==&Action"), 400, "MissingAction"),
+        ("unknown action", form("Action=DeleteStack&StackName=walab-api"), 400, "InvalidAction"),
+        (
+            "unsigned",
+            http.post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("Action=DescribeStacks&Version=2010-05-15"),
+            403,
+            "MissingAuthenticationToken",
+        ),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(&format!("<Code>{code}</Code>")), "{what}: {body}");
+    }
+
+    let response = http.get(format!("{url}/no/such/thing")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+
+    // The lab is still serving and nothing was lost.
+    demo_can_sign_in(&lab).await;
+    let stacks = lab.cloudformation().describe_stacks().send().await.unwrap();
+    assert_eq!(stacks.stacks().len(), 2);
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab.dir.path().join("lab-state.json")).unwrap()).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    assert_eq!(before["cognito"]["pools"][0]["users"], after["cognito"]["pools"][0]["users"]);
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let lab = TestLab::start().await;
+    let info = lab.info();
+    let jwks_url =
+        |lab: &TestLab| format!("{}/{}/.well-known/jwks.json", lab.info().aws_endpoint_url, info.user_pool_id);
+    let jwks_before = common::http().get(jwks_url(&lab)).send().await.unwrap().text().await.unwrap();
+    let secret_before = lab.lab().read(|s| s.cognito.lab_pool().lab_client().secret.clone());
+    // A user signed up before the restart is still there after it.
+    let email = "kept@example.com";
+    lab.cognito().admin_create_user().user_pool_id(&info.user_pool_id).username(email).send().await.unwrap();
+
+    let path = lab.dir.path().join("lab-state.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let dir = lab.stop().await;
+    let lab = TestLab::start_in(dir).await;
+    let again = lab.info();
+    assert_eq!(again.user_pool_id, info.user_pool_id);
+    assert_eq!(again.app_client_id, info.app_client_id);
+    assert_eq!(again.demo_user.password, info.demo_user.password);
+    assert_eq!(lab.lab().read(|s| s.cognito.lab_pool().lab_client().secret.clone()), secret_before);
+    assert_eq!(common::http().get(jwks_url(&lab)).send().await.unwrap().text().await.unwrap(), jwks_before);
+    lab.cognito().admin_get_user().user_pool_id(&info.user_pool_id).username(email).send().await.unwrap();
+    demo_can_sign_in(&lab).await;
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_is_set_aside_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab-state.json"), b"{ this is not the lab").unwrap();
+    let lab = TestLab::start_in(dir).await;
+    let notice = lab.running.notices.join("\n");
+    assert!(notice.contains("could not be read"), "{notice}");
+    let kept: Vec<_> = std::fs::read_dir(lab.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("lab-state.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(kept[0].path()).unwrap(), b"{ this is not the lab");
+    assert!(notice.contains(&kept[0].path().display().to_string()));
+    demo_can_sign_in(&lab).await;
+}
+
+#[tokio::test]
+async fn a_newer_state_file_is_refused_and_a_busy_directory_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab-state.json"), br#"{"schema": 999}"#).unwrap();
+    let mut options = LabOptions::ephemeral(dir.path());
+    options.signing_key = Some(common::signing_key());
+    let err = RunningLab::start(options.clone()).await.err().expect("a newer schema is refused");
+    assert!(err.to_string().contains("newer walab"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("lab-state.json")).unwrap(), br#"{"schema": 999}"#);
+
+    let lab = TestLab::start().await;
+    let mut second = LabOptions::ephemeral(lab.dir.path());
+    second.signing_key = Some(common::signing_key());
+    let err = RunningLab::start(second).await.err().expect("one lab per directory");
+    assert!(err.to_string().contains("another walab"), "{err}");
+}
+
+#[test]
+fn serve_prints_json_first_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_walab"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--json", "--state-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let info: serde_json::Value = serde_json::from_str(&line).expect("first stdout line is JSON");
+    for key in ["aws_endpoint_url", "cloudfront_endpoint", "api_gateway_url", "region", "user_pool_id", "app_client_id"]
+    {
+        assert!(info[key].is_string(), "{key} in {line}");
+    }
+    assert_eq!(info["region"], "us-east-1");
+    assert!(info["cloudfront_endpoint"].as_str().unwrap().ends_with("/?id=1"));
+    assert!(info["api_gateway_url"].as_str().unwrap().ends_with("/Dev/?id=1"));
+    assert!(info["demo_user"]["username"].as_str().unwrap().contains('@'));
+    assert!(info["demo_user"]["password"].as_str().unwrap().len() >= 8);
+
+    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "exit {:?}", output.status);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("saved"), "{stderr}");
+    // The password is on the JSON line only, never in what a person reads.
+    assert!(!stderr.contains(info["demo_user"]["password"].as_str().unwrap()));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("lab-state.json")).unwrap()).unwrap();
+    assert_eq!(state["cognito"]["pools"][0]["id"], info["user_pool_id"]);
+}
+
+#[test]
+fn serve_refuses_a_port_in_use_with_a_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_walab"))
+        .args(["serve", "--listen", &addr, "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen") && stderr.contains("hint:"), "{stderr}");
+}
