@@ -45,6 +45,11 @@ async fn describes_both_stacks_with_the_labs_outputs() {
     assert_eq!(output(stack, "OriginVerifyHeaderName"), "X-Origin-Verify");
     assert!(output(stack, "CognitoSignupURL").contains(&format!("client_id={}", info.app_client_id)));
 
+    // The sign-up link leads somewhere that says what to do.
+    let page = common::http().get(output(stack, "CognitoSignupURL")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("walab solve sign-up"));
+
     let pool = &info.user_pool_id;
     let (region, suffix) = pool.split_once('_').unwrap();
     assert_eq!(region, "us-east-1");

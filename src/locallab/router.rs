@@ -108,6 +108,7 @@ async fn aws_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response
         (_, [pool_id, ".well-known", document]) if req.method == Method::GET => {
             cognito::well_known(&lab, pool_id, document)
         }
+        (_, ["login"]) if req.method == Method::GET => cognito::hosted_ui(&lab),
         (_, ["_walab", "outbox"]) if req.method == Method::GET => cognito::outbox(&lab),
         (_, ["_walab", "confirm"]) if req.method == Method::GET => cognito::confirm_link(&lab, &req),
         _ => protocol.error(ApiError::new(

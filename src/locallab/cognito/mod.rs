@@ -343,6 +343,24 @@ pub fn well_known(lab: &Lab, pool_id: &str, document: &str) -> Response {
     json_response(StatusCode::OK, &body, "application/json")
 }
 
+/// `GET /login?…`: where the `CognitoSignupURL` output leads. The local lab has no hosted UI;
+/// the page says how to sign up here instead, so a learner who opens the link is not lost.
+pub fn hosted_ui(lab: &Lab) -> Response {
+    let outbox = format!("{}/_walab/outbox", lab.endpoints.aws_endpoint_url());
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>walab local lab: sign up</title></head>\
+         <body style=\"font-family: sans-serif; max-width: 40em; margin: 3em auto\">\
+         <h1>Sign up in the walab local lab</h1>\
+         <p>This is where the lab's Cognito sign-up page would be. The local lab has no hosted pages; sign up \
+         from walab instead: press <b>s</b> on step 5.2 of the walkthrough, or run <code>walab solve sign-up</code>.</p>\
+         <p>Any SDK's <code>SignUp</code> call works too. The confirmation \"email\" arrives in the \
+         <a href=\"{outbox}\">outbox</a>, with a link that confirms the account.</p></body></html>"
+    );
+    let mut response = Response::new(axum::body::Body::from(page));
+    super::wire::set_header(&mut response, "content-type", "text/html; charset=utf-8");
+    response
+}
+
 /// `GET /_walab/outbox`: the messages Cognito would have emailed.
 pub fn outbox(lab: &Lab) -> Response {
     let messages = lab.read(|s| s.cognito.outbox.clone());
