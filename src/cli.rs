@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::target::TargetArgs;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "walab",
@@ -22,6 +24,9 @@ export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Where the lab is; accepted before or after the subcommand.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +43,42 @@ walab serve --listen 127.0.0.1:0 --json  free ports; first stdout line is JSON\n
 walab serve --fresh                      start over as section 5 begins"
     )]
     Serve(ServeArgs),
+    /// Show or change the values walab records for the lab (ids, the app client secret, URLs)
+    #[command(
+        long_about = "Show or change the values walab records for the lab: the user pool and app client ids, \
+the app client secret, the CloudFront endpoint, the API Gateway URL and your username. Values are kept \
+per target (the local lab, or an AWS profile and region) in a file only you can read. Passwords are \
+never recorded.",
+        after_help = "Examples:\n  walab config show\n  \
+walab config set username me@example.com\n  \
+walab config set app-client-secret -      reads the secret from stdin (keeps it out of shell history)\n  \
+walab --target aws --profile lab config show"
+    )]
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print where walab keeps recorded values, the local lab and its log
+    Path,
+    /// Print the recorded values of the target (the secret masked)
+    Show,
+    /// Record a value; VALUE `-` reads it from stdin
+    Set {
+        /// user-pool-id, app-client-id, app-client-secret, cloudfront-endpoint, api-gateway-url or username
+        key: String,
+        value: String,
+    },
+    /// Forget one recorded value
+    Unset { key: String },
+    /// Forget every recorded value of the target
+    Reset,
 }
 
 #[derive(Debug, Args)]

@@ -3,8 +3,11 @@
 //! lab's AWS environment over the real AWS wire protocols.
 
 pub mod cli;
+pub mod commands;
 pub mod fsutil;
 pub mod locallab;
 pub mod secret;
 pub mod serve;
+pub mod settings;
+pub mod target;
 pub mod token;

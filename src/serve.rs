@@ -7,9 +7,10 @@ use std::time::Duration;
 use crate::cli::ServeArgs;
 use crate::locallab::{LabOptions, RunningLab, Timing};
 
-/// walab's data directory (`~/.local/share/walab` on Linux), where the local lab lives.
+/// walab's data directory (`~/.local/share/walab` on Linux, or `WALAB_DATA_DIR`), where the
+/// local lab lives.
 pub fn default_lab_dir() -> Option<std::path::PathBuf> {
-    directories::ProjectDirs::from("", "", "walab").map(|dirs| dirs.data_dir().join("local-lab"))
+    crate::settings::Dirs::from_env().ok().map(|dirs| dirs.lab_dir())
 }
 
 pub async fn run(args: ServeArgs) -> ExitCode {

@@ -262,6 +262,8 @@ impl RunningLab {
         // Save the seed (or the repaired state) straight away.
         state::save(&dir, &lab.snapshot())?;
 
+        write_running_endpoint(&dir, &endpoints);
+
         let cancel = CancellationToken::new();
         let tasks = router::serve(lab.clone(), listeners, cancel.clone());
         let saver = tokio::spawn(save_when_dirty(lab.clone(), dir.clone(), cancel.clone()));
@@ -279,6 +281,7 @@ impl RunningLab {
             let _ = task.await;
         }
         let _ = self.saver.await;
+        let _ = std::fs::remove_file(self.state_dir.join(ENDPOINT_FILE));
         state::save(&self.state_dir, &self.lab.snapshot())?;
         Ok(())
     }
@@ -306,6 +309,24 @@ async fn bind(listen: SocketAddr) -> Result<([tokio::net::TcpListener; 3], Endpo
         .try_into()
         .map_err(|_| LabError::Bind { addr: listen, source: std::io::Error::other("listener count") })?;
     Ok((listeners, endpoints))
+}
+
+/// While a lab runs, its AWS endpoint is written beside its state, so that another walab
+/// finding the state directory busy can use the running lab instead of failing.
+const ENDPOINT_FILE: &str = "endpoint.json";
+
+fn write_running_endpoint(dir: &Path, endpoints: &Endpoints) {
+    let body = serde_json::json!({ "aws_endpoint_url": endpoints.aws_endpoint_url(), "pid": std::process::id() });
+    if let Err(e) = std::fs::write(dir.join(ENDPOINT_FILE), body.to_string()) {
+        tracing::warn!("could not record the lab's endpoint: {e}");
+    }
+}
+
+/// The AWS endpoint of the lab running on `dir` in another process, if any.
+pub fn running_endpoint(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(ENDPOINT_FILE)).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.get("aws_endpoint_url")?.as_str().map(String::from)
 }
 
 fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {

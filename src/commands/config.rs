@@ -1,0 +1,87 @@
+//! `walab config path | show | set KEY VALUE | unset KEY | reset`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use super::{USAGE, fail};
+use crate::cli::{ConfigAction, ConfigArgs};
+use crate::settings::{Dirs, Key, SettingsError, ValuesFile};
+use crate::target::TargetArgs;
+
+pub async fn run(args: ConfigArgs, target: &TargetArgs) -> ExitCode {
+    let dirs = match Dirs::from_env() {
+        Ok(dirs) => dirs,
+        Err(e) => return fail(USAGE, e, None),
+    };
+    if let ConfigAction::Path = args.action {
+        println!("values  {}", dirs.values_file().display());
+        println!("lab     {}", dirs.lab_dir().display());
+        println!("log     {}", dirs.log_file().display());
+        return ExitCode::SUCCESS;
+    }
+    let target = match crate::target::values_key(target).await {
+        Ok(target) => target,
+        Err(e) => {
+            let hint = e.hint();
+            return fail(USAGE, e, hint);
+        }
+    };
+    match edit(&dirs, &target, args.action) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(USAGE, e, None),
+    }
+}
+
+fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsError> {
+    let path = dirs.values_file();
+    let mut file = ValuesFile::load(&path)?;
+    let mut values = file.values(target);
+    match action {
+        ConfigAction::Path => return Ok(()),
+        ConfigAction::Show => {
+            println!("Recorded values for {target} ({})", path.display());
+            for key in Key::ALL {
+                let shown = values.display(key).unwrap_or_else(|| "(not recorded)".to_string());
+                println!("  {:<20} {shown}", key.name());
+            }
+            return Ok(());
+        }
+        ConfigAction::Set { key, value } => {
+            let key = Key::parse(&key)?;
+            let raw = if value == "-" { read_stdin(key)? } else { value };
+            let value = key.validate(&raw)?;
+            values.set(key, Some(value));
+            let shown = values.display(key).unwrap_or_default();
+            file.put(target, values);
+            file.save(&path)?;
+            eprintln!("Recorded {} = {shown} for {target}", key.name());
+        }
+        ConfigAction::Unset { key } => {
+            let key = Key::parse(&key)?;
+            values.set(key, None);
+            file.put(target, values);
+            file.save(&path)?;
+            eprintln!("Forgot {} for {target}", key.name());
+        }
+        ConfigAction::Reset => {
+            file.put(target, Default::default());
+            file.save(&path)?;
+            eprintln!("Forgot every recorded value for {target}");
+        }
+    }
+    Ok(())
+}
+
+/// Reads a value from stdin: hidden at a terminal for the secret, else one line.
+fn read_stdin(key: Key) -> Result<String, SettingsError> {
+    let io = |source| SettingsError::Read { path: "standard input".into(), source };
+    if std::io::stdin().is_terminal() && key.is_secret() {
+        return rpassword::prompt_password(format!("{} (hidden): ", key.label())).map_err(io);
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("{}: ", key.label());
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(io)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}

@@ -1,0 +1,219 @@
+//! Where the lab is: the local lab (embedded, or a `walab serve` already running on the same
+//! state) or an AWS account. Either way the result is one `SdkConfig` that feeds every client:
+//! there is one code path to AWS, and the local lab is just another endpoint.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use clap::{Args, ValueEnum};
+
+use crate::locallab::cloudformation::{API_STACK, EDGE_STACK};
+use crate::locallab::{LabError, LabOptions, RunningLab, Timing};
+use crate::settings::Dirs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetKind {
+    /// The local lab walab serves on this machine (no AWS account needed)
+    Local,
+    /// Your AWS account, through the default credential chain (profiles, SSO, env)
+    Aws,
+}
+
+/// The target flags every lab command takes.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Where the lab runs
+    #[arg(long, env = "WALAB_TARGET", value_enum, default_value_t = TargetKind::Local, global = true)]
+    pub target: TargetKind,
+    /// AWS profile to use with --target aws [default: AWS_PROFILE, else "default"]
+    #[arg(long, value_name = "P", global = true)]
+    pub profile: Option<String>,
+    /// AWS region to use with --target aws [default: from the profile or AWS_REGION]
+    #[arg(long, value_name = "R", global = true)]
+    pub region: Option<String>,
+    /// Name of the section 3 stack (CloudFront, WAF, Cognito)
+    #[arg(long, value_name = "NAME", default_value = EDGE_STACK, global = true)]
+    pub stack: String,
+    /// Name of the section 1 stack (the API)
+    #[arg(long, value_name = "NAME", default_value = API_STACK, global = true)]
+    pub api_stack: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("the local lab could not start: {0}")]
+    Lab(#[from] LabError),
+    #[error("no AWS region is configured for profile {profile}")]
+    NoRegion { profile: String },
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
+}
+
+impl TargetError {
+    /// What to do about it, in one line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            TargetError::NoRegion { .. } => {
+                Some("pass --region us-east-1 (the lab's region), or set AWS_REGION, or run `aws configure`".into())
+            }
+            TargetError::Lab(LabError::Busy(_)) => {
+                Some("stop the other walab, or give this one its own lab with WALAB_DATA_DIR".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A connected target: its SDK configuration, a name for its recorded values, and the local
+/// lab when this process runs it.
+pub struct Target {
+    pub kind: TargetKind,
+    pub profile: Option<String>,
+    pub region: String,
+    pub stack: String,
+    pub api_stack: String,
+    pub sdk: SdkConfig,
+    /// The table of recorded values for this target: `local` or `aws:<profile>:<region>`.
+    pub values_key: String,
+    /// The embedded lab, when this process serves it; stop it with [`Target::close`].
+    pub lab: Option<RunningLab>,
+}
+
+impl Target {
+    pub async fn connect(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+        match args.target {
+            TargetKind::Local => connect_local(args, dirs).await,
+            TargetKind::Aws => connect_aws(args).await,
+        }
+    }
+
+    /// Stops an embedded lab (saving its state).
+    pub async fn close(self) -> Result<(), LabError> {
+        match self.lab {
+            Some(lab) => lab.shutdown().await,
+            None => Ok(()),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self.kind {
+            TargetKind::Local => "local lab".to_string(),
+            TargetKind::Aws => format!("aws · {} · {}", self.profile.as_deref().unwrap_or("default"), self.region),
+        }
+    }
+}
+
+/// The table name of an AWS target's recorded values.
+pub fn aws_values_key(profile: Option<&str>, region: &str) -> String {
+    format!("aws:{}:{region}", profile.unwrap_or("default"))
+}
+
+/// The profile `--target aws` uses: the flag, else `AWS_PROFILE`.
+pub fn profile_of(args: &TargetArgs) -> Option<String> {
+    args.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+}
+
+/// The region `--target aws` uses: the flag, else the SDK's region chain for the profile.
+pub async fn region_of(args: &TargetArgs) -> Option<String> {
+    if let Some(region) = &args.region {
+        return Some(region.clone());
+    }
+    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(profile) = profile_of(args) {
+        chain = chain.profile_name(&profile);
+    }
+    chain.build().region().await.map(|r| r.to_string())
+}
+
+/// The table of recorded values the flags select, without connecting.
+pub async fn values_key(args: &TargetArgs) -> Result<String, TargetError> {
+    match args.target {
+        TargetKind::Local => Ok("local".to_string()),
+        TargetKind::Aws => {
+            let profile = profile_of(args);
+            let region = region_of(args)
+                .await
+                .ok_or_else(|| TargetError::NoRegion { profile: profile.clone().unwrap_or("default".into()) })?;
+            Ok(aws_values_key(profile.as_deref(), &region))
+        }
+    }
+}
+
+async fn connect_aws(args: &TargetArgs) -> Result<Target, TargetError> {
+    let profile = profile_of(args);
+    let region = region_of(args)
+        .await
+        .ok_or_else(|| TargetError::NoRegion { profile: profile.clone().unwrap_or("default".into()) })?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.clone()));
+    if let Some(profile) = &profile {
+        loader = loader.profile_name(profile);
+    }
+    let sdk = loader.load().await;
+    Ok(Target {
+        kind: TargetKind::Aws,
+        values_key: aws_values_key(profile.as_deref(), &region),
+        profile,
+        region,
+        stack: args.stack.clone(),
+        api_stack: args.api_stack.clone(),
+        sdk,
+        lab: None,
+    })
+}
+
+/// How long the embedded lab's slow operations take: the defaults, or `WALAB_INVALIDATION_SECS`
+/// and `WALAB_DEPLOY_SECS` (0 makes rehearsals and tests instant).
+fn local_timing() -> Timing {
+    let secs = |var: &str, default: Duration| {
+        std::env::var(var).ok().and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs).unwrap_or(default)
+    };
+    let default = Timing::default();
+    Timing {
+        invalidation: secs("WALAB_INVALIDATION_SECS", default.invalidation),
+        deploy: secs("WALAB_DEPLOY_SECS", default.deploy),
+    }
+}
+
+async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+    let mut options = LabOptions::ephemeral(dirs.lab_dir());
+    options.timing = local_timing();
+    let (endpoint, lab) = match RunningLab::start(options).await {
+        Ok(lab) => (lab.endpoints().aws_endpoint_url(), Some(lab)),
+        // A `walab serve` (or a walkthrough) already runs this lab: use it rather than fail.
+        Err(LabError::Busy(dir)) => match crate::locallab::running_endpoint(&dir) {
+            Some(endpoint) => (endpoint, None),
+            None => return Err(LabError::Busy(dir).into()),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let region = crate::locallab::state::REGION.to_string();
+    Ok(Target {
+        kind: TargetKind::Local,
+        profile: None,
+        sdk: local_sdk_config(&endpoint, &region),
+        region,
+        stack: args.stack.clone(),
+        api_stack: args.api_stack.clone(),
+        values_key: "local".to_string(),
+        lab,
+    })
+}
+
+/// SDK configuration for a local lab: its endpoint, its region, and static credentials
+/// (the lab accepts any; nothing reaches for the credential chain or instance metadata).
+pub fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIDWALABLOCAL",
+            "walab-local-lab",
+            None,
+            None,
+            "walab-local-lab",
+        )))
+        .build()
+}
