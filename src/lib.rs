@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod fsutil;
+pub mod lab;
 pub mod locallab;
 pub mod secret;
 pub mod serve;

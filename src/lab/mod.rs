@@ -1,0 +1,365 @@
+//! The lab as data: section 5's steps, their text, the checks each owns and the console steps
+//! walab can do for the learner, loaded from `assets/lab.toml` (embedded in the binary) and
+//! validated against the check ids and solve actions the code knows.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The lab file, compiled in: the walkthrough needs no files beside the binary.
+const LAB_TOML: &str = include_str!("../../assets/lab.toml");
+
+/// The stable ids of the lab's checks (DESIGN.md), in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    StackOutputs,
+    ClientSecret,
+    UserConfirmed,
+    AuthorizerCreated,
+    MethodProtected,
+    ApiDeployed,
+    HeaderForwarded,
+    CacheInvalidated,
+    #[serde(rename = "unauthenticated-401")]
+    Unauthenticated401,
+    IdToken,
+    #[serde(rename = "authenticated-200")]
+    Authenticated200,
+    DirectApiBlocked,
+}
+
+impl CheckId {
+    pub const ALL: [CheckId; 12] = [
+        CheckId::StackOutputs,
+        CheckId::ClientSecret,
+        CheckId::UserConfirmed,
+        CheckId::AuthorizerCreated,
+        CheckId::MethodProtected,
+        CheckId::ApiDeployed,
+        CheckId::HeaderForwarded,
+        CheckId::CacheInvalidated,
+        CheckId::Unauthenticated401,
+        CheckId::IdToken,
+        CheckId::Authenticated200,
+        CheckId::DirectApiBlocked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::StackOutputs => "stack-outputs",
+            CheckId::ClientSecret => "client-secret",
+            CheckId::UserConfirmed => "user-confirmed",
+            CheckId::AuthorizerCreated => "authorizer-created",
+            CheckId::MethodProtected => "method-protected",
+            CheckId::ApiDeployed => "api-deployed",
+            CheckId::HeaderForwarded => "header-forwarded",
+            CheckId::CacheInvalidated => "cache-invalidated",
+            CheckId::Unauthenticated401 => "unauthenticated-401",
+            CheckId::IdToken => "id-token",
+            CheckId::Authenticated200 => "authenticated-200",
+            CheckId::DirectApiBlocked => "direct-api-blocked",
+        }
+    }
+
+    /// The step of section 5 the check belongs to.
+    pub fn step(self) -> &'static str {
+        match self {
+            CheckId::StackOutputs | CheckId::ClientSecret | CheckId::UserConfirmed => "5.2",
+            CheckId::AuthorizerCreated | CheckId::MethodProtected | CheckId::ApiDeployed => "5.3",
+            CheckId::HeaderForwarded | CheckId::CacheInvalidated => "5.4",
+            _ => "5.5",
+        }
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown check `{0}`; the checks are: {list}", list = CheckId::ALL.map(CheckId::as_str).join(", "))]
+pub struct UnknownCheck(pub String);
+
+impl FromStr for CheckId {
+    type Err = UnknownCheck;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CheckId::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownCheck(s.to_string()))
+    }
+}
+
+/// A console step walab can do through the API (DESIGN.md, "Solve actions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SolveAction {
+    SignUp,
+    CreateAuthorizer,
+    ProtectMethod,
+    DeployApi,
+    ForwardHeader,
+    InvalidateCache,
+}
+
+impl SolveAction {
+    pub const ALL: [SolveAction; 6] = [
+        SolveAction::SignUp,
+        SolveAction::CreateAuthorizer,
+        SolveAction::ProtectMethod,
+        SolveAction::DeployApi,
+        SolveAction::ForwardHeader,
+        SolveAction::InvalidateCache,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SolveAction::SignUp => "sign-up",
+            SolveAction::CreateAuthorizer => "create-authorizer",
+            SolveAction::ProtectMethod => "protect-method",
+            SolveAction::DeployApi => "deploy-api",
+            SolveAction::ForwardHeader => "forward-header",
+            SolveAction::InvalidateCache => "invalidate-cache",
+        }
+    }
+
+    /// The check that passes once this action is done.
+    pub fn check(self) -> CheckId {
+        match self {
+            SolveAction::SignUp => CheckId::UserConfirmed,
+            SolveAction::CreateAuthorizer => CheckId::AuthorizerCreated,
+            SolveAction::ProtectMethod => CheckId::MethodProtected,
+            SolveAction::DeployApi => CheckId::ApiDeployed,
+            SolveAction::ForwardHeader => CheckId::HeaderForwarded,
+            SolveAction::InvalidateCache => CheckId::CacheInvalidated,
+        }
+    }
+
+    /// The action that makes `check` pass, if walab can do it.
+    pub fn for_check(check: CheckId) -> Option<SolveAction> {
+        SolveAction::ALL.into_iter().find(|a| a.check() == check)
+    }
+}
+
+impl fmt::Display for SolveAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown action `{0}`; the actions are: {list}", list = SolveAction::ALL.map(SolveAction::as_str).join(", "))]
+pub struct UnknownAction(pub String);
+
+impl FromStr for SolveAction {
+    type Err = UnknownAction;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SolveAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| UnknownAction(s.to_string()))
+    }
+}
+
+/// One step of section 5.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    /// Paragraphs, each one line.
+    pub paragraphs: Vec<String>,
+    /// Where the step is done in the AWS console, if it is a console step.
+    pub console: Option<String>,
+    pub checks: Vec<CheckId>,
+    pub solves: Vec<SolveAction>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckText {
+    pub title: String,
+    pub hint: String,
+}
+
+/// The whole lab.
+#[derive(Debug, Clone)]
+pub struct Lab {
+    pub title: String,
+    pub steps: Vec<Step>,
+    pub checks: BTreeMap<CheckId, CheckText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabFileError {
+    #[error("lab file: {0}")]
+    Syntax(String),
+    #[error("lab file: step {step}: {source}")]
+    UnknownCheck { step: String, source: UnknownCheck },
+    #[error("lab file: step {step}: {source}")]
+    UnknownAction { step: String, source: UnknownAction },
+    #[error("lab file: duplicate step id {0}")]
+    DuplicateStep(String),
+    #[error("lab file: check {0} belongs to more than one step")]
+    DuplicateCheck(CheckId),
+    #[error("lab file: check {0} belongs to no step")]
+    OrphanCheck(CheckId),
+    #[error("lab file: check {0} is in step {1}, but the code puts it in {2}")]
+    WrongStep(CheckId, String, &'static str),
+    #[error("lab file: check {0} has no title or hint")]
+    MissingText(CheckId),
+    #[error("lab file: [checks.{0}] is not a check")]
+    UnknownCheckText(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabFile {
+    title: String,
+    steps: Vec<StepFile>,
+    checks: BTreeMap<String, CheckText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    id: String,
+    title: String,
+    text: String,
+    #[serde(default)]
+    console: Option<String>,
+    checks: Vec<String>,
+    #[serde(default)]
+    solves: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for CheckText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            title: String,
+            hint: String,
+        }
+        let raw = Raw::deserialize(d)?;
+        Ok(CheckText { title: raw.title, hint: raw.hint })
+    }
+}
+
+impl Lab {
+    /// The embedded lab file. It is validated by the test suite, so this cannot fail in a
+    /// released binary; the error is still reported rather than panicking.
+    pub fn load() -> Result<Lab, LabFileError> {
+        Lab::parse(LAB_TOML)
+    }
+
+    pub fn parse(text: &str) -> Result<Lab, LabFileError> {
+        let file: LabFile = toml::from_str(text).map_err(|e| LabFileError::Syntax(e.to_string()))?;
+        let mut steps: Vec<Step> = Vec::new();
+        let mut owner: BTreeMap<CheckId, String> = BTreeMap::new();
+        for s in file.steps {
+            if steps.iter().any(|t| t.id == s.id) {
+                return Err(LabFileError::DuplicateStep(s.id));
+            }
+            let mut checks = Vec::new();
+            for name in &s.checks {
+                let id = name
+                    .parse::<CheckId>()
+                    .map_err(|source| LabFileError::UnknownCheck { step: s.id.clone(), source })?;
+                if owner.insert(id, s.id.clone()).is_some() {
+                    return Err(LabFileError::DuplicateCheck(id));
+                }
+                if id.step() != s.id {
+                    return Err(LabFileError::WrongStep(id, s.id.clone(), id.step()));
+                }
+                checks.push(id);
+            }
+            let solves = s
+                .solves
+                .iter()
+                .map(|name| name.parse::<SolveAction>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|source| LabFileError::UnknownAction { step: s.id.clone(), source })?;
+            let paragraphs = s
+                .text
+                .split("\n\n")
+                .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|p| !p.is_empty())
+                .collect();
+            steps.push(Step { id: s.id, title: s.title, paragraphs, console: s.console, checks, solves });
+        }
+        let mut checks = BTreeMap::new();
+        for (name, text) in file.checks {
+            let id = name.parse::<CheckId>().map_err(|_| LabFileError::UnknownCheckText(name.clone()))?;
+            if text.title.trim().is_empty() || text.hint.trim().is_empty() {
+                return Err(LabFileError::MissingText(id));
+            }
+            checks.insert(id, text);
+        }
+        for id in CheckId::ALL {
+            if !owner.contains_key(&id) {
+                return Err(LabFileError::OrphanCheck(id));
+            }
+            if !checks.contains_key(&id) {
+                return Err(LabFileError::MissingText(id));
+            }
+        }
+        Ok(Lab { title: file.title, steps, checks })
+    }
+
+    pub fn check_text(&self, id: CheckId) -> &CheckText {
+        // `parse` guarantees every check has its text.
+        &self.checks[&id]
+    }
+
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_lab_file_is_valid_and_complete() {
+        let lab = Lab::load().unwrap();
+        assert_eq!(lab.steps.len(), 6);
+        let owned: Vec<CheckId> = lab.steps.iter().flat_map(|s| s.checks.clone()).collect();
+        assert_eq!(owned, CheckId::ALL, "every check, once, in running order");
+        let solves: Vec<SolveAction> = lab.steps.iter().flat_map(|s| s.solves.clone()).collect();
+        assert_eq!(solves, SolveAction::ALL);
+        for step in &lab.steps {
+            assert!(!step.paragraphs.is_empty(), "step {} has text", step.id);
+        }
+    }
+
+    #[test]
+    fn refuses_lab_files_that_do_not_match_the_code() {
+        let good = LAB_TOML;
+        let cases = [
+            (
+                good.replace("\"stack-outputs\", \"client-secret\"", "\"stack-output\", \"client-secret\""),
+                "unknown check",
+            ),
+            (good.replace("\"id-token\", \"authenticated-200\"", "\"id-token\", \"id-token\""), "more than one step"),
+            (
+                good.replace("hint = \"Deploy the API to the Dev stage (`walab solve deploy-api`).\"", "hint = \"\""),
+                "no title or hint",
+            ),
+            (good.replace("[checks.api-deployed]", "[checks.api-deploy]"), "is not a check"),
+            (good.replace("solves = [\"sign-up\"]", "solves = [\"sign-in\"]"), "unknown action"),
+            (good.replace("id = \"5.4\"", "id = \"5.3\""), "duplicate step"),
+        ];
+        for (text, expect) in cases {
+            assert_ne!(text, good, "the case for {expect} changes the file");
+            let err = Lab::parse(&text).unwrap_err().to_string();
+            assert!(err.contains(expect), "{expect}: {err}");
+        }
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for id in CheckId::ALL {
+            assert_eq!(id.as_str().parse::<CheckId>().unwrap(), id);
+            assert_eq!(serde_json::to_value(id).unwrap(), id.as_str());
+        }
+        assert!("nope".parse::<CheckId>().unwrap_err().to_string().contains("stack-outputs"));
+    }
+}
