@@ -2,6 +2,7 @@
 //! Security with Cognito and WAF", its lab checks and tools, and a local lab that serves the
 //! lab's AWS environment over the real AWS wire protocols.
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod fsutil;

@@ -1,0 +1,128 @@
+//! API Gateway lookups shared by the checks and the solves: the lab's REST API, its
+//! authorizers, the `GET /` method, and what stage `Dev` actually serves.
+
+use aws_sdk_apigateway::types::{Authorizer, AuthorizerType, Method};
+
+use super::{AwsProblem, Clients};
+
+pub const API_NAME: &str = "wa-lab-rds-api";
+pub const STAGE: &str = "Dev";
+pub const TOKEN_SOURCE: &str = "method.request.header.Authorization";
+pub const COGNITO: &str = "COGNITO_USER_POOLS";
+
+/// The lab's REST API id, if the account has one named `wa-lab-rds-api`.
+pub async fn find_api(aws: &Clients) -> Result<Option<String>, AwsProblem> {
+    let mut position = None;
+    loop {
+        let page = aws
+            .apigateway
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
+        if let Some(api) = page.items().iter().find(|a| a.name() == Some(API_NAME)) {
+            return Ok(api.id().map(String::from));
+        }
+        match page.position() {
+            Some(next) if !page.items().is_empty() => position = Some(next.to_string()),
+            _ => return Ok(None),
+        }
+    }
+}
+
+pub async fn authorizers(aws: &Clients, api_id: &str) -> Result<Vec<Authorizer>, AwsProblem> {
+    let out = aws
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
+    Ok(out.items().to_vec())
+}
+
+/// True when `authorizer` is a Cognito authorizer for `pool_id`.
+pub fn is_for_pool(authorizer: &Authorizer, pool_id: &str) -> bool {
+    authorizer.r#type() == Some(&AuthorizerType::CognitoUserPools)
+        && authorizer.provider_arns().iter().any(|arn| arn.ends_with(&format!(":userpool/{pool_id}")))
+}
+
+/// The authorizer the lab wants: Cognito, this pool, token from the Authorization header.
+pub fn lab_authorizer<'a>(authorizers: &'a [Authorizer], pool_id: &str) -> Option<&'a Authorizer> {
+    authorizers.iter().find(|a| is_for_pool(a, pool_id) && a.identity_source() == Some(TOKEN_SOURCE))
+}
+
+/// The id of the `/` resource.
+pub async fn root_resource(aws: &Clients, api_id: &str) -> Result<Option<String>, AwsProblem> {
+    let out = aws
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
+    Ok(out.items().iter().find(|r| r.path() == Some("/")).and_then(|r| r.id().map(String::from)))
+}
+
+/// `GET /` as currently configured (not necessarily as deployed).
+pub async fn get_method(aws: &Clients, api_id: &str, resource_id: &str) -> Result<Method, AwsProblem> {
+    let out = aws
+        .apigateway
+        .get_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("GET")
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
+    Ok(Method::builder()
+        .set_http_method(out.http_method().map(String::from))
+        .set_authorization_type(out.authorization_type().map(String::from))
+        .set_authorizer_id(out.authorizer_id().map(String::from))
+        .build())
+}
+
+/// What stage `Dev` serves for `GET /`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployed {
+    pub deployment_id: String,
+    /// `authorizationType` of `GET /` in that deployment; `None` when the method is absent.
+    pub authorization: Option<String>,
+    pub deployed_at: Option<aws_smithy_types::DateTime>,
+}
+
+/// The deployment on stage `Dev`, or `None` when there is no such stage.
+pub async fn deployed(aws: &Clients, api_id: &str) -> Result<Option<Deployed>, AwsProblem> {
+    let stage = aws.apigateway.get_stage().rest_api_id(api_id).stage_name(STAGE).send().await;
+    let stage = match stage {
+        Ok(stage) => stage,
+        Err(e) => {
+            let problem = aws.explain(&e, "apigateway:GET");
+            return if problem.code() == Some("NotFoundException") { Ok(None) } else { Err(problem) };
+        }
+    };
+    let Some(deployment_id) = stage.deployment_id() else { return Ok(None) };
+    let deployment = aws
+        .apigateway
+        .get_deployment()
+        .rest_api_id(api_id)
+        .deployment_id(deployment_id)
+        .embed("apisummary")
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
+    let authorization = deployment
+        .api_summary()
+        .and_then(|summary| summary.get("/"))
+        .and_then(|methods| methods.get("GET"))
+        .map(|snapshot| snapshot.authorization_type().unwrap_or("NONE").to_string());
+    Ok(Some(Deployed {
+        deployment_id: deployment_id.to_string(),
+        authorization,
+        deployed_at: deployment.created_date().cloned(),
+    }))
+}

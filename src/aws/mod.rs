@@ -1,0 +1,201 @@
+//! The AWS side of walab: one client per service over one `SdkConfig`, the lookups the checks
+//! and solves share, and failed calls explained in one line with what to do about them.
+
+pub mod apigateway;
+pub mod cloudfront;
+
+use std::error::Error as StdError;
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+/// The lab's four services, all configured from the same `SdkConfig`.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    pub region: String,
+    /// The AWS profile in use, for hints such as `aws sso login --profile P`.
+    pub profile: Option<String>,
+    /// The Cognito endpoint when not AWS's own (the local lab, `AWS_ENDPOINT_URL*`).
+    cognito_endpoint: Option<String>,
+}
+
+impl Clients {
+    pub fn new(sdk: &SdkConfig) -> Clients {
+        let cognito_endpoint = std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| sdk.endpoint_url().map(String::from));
+        Clients {
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            cloudformation: aws_sdk_cloudformation::Client::new(sdk),
+            apigateway: aws_sdk_apigateway::Client::new(sdk),
+            cloudfront: aws_sdk_cloudfront::Client::new(sdk),
+            region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_string()),
+            profile: None,
+            cognito_endpoint,
+        }
+    }
+
+    pub fn with_profile(mut self, profile: Option<String>) -> Clients {
+        self.profile = profile;
+        self
+    }
+
+    /// Explains a failed call to `action`, with this target's profile in the hint.
+    pub fn explain<E, R>(&self, err: &SdkError<E, R>, action: &str) -> AwsProblem
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        explain(err, action, self.profile.as_deref())
+    }
+
+    /// The issuer a pool's tokens carry: always AWS's form, whatever the endpoint.
+    pub fn issuer(&self, pool_id: &str) -> String {
+        format!("https://cognito-idp.{}.amazonaws.com/{pool_id}", pool_region(pool_id).unwrap_or(&self.region))
+    }
+
+    /// Where the pool publishes its signing keys.
+    pub fn jwks_url(&self, pool_id: &str) -> String {
+        match &self.cognito_endpoint {
+            Some(endpoint) => format!("{}/{pool_id}/.well-known/jwks.json", endpoint.trim_end_matches('/')),
+            None => format!("{}/.well-known/jwks.json", self.issuer(pool_id)),
+        }
+    }
+}
+
+/// The region part of a user pool id (`us-east-1_AbC…` → `us-east-1`).
+pub fn pool_region(pool_id: &str) -> Option<&str> {
+    pool_id.split_once('_').map(|(region, _)| region)
+}
+
+/// What kind of trouble an AWS call ran into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    NoCredentials,
+    SsoExpired,
+    CredentialsExpired,
+    CredentialsInvalid,
+    AccessDenied,
+    Unreachable,
+    /// The service refused the request; its error code.
+    Service(String),
+    Other,
+}
+
+/// A failed AWS call, explained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsProblem {
+    pub kind: ProblemKind,
+    /// One line: what went wrong.
+    pub message: String,
+    /// One line: what to do, when walab knows.
+    pub hint: Option<String>,
+}
+
+impl AwsProblem {
+    /// The service's error code, for matching on specific refusals.
+    pub fn code(&self) -> Option<&str> {
+        match &self.kind {
+            ProblemKind::Service(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// True for trouble with the caller's identity rather than the lab (no credentials,
+    /// expired session, missing permission): the check reports `error`, not `failed`.
+    pub fn is_access(&self) -> bool {
+        !matches!(self.kind, ProblemKind::Service(_) | ProblemKind::Other)
+    }
+}
+
+impl std::fmt::Display for AwsProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Explains a failed call to `action` (an IAM action such as `cognito-idp:AdminGetUser`).
+pub fn explain<E, R>(err: &SdkError<E, R>, action: &str, profile: Option<&str>) -> AwsProblem
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let chain = DisplayErrorContext(err).to_string();
+    let lower = chain.to_ascii_lowercase();
+    let profile_flag = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+    let problem = |kind, message: String, hint: Option<String>| AwsProblem { kind, message, hint };
+    if let SdkError::ServiceError(service) = err {
+        let code = service.err().code().unwrap_or("Unknown").to_string();
+        let message = service.err().message().unwrap_or("").to_string();
+        let text = if message.is_empty() { code.clone() } else { format!("{code}: {message}") };
+        return match code.as_str() {
+            "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => problem(
+                ProblemKind::AccessDenied,
+                format!("not allowed to call {action}"),
+                Some(format!("your AWS identity needs the IAM permission {action}")),
+            ),
+            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => problem(
+                ProblemKind::CredentialsExpired,
+                "your AWS session credentials have expired".into(),
+                Some(format!("refresh them (e.g. `aws sso login{profile_flag}`) and try again")),
+            ),
+            "UnrecognizedClientException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => problem(
+                ProblemKind::CredentialsInvalid,
+                format!("AWS does not accept these credentials ({code})"),
+                Some("check the access key and secret, or the profile you selected".into()),
+            ),
+            _ => problem(ProblemKind::Service(code), text, None),
+        };
+    }
+    if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        return problem(
+            ProblemKind::SsoExpired,
+            "your AWS SSO session has expired".into(),
+            Some(format!("run `aws sso login{profile_flag}`")),
+        );
+    }
+    if lower.contains("credential") {
+        return problem(
+            ProblemKind::NoCredentials,
+            "no AWS credentials found".into(),
+            Some(format!(
+                "configure them (`aws configure{profile_flag}` or `aws sso login{profile_flag}`), or use the local lab: --target local"
+            )),
+        );
+    }
+    if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) {
+        return problem(
+            ProblemKind::Unreachable,
+            format!("cannot reach the AWS endpoint: {}", last_cause(err)),
+            Some("check the network, or AWS_ENDPOINT_URL if you point walab at a local lab".into()),
+        );
+    }
+    problem(ProblemKind::Other, chain, None)
+}
+
+fn last_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut cause: &(dyn StdError + 'static) = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwks_url_follows_the_endpoint() {
+        let local = crate::target::local_sdk_config("http://127.0.0.1:4566", "us-east-1");
+        let clients = Clients::new(&local);
+        assert_eq!(clients.jwks_url("us-east-1_Abc"), "http://127.0.0.1:4566/us-east-1_Abc/.well-known/jwks.json");
+        assert_eq!(clients.issuer("eu-west-1_Abc"), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc");
+    }
+}
