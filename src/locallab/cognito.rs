@@ -379,7 +379,8 @@ pub fn verify_for_pool(
         TokenUse::Id => "aud",
         TokenUse::Access => "client_id",
     };
-    let named = decode_unverified(token).and_then(|(_, claims)| claims.get(claim).and_then(Value::as_str).map(String::from));
+    let named =
+        decode_unverified(token).and_then(|(_, claims)| claims.get(claim).and_then(Value::as_str).map(String::from));
     let client_id = named.filter(|c| clients.contains(c)).or_else(|| clients.first().cloned()).unwrap_or_default();
     let expected = Expected { issuer: &issuer, client_id: &client_id, token_use };
     verify(token, &signer.jwks, &expected, lab.clock.now_secs())

@@ -122,6 +122,8 @@ pub struct Lab {
     pub endpoints: Endpoints,
     pub timing: Timing,
     pub(crate) signers: cognito::Signers,
+    // Read by the Cognito challenge flows (RespondToAuthChallenge), which are not built yet.
+    #[allow(dead_code)]
     pub(crate) sessions: Mutex<cognito::Sessions>,
     dirty: Notify,
 }
@@ -158,7 +160,7 @@ impl Lab {
     }
 
     fn snapshot(&self) -> Vec<u8> {
-        self.read(|s| serde_json::to_vec_pretty(s)).unwrap_or_default()
+        self.read(serde_json::to_vec_pretty).unwrap_or_default()
     }
 
     /// What a user needs to reach this lab (the `walab serve --json` line).

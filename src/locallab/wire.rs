@@ -25,7 +25,7 @@ pub struct AwsRequest {
 impl AwsRequest {
     pub fn new(method: Method, uri: &http::Uri, headers: HeaderMap, body: Bytes) -> Self {
         let path = uri.path().to_string();
-        let segments = path.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(s)).collect();
+        let segments = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
         let query =
             uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
         AwsRequest { method, path, segments, query, headers, body }
