@@ -152,8 +152,8 @@ fn authorize(lab: &Lab, req: &AwsRequest, method: &DeployedMethod) -> Result<(),
 /// Accepts both the raw token (what the lab's script sends) and `Bearer <token>`.
 fn strip_bearer(value: &str) -> &str {
     let value = value.trim();
-    match value.get(..7) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim_start(),
+    match value.get(..7).zip(value.get(7..)) {
+        Some((prefix, token)) if prefix.eq_ignore_ascii_case("bearer ") => token.trim_start(),
         _ => value,
     }
 }
