@@ -121,7 +121,10 @@ pub struct Lab {
     pub clock: Clock,
     pub endpoints: Endpoints,
     pub timing: Timing,
-    pub(crate) signers: cognito::Signers,
+    /// Each pool's signing key; public so tests can mint tokens exactly as the pool would.
+    pub signers: cognito::Signers,
+    // Read by the Cognito challenge flows (RespondToAuthChallenge), which are not built yet.
+    #[allow(dead_code)]
     pub(crate) sessions: Mutex<cognito::Sessions>,
     dirty: Notify,
 }

@@ -36,8 +36,8 @@ impl LabState {
         let guid = ids::lower_alnum(8);
         let stacks = cloudformation::StacksState::seed(now, &region, &account_id);
         let cognito = cognito::CognitoState::seed(now, &region, &account_id, &guid, signing_key_pem);
-        let apigateway = apigateway::ApiGatewayState::seed(now, &region);
         let waf = waf::WafState::seed(&region, &account_id, &guid);
+        let apigateway = apigateway::ApiGatewayState::seed(now, &region, &account_id, &waf.regional_acl_arn);
         let cloudfront = cloudfront::CloudFrontState::seed(now, &account_id, &apigateway, &waf);
         LabState { schema: SCHEMA, account_id, region, created: now, stacks, cognito, apigateway, cloudfront, waf }
     }
@@ -57,6 +57,8 @@ pub enum StateError {
 }
 
 /// What loading found, for the caller to tell the user.
+// Returned once, at start-up: boxing the state would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Loaded {
     Existing(Box<LabState>),
     /// No state yet (or `--fresh`): the caller seeds one.
