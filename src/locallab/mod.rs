@@ -123,8 +123,6 @@ pub struct Lab {
     pub timing: Timing,
     /// Each pool's signing key; public so tests can mint tokens exactly as the pool would.
     pub signers: cognito::Signers,
-    // Read by the Cognito challenge flows (RespondToAuthChallenge), which are not built yet.
-    #[allow(dead_code)]
     pub(crate) sessions: Mutex<cognito::Sessions>,
     dirty: Notify,
 }

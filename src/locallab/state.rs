@@ -57,8 +57,6 @@ pub enum StateError {
 }
 
 /// What loading found, for the caller to tell the user.
-// Returned once, at start-up: boxing the state would buy nothing.
-#[allow(clippy::large_enum_variant)]
 pub enum Loaded {
     Existing(Box<LabState>),
     /// No state yet (or `--fresh`): the caller seeds one.
