@@ -3,6 +3,7 @@
 //! lab's AWS environment over the real AWS wire protocols.
 
 pub mod aws;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod fsutil;
@@ -11,5 +12,6 @@ pub mod locallab;
 pub mod secret;
 pub mod serve;
 pub mod settings;
+pub mod solve;
 pub mod target;
 pub mod token;

@@ -8,6 +8,9 @@ use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use crate::aws::{AwsProblem, Clients};
+use crate::secret::Secret;
+
 /// `SECRET_HASH = base64(HMAC-SHA256(key = client secret, message = username + client id))`.
 pub fn secret_hash(username: &str, client_id: &str, client_secret: &str) -> String {
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, client_secret.as_bytes());
@@ -170,4 +173,203 @@ mod tests {
             assert_eq!(verify(token, &jwks, &expected, 0), Err(TokenError::Malformed), "{token}");
         }
     }
+}
+
+/// A successful sign-in, or the challenge Cognito answered with.
+#[derive(Debug)]
+pub enum SignIn {
+    Tokens { id_token: Secret, access_token: Secret, expires_in: i32, flow: &'static str },
+    /// The user has a temporary password and must choose a new one.
+    NewPasswordRequired { session: Secret, flow: &'static str },
+}
+
+/// Why signing in failed, in the learner's terms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    #[error("Cognito could not verify the secret hash: the recorded app client secret is not this client's")]
+    WrongSecret,
+    #[error("the app client has a secret, but none is recorded")]
+    MissingSecret,
+    #[error("wrong username or password (or no such user: the pool does not say which)")]
+    WrongCredentials,
+    #[error("the user has not confirmed the sign-up yet")]
+    NotConfirmed,
+    #[error("{flow} is not enabled on the app client")]
+    FlowNotEnabled { flow: String },
+    #[error(
+        "your AWS identity may not call AdminInitiateAuth, and the app client does not allow USER_PASSWORD_AUTH"
+    )]
+    NoAllowedFlow,
+    #[error("{0}")]
+    Aws(AwsProblem),
+}
+
+impl SignInError {
+    pub fn hint(&self) -> String {
+        match self {
+            SignInError::WrongSecret | SignInError::MissingSecret => {
+                "record the secret from the console (App clients → Show details): walab config set app-client-secret -"
+                    .into()
+            }
+            SignInError::WrongCredentials => {
+                "check the username (walab config set username …) and the password (WALAB_PASSWORD or the prompt)".into()
+            }
+            SignInError::NotConfirmed => "open the link in the confirmation email (walab solve sign-up)".into(),
+            SignInError::FlowNotEnabled { flow } => {
+                format!("enable ALLOW_{flow} on the app client (Cognito console → App clients → Edit)")
+            }
+            SignInError::NoAllowedFlow => {
+                "grant cognito-idp:AdminInitiateAuth to your identity (the lab's way), or enable ALLOW_USER_PASSWORD_AUTH on the app client".into()
+            }
+            SignInError::Aws(problem) => problem.hint.clone().unwrap_or_else(|| "try again".into()),
+        }
+    }
+}
+
+/// What signing in needs.
+pub struct SignInRequest<'a> {
+    pub pool_id: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: Option<&'a Secret>,
+    pub username: &'a str,
+    pub password: &'a Secret,
+}
+
+/// Signs in the way the lab's script does (AdminInitiateAuth, `ADMIN_USER_PASSWORD_AUTH`, with
+/// the secret hash); when the identity may not call it, falls back to InitiateAuth with
+/// `USER_PASSWORD_AUTH`, which needs no AWS credentials but must be enabled on the client.
+pub async fn sign_in(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, SignInError> {
+    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+    let hash = req.client_secret.map(|s| secret_hash(req.username, req.client_id, s.expose()));
+    let admin = aws
+        .cognito
+        .admin_initiate_auth()
+        .user_pool_id(req.pool_id)
+        .client_id(req.client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .set_auth_parameters(Some(auth_parameters(req, hash.as_deref())))
+        .send()
+        .await;
+    let (result, flow) = match admin {
+        Ok(out) => ((out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)), "ADMIN_USER_PASSWORD_AUTH"),
+        Err(e) => {
+            let problem = aws.explain(&e, "cognito-idp:AdminInitiateAuth");
+            if problem.kind != crate::aws::ProblemKind::AccessDenied
+                && problem.kind != crate::aws::ProblemKind::NoCredentials
+            {
+                return Err(classify(problem));
+            }
+            let out = aws
+                .cognito
+                .initiate_auth()
+                .client_id(req.client_id)
+                .auth_flow(AuthFlowType::UserPasswordAuth)
+                .set_auth_parameters(Some(auth_parameters(req, hash.as_deref())))
+                .send()
+                .await
+                .map_err(|e| match classify(aws.explain(&e, "cognito-idp:InitiateAuth")) {
+                    SignInError::FlowNotEnabled { .. } => SignInError::NoAllowedFlow,
+                    other => other,
+                })?;
+            ((out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)), "USER_PASSWORD_AUTH")
+        }
+    };
+    match result {
+        (Some(auth), _, _) => match (auth.id_token(), auth.access_token()) {
+            (Some(id), Some(access)) => Ok(SignIn::Tokens {
+                id_token: Secret::new(id),
+                access_token: Secret::new(access),
+                expires_in: auth.expires_in(),
+                flow,
+            }),
+            _ => Err(SignInError::Aws(unexpected("Cognito answered without an ID token"))),
+        },
+        (None, Some(ChallengeNameType::NewPasswordRequired), Some(session)) => {
+            Ok(SignIn::NewPasswordRequired { session: Secret::new(session), flow })
+        }
+        (None, Some(challenge), _) => Err(SignInError::Aws(unexpected(&format!(
+            "Cognito asks for the {} challenge, which walab does not answer",
+            challenge.as_str()
+        )))),
+        _ => Err(SignInError::Aws(unexpected("Cognito answered with neither tokens nor a challenge"))),
+    }
+}
+
+/// Answers `NEW_PASSWORD_REQUIRED` with the user's new password.
+pub async fn set_new_password(
+    aws: &Clients,
+    req: &SignInRequest<'_>,
+    session: &Secret,
+    new_password: &Secret,
+) -> Result<SignIn, SignInError> {
+    use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
+    let mut responses = std::collections::HashMap::new();
+    responses.insert("USERNAME".to_string(), req.username.to_string());
+    responses.insert("NEW_PASSWORD".to_string(), new_password.expose().to_string());
+    if let Some(secret) = req.client_secret {
+        responses.insert("SECRET_HASH".to_string(), secret_hash(req.username, req.client_id, secret.expose()));
+    }
+    let out = aws
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(req.client_id)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(session.expose())
+        .set_challenge_responses(Some(responses))
+        .send()
+        .await
+        .map_err(|e| classify(aws.explain(&e, "cognito-idp:RespondToAuthChallenge")))?;
+    let auth = out.authentication_result().ok_or_else(|| SignInError::Aws(unexpected("no tokens after the new password")))?;
+    match (auth.id_token(), auth.access_token()) {
+        (Some(id), Some(access)) => Ok(SignIn::Tokens {
+            id_token: Secret::new(id),
+            access_token: Secret::new(access),
+            expires_in: auth.expires_in(),
+            flow: "NEW_PASSWORD_REQUIRED",
+        }),
+        _ => Err(SignInError::Aws(unexpected("Cognito answered without an ID token"))),
+    }
+}
+
+fn auth_parameters(req: &SignInRequest<'_>, hash: Option<&str>) -> std::collections::HashMap<String, String> {
+    let mut params = std::collections::HashMap::new();
+    params.insert("USERNAME".to_string(), req.username.to_string());
+    params.insert("PASSWORD".to_string(), req.password.expose().to_string());
+    if let Some(hash) = hash {
+        params.insert("SECRET_HASH".to_string(), hash.to_string());
+    }
+    params
+}
+
+fn unexpected(message: &str) -> AwsProblem {
+    AwsProblem { kind: crate::aws::ProblemKind::Other, message: message.to_string(), hint: None }
+}
+
+/// Maps Cognito's refusals to what they mean for the learner.
+fn classify(problem: AwsProblem) -> SignInError {
+    let message = problem.message.to_ascii_lowercase();
+    match problem.code() {
+        Some("NotAuthorizedException") if message.contains("secret hash") => SignInError::WrongSecret,
+        Some("NotAuthorizedException") if message.contains("incorrect username or password") => {
+            SignInError::WrongCredentials
+        }
+        Some("UserNotFoundException") => SignInError::WrongCredentials,
+        Some("UserNotConfirmedException") => SignInError::NotConfirmed,
+        Some("InvalidParameterException") if message.contains("secret") => SignInError::MissingSecret,
+        Some("InvalidParameterException") if message.contains("flow not enabled") => {
+            let flow = problem.message.split_whitespace().find(|w| w.ends_with("_AUTH")).unwrap_or("the flow");
+            SignInError::FlowNotEnabled { flow: flow.trim_start_matches("InvalidParameterException:").to_string() }
+        }
+        _ => SignInError::Aws(problem),
+    }
+}
+
+/// Fetches a pool's JWKS.
+pub async fn fetch_jwks(url: &str, timeout: std::time::Duration) -> Result<JwkSet, String> {
+    let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+    let response = client.get(url).send().await.map_err(|e| format!("cannot fetch {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    response.json::<JwkSet>().await.map_err(|e| format!("{url} is not a JWKS: {e}"))
 }

@@ -55,6 +55,11 @@ impl Clients {
         explain(err, action, self.profile.as_deref())
     }
 
+    /// The endpoint walab talks to when it is not AWS's own (the local lab).
+    pub fn endpoint(&self) -> Option<&str> {
+        self.cognito_endpoint.as_deref()
+    }
+
     /// The issuer a pool's tokens carry: always AWS's form, whatever the endpoint.
     pub fn issuer(&self, pool_id: &str) -> String {
         format!("https://cognito-idp.{}.amazonaws.com/{pool_id}", pool_region(pool_id).unwrap_or(&self.region))
