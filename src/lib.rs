@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod fsutil;
 pub mod locallab;
+pub mod probe;
 pub mod secret;
 pub mod serve;
 pub mod token;
