@@ -3,6 +3,7 @@
 //! lab's AWS environment over the real AWS wire protocols.
 
 pub mod cli;
+pub mod commands;
 pub mod fsutil;
 pub mod locallab;
 pub mod probe;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             walab::serve::init_logging();
             runtime.block_on(walab::serve::run(args))
         }
+        Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
         None => {
             let _ = Cli::command().print_long_help();
             println!("\nThe walkthrough is not part of this build yet. Start the local lab with `walab serve`.");
