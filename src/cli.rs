@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -55,6 +56,29 @@ walab config set app-client-secret -      reads the secret from stdin (keeps it 
 walab --target aws --profile lab config show"
     )]
     Config(ConfigArgs),
+    /// GET a URL like the lab's request script: status, latency, X-Cache and the body
+    #[command(
+        long_about = "GET a URL the way the lab's request script does, with the ID token (when given) sent as \
+`Authorization: <token>` (raw, no \"Bearer \"). Shows the status, how long it took, CloudFront's \
+X-Cache verdict and what it means, the headers that tell who answered, and what a 401 or 403 \
+means for the lab.\n\n\
+The body goes to stdout: JSON pretty-printed, text cut after 64 KiB, binary data not printed. \
+Everything else (status, headers, notes, hints) goes to stderr, so `walab request URL > body.json` \
+saves just the body. Redirects are shown, not followed. Colour only on a terminal, never with NO_COLOR.\n\n\
+Exit status: 0 when a response arrived, whatever its status; 1 when none did (refused, timed out, \
+DNS, TLS) or when --expect does not match; 2 for a malformed URL or wrong arguments.",
+        after_help = "Examples (CloudFrontEndpoint and APIGatewayURL are the stacks' outputs):\n  \
+walab request https://d111111abcdef8.cloudfront.net/?id=1\n      \
+no token: 401 once the API is protected (a 200 with X-Cache: Hit is the cache's old answer)\n  \
+TOKEN=$(walab token)\n  \
+walab request https://d111111abcdef8.cloudfront.net/?id=1 \"$TOKEN\" --expect 200\n      \
+with the ID token: 200 and the data\n  \
+walab request https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/Dev/?id=1 \"$TOKEN\"\n      \
+the API called directly: 403, WAF lets only CloudFront through\n  \
+walab request http://127.0.0.1:4567/?id=1\n      \
+the local lab's CloudFront endpoint (`walab serve`)"
+    )]
+    Request(RequestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -101,4 +125,27 @@ pub struct ServeArgs {
     /// Seconds a distribution update stays InProgress before it is Deployed
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub deploy_secs: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The URL to GET, e.g. the stack output CloudFrontEndpoint
+    pub url: String,
+    /// ID token to send as the Authorization header, e.g. "$(walab token)"
+    #[arg(value_name = "ID_TOKEN")]
+    pub id_token: Option<crate::secret::Secret>,
+    /// Exit 1 unless the response has this status (e.g. 401, 200, 403)
+    #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub expect: Option<u16>,
+    /// Give up after this many seconds, connecting and reading included
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub timeout: Duration,
+}
+
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value.parse().map_err(|_| format!("{value:?} is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 3600.0) {
+        return Err("give a number of seconds above 0 and at most 3600".to_string());
+    }
+    Ok(Duration::from_secs_f64(secs))
 }

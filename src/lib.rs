@@ -9,6 +9,7 @@ pub mod commands;
 pub mod fsutil;
 pub mod lab;
 pub mod locallab;
+pub mod probe;
 pub mod secret;
 pub mod serve;
 pub mod settings;

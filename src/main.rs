@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             runtime.block_on(walab::serve::run(args))
         }
         Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),
+        Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
         None => {
             let _ = Cli::command().print_long_help();
             println!("\nThe walkthrough is not part of this build yet. Start the local lab with `walab serve`.");

@@ -63,7 +63,10 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     if after.status == Status::Passed {
         Ok(Solved::Done(done))
     } else {
-        Err(Outcome::failed(format!("{done}, but the check still fails: {}", after.summary), after.hint.unwrap_or_default()))
+        Err(Outcome::failed(
+            format!("{done}, but the check still fails: {}", after.summary),
+            after.hint.unwrap_or_default(),
+        ))
     }
 }
 
@@ -125,11 +128,12 @@ async fn outbox_code(ctx: &Context, username: &str) -> Result<Secret, Outcome> {
         return Err(Outcome::failed("the local lab's outbox is not reachable", "confirm with the emailed link"));
     };
     let url = format!("{}/_walab/outbox", endpoint.trim_end_matches('/'));
-    let outbox: serde_json::Value = async {
-        reqwest::Client::new().get(&url).timeout(ctx.request_timeout).send().await?.json().await
-    }
-    .await
-    .map_err(|e| Outcome::failed(format!("cannot read the outbox at {url}: {e}"), "is the local lab running?"))?;
+    let outbox: serde_json::Value =
+        async { reqwest::Client::new().get(&url).timeout(ctx.request_timeout).send().await?.json().await }
+            .await
+            .map_err(|e| {
+                Outcome::failed(format!("cannot read the outbox at {url}: {e}"), "is the local lab running?")
+            })?;
     outbox["messages"]
         .as_array()
         .and_then(|messages| {

@@ -178,9 +178,17 @@ mod tests {
 /// A successful sign-in, or the challenge Cognito answered with.
 #[derive(Debug)]
 pub enum SignIn {
-    Tokens { id_token: Secret, access_token: Secret, expires_in: i32, flow: &'static str },
+    Tokens {
+        id_token: Secret,
+        access_token: Secret,
+        expires_in: i32,
+        flow: &'static str,
+    },
     /// The user has a temporary password and must choose a new one.
-    NewPasswordRequired { session: Secret, flow: &'static str },
+    NewPasswordRequired {
+        session: Secret,
+        flow: &'static str,
+    },
 }
 
 /// Why signing in failed, in the learner's terms.
@@ -196,9 +204,7 @@ pub enum SignInError {
     NotConfirmed,
     #[error("{flow} is not enabled on the app client")]
     FlowNotEnabled { flow: String },
-    #[error(
-        "your AWS identity may not call AdminInitiateAuth, and the app client does not allow USER_PASSWORD_AUTH"
-    )]
+    #[error("your AWS identity may not call AdminInitiateAuth, and the app client does not allow USER_PASSWORD_AUTH")]
     NoAllowedFlow,
     #[error("{0}")]
     Aws(AwsProblem),
@@ -251,7 +257,10 @@ pub async fn sign_in(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, S
         .send()
         .await;
     let (result, flow) = match admin {
-        Ok(out) => ((out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)), "ADMIN_USER_PASSWORD_AUTH"),
+        Ok(out) => (
+            (out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)),
+            "ADMIN_USER_PASSWORD_AUTH",
+        ),
         Err(e) => {
             let problem = aws.explain(&e, "cognito-idp:AdminInitiateAuth");
             if problem.kind != crate::aws::ProblemKind::AccessDenied
@@ -271,7 +280,10 @@ pub async fn sign_in(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, S
                     SignInError::FlowNotEnabled { .. } => SignInError::NoAllowedFlow,
                     other => other,
                 })?;
-            ((out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)), "USER_PASSWORD_AUTH")
+            (
+                (out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)),
+                "USER_PASSWORD_AUTH",
+            )
         }
     };
     match result {
@@ -319,7 +331,8 @@ pub async fn set_new_password(
         .send()
         .await
         .map_err(|e| classify(aws.explain(&e, "cognito-idp:RespondToAuthChallenge")))?;
-    let auth = out.authentication_result().ok_or_else(|| SignInError::Aws(unexpected("no tokens after the new password")))?;
+    let auth =
+        out.authentication_result().ok_or_else(|| SignInError::Aws(unexpected("no tokens after the new password")))?;
     match (auth.id_token(), auth.access_token()) {
         (Some(id), Some(access)) => Ok(SignIn::Tokens {
             id_token: Secret::new(id),

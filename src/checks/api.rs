@@ -100,7 +100,8 @@ pub(super) async fn method_protected(ctx: &Context) -> Outcome {
         Err(problem) => return Outcome::from_problem(problem),
     };
     let authorization = method.authorization_type().unwrap_or("NONE").to_string();
-    let evidence = json!({ "method": "GET /", "authorizationType": authorization, "authorizerId": method.authorizer_id() });
+    let evidence =
+        json!({ "method": "GET /", "authorizationType": authorization, "authorizerId": method.authorizer_id() });
     if authorization != COGNITO {
         return Outcome::failed(
             format!("GET / uses authorization {authorization}"),
@@ -110,7 +111,8 @@ pub(super) async fn method_protected(ctx: &Context) -> Outcome {
     }
     match lab_authorizer(ctx).await {
         Ok((authorizer, _)) if authorizer.id() == method.authorizer_id() => {
-            Outcome::passed(format!("GET / uses authorizer {}", authorizer.name().unwrap_or("?"))).with_evidence(evidence)
+            Outcome::passed(format!("GET / uses authorizer {}", authorizer.name().unwrap_or("?")))
+                .with_evidence(evidence)
         }
         Ok((authorizer, _)) => Outcome::failed(
             "GET / uses a different Cognito authorizer",
@@ -131,7 +133,9 @@ pub(super) async fn api_deployed(ctx: &Context) -> Outcome {
         Err(outcome) => return outcome,
     };
     match apigateway::deployed(&ctx.aws, &api).await {
-        Ok(None) => Outcome::failed(format!("{API_NAME} has no stage {STAGE}"), "deploy the API to a new stage named Dev"),
+        Ok(None) => {
+            Outcome::failed(format!("{API_NAME} has no stage {STAGE}"), "deploy the API to a new stage named Dev")
+        }
         Ok(Some(deployed)) => {
             let authorization = deployed.authorization.clone().unwrap_or_else(|| "absent".into());
             let evidence = json!({
@@ -141,7 +145,8 @@ pub(super) async fn api_deployed(ctx: &Context) -> Outcome {
                 "GET /": authorization,
             });
             if authorization == COGNITO {
-                Outcome::passed(format!("stage {STAGE} serves GET / with the Cognito authorizer")).with_evidence(evidence)
+                Outcome::passed(format!("stage {STAGE} serves GET / with the Cognito authorizer"))
+                    .with_evidence(evidence)
             } else {
                 Outcome::failed(
                     format!("stage {STAGE} still serves GET / with authorization {authorization}"),

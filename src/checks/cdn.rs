@@ -52,10 +52,9 @@ async fn distribution(ctx: &Context, id: &str) -> Result<Distribution, Outcome> 
 pub(super) async fn forwarding(ctx: &Context) -> Result<(Forwarding, Distribution), Outcome> {
     let id = distribution_id(ctx).await?;
     let dist = distribution(ctx, &id).await?;
-    let behavior = dist
-        .distribution_config()
-        .and_then(|c| c.default_cache_behavior())
-        .ok_or_else(|| Outcome::failed("the distribution has no default behaviour", "the distribution is not the lab's"))?;
+    let behavior = dist.distribution_config().and_then(|c| c.default_cache_behavior()).ok_or_else(|| {
+        Outcome::failed("the distribution has no default behaviour", "the distribution is not the lab's")
+    })?;
     let forwarding = cloudfront::authorization_forwarding(&ctx.aws, behavior).await.map_err(Outcome::from_problem)?;
     Ok((forwarding, dist))
 }
@@ -92,7 +91,10 @@ pub(super) async fn header_forwarded(ctx: &Context) -> Outcome {
                 "CloudFront is still deploying the change; check again in a few minutes",
             );
         }
-        ctx.progress(CheckId::HeaderForwarded, format!("waiting for CloudFront to deploy the change ({})", dist.status()));
+        ctx.progress(
+            CheckId::HeaderForwarded,
+            format!("waiting for CloudFront to deploy the change ({})", dist.status()),
+        );
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_POLL);
         dist = match distribution(ctx, dist.id()).await {

@@ -59,7 +59,7 @@ async fn describe(ctx: &Context, name: &str) -> Result<Stack, Outcome> {
 fn not_found(ctx: &Context, name: &str) -> Outcome {
     Outcome::failed(
         format!("no stack {name} in {}", ctx.aws.region),
-        format!("deploy it (sections 1 and 3), or name yours with --stack/--api-stack, or pick the region with --region"),
+        "deploy it (sections 1 and 3), or name yours with --stack/--api-stack, or pick the region with --region",
     )
 }
 
@@ -300,9 +300,9 @@ pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
 
 async fn verify(ctx: &Context, pool: &str, client: &str, token: &Secret) -> Result<Claims, Outcome> {
     let url = ctx.aws.jwks_url(pool);
-    let jwks = crate::token::fetch_jwks(&url, ctx.request_timeout)
-        .await
-        .map_err(|e| Outcome::failed(format!("cannot check the token's signature: {e}"), "check the network and try again"))?;
+    let jwks = crate::token::fetch_jwks(&url, ctx.request_timeout).await.map_err(|e| {
+        Outcome::failed(format!("cannot check the token's signature: {e}"), "check the network and try again")
+    })?;
     let issuer = ctx.aws.issuer(pool);
     let expected = Expected { issuer: &issuer, client_id: client, token_use: TokenUse::Id };
     crate::token::verify(token.expose(), &jwks, &expected, now_secs()).map_err(|e| {

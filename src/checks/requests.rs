@@ -28,7 +28,12 @@ fn evidence(response: &ProbeResponse) -> Value {
 async fn get(ctx: &Context, url: &str, token: Option<&Secret>) -> Result<ProbeResponse, Outcome> {
     ctx.prober.get(url, token, ctx.request_timeout).await.map_err(|e| {
         let hint = e.hint();
-        Outcome { status: super::Status::Error, summary: e.to_string(), hint: Some(hint), evidence: json!({ "url": url }) }
+        Outcome {
+            status: super::Status::Error,
+            summary: e.to_string(),
+            hint: Some(hint),
+            evidence: json!({ "url": url }),
+        }
     })
 }
 
@@ -136,7 +141,9 @@ pub(super) async fn authenticated_200(ctx: &Context) -> Outcome {
             ),
         },
         403 => forbidden(&response),
-        status => Outcome::failed(format!("{status} {}: expected 200", response.reason), "look at the body in the evidence"),
+        status => {
+            Outcome::failed(format!("{status} {}: expected 200", response.reason), "look at the body in the evidence")
+        }
     };
     outcome.with_evidence(seen)
 }

@@ -1,6 +1,7 @@
 //! The headless commands: each takes its parsed arguments and returns the exit code.
 
 pub mod config;
+pub mod request;
 
 use std::process::ExitCode;
 
