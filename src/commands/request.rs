@@ -34,10 +34,8 @@ pub async fn run(args: RequestArgs) -> ExitCode {
         Err(e) => return report_failure(&paint, &e),
     };
 
-    let mut report = describe(&response, token.as_ref(), &paint);
+    eprint!("{}", describe(&response, token.as_ref(), &paint));
     let rendered = render_body(&response.body, response.headers.content_type.as_deref(), SHOWN_LIMIT);
-    eprint!("{report}");
-    report.clear();
     {
         let mut stdout = std::io::stdout().lock();
         // A closed pipe (`| head`) is the reader's choice, not an error worth reporting.
