@@ -38,6 +38,8 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Handlers first: whoever reads the JSON line may signal at once.
+    let stop = StopSignal::install();
     for notice in &running.notices {
         eprintln!("walab: warning: {notice}");
     }
@@ -70,7 +72,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         println!("{summary}");
     }
 
-    wait_for_stop().await;
+    stop.wait().await;
     eprintln!("walab: stopping the local lab");
     let dir = running.state_dir.clone();
     match running.shutdown().await {
@@ -85,19 +87,36 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-async fn wait_for_stop() {
+/// SIGINT or SIGTERM, registered before anything announces that the lab is up.
+/// (`tokio::signal::ctrl_c` registers only when first polled, too late for that.)
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignal {
+    fn install() -> StopSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
+            StopSignal { signals: signals.ok() }
+        }
+        #[cfg(not(unix))]
+        StopSignal {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Log lines (requests, the outbox) go to stderr, below the summary.

@@ -10,7 +10,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use clap::{Args, ValueEnum};
 
 use crate::locallab::cloudformation::{API_STACK, EDGE_STACK};
-use crate::locallab::{LabError, LabOptions, RunningLab, Timing};
+use crate::locallab::{DemoUser, LabError, LabOptions, RunningLab, Timing};
 use crate::settings::Dirs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +79,8 @@ pub struct Target {
     pub values_key: String,
     /// The embedded lab, when this process serves it; stop it with [`Target::close`].
     pub lab: Option<RunningLab>,
+    /// The local lab's demo user, who signs in when nobody else is named.
+    pub demo_user: Option<DemoUser>,
 }
 
 impl Target {
@@ -160,6 +162,7 @@ async fn connect_aws(args: &TargetArgs) -> Result<Target, TargetError> {
         api_stack: args.api_stack.clone(),
         sdk,
         lab: None,
+        demo_user: None,
     })
 }
 
@@ -179,11 +182,11 @@ fn local_timing() -> Timing {
 async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
     let mut options = LabOptions::ephemeral(dirs.lab_dir());
     options.timing = local_timing();
-    let (endpoint, lab) = match RunningLab::start(options).await {
-        Ok(lab) => (lab.endpoints().aws_endpoint_url(), Some(lab)),
+    let (info, lab) = match RunningLab::start(options).await {
+        Ok(lab) => (lab.lab.info(), Some(lab)),
         // A `walab serve` (or a walkthrough) already runs this lab: use it rather than fail.
-        Err(LabError::Busy(dir)) => match crate::locallab::running_endpoint(&dir) {
-            Some(endpoint) => (endpoint, None),
+        Err(LabError::Busy(dir)) => match crate::locallab::running_lab(&dir) {
+            Some(info) => (info, None),
             None => return Err(LabError::Busy(dir).into()),
         },
         Err(e) => return Err(e.into()),
@@ -192,12 +195,13 @@ async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetE
     Ok(Target {
         kind: TargetKind::Local,
         profile: None,
-        sdk: local_sdk_config(&endpoint, &region),
+        sdk: local_sdk_config(&info.aws_endpoint_url, &region),
         region,
         stack: args.stack.clone(),
         api_stack: args.api_stack.clone(),
         values_key: "local".to_string(),
         lab,
+        demo_user: Some(info.demo_user),
     })
 }
 

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -183,7 +183,7 @@ impl Lab {
 }
 
 /// The `walab serve --json` line (DESIGN.md).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabInfo {
     pub aws_endpoint_url: String,
     pub cloudfront_endpoint: String,
@@ -194,7 +194,7 @@ pub struct LabInfo {
     pub demo_user: DemoUser,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoUser {
     pub username: String,
     /// Serialised in full: the `--json` contract hands it to scripts and tests.
@@ -260,10 +260,9 @@ impl RunningLab {
             ));
         }
         let lab = Arc::new(Lab::new(state, endpoints, options.timing)?);
+        write_running_endpoint(&dir, &lab.info());
         // Save the seed (or the repaired state) straight away.
         state::save(&dir, &lab.snapshot())?;
-
-        write_running_endpoint(&dir, &endpoints);
 
         let cancel = CancellationToken::new();
         let tasks = router::serve(lab.clone(), listeners, cancel.clone());
@@ -316,18 +315,18 @@ async fn bind(listen: SocketAddr) -> Result<([tokio::net::TcpListener; 3], Endpo
 /// finding the state directory busy can use the running lab instead of failing.
 const ENDPOINT_FILE: &str = "endpoint.json";
 
-fn write_running_endpoint(dir: &Path, endpoints: &Endpoints) {
-    let body = serde_json::json!({ "aws_endpoint_url": endpoints.aws_endpoint_url(), "pid": std::process::id() });
-    if let Err(e) = std::fs::write(dir.join(ENDPOINT_FILE), body.to_string()) {
+/// The file holds the demo user's password, so it is written like the state: 0600, atomically.
+fn write_running_endpoint(dir: &Path, info: &LabInfo) {
+    let body = serde_json::to_vec(info).unwrap_or_default();
+    if let Err(e) = crate::fsutil::write_private(&dir.join(ENDPOINT_FILE), &body) {
         tracing::warn!("could not record the lab's endpoint: {e}");
     }
 }
 
-/// The AWS endpoint of the lab running on `dir` in another process, if any.
-pub fn running_endpoint(dir: &Path) -> Option<String> {
+/// The lab running on `dir` in another process, if any.
+pub fn running_lab(dir: &Path) -> Option<LabInfo> {
     let text = std::fs::read_to_string(dir.join(ENDPOINT_FILE)).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value.get("aws_endpoint_url")?.as_str().map(String::from)
+    serde_json::from_str(&text).ok()
 }
 
 fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {
