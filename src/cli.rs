@@ -79,6 +79,74 @@ walab request http://127.0.0.1:4567/?id=1\n      \
 the local lab's CloudFront endpoint (`walab serve`)"
     )]
     Request(RequestArgs),
+    /// Run the lab's checks and explain every failure
+    #[command(
+        long_about = "Run the lab's checks, in the order of section 5, and explain every failure: what was seen \
+and what to do about it. Values the checks find (stack outputs, the app client secret) are recorded.\n\n\
+Exit status: 0 when every check passed, 1 when one failed, 2 for a usage or configuration error.",
+        after_help = "Checks: stack-outputs client-secret user-confirmed authorizer-created method-protected \
+api-deployed header-forwarded cache-invalidated unauthenticated-401 id-token authenticated-200 direct-api-blocked\n\n\
+Examples:\n  walab check                               every check, on the local lab\n  \
+walab check --only unauthenticated-401    one check\n  \
+walab check --solve                       do the console steps that are missing, then check again\n  \
+walab --target aws check --json           your AWS account, as JSON"
+    )]
+    Check(CheckArgs),
+    /// Do a console step through the API (asks first on AWS)
+    #[command(
+        long_about = "Do one of the lab's console steps through the API, or all of them in order. Each says \
+what it will change first; on --target aws it asks before changing anything unless --yes. A step \
+that is already done is left alone.",
+        after_help = "Actions: sign-up create-authorizer protect-method deploy-api forward-header invalidate-cache\n\n\
+Examples:\n  walab solve deploy-api\n  walab solve --all\n  walab --target aws solve forward-header --yes"
+    )]
+    Solve(SolveArgs),
+    /// Get an ID token (only the token on stdout: TOKEN=$(walab token))
+    #[command(
+        long_about = "Sign in and print the ID token, like the lab's token script: only the token goes to \
+stdout, so TOKEN=$(walab token) works; its expiry and claims go to stderr. With no arguments it uses \
+the recorded values (username from `walab config`, password from WALAB_PASSWORD or a prompt).",
+        after_help = "Examples:\n  TOKEN=$(walab token)\n  \
+walab token me@example.com 'P4ssword!' us-east-1_AbCdEfGhI 1example23456789 SECRET\n  \
+walab request \"$(walab --target aws token)\""
+    )]
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print one JSON object instead of the table
+    #[arg(long)]
+    pub json: bool,
+    /// Run only this check (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<crate::lab::CheckId>,
+    /// Do the missing console steps through the API, then check again
+    #[arg(long)]
+    pub solve: bool,
+    /// With --solve on AWS: change resources without asking
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// The console step to do
+    #[arg(value_name = "ACTION", required_unless_present = "all", conflicts_with = "all")]
+    pub action: Option<crate::lab::SolveAction>,
+    /// Every console step, in order
+    #[arg(long)]
+    pub all: bool,
+    /// Change AWS resources without asking
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET, as the lab's script takes them (all five or none)
+    #[arg(value_name = "ARGS", num_args = 0..=5)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),
         Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
+        Some(Command::Check(args)) => runtime.block_on(walab::commands::check::run(args, &cli.target)),
+        Some(Command::Solve(args)) => runtime.block_on(walab::commands::solve::run(args, &cli.target)),
+        Some(Command::Token(args)) => runtime.block_on(walab::commands::token::run(args, &cli.target)),
         None => {
             let _ = Cli::command().print_long_help();
             println!("\nThe walkthrough is not part of this build yet. Start the local lab with `walab serve`.");

@@ -206,14 +206,7 @@ pub(super) async fn cache_invalidated(ctx: &Context) -> Outcome {
         })
     };
     let relevant = |i: &Invalidation| i.created.secs() >= changed.secs() && i.paths.iter().any(|p| covers_lab_path(p));
-    let mut chosen = list.iter().filter(|i| relevant(i)).max_by_key(|i| i.created.secs()).map(|i| i.id.clone());
-    if chosen.is_none() && ctx.solve {
-        ctx.progress(CheckId::CacheInvalidated, "creating an invalidation for /*");
-        match create_invalidation(ctx, dist.id()).await {
-            Ok(id) => chosen = Some(id),
-            Err(outcome) => return outcome,
-        }
-    }
+    let chosen = list.iter().filter(|i| relevant(i)).max_by_key(|i| i.created.secs()).map(|i| i.id.clone());
     let Some(id) = chosen else {
         return Outcome::failed(
             format!("no invalidation covering /?id=1 since the behaviour changed at {changed}"),

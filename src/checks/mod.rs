@@ -138,8 +138,6 @@ pub struct Context {
     pub request_timeout: Duration,
     /// How long a check may wait for CloudFront (invalidations, deployments).
     pub wait_limit: Duration,
-    /// Create the invalidation (and other console steps) when a check finds it missing.
-    pub solve: bool,
     values: Mutex<Values>,
     facts: Mutex<Facts>,
     events: Option<UnboundedSender<Event>>,
@@ -156,16 +154,15 @@ impl Context {
             prober,
             request_timeout: Duration::from_secs(10),
             wait_limit: Duration::from_secs(20 * 60),
-            solve: false,
             values: Mutex::new(values),
             facts: Mutex::new(Facts::default()),
             events: None,
         }
     }
 
-    pub fn with_events(mut self, events: UnboundedSender<Event>) -> Context {
+    /// Where the runner and slow checks report progress.
+    pub fn set_events(&mut self, events: UnboundedSender<Event>) {
         self.events = Some(events);
-        self
     }
 
     /// The recorded values as they stand (checks may have filled some in).

@@ -4,9 +4,10 @@
 //! The body is data and goes to stdout; everything a person reads about it goes to stderr,
 //! so `walab request URL > body.json` saves just the body (the same split as `walab token`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
+use super::Paint;
 use crate::cli::RequestArgs;
 use crate::probe::{BodyCut, CacheStatus, ProbeError, ProbeResponse, Prober};
 use crate::secret::Secret;
@@ -283,46 +284,9 @@ fn pretty_json(json: &str) -> String {
     out
 }
 
-/// Colour for stderr, only on a terminal and never when `NO_COLOR` is set (no-color.org).
-struct Paint {
-    enabled: bool,
-}
-
-impl Paint {
-    fn for_stderr() -> Paint {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Paint { enabled: !no_color && std::io::stderr().is_terminal() }
-    }
-
-    fn wrap(&self, sgr: &str, text: &str) -> String {
-        if self.enabled { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }
-    }
-
-    fn dim(&self, text: &str) -> String {
-        self.wrap("2", text)
-    }
-
-    fn status(&self, status: u16, text: &str) -> String {
-        let sgr = match status {
-            200..=299 => "1;32",
-            300..=399 => "1;36",
-            400..=499 => "1;33",
-            _ => "1;31",
-        };
-        self.wrap(sgr, text)
-    }
-
-    fn error(&self, message: &str) {
-        eprintln!("{} {message}", self.wrap("1;31", "walab: error:"));
-    }
-
-    fn hint(&self, message: &str) {
-        eprintln!("{} {message}", self.wrap("1;36", "hint:"));
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::Paint;
     use super::*;
     use crate::probe::ResponseHeaders;
     use std::time::Duration;

@@ -1,0 +1,139 @@
+//! `walab check [--json] [--only ID]... [--solve] [--yes]`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::session::{Prompt, Session};
+use super::{Paint, USAGE, fail};
+use crate::checks::{Event, Report, Status};
+use crate::cli::CheckArgs;
+use crate::lab::{CheckId, Lab, SolveAction};
+use crate::target::{TargetArgs, TargetKind};
+
+pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
+    let lab = match Lab::load() {
+        Ok(lab) => lab,
+        Err(e) => return fail(USAGE, e, None),
+    };
+    if args.solve && target.target == TargetKind::Aws && !args.yes && !std::io::stdin().is_terminal() {
+        return fail(
+            USAGE,
+            "--solve on AWS changes your resources, and there is no terminal to ask",
+            Some("pass --yes to let walab make the changes".into()),
+        );
+    }
+    let prompt = if args.json { Prompt::Never } else { Prompt::IfTerminal };
+    let session = match Session::open(target, prompt).await {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let ids: Vec<CheckId> = if args.only.is_empty() {
+        CheckId::ALL.to_vec()
+    } else {
+        CheckId::ALL.into_iter().filter(|id| args.only.contains(id)).collect()
+    };
+
+    let paint = Paint::for_stdout();
+    if !args.json {
+        println!("walab check · {} · {}\n", session.target.label(), session.target.region);
+    }
+    // Slow checks say what they wait for, on a terminal.
+    let (events, mut progress) = tokio::sync::mpsc::unbounded_channel();
+    let show_progress = !args.json && std::io::stderr().is_terminal();
+    let printer = tokio::spawn(async move {
+        while let Some(event) = progress.recv().await {
+            if let (true, Event::Progress(id, message)) = (show_progress, event) {
+                eprintln!("  … {id}: {message}");
+            }
+        }
+    });
+    let mut session = session;
+    session.ctx.set_events(events);
+    let cancel = CancellationToken::new();
+
+    let mut reports: Vec<Report> = Vec::new();
+    for id in ids {
+        let mut report = crate::checks::run(&[id], &session.ctx, &lab, &cancel).await.remove(0);
+        if args.solve
+            && report.outcome.status == Status::Failed
+            && let Some(action) = SolveAction::for_check(id)
+            && confirm(action, session.target.kind, args.yes)
+        {
+            if !args.json {
+                println!("   {} {}", paint.dim("solving:"), crate::solve::describe(action, session.target.kind));
+            }
+            match crate::solve::solve(action, &session.ctx).await {
+                Ok(_) => report = crate::checks::run(&[id], &session.ctx, &lab, &cancel).await.remove(0),
+                Err(outcome) => report.outcome = outcome,
+            }
+        }
+        if !args.json {
+            print_report(&paint, &report);
+        }
+        reports.push(report);
+    }
+
+    let passed = reports.iter().filter(|r| r.outcome.status == Status::Passed).count();
+    let failed = reports.len() - passed;
+    if args.json {
+        let out = json!({
+            "target": match session.target.kind { TargetKind::Local => "local", TargetKind::Aws => "aws" },
+            "region": session.target.region,
+            "checks": reports,
+            "passed": passed,
+            "failed": failed,
+        });
+        println!("{out}");
+    } else {
+        println!("\n{passed} of {} checks passed", reports.len());
+    }
+    let closed = session.close().await;
+    printer.abort();
+    match closed {
+        Err(code) => code,
+        Ok(()) if failed == 0 => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(1),
+    }
+}
+
+/// Whether to go ahead with `action`: always on the local lab, on AWS with --yes or a "y".
+fn confirm(action: SolveAction, kind: TargetKind, yes: bool) -> bool {
+    if kind == TargetKind::Local || yes {
+        return true;
+    }
+    eprint!("walab will {}. Go ahead? [y/N] ", crate::solve::describe(action, kind));
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
+}
+
+pub fn glyph(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "✓",
+        Status::Failed => "✗",
+        Status::Skipped => "–",
+        Status::Error => "!",
+    }
+}
+
+fn print_report(paint: &Paint, report: &Report) {
+    let status = report.outcome.status;
+    let word = format!("{} {:<7}", glyph(status), status.as_str());
+    let word = match status {
+        Status::Passed => paint.wrap("32", &word),
+        Status::Failed | Status::Error => paint.wrap("1;31", &word),
+        Status::Skipped => paint.dim(&word),
+    };
+    println!(
+        " {word} {:<4} {:<20} {} {}",
+        report.step,
+        report.id.as_str(),
+        report.outcome.summary,
+        paint.dim(&format!("({} ms)", report.duration_ms))
+    );
+    if let Some(hint) = report.outcome.hint.as_deref().filter(|_| status != Status::Passed) {
+        println!(" {:<9} {:<4} {:<20} {} {hint}", "", "", "", paint.wrap("36", "→"));
+    }
+}

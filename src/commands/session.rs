@@ -1,0 +1,94 @@
+//! What `check`, `solve`, `token` (and the walkthrough) set up the same way: the target, the
+//! recorded values, who signs in, and the check context; and what they save when done.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use super::{USAGE, fail};
+use crate::aws::Clients;
+use crate::checks::{Context, Credentials};
+use crate::probe::Prober;
+use crate::secret::Secret;
+use crate::settings::{Dirs, Values, ValuesFile};
+use crate::target::{Target, TargetArgs, TargetKind};
+
+pub struct Session {
+    pub dirs: Dirs,
+    pub target: Target,
+    pub ctx: Context,
+    /// The values as loaded, to save only what changed.
+    loaded: Values,
+}
+
+/// When the password may be asked for at the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Never,
+    IfTerminal,
+}
+
+impl Session {
+    /// Connects to the target and prepares the checks; errors are reported and become the
+    /// exit code.
+    pub async fn open(args: &TargetArgs, prompt: Prompt) -> Result<Session, ExitCode> {
+        let dirs = Dirs::from_env().map_err(|e| fail(USAGE, e, None))?;
+        let values_file = ValuesFile::load(&dirs.values_file()).map_err(|e| fail(USAGE, e, None))?;
+        let target = Target::connect(args, &dirs).await.map_err(|e| {
+            let hint = e.hint();
+            fail(USAGE, e, hint)
+        })?;
+        let loaded = values_file.values(&target.values_key);
+        let credentials = credentials(&target, &loaded, prompt);
+        let prober = Prober::new().map_err(|e| fail(1, e, None))?;
+        let aws = Clients::new(&target.sdk).with_profile(target.profile.clone());
+        let mut ctx = Context::new(aws, target.kind, loaded.clone(), credentials, prober);
+        ctx.stack = target.stack.clone();
+        ctx.api_stack = target.api_stack.clone();
+        Ok(Session { dirs, target, ctx, loaded })
+    }
+
+    /// Saves values the checks recorded, and stops an embedded lab.
+    pub async fn close(self) -> Result<(), ExitCode> {
+        let values = self.ctx.values();
+        let mut result = Ok(());
+        if values != self.loaded {
+            let path = self.dirs.values_file();
+            // Re-read: another walab may have recorded something meanwhile.
+            let saved = ValuesFile::load(&path).and_then(|mut file| {
+                file.put(&self.target.values_key, values);
+                file.save(&path)
+            });
+            if let Err(e) = saved {
+                result = Err(fail(USAGE, e, None));
+            }
+        }
+        if let Err(e) = self.target.close().await {
+            result = Err(fail(1, e, None));
+        }
+        result
+    }
+}
+
+/// Who signs in: the recorded username or `WALAB_USERNAME`, the password from `WALAB_PASSWORD`
+/// or a prompt; on the local lab both default to its demo user.
+pub fn credentials(target: &Target, values: &Values, prompt: Prompt) -> Credentials {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let demo = target.demo_user.as_ref().filter(|_| target.kind == TargetKind::Local);
+    let username =
+        values.username.clone().or_else(|| env("WALAB_USERNAME")).or_else(|| demo.map(|d| d.username.clone()));
+    let mut password = env("WALAB_PASSWORD").map(Secret::new);
+    if password.is_none()
+        && let (Some(demo), Some(name)) = (demo, &username)
+        && demo.username.eq_ignore_ascii_case(name)
+    {
+        password = Some(demo.password.clone());
+    }
+    if password.is_none()
+        && prompt == Prompt::IfTerminal
+        && std::io::stdin().is_terminal()
+        && let Some(name) = &username
+    {
+        password = rpassword::prompt_password(format!("Password for {name}: ")).ok().map(Secret::new);
+    }
+    Credentials { username, password }
+}

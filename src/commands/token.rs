@@ -1,0 +1,141 @@
+//! `walab token [USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET]`: sign in and print only
+//! the ID token on stdout, so `TOKEN=$(walab token)` works; what a person reads goes to stderr.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use super::session::{Prompt, Session};
+use super::{Paint, USAGE, fail};
+use crate::cli::TokenArgs;
+use crate::secret::Secret;
+use crate::settings::Key;
+use crate::target::TargetArgs;
+use crate::token::{SignIn, SignInRequest, decode_unverified, set_new_password, sign_in};
+
+pub async fn run(args: TokenArgs, target: &TargetArgs) -> ExitCode {
+    if !(args.args.is_empty() || args.args.len() == 5) {
+        return fail(
+            USAGE,
+            format!(
+                "walab token takes all five of USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET, or none (got {})",
+                args.args.len()
+            ),
+            Some("with none, it uses the recorded values: walab config show".into()),
+        );
+    }
+    let positional = args.args.len() == 5;
+    if positional {
+        for (key, value) in [(Key::UserPoolId, &args.args[2]), (Key::AppClientId, &args.args[3])] {
+            if let Err(e) = key.validate(value) {
+                return fail(USAGE, e, None);
+            }
+        }
+    }
+    let prompt = if positional { Prompt::Never } else { Prompt::IfTerminal };
+    let session = match Session::open(target, prompt).await {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let code = sign_in_and_print(&session, &args.args).await;
+    match session.close().await {
+        Err(closing) if code == ExitCode::SUCCESS => closing,
+        _ => code,
+    }
+}
+
+async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
+    let ctx = &session.ctx;
+    let (username, password, pool, client, secret) = if let [user, password, pool, client, secret] = args {
+        (user.clone(), Secret::new(password.as_str()), pool.clone(), client.clone(), Some(Secret::new(secret.as_str())))
+    } else {
+        let (pool, client) = match crate::checks::pool_and_client(ctx).await {
+            Ok(ids) => ids,
+            Err(outcome) => return fail(1, outcome.summary, outcome.hint),
+        };
+        let mut secret = ctx.values().app_client_secret;
+        if secret.is_none() {
+            // Read it from the app client when allowed (the check records it).
+            let outcome = crate::checks::run_check(crate::lab::CheckId::ClientSecret, ctx).await;
+            secret = ctx.values().app_client_secret;
+            if secret.is_none() {
+                return fail(1, outcome.summary, outcome.hint);
+            }
+        }
+        let Some(username) = ctx.credentials.username.clone() else {
+            return fail(1, "no username recorded", Some("walab config set username you@example.com".into()));
+        };
+        let Some(password) = ctx.credentials.password.clone() else {
+            return fail(
+                1,
+                format!("no password for {username}"),
+                Some("set WALAB_PASSWORD, or run walab token in a terminal to be asked".into()),
+            );
+        };
+        (username, password, pool, client, secret)
+    };
+    let request = SignInRequest {
+        pool_id: &pool,
+        client_id: &client,
+        client_secret: secret.as_ref(),
+        username: &username,
+        password: &password,
+    };
+    let mut result = sign_in(&ctx.aws, &request).await;
+    if let Ok(SignIn::NewPasswordRequired { session: challenge, .. }) = &result {
+        if !std::io::stdin().is_terminal() {
+            return fail(
+                1,
+                format!("{username} has a temporary password and must choose a new one"),
+                Some("run walab token in a terminal: it asks for the new password".into()),
+            );
+        }
+        eprintln!("{username} signed in with a temporary password; choose a new one.");
+        let new_password = match read_new_password() {
+            Ok(password) => password,
+            Err(e) => return fail(1, e, None),
+        };
+        result = set_new_password(&ctx.aws, &request, challenge, &new_password).await;
+    }
+    match result {
+        Ok(SignIn::Tokens { id_token, expires_in, flow, .. }) => {
+            describe(&id_token, &username, expires_in, flow);
+            println!("{}", id_token.expose());
+            ExitCode::SUCCESS
+        }
+        Ok(SignIn::NewPasswordRequired { .. }) => {
+            fail(1, "Cognito asked for a new password again", Some("try again with another password".into()))
+        }
+        Err(e) => {
+            let hint = e.hint();
+            fail(1, e, Some(hint))
+        }
+    }
+}
+
+fn read_new_password() -> Result<Secret, String> {
+    let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
+    let second = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+    if first != second {
+        return Err("the two passwords differ".into());
+    }
+    Ok(Secret::new(first))
+}
+
+/// Expiry and the claims that matter, for the person (stderr).
+fn describe(token: &Secret, username: &str, expires_in: i32, flow: &str) {
+    let paint = Paint::for_stderr();
+    let Some((_, claims)) = decode_unverified(token.expose()) else { return };
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();
+    let expires = aws_smithy_types::DateTime::from_secs(exp)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
+    eprintln!("ID token for {username} ({flow}), expires {expires} (in {} min)", (expires_in.max(0) + 59) / 60);
+    for claim in ["iss", "aud", "token_use", "sub", "email", "cognito:username"] {
+        if let Some(value) = claims.get(claim) {
+            let value = value.as_str().map(String::from).unwrap_or_else(|| value.to_string());
+            eprintln!("  {} {value}", paint.dim(&format!("{claim:<17}")));
+        }
+    }
+}
