@@ -20,7 +20,7 @@ use super::clock::Millis;
 use super::cloudfront::{AllViewerHeaders, EdgeSettings, OriginTarget, QueryRule};
 use super::ids;
 use super::invoke;
-use super::wire::{AwsRequest, request_id};
+use super::wire::{ApiError, AwsRequest, request_id};
 
 /// The most entries the edge keeps; beyond it, expired and then oldest entries make room.
 const MAX_ENTRIES: usize = 10_000;
@@ -420,6 +420,11 @@ fn viewer_response(
         out.insert("x-amz-cf-id", id);
     }
     response
+}
+
+/// A request the edge could not read (a body over the limit), answered as CloudFront would.
+pub fn unreadable(e: ApiError) -> Response {
+    error_page(e.status, &e.message)
 }
 
 /// An error CloudFront itself generates: its HTML page, never cached.
