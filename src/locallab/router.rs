@@ -121,8 +121,8 @@ async fn aws_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response
 
 async fn edge_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response {
     match read_request(request).await {
-        Ok(req) => edge::handle(&lab, req),
-        Err((_, e)) => e.into_rest_json(),
+        Ok(req) => edge::handle(&lab, req).await,
+        Err((_, e)) => edge::unreadable(e),
     }
 }
 
