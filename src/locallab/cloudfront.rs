@@ -1205,7 +1205,12 @@ mod tests {
     use super::*;
 
     fn seeded() -> CloudFrontState {
-        let api = ApiGatewayState::seed(0, state::REGION);
+        let api = ApiGatewayState::seed(
+            0,
+            state::REGION,
+            "123456789012",
+            "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/y",
+        );
         let waf = WafState::seed(state::REGION, "123456789012", "abc");
         CloudFrontState::seed(1_000_000_000, "123456789012", &api, &waf)
     }
@@ -1213,7 +1218,12 @@ mod tests {
     #[test]
     fn the_seed_forwards_query_strings_and_no_headers() {
         let cf = seeded();
-        let api = ApiGatewayState::seed(0, state::REGION);
+        let api = ApiGatewayState::seed(
+            0,
+            state::REGION,
+            "123456789012",
+            "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/y",
+        );
         let domain = api.domain(state::REGION);
         let xml = cf.distribution.config.xml.replace(&domain_of(&cf), &domain);
         let settings = EdgeSettings::derive(&xml, &domain, |_| None).unwrap();
