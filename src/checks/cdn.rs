@@ -162,7 +162,8 @@ async fn invalidation(ctx: &Context, dist: &str, id: &str) -> Result<Invalidatio
 pub async fn create_invalidation(ctx: &Context, dist: &str) -> Result<String, Outcome> {
     use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
     let paths = Paths::builder().quantity(1).items("/*").build().map_err(|e| Outcome::failed(e.to_string(), ""))?;
-    let reference = format!("walab-{}", super::identity::now_secs());
+    // CloudFront treats a repeated caller reference as the same request: make each one unique.
+    let reference = format!("walab-{}", uuid::Uuid::new_v4());
     let batch = InvalidationBatch::builder()
         .paths(paths)
         .caller_reference(reference)

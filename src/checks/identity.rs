@@ -266,6 +266,13 @@ pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
             "set WALAB_PASSWORD, or get a token with `walab token`, which asks for it",
         ));
     };
+    if ctx.values().app_client_secret.is_none() {
+        // Read it from the app client when allowed; without it sign-in cannot work.
+        let outcome = client_secret(ctx).await;
+        if outcome.status != super::Status::Passed {
+            return Err(outcome);
+        }
+    }
     let secret = ctx.values().app_client_secret;
     let request = SignInRequest {
         pool_id: &pool,

@@ -118,7 +118,13 @@ pub(super) async fn authenticated_200(ctx: &Context) -> Outcome {
         Err(outcome) => return outcome,
     };
     let seen = evidence(&response);
+    let from_cache = matches!(response.cache_status(), Some(CacheStatus::Hit | CacheStatus::RefreshHit));
     let outcome = match response.status {
+        // A cached answer proves nothing about the token unless the token is part of the key.
+        200 if from_cache && !matches!(cdn::forwarding(ctx).await, Ok((f, _)) if f.forwards()) => Outcome::failed(
+            "200 from CloudFront's cache: the token never reached the API, so it proves nothing",
+            "forward Authorization (walab solve forward-header) so CloudFront passes the token on",
+        ),
         200 if has_data(&response) => Outcome::passed(format!(
             "200 with data ({}): the token was accepted",
             response.cache_status().map(|c| c.to_string()).unwrap_or_else(|| "no X-Cache".into())

@@ -1,0 +1,243 @@
+//! The twelve checks on the local lab, driven through section 5 by the lab's own actions:
+//! each check passing, and each distinct failure with the diagnosis a learner would read.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestLab;
+use walab::aws::Clients;
+use walab::checks::{Context, Credentials, Outcome, Status, run_check};
+use walab::lab::{CheckId, SolveAction};
+use walab::probe::Prober;
+use walab::secret::Secret;
+use walab::settings::Values;
+use walab::solve::{Solved, solve};
+use walab::target::TargetKind;
+
+fn context(lab: &TestLab) -> Context {
+    let info = lab.info();
+    let credentials = Credentials {
+        username: Some(info.demo_user.username.clone()),
+        password: Some(info.demo_user.password.clone()),
+    };
+    Context::new(Clients::new(&lab.sdk()), TargetKind::Local, Values::default(), credentials, Prober::new().unwrap())
+}
+
+async fn check(ctx: &Context, id: CheckId) -> Outcome {
+    run_check(id, ctx).await
+}
+
+#[track_caller]
+fn assert_failed(outcome: &Outcome, summary: &str, hint: &str) {
+    assert_eq!(outcome.status, Status::Failed, "{outcome:?}");
+    assert!(outcome.summary.contains(summary), "summary {:?} lacks {summary:?}", outcome.summary);
+    let got = outcome.hint.as_deref().unwrap_or_default();
+    assert!(got.contains(hint), "hint {got:?} lacks {hint:?}");
+}
+
+#[track_caller]
+fn assert_passed(outcome: &Outcome) {
+    assert_eq!(outcome.status, Status::Passed, "{outcome:?}");
+}
+
+async fn solved(ctx: &Context, action: SolveAction) {
+    match solve(action, ctx).await {
+        Ok(Solved::Done(_)) => {}
+        other => panic!("{action}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+
+    // 5.2 holds on a fresh lab; the values are recorded.
+    assert_passed(&check(&ctx, CheckId::StackOutputs).await);
+    let values = ctx.values();
+    assert_eq!(values.user_pool_id.as_deref(), Some(lab.info().user_pool_id.as_str()));
+    assert_eq!(values.cloudfront_endpoint.as_deref(), Some(lab.info().cloudfront_endpoint.as_str()));
+    assert_passed(&check(&ctx, CheckId::ClientSecret).await);
+    assert!(ctx.values().app_client_secret.is_some());
+    assert_passed(&check(&ctx, CheckId::UserConfirmed).await);
+
+    // The trap as section 5 begins: the warm cache answers 200 to anyone.
+    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate /*");
+    assert_failed(&check(&ctx, CheckId::AuthorizerCreated).await, "no Cognito authorizer", "solve create-authorizer");
+    assert_failed(&check(&ctx, CheckId::MethodProtected).await, "authorization NONE", "solve protect-method");
+    assert_failed(&check(&ctx, CheckId::ApiDeployed).await, "still serves GET / with authorization NONE", "Deploy API");
+    assert_failed(&check(&ctx, CheckId::HeaderForwarded).await, "forwards no headers", "solve forward-header");
+    assert_failed(
+        &check(&ctx, CheckId::CacheInvalidated).await,
+        "does not forward Authorization yet",
+        "forward Authorization first",
+    );
+    assert_failed(&check(&ctx, CheckId::Authenticated200).await, "token never reached the API", "forward-header");
+    assert_passed(&check(&ctx, CheckId::IdToken).await);
+    assert_passed(&check(&ctx, CheckId::DirectApiBlocked).await);
+
+    // 5.3: authorizer, method, and the classic mistake of not deploying.
+    solved(&ctx, SolveAction::CreateAuthorizer).await;
+    assert_passed(&check(&ctx, CheckId::AuthorizerCreated).await);
+    solved(&ctx, SolveAction::ProtectMethod).await;
+    assert_passed(&check(&ctx, CheckId::MethodProtected).await);
+    assert_failed(&check(&ctx, CheckId::ApiDeployed).await, "still serves GET / with authorization NONE", "deploy-api");
+    solved(&ctx, SolveAction::DeployApi).await;
+    assert_passed(&check(&ctx, CheckId::ApiDeployed).await);
+    // Deployed, but the cache still answers for the old key.
+    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate");
+
+    // 5.4: forwarding alone does not help requests without a token (the lab's warning)...
+    solved(&ctx, SolveAction::ForwardHeader).await;
+    assert_passed(&check(&ctx, CheckId::HeaderForwarded).await);
+    assert_failed(&check(&ctx, CheckId::CacheInvalidated).await, "no invalidation covering /?id=1", "invalidate /*");
+    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate");
+    // ...though a token is now part of the key, reaches the API and is accepted.
+    assert_passed(&check(&ctx, CheckId::Authenticated200).await);
+    solved(&ctx, SolveAction::InvalidateCache).await;
+    assert_passed(&check(&ctx, CheckId::CacheInvalidated).await);
+
+    // 5.5: the section's goal.
+    assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
+    assert_passed(&check(&ctx, CheckId::IdToken).await);
+    assert_passed(&check(&ctx, CheckId::Authenticated200).await);
+    assert_passed(&check(&ctx, CheckId::DirectApiBlocked).await);
+
+    // Solving again changes nothing.
+    for action in SolveAction::ALL {
+        assert!(matches!(solve(action, &ctx).await, Ok(Solved::AlreadyDone(_))), "{action}");
+    }
+
+    // An hour later the token has expired. CloudFront still holds the 200 cached for this very
+    // token (its TTL is a day, as on AWS); once that is gone, the API says the token expired.
+    lab.lab().clock.advance(Duration::from_secs(3660));
+    assert_passed(&check(&ctx, CheckId::Authenticated200).await);
+    walab::checks::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
+    assert_failed(&check(&ctx, CheckId::Authenticated200).await, "expired", "new token");
+}
+
+#[tokio::test]
+async fn a_200_that_reached_the_api_names_what_is_missing() {
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+    // Empty the cache without protecting anything: the API itself answers 200.
+    let dist = walab::checks::distribution_id(&ctx).await.unwrap();
+    walab::checks::create_invalidation(&ctx, &dist).await.unwrap();
+    let outcome = check(&ctx, CheckId::Unauthenticated401).await;
+    assert_failed(&outcome, "200 from the API itself: no Cognito authorizer", "deploy");
+    assert_eq!(outcome.evidence["status"], 200);
+    assert_eq!(outcome.evidence["headers"]["x_cache"], "Miss from cloudfront");
+
+    solved(&ctx, SolveAction::CreateAuthorizer).await;
+    solved(&ctx, SolveAction::ProtectMethod).await;
+    walab::checks::create_invalidation(&ctx, &dist).await.unwrap();
+    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "not deployed to Dev", "deploy");
+    // The invalidate solve does its part but says forwarding must come first.
+    let refused = solve(SolveAction::InvalidateCache, &ctx).await.unwrap_err();
+    assert!(refused.summary.contains("forward Authorization"), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_valid_token_refused_means_cloudfront_drops_the_header() {
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+    for action in [SolveAction::CreateAuthorizer, SolveAction::ProtectMethod, SolveAction::DeployApi] {
+        solved(&ctx, action).await;
+    }
+    // Invalidate without forwarding: every request now reaches the API, token stripped.
+    walab::checks::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
+    assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
+    assert_failed(
+        &check(&ctx, CheckId::Authenticated200).await,
+        "CloudFront is not forwarding Authorization",
+        "solve forward-header",
+    );
+}
+
+#[tokio::test]
+async fn sign_in_failures_say_what_is_wrong() {
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+    assert_passed(&check(&ctx, CheckId::ClientSecret).await);
+    let good = ctx.values();
+
+    let mut wrong_secret = good.clone();
+    wrong_secret.app_client_secret = Some(Secret::new("not-the-secret-at-all"));
+    let info = lab.info();
+    let with = |values: Values, username: &str, password: Option<&str>| {
+        Context::new(
+            Clients::new(&lab.sdk()),
+            TargetKind::Local,
+            values,
+            Credentials { username: Some(username.to_string()), password: password.map(Secret::new) },
+            Prober::new().unwrap(),
+        )
+    };
+    let demo = info.demo_user.username.as_str();
+    let password = info.demo_user.password.expose();
+
+    let ctx = with(wrong_secret, demo, Some(password));
+    assert_failed(&check(&ctx, CheckId::IdToken).await, "secret hash", "app-client-secret");
+    let ctx = with(good.clone(), demo, Some("Wrong-Pass-1"));
+    assert_failed(&check(&ctx, CheckId::IdToken).await, "wrong username or password", "WALAB_PASSWORD");
+    let ctx = with(good.clone(), demo, None);
+    assert_failed(&check(&ctx, CheckId::IdToken).await, "no password", "WALAB_PASSWORD");
+    // Without a token the token-using checks are skipped, not failed.
+    let skipped = check(&ctx, CheckId::Authenticated200).await;
+    assert_eq!(skipped.status, Status::Skipped, "{skipped:?}");
+
+    // A user who signed up but did not confirm.
+    let email = "pending@example.com";
+    let secret = good.app_client_secret.clone().unwrap();
+    lab.cognito()
+        .sign_up()
+        .client_id(&info.app_client_id)
+        .secret_hash(walab::token::secret_hash(email, &info.app_client_id, secret.expose()))
+        .username(email)
+        .password("Pending-Pass-1")
+        .send()
+        .await
+        .unwrap();
+    let ctx = with(good.clone(), email, Some("Pending-Pass-1"));
+    assert_failed(&check(&ctx, CheckId::UserConfirmed).await, "has not confirmed", "confirmation email");
+    assert_failed(&check(&ctx, CheckId::IdToken).await, "not confirmed", "solve sign-up");
+    // The sign-up solve confirms it through the local outbox.
+    solved(&ctx, SolveAction::SignUp).await;
+    assert_passed(&check(&ctx, CheckId::UserConfirmed).await);
+    assert_passed(&check(&ctx, CheckId::IdToken).await);
+
+    let ctx = with(good, "nobody@example.com", Some("Whatever-1"));
+    assert_failed(&check(&ctx, CheckId::UserConfirmed).await, "no user nobody@example.com", "sign up");
+}
+
+#[tokio::test]
+async fn wrong_stacks_and_wrong_authorizers_are_named() {
+    let lab = TestLab::start().await;
+    let mut ctx = context(&lab);
+    ctx.stack = "not-the-lab".to_string();
+    assert_failed(&check(&ctx, CheckId::StackOutputs).await, "no stack not-the-lab in us-east-1", "--stack");
+    // Checks that need the values are skipped, pointing at the first failure.
+    let skipped = check(&ctx, CheckId::UserConfirmed).await;
+    assert_eq!(skipped.status, Status::Skipped);
+    assert!(skipped.hint.unwrap().contains("stack-outputs"));
+
+    let ctx = context(&lab);
+    let api = walab::checks::api_id(&ctx).await.unwrap();
+    let pool_arn = format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{}", lab.info().user_pool_id);
+    lab.apigateway()
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name("wrong-header")
+        .r#type(aws_sdk_apigateway::types::AuthorizerType::CognitoUserPools)
+        .provider_arns(pool_arn)
+        .identity_source("method.request.header.X-Token")
+        .send()
+        .await
+        .unwrap();
+    assert_failed(
+        &check(&ctx, CheckId::AuthorizerCreated).await,
+        "reads the token from method.request.header.X-Token",
+        "Authorization header",
+    );
+}
