@@ -140,6 +140,10 @@ pub struct SolveArgs {
     /// Change AWS resources without asking
     #[arg(long)]
     pub yes: bool,
+    /// sign-up: create the user as an administrator (AdminCreateUser, permanent password) instead of
+    /// signing up and confirming by email
+    #[arg(long)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -70,6 +70,49 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     }
 }
 
+/// The admin route to a confirmed user, for accounts where email cannot be received: create the
+/// user with `AdminCreateUser` (no invitation) and give it a permanent password.
+pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
+    let before = run_check(SolveAction::SignUp.check(), ctx).await;
+    if before.status == Status::Passed {
+        return Ok(Solved::AlreadyDone(before.summary));
+    }
+    let (pool, _) = crate::checks::pool_and_client(ctx).await?;
+    let (Some(username), Some(password)) = (ctx.credentials.username.clone(), ctx.credentials.password.clone()) else {
+        return Err(Outcome::failed(
+            "the admin route needs a username and a password",
+            "walab config set username you@example.com, and WALAB_PASSWORD or the prompt",
+        ));
+    };
+    let cognito = &ctx.aws.cognito;
+    let exists = cognito.admin_get_user().user_pool_id(&pool).username(&username).send().await.is_ok();
+    if !exists {
+        cognito
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username(&username)
+            .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+            .send()
+            .await
+            .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:AdminCreateUser")))?;
+    }
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool)
+        .username(&username)
+        .password(password.expose())
+        .permanent(true)
+        .send()
+        .await
+        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:AdminSetUserPassword")))?;
+    let after = run_check(SolveAction::SignUp.check(), ctx).await;
+    if after.status == Status::Passed {
+        Ok(Solved::Done(format!("created {username} as an administrator, with your password as its permanent one")))
+    } else {
+        Err(Outcome::failed(after.summary, after.hint.unwrap_or_default()))
+    }
+}
+
 async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
     use crate::token::secret_hash;
     let (pool, client) = crate::checks::pool_and_client(ctx).await?;

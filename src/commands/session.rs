@@ -44,6 +44,11 @@ impl Session {
         let mut ctx = Context::new(aws, target.kind, loaded.clone(), credentials, prober);
         ctx.stack = target.stack.clone();
         ctx.api_stack = target.api_stack.clone();
+        if target.kind == TargetKind::Local {
+            // The embedded lab listens on new ports each run: re-read the URLs from its stacks
+            // (in-process, a few milliseconds) rather than trust the recorded ones.
+            crate::checks::run_check(crate::lab::CheckId::StackOutputs, &ctx).await;
+        }
         Ok(Session { dirs, target, ctx, loaded })
     }
 

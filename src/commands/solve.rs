@@ -7,7 +7,7 @@ use super::session::{Prompt, Session};
 use super::{USAGE, fail};
 use crate::cli::SolveArgs;
 use crate::lab::SolveAction;
-use crate::solve::{Solved, describe, solve};
+use crate::solve::{Solved, describe, sign_up_as_admin, solve};
 use crate::target::{TargetArgs, TargetKind};
 
 pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
@@ -29,7 +29,12 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
     };
     let mut failed = false;
     for action in actions {
-        let what = describe(action, session.target.kind);
+        let admin = args.admin && action == SolveAction::SignUp;
+        let what = if admin {
+            "create your user in the lab's pool as an administrator, with your password as its permanent one"
+        } else {
+            describe(action, session.target.kind)
+        };
         if asks {
             eprint!("walab will {what}. Go ahead? [y/N] ");
             let mut answer = String::new();
@@ -40,7 +45,8 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         } else {
             eprintln!("{action}: {what}");
         }
-        match solve(action, &session.ctx).await {
+        let result = if admin { sign_up_as_admin(&session.ctx).await } else { solve(action, &session.ctx).await };
+        match result {
             Ok(Solved::AlreadyDone(summary)) => println!("{action}: already done ({summary})"),
             Ok(Solved::Done(summary)) => println!("{action}: {summary}"),
             Err(outcome) => {
