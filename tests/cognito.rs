@@ -20,15 +20,7 @@ struct Pool {
 
 async fn pool(lab: &TestLab) -> Pool {
     let info = lab.info();
-    let described = lab
-        .cognito()
-        .describe_user_pool_client()
-        .user_pool_id(&info.user_pool_id)
-        .client_id(&info.app_client_id)
-        .send()
-        .await
-        .unwrap();
-    let secret = described.user_pool_client().unwrap().client_secret().unwrap().to_string();
+    let secret = lab.client_secret().await;
     Pool {
         pool_id: info.user_pool_id,
         client_id: info.app_client_id,

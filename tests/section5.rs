@@ -6,7 +6,6 @@ mod common;
 use aws_sdk_apigateway::types::{AuthorizerType, Op, PatchOperation};
 use aws_sdk_cloudfront::error::ProvideErrorMetadata;
 use aws_sdk_cloudfront::types::{Headers, InvalidationBatch, Paths};
-use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use common::TestLab;
 
 struct Seen {
@@ -48,29 +47,7 @@ async fn section_5_through_the_sdks_and_http() {
     expect(&get(&info.api_gateway_url, None).await, 403, "", "Forbidden");
 
     // An ID token for the demo user, the lab's way.
-    let client = lab
-        .cognito()
-        .describe_user_pool_client()
-        .user_pool_id(&info.user_pool_id)
-        .client_id(&info.app_client_id)
-        .send()
-        .await
-        .unwrap();
-    let secret = client.user_pool_client().unwrap().client_secret().unwrap().to_string();
-    let user = &info.demo_user.username;
-    let auth = lab
-        .cognito()
-        .admin_initiate_auth()
-        .user_pool_id(&info.user_pool_id)
-        .client_id(&info.app_client_id)
-        .auth_flow(AuthFlowType::AdminNoSrpAuth)
-        .auth_parameters("USERNAME", user)
-        .auth_parameters("PASSWORD", info.demo_user.password.expose())
-        .auth_parameters("SECRET_HASH", walab::token::secret_hash(user, &info.app_client_id, &secret))
-        .send()
-        .await
-        .unwrap();
-    let token = auth.authentication_result().unwrap().id_token().unwrap().to_string();
+    let token = lab.demo_tokens().await.id_token().unwrap().to_string();
 
     // 5.3: authorizer created and set on GET /, but not deployed: nothing changes.
     let api = apigw.get_rest_apis().send().await.unwrap();

@@ -199,6 +199,15 @@ pub(super) async fn client_secret(ctx: &Context) -> Outcome {
     }
 }
 
+/// The recorded app client secret, read from the app client (and recorded) when missing.
+pub async fn app_client_secret(ctx: &Context) -> Result<Secret, Outcome> {
+    if let Some(secret) = ctx.values().app_client_secret {
+        return Ok(secret);
+    }
+    let outcome = client_secret(ctx).await;
+    ctx.values().app_client_secret.ok_or(outcome)
+}
+
 pub(super) async fn user_confirmed(ctx: &Context) -> Outcome {
     let (pool, _) = match pool_and_client(ctx).await {
         Ok(ids) => ids,
@@ -266,14 +275,7 @@ pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
             "set WALAB_PASSWORD, or get a token with `walab token`, which asks for it",
         ));
     };
-    if ctx.values().app_client_secret.is_none() {
-        // Read it from the app client when allowed; without it sign-in cannot work.
-        let outcome = client_secret(ctx).await;
-        if outcome.status != super::Status::Passed {
-            return Err(outcome);
-        }
-    }
-    let secret = ctx.values().app_client_secret;
+    let secret = Some(app_client_secret(ctx).await?);
     let request = SignInRequest {
         pool_id: &pool,
         client_id: &client,

@@ -28,7 +28,7 @@ use crate::target::TargetKind;
 
 pub use api::{api_id, lab_authorizer};
 pub use cdn::{create_invalidation, distribution_id};
-pub use identity::{IdToken, pool_and_client};
+pub use identity::{IdToken, app_client_secret, pool_and_client};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -104,16 +104,15 @@ pub(super) async fn unauthenticated_401(ctx: &Context) -> Outcome {
     outcome.with_evidence(seen)
 }
 
+/// GET the recorded URL `key` with a fresh ID token.
+async fn get_with_token(ctx: &Context, key: Key) -> Result<ProbeResponse, Outcome> {
+    let url = recorded_url(ctx, key).await?;
+    let token = fresh_token(ctx).await?;
+    get(ctx, &url, Some(&token.token)).await
+}
+
 pub(super) async fn authenticated_200(ctx: &Context) -> Outcome {
-    let url = match recorded_url(ctx, Key::CloudFrontEndpoint).await {
-        Ok(url) => url,
-        Err(outcome) => return outcome,
-    };
-    let token = match fresh_token(ctx).await {
-        Ok(token) => token,
-        Err(outcome) => return outcome,
-    };
-    let response = match get(ctx, &url, Some(&token.token)).await {
+    let response = match get_with_token(ctx, Key::CloudFrontEndpoint).await {
         Ok(response) => response,
         Err(outcome) => return outcome,
     };
@@ -155,15 +154,7 @@ pub(super) async fn authenticated_200(ctx: &Context) -> Outcome {
 }
 
 pub(super) async fn direct_api_blocked(ctx: &Context) -> Outcome {
-    let url = match recorded_url(ctx, Key::ApiGatewayUrl).await {
-        Ok(url) => url,
-        Err(outcome) => return outcome,
-    };
-    let token = match fresh_token(ctx).await {
-        Ok(token) => token,
-        Err(outcome) => return outcome,
-    };
-    let response = match get(ctx, &url, Some(&token.token)).await {
+    let response = match get_with_token(ctx, Key::ApiGatewayUrl).await {
         Ok(response) => response,
         Err(outcome) => return outcome,
     };

@@ -54,15 +54,10 @@ async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
             Ok(ids) => ids,
             Err(outcome) => return fail(1, outcome.summary, outcome.hint),
         };
-        let mut secret = ctx.values().app_client_secret;
-        if secret.is_none() {
-            // Read it from the app client when allowed (the check records it).
-            let outcome = crate::checks::run_check(crate::lab::CheckId::ClientSecret, ctx).await;
-            secret = ctx.values().app_client_secret;
-            if secret.is_none() {
-                return fail(1, outcome.summary, outcome.hint);
-            }
-        }
+        let secret = match crate::checks::app_client_secret(ctx).await {
+            Ok(secret) => Some(secret),
+            Err(outcome) => return fail(1, outcome.summary, outcome.hint),
+        };
         let Some(username) = ctx.credentials.username.clone() else {
             return fail(1, "no username recorded", Some("walab config set username you@example.com".into()));
         };

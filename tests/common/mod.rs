@@ -66,6 +66,40 @@ impl TestLab {
         aws_sdk_cloudfront::Client::new(&self.sdk())
     }
 
+    /// The app client's secret, read the way walab reads it.
+    pub async fn client_secret(&self) -> String {
+        let info = self.info();
+        let described = self
+            .cognito()
+            .describe_user_pool_client()
+            .user_pool_id(&info.user_pool_id)
+            .client_id(&info.app_client_id)
+            .send()
+            .await
+            .expect("DescribeUserPoolClient");
+        described.user_pool_client().and_then(|c| c.client_secret()).expect("the lab's client has a secret").to_string()
+    }
+
+    /// The demo user's tokens, signed in the lab's way (AdminInitiateAuth with the secret hash).
+    pub async fn demo_tokens(&self) -> aws_sdk_cognitoidentityprovider::types::AuthenticationResultType {
+        let info = self.info();
+        let user = &info.demo_user.username;
+        let hash = walab::token::secret_hash(user, &info.app_client_id, &self.client_secret().await);
+        let auth = self
+            .cognito()
+            .admin_initiate_auth()
+            .user_pool_id(&info.user_pool_id)
+            .client_id(&info.app_client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", user)
+            .auth_parameters("PASSWORD", info.demo_user.password.expose())
+            .auth_parameters("SECRET_HASH", hash)
+            .send()
+            .await
+            .expect("the demo user signs in");
+        auth.authentication_result().expect("tokens").clone()
+    }
+
     /// Stops the lab and hands back its state directory, for restart tests.
     pub async fn stop(self) -> tempfile::TempDir {
         self.running.shutdown().await.expect("shut down cleanly");
