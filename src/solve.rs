@@ -125,8 +125,8 @@ async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
             "set WALAB_PASSWORD to the password you want (8+ characters with upper, lower, digit and symbol)",
         ));
     };
-    let secret = ctx.values().app_client_secret;
-    let hash = secret.as_ref().map(|s| secret_hash(&username, &client, s.expose()));
+    let secret = crate::checks::app_client_secret(ctx).await?;
+    let hash = Some(secret_hash(&username, &client, secret.expose()));
     let cognito = &ctx.aws.cognito;
     let exists = cognito.admin_get_user().user_pool_id(&pool).username(&username).send().await.is_ok();
     if !exists {
