@@ -152,6 +152,25 @@ fn token_prints_only_the_jwt_on_stdout() {
 }
 
 #[test]
+fn sign_up_on_a_fresh_home_confirms_through_the_outbox() {
+    // Nothing recorded yet: the secret is read from the app client on the way.
+    let home = Home::new();
+    home.walab()
+        .args(["solve", "sign-up"])
+        .env("WALAB_USERNAME", "fresh@example.com")
+        .env("WALAB_PASSWORD", "Fresh-Pass-1")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("signed fresh@example.com up and confirmed"));
+    home.walab()
+        .args(["check", "--only", "user-confirmed", "--only", "id-token"])
+        .env("WALAB_USERNAME", "fresh@example.com")
+        .env("WALAB_PASSWORD", "Fresh-Pass-1")
+        .assert()
+        .success();
+}
+
+#[test]
 fn solve_does_each_step_once() {
     let home = Home::new();
     home.walab()
