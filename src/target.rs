@@ -101,7 +101,7 @@ impl Target {
 
     pub fn label(&self) -> String {
         match self.kind {
-            TargetKind::Local => "local lab".to_string(),
+            TargetKind::Local => format!("local lab · {}", self.region),
             TargetKind::Aws => format!("aws · {} · {}", self.profile.as_deref().unwrap_or("default"), self.region),
         }
     }

@@ -268,6 +268,37 @@ fn no_aws_credentials_is_one_line_with_the_fix() {
 }
 
 #[test]
+fn an_expired_sso_session_names_the_login_command() {
+    let home = Home::new();
+    let aws = home.config.path().join("aws");
+    let cache = aws.join("sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        "[profile lab]\nsso_session = workshop\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n\n\
+         [sso-session workshop]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    // The SDK finds the session's cached token by the SHA-1 of the session name.
+    std::fs::write(
+        cache.join("e17a11ce647850135b2c5f25235d57f4fe8fe1c6.json"),
+        r#"{"accessToken":"x","expiresAt":"2020-01-01T00:00:00Z","region":"us-east-1","startUrl":"https://example.awsapps.com/start"}"#,
+    )
+    .unwrap();
+    home.walab()
+        .env("HOME", home.config.path())
+        .env("AWS_CONFIG_FILE", aws.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+        .args(["--target", "aws", "--profile", "lab", "check", "--only", "stack-outputs"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("your AWS SSO session has expired")
+                .and(predicate::str::contains("aws sso login --profile lab")),
+        );
+}
+
+#[test]
 fn secrets_stay_out_of_output_logs_and_loose_files() {
     let home = Home::new();
     let mut seen = String::new();
