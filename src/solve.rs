@@ -273,11 +273,12 @@ async fn forward_header(ctx: &Context) -> Result<String, Outcome> {
     let Some(behavior) = config.default_cache_behavior.as_mut() else {
         return Err(Outcome::failed("the distribution has no default behaviour", "the distribution is not the lab's"));
     };
-    if behavior.cache_policy_id.as_deref().is_some_and(|p| !p.is_empty()) {
-        return Err(Outcome::failed(
-            "the default behaviour uses a cache policy, not the legacy cache settings",
-            "edit the behaviour in the console: use a cache policy whose cache key includes the Authorization header",
-        ));
+    if let Some(policy_id) = behavior.cache_policy_id.clone().filter(|p| !p.is_empty()) {
+        // The new console's way: a cache policy whose key includes Authorization.
+        let new_policy = cache_policy_with_authorization(ctx, &policy_id).await?;
+        behavior.cache_policy_id = Some(new_policy.clone());
+        update_distribution(ctx, &id, etag, config).await?;
+        return Ok(format!("distribution {id} now uses cache policy {new_policy}, which forwards Authorization"));
     }
     #[allow(deprecated)]
     let Some(forwarded) = behavior.forwarded_values.as_mut() else {
@@ -297,16 +298,97 @@ async fn forward_header(ctx: &Context) -> Result<String, Outcome> {
             .build()
             .map_err(|e| Outcome::failed(e.to_string(), "try again"))?,
     );
+    update_distribution(ctx, &id, etag, config).await?;
+    Ok(format!("distribution {id} now forwards Authorization"))
+}
+
+async fn update_distribution(
+    ctx: &Context,
+    id: &str,
+    etag: String,
+    config: aws_sdk_cloudfront::types::DistributionConfig,
+) -> Result<(), Outcome> {
     ctx.aws
         .cloudfront
         .update_distribution()
-        .id(&id)
+        .id(id)
         .if_match(etag)
         .distribution_config(config)
         .send()
         .await
         .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cloudfront:UpdateDistribution")))?;
-    Ok(format!("distribution {id} now forwards Authorization"))
+    Ok(())
+}
+
+/// Creates a cache policy like `base` (or CloudFront's defaults when it cannot be read) whose
+/// cache key also holds `Authorization`; returns its id. A new policy leaves any other
+/// distribution using `base` as it was.
+async fn cache_policy_with_authorization(ctx: &Context, base: &str) -> Result<String, Outcome> {
+    use aws_sdk_cloudfront::types::{
+        CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig, CachePolicyHeaderBehavior,
+        CachePolicyHeadersConfig, CachePolicyQueryStringBehavior, CachePolicyQueryStringsConfig,
+        ParametersInCacheKeyAndForwardedToOrigin,
+    };
+    let build_error = |e: aws_smithy_types::error::operation::BuildError| Outcome::failed(e.to_string(), "try again");
+    let current = ctx.aws.cloudfront.get_cache_policy().id(base).send().await.ok();
+    let current = current.as_ref().and_then(|p| p.cache_policy()).and_then(|p| p.cache_policy_config());
+    let params = current.and_then(|c| c.parameters_in_cache_key_and_forwarded_to_origin());
+    let mut headers: Vec<String> = params
+        .and_then(|p| p.headers_config())
+        .and_then(|h| h.headers())
+        .map(|h| h.items().to_vec())
+        .unwrap_or_default();
+    headers.push("Authorization".to_string());
+    let headers_config = CachePolicyHeadersConfig::builder()
+        .header_behavior(CachePolicyHeaderBehavior::Whitelist)
+        .headers(
+            Headers::builder().quantity(headers.len() as i32).set_items(Some(headers)).build().map_err(build_error)?,
+        )
+        .build()
+        .map_err(build_error)?;
+    // The lab's API needs `?id=`: a policy that keeps query strings out of the key (as
+    // CachingOptimized does) would also keep them from the API.
+    let query_strings = CachePolicyQueryStringsConfig::builder()
+        .query_string_behavior(CachePolicyQueryStringBehavior::All)
+        .build()
+        .map_err(build_error)?;
+    let cookies = match params.and_then(|p| p.cookies_config()) {
+        Some(c) => c.clone(),
+        None => CachePolicyCookiesConfig::builder()
+            .cookie_behavior(CachePolicyCookieBehavior::None)
+            .build()
+            .map_err(build_error)?,
+    };
+    let parameters = ParametersInCacheKeyAndForwardedToOrigin::builder()
+        .enable_accept_encoding_gzip(params.is_none_or(|p| p.enable_accept_encoding_gzip()))
+        .enable_accept_encoding_brotli(params.and_then(|p| p.enable_accept_encoding_brotli()).unwrap_or(true))
+        .headers_config(headers_config)
+        .cookies_config(cookies)
+        .query_strings_config(query_strings)
+        .build()
+        .map_err(build_error)?;
+    let name = format!("walab-with-authorization-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let config = CachePolicyConfig::builder()
+        .name(&name)
+        .comment("Created by walab: the cache key includes Authorization (lab section 5.4)")
+        .min_ttl(current.map(|c| c.min_ttl()).unwrap_or(0))
+        .default_ttl(current.and_then(|c| c.default_ttl()).unwrap_or(86_400))
+        .max_ttl(current.and_then(|c| c.max_ttl()).unwrap_or(31_536_000))
+        .parameters_in_cache_key_and_forwarded_to_origin(parameters)
+        .build()
+        .map_err(build_error)?;
+    let created = ctx
+        .aws
+        .cloudfront
+        .create_cache_policy()
+        .cache_policy_config(config)
+        .send()
+        .await
+        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cloudfront:CreateCachePolicy")))?;
+    created
+        .cache_policy()
+        .map(|p| p.id().to_string())
+        .ok_or_else(|| Outcome::failed("CloudFront returned no cache policy", "try again"))
 }
 
 async fn invalidate_cache(ctx: &Context) -> Result<String, Outcome> {

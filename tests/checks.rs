@@ -241,3 +241,45 @@ async fn wrong_stacks_and_wrong_authorizers_are_named() {
         "Authorization header",
     );
 }
+
+#[tokio::test]
+async fn forwarding_works_through_a_cache_policy_too() {
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+    // The new console's way: the behaviour uses the managed CachingOptimized policy.
+    let cloudfront = lab.cloudfront();
+    let dist = walab::checks::distribution_id(&ctx).await.unwrap();
+    let current = cloudfront.get_distribution_config().id(&dist).send().await.unwrap();
+    let mut config = current.distribution_config().unwrap().clone();
+    #[allow(deprecated)]
+    {
+        let behavior = config.default_cache_behavior.as_mut().unwrap();
+        behavior.forwarded_values = None;
+        behavior.min_ttl = None;
+        behavior.default_ttl = None;
+        behavior.max_ttl = None;
+        behavior.cache_policy_id = Some(walab::aws::cloudfront::CACHING_OPTIMIZED.to_string());
+    }
+    cloudfront
+        .update_distribution()
+        .id(&dist)
+        .if_match(current.e_tag().unwrap())
+        .distribution_config(config)
+        .send()
+        .await
+        .unwrap();
+    assert_failed(&check(&ctx, CheckId::HeaderForwarded).await, "managed cache policy", "solve forward-header");
+    // CachingOptimized keeps query strings out of the key, and so away from the API.
+    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "did not get ?id=", "query strings");
+
+    for action in SolveAction::ALL {
+        if let Err(outcome) = solve(action, &ctx).await {
+            panic!("{action}: {outcome:?}");
+        }
+    }
+    let forwarded = check(&ctx, CheckId::HeaderForwarded).await;
+    assert_passed(&forwarded);
+    assert!(forwarded.summary.contains("cache policy"), "{forwarded:?}");
+    assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
+    assert_passed(&check(&ctx, CheckId::Authenticated200).await);
+}

@@ -53,6 +53,16 @@ fn has_data(response: &ProbeResponse) -> bool {
         .unwrap_or(false)
 }
 
+/// A 400 from API Gateway's validator: `?id=` did not reach the API.
+fn missing_id(response: &ProbeResponse) -> Option<Outcome> {
+    message(response).contains("Missing required request parameters").then(|| {
+        Outcome::failed(
+            "400: the API did not get ?id=, so CloudFront is not passing the query string on",
+            "the behaviour must forward query strings (a cache policy with query strings: All), and the URL must end in ?id=1",
+        )
+    })
+}
+
 /// The usual reading of a 403 from the lab's endpoints.
 fn forbidden(response: &ProbeResponse) -> Outcome {
     let msg = message(response);
@@ -96,10 +106,12 @@ pub(super) async fn unauthenticated_401(ctx: &Context) -> Outcome {
             ),
         },
         (403, _) => forbidden(&response),
-        (status, _) => Outcome::failed(
-            format!("{status} {}: expected 401", response.reason),
-            "look at the body in the evidence; the API or CloudFront is failing",
-        ),
+        (status, _) => missing_id(&response).unwrap_or_else(|| {
+            Outcome::failed(
+                format!("{status} {}: expected 401", response.reason),
+                "look at the body in the evidence; the API or CloudFront is failing",
+            )
+        }),
     };
     outcome.with_evidence(seen)
 }
