@@ -28,6 +28,9 @@ pub struct Cli {
     /// Where the lab is; accepted before or after the subcommand.
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Colours of the walkthrough (NO_COLOR turns colour off whatever the theme)
+    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
+    pub theme: crate::tui::ThemeName,
 }
 
 #[derive(Debug, Subcommand)]
