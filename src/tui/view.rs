@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     draw_header(frame, header, app, theme);
 
-    let left_width = if area.width >= 120 { 50 } else { area.width * 2 / 5 };
+    let left_width = if area.width >= 120 { 52 } else { area.width * 2 / 5 };
     let [left, right] = Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
     let steps_height = app.lab.steps.len() as u16 + 2;
     let [steps, values, next] =
@@ -34,7 +34,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     draw_next(frame, next, app, theme);
 
     let step = app.current_step();
-    let check_lines = check_lines(app, theme, right.width.saturating_sub(2) as usize);
+    let compact = area.height < 30;
+    let check_lines = check_lines(app, theme, right.width.saturating_sub(2) as usize, compact);
     let checks_height = if step.checks.is_empty() { 0 } else { (check_lines.len() as u16 + 2).min(right.height / 2) };
     let [text, checks, evidence] = Layout::vertical([
         Constraint::Percentage(if step.checks.is_empty() { 60 } else { 30 }),
@@ -61,10 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let text = format!(
-        "walab needs at least {MIN_WIDTH}×{MIN_HEIGHT} (this terminal is {}×{}); make it bigger, or q to quit",
-        area.width, area.height
-    );
+    let text = format!("walab needs at least {MIN_WIDTH}×{MIN_HEIGHT} (this one is {}×{})", area.width, area.height);
     let line = Rect::new(area.x, area.y + area.height / 2, area.width, area.height.min(1));
     frame.render_widget(Paragraph::new(text).style(theme.text), line);
 }
@@ -255,7 +253,9 @@ fn draw_next(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(pane(theme, " Next ", false)), area);
 }
 
-fn check_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+/// Each check: status, id, duration, last run; then what it saw and, when it did not pass, what
+/// to do. `compact` (a short terminal) keeps the second line for the focused check and failures.
+fn check_lines(app: &App, theme: &Theme, width: usize, compact: bool) -> Vec<Line<'static>> {
     let room = width.saturating_sub(13);
     let step = app.current_step();
     let mut lines = Vec::new();
@@ -279,9 +279,14 @@ fn check_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
             ));
         } else if let Some(r) = result {
             first.push(Span::styled(format!("{:>8}", duration(r.duration_ms)), theme.dim));
-            first.push(Span::styled(format!("  {}", clock(r.finished_at)), theme.dim));
+            if width >= 52 {
+                first.push(Span::styled(format!("  {}", clock(r.finished_at)), theme.dim));
+            }
         }
         lines.push(Line::from(first));
+        if compact && !selected && running.is_none() && matches!(shown, Shown::Passed | Shown::Pending) {
+            continue;
+        }
         let detail = match (running, result) {
             (Some(r), _) => r.progress.clone().unwrap_or_else(|| app.lab.check_text(id).title.clone()),
             (None, Some(r)) => r.summary.clone(),
@@ -511,7 +516,8 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let narrow = area.width < 110;
             for b in KEYS {
                 let on = app.applies(b.action);
-                if narrow && !on {
+                // Narrow: what applies now; moving around is in the help.
+                if narrow && (!on || matches!(b.action, Action::Up | Action::Down | Action::NextPane)) {
                     continue;
                 }
                 let short = if b.action == Action::Back && app.busy() { "stop" } else { b.short };
@@ -535,8 +541,11 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             let mut lines = vec![Line::styled("Keys (greyed: not available right now)", theme.dim)];
             for b in KEYS {
                 let on = app.applies(b.action);
-                let label = if b.action == Action::Quit { "q Ctrl-C" } else { b.label };
-                let label = if b.action == Action::NextPane { "Tab" } else { label };
+                let label = match b.action {
+                    Action::Quit => "q Ctrl-C",
+                    Action::Act => "Enter",
+                    _ => b.label,
+                };
                 lines.push(Line::from(vec![
                     Span::styled(format!(" {label:<9}"), if on { theme.key } else { theme.key_off }),
                     Span::styled(b.long.to_string(), if on { theme.text } else { theme.key_off }),
