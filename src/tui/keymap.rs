@@ -146,7 +146,7 @@ pub const KEYS: &[Binding] = &[
         keys: &[Key::Char('?')],
         label: "?",
         short: "help",
-        long: "show or hide this help",
+        long: "show or hide the help screen",
     },
     Binding {
         action: Action::Back,
@@ -172,6 +172,27 @@ pub fn action_for(event: &KeyEvent) -> Option<Action> {
 pub fn binding(action: Action) -> &'static Binding {
     // Every action has a row; the test below keeps it so.
     KEYS.iter().find(|b| b.action == action).unwrap_or(&KEYS[0])
+}
+
+/// How a binding's keys are written where there is room (the help screen, the README).
+pub fn help_label(binding: &Binding) -> &'static str {
+    match binding.action {
+        Action::Up => "↑ k",
+        Action::Down => "↓ j",
+        Action::Act => "Enter",
+        Action::Quit => "q Ctrl-C",
+        _ => binding.label,
+    }
+}
+
+/// The keys as a Markdown table, for the README (a test keeps the two the same).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Key | What it does |\n|---|---|\n");
+    for b in KEYS {
+        let keys: Vec<String> = help_label(b).split(' ').map(|k| format!("`{k}`")).collect();
+        out.push_str(&format!("| {} | {} |\n", keys.join(" "), b.long));
+    }
+    out
 }
 
 /// Ctrl-C quits from anywhere, dialogs and text fields included.

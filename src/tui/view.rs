@@ -541,11 +541,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             let mut lines = vec![Line::styled("Keys (greyed: not available right now)", theme.dim)];
             for b in KEYS {
                 let on = app.applies(b.action);
-                let label = match b.action {
-                    Action::Quit => "q Ctrl-C",
-                    Action::Act => "Enter",
-                    _ => b.label,
-                };
+                let label = super::keymap::help_label(b);
                 lines.push(Line::from(vec![
                     Span::styled(format!(" {label:<9}"), if on { theme.key } else { theme.key_off }),
                     Span::styled(b.long.to_string(), if on { theme.text } else { theme.key_off }),
