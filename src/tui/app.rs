@@ -312,9 +312,17 @@ impl App {
         self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
+    /// The work running on `id` now: its check, or the console step that makes it pass.
+    pub fn running_on(&self, id: CheckId) -> Option<&Running> {
+        self.running.as_ref().filter(|r| match r.job {
+            Job::Solve(action) if r.current.is_none() => action.check() == id,
+            _ => r.current == Some(id),
+        })
+    }
+
     /// The status of a check as it is shown now.
     pub fn shown(&self, id: CheckId) -> Shown {
-        if self.running.as_ref().is_some_and(|r| r.current == Some(id)) {
+        if self.running_on(id).is_some() {
             return Shown::Running;
         }
         self.results.get(&id).map_or(Shown::Pending, |r| Shown::of(r.status))
@@ -403,12 +411,18 @@ impl App {
     }
 
     fn start(&mut self, job: Job) -> Vec<Effect> {
+        let progress = match &job {
+            Job::Solve(action) => {
+                Some(format!("walab solve {action}: {}", crate::solve::describe(*action, self.header.kind)))
+            }
+            _ => None,
+        };
         self.running = Some(Running {
             job: job.clone(),
             started_ms: self.now_ms,
             current: None,
             current_since: self.now_ms,
-            progress: None,
+            progress,
             cancelling: false,
         });
         vec![Effect::Start(job)]

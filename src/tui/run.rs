@@ -269,8 +269,14 @@ where
 /// Logs go to a file while the terminal belongs to the walkthrough.
 fn log_to_file(dirs: &Dirs) {
     let path = dirs.log_file();
-    let file = crate::fsutil::create_private_dir(&dirs.data)
-        .and_then(|_| std::fs::OpenOptions::new().create(true).append(true).open(&path));
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = crate::fsutil::create_private_dir(&dirs.data).and_then(|_| options.open(&path));
     let Ok(file) = file else { return };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WALAB_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("walab=info"));

@@ -234,8 +234,15 @@ fn draw_next(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(" checks passed", theme.text),
     ])];
     let failing = CheckId::ALL.into_iter().find(|&id| matches!(app.shown(id), Shown::Failed | Shown::Error));
-    if app.busy() {
-        lines.push(Line::styled("Checking… Esc stops.", theme.running));
+    if let Some(running) = &app.running {
+        let elapsed = duration((app.now_ms - running.started_ms).max(0) as u64);
+        let what = match &running.job {
+            super::app::Job::Solve(action) => format!("doing {action}"),
+            super::app::Job::Token => "signing in".to_string(),
+            super::app::Job::Checks(_) => "checking".to_string(),
+        };
+        let glyph = Shown::Running.glyph(app.now_ms);
+        lines.push(Line::styled(format!("{glyph} {what} · {elapsed} · Esc stops"), theme.running));
     } else if app.results.is_empty() {
         lines.push(Line::styled("Press R to run every check and see where the lab stands.", theme.text));
     } else if let Some(id) = failing {
@@ -271,7 +278,7 @@ fn check_lines(app: &App, theme: &Theme, width: usize, compact: bool) -> Vec<Lin
             Span::raw(" "),
             Span::styled(format!("{:<20}", id.as_str()), id_style),
         ];
-        let running = app.running.as_ref().filter(|r| r.current == Some(id));
+        let running = app.running_on(id);
         if let Some(running) = running {
             first.push(Span::styled(
                 format!("{:>8}", duration((app.now_ms - running.current_since).max(0) as u64)),
@@ -359,7 +366,7 @@ pub fn countdown(seconds_left: i64) -> String {
 
 fn evidence_lines(app: &App, id: CheckId, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    if let Some(running) = app.running.as_ref().filter(|r| r.current == Some(id)) {
+    if let Some(running) = app.running_on(id) {
         let elapsed = duration((app.now_ms - running.current_since).max(0) as u64);
         lines.push(Line::styled(format!("{} running · {elapsed}", Shown::Running.glyph(app.now_ms)), theme.running));
         lines.push(Line::styled(running.progress.clone().unwrap_or_default(), theme.dim));

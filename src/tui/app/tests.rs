@@ -130,6 +130,8 @@ fn solve_says_what_it_will_do_and_asks_first() {
     assert_eq!(app.modal, None);
     update(&mut app, ch('s'));
     assert_eq!(update(&mut app, ch('y')), vec![Effect::Start(Job::Solve(SolveAction::CreateAuthorizer))]);
+    assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Running, "the step being done spins");
+    assert_eq!(app.shown(CheckId::MethodProtected), Shown::Pending);
     // Once the authorizer exists, `s` moves on to the next console step of the section.
     update(&mut app, done(vec![report(CheckId::AuthorizerCreated, Status::Passed, "walab-cognito")]));
     update(&mut app, ch('s'));
