@@ -72,7 +72,14 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn handle(&mut self, msg: Msg) {
+    /// Handles one message; false when it cannot have changed the screen (a key bound to nothing).
+    fn handle(&mut self, msg: Msg) -> bool {
+        if let Msg::Key(key) = &msg
+            && self.app.modal.is_none()
+            && super::keymap::action_for(key).is_none()
+        {
+            return false;
+        }
         if matches!(msg, Msg::Done(_)) {
             self.jobs_done += 1;
             self.job = None;
@@ -81,6 +88,7 @@ impl Runner<'_> {
         for effect in update(self.app, msg) {
             self.carry_out(effect);
         }
+        true
     }
 
     fn carry_out(&mut self, effect: Effect) {
@@ -213,13 +221,14 @@ where
     if let Ok(size) = terminal.size() {
         runner.app.size = (size.width, size.height);
     }
+    let mut dirty = true;
     let result = loop {
         // Everything already queued is handled before drawing.
         loop {
             if let Ok(event) = events.try_recv() {
-                runner.handle(Msg::Check(event));
+                dirty |= runner.handle(Msg::Check(event));
             } else if let Ok(msg) = rx.try_recv() {
-                runner.handle(msg);
+                dirty |= runner.handle(msg);
             } else {
                 break;
             }
@@ -227,18 +236,21 @@ where
         if runner.app.quit {
             break Ok(());
         }
-        runner.app.now_ms = now_ms();
-        let frame = match terminal.draw(|frame| view::draw(frame, runner.app, theme)) {
-            Ok(frame) => frame,
-            Err(e) => break Err(std::io::Error::other(e.to_string())),
-        };
-        if let Some(observer) = &observer {
-            observer.send_replace(Observed {
-                jobs_done: runner.jobs_done,
-                busy: runner.app.busy(),
-                modal: runner.app.modal.is_some(),
-                screen: view::buffer_text(frame.buffer),
-            });
+        if dirty {
+            dirty = false;
+            runner.app.now_ms = now_ms();
+            let frame = match terminal.draw(|frame| view::draw(frame, runner.app, theme)) {
+                Ok(frame) => frame,
+                Err(e) => break Err(std::io::Error::other(e.to_string())),
+            };
+            if let Some(observer) = &observer {
+                observer.send_replace(Observed {
+                    jobs_done: runner.jobs_done,
+                    busy: runner.app.busy(),
+                    modal: runner.app.modal.is_some(),
+                    screen: view::buffer_text(frame.buffer),
+                });
+            }
         }
         let tick = runner.app.next_tick();
         let msg = tokio::select! {
@@ -246,7 +258,7 @@ where
             Some(event) = events.recv() => Msg::Check(event),
             Some(msg) = rx.recv() => {
                 while let Ok(event) = events.try_recv() {
-                    runner.handle(Msg::Check(event));
+                    dirty |= runner.handle(Msg::Check(event));
                 }
                 msg
             }
@@ -260,7 +272,7 @@ where
             },
             () = tokio::time::sleep(tick.unwrap_or(Duration::ZERO)), if tick.is_some() => Msg::Tick,
         };
-        runner.handle(msg);
+        dirty |= runner.handle(msg);
     };
     root.cancel();
     result
