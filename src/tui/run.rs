@@ -100,7 +100,17 @@ impl Runner<'_> {
                 let (ctx, lab, outbox, tx) =
                     (ctx.clone(), self.services.lab.clone(), self.services.outbox.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let done = run_job(job, &ctx, &lab, outbox.as_deref(), &cancel).await;
+                    let values = ctx.clone();
+                    let work = tokio::spawn(async move { run_job(job, &ctx, &lab, outbox.as_deref(), &cancel).await });
+                    // A job that panics (a bug) still ends, so the walkthrough does not wait forever.
+                    let done = work.await.unwrap_or_else(|_| JobDone {
+                        reports: vec![],
+                        values: values.values(),
+                        token: None,
+                        cancelled: true,
+                        solved: None,
+                        email: None,
+                    });
                     let _ = tx.send(Msg::Done(Box::new(done)));
                 });
             }
@@ -366,6 +376,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
             return fail(1, format!("cannot set up the terminal: {e}"), None);
         }
     };
+    keep_the_terminal_for_the_ui_thread();
     let input = crossterm::event::EventStream::new();
     let result = run_loop(&mut terminal, &mut app, &services, &theme, Queue { tx, rx, events }, input, None).await;
     ratatui::restore();
@@ -380,6 +391,21 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         (Ok(()), Err(code)) => code,
         (Ok(()), Ok(())) => ExitCode::SUCCESS,
     }
+}
+
+/// ratatui's panic hook restores the terminal, then reports the panic. That is right for the
+/// thread that draws; a panic on a worker (inside a check) is caught by its task, so there it
+/// is logged instead, and the walkthrough carries on with its terminal intact.
+fn keep_the_terminal_for_the_ui_thread() {
+    let ui = std::thread::current().id();
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui {
+            restore_and_report(info);
+        } else {
+            tracing::error!("a task panicked: {info}");
+        }
+    }));
 }
 
 /// SIGTERM (and SIGINT sent from outside; Ctrl-C at the keyboard is a key) ends the walkthrough
