@@ -520,15 +520,20 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             hint(&mut spans, "q", "quit");
         }
         None => {
-            let narrow = area.width < 110;
+            let narrow = area.width < 120;
             for b in KEYS {
                 let on = app.applies(b.action);
                 // Narrow: what applies now; moving around is in the help.
-                if narrow && (!on || matches!(b.action, Action::Up | Action::Down | Action::NextPane)) {
+                if (narrow && (!on || matches!(b.action, Action::Up | Action::NextPane))) || b.action == Action::Down {
                     continue;
                 }
-                let short = if b.action == Action::Back && app.busy() { "stop" } else { b.short };
-                spans.push(Span::styled(b.label.to_string(), if on { theme.key } else { theme.key_off }));
+                let (label, short) = match b.action {
+                    // Up and down share one place in the footer.
+                    Action::Up => ("↑↓", "move"),
+                    Action::Back if app.busy() => (b.label, "stop"),
+                    _ => (b.label, b.short),
+                };
+                spans.push(Span::styled(label.to_string(), if on { theme.key } else { theme.key_off }));
                 spans.push(Span::styled(format!(" {short}  "), if on { theme.text } else { theme.key_off }));
             }
         }
