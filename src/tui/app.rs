@@ -613,7 +613,7 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
-        Modal::Edit { key: value_key, mut input, mut error } => match key.code {
+        Modal::Edit { key: value_key, mut input, .. } => match key.code {
             KeyCode::Esc => vec![],
             KeyCode::Enter => match value_key.validate(&input) {
                 Ok(value) => {
@@ -628,8 +628,8 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             },
             code => {
                 edit_text(&mut input, code);
-                error = error.filter(|_| false);
-                app.modal = Some(Modal::Edit { key: value_key, input, error });
+                // The refusal goes once the learner starts fixing the value.
+                app.modal = Some(Modal::Edit { key: value_key, input, error: None });
                 vec![]
             }
         },
