@@ -161,9 +161,20 @@ pub struct Email {
 pub enum Modal {
     Help,
     Confirm(SolveAction),
-    Edit { key: Key, input: String, error: Option<String> },
-    Password { input: String },
-    Message { title: String, lines: Vec<String> },
+    Edit {
+        key: Key,
+        input: String,
+        error: Option<String>,
+    },
+    /// The password, then `then` (signing in, or signing up).
+    Password {
+        input: String,
+        then: Job,
+    },
+    Message {
+        title: String,
+        lines: Vec<String>,
+    },
 }
 
 impl std::fmt::Debug for Modal {
@@ -572,7 +583,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             if app.password_known {
                 effects.extend(app.start(Job::Token));
             } else {
-                app.modal = Some(Modal::Password { input: String::new() });
+                app.modal = Some(Modal::Password { input: String::new(), then: Job::Token });
             }
             effects
         }
@@ -606,6 +617,11 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Modal::Confirm(action) => match key.code {
+            // Signing up needs the password the learner chooses.
+            KeyCode::Char('y') | KeyCode::Enter if action == SolveAction::SignUp && !app.password_known => {
+                app.modal = Some(Modal::Password { input: String::new(), then: Job::Solve(action) });
+                vec![]
+            }
             KeyCode::Char('y') | KeyCode::Enter => app.start(Job::Solve(action)),
             KeyCode::Char('n') | KeyCode::Esc => vec![],
             _ => {
@@ -633,18 +649,18 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
-        Modal::Password { mut input } => match key.code {
+        Modal::Password { mut input, then } => match key.code {
             KeyCode::Esc => vec![],
             KeyCode::Enter if !input.is_empty() => {
                 app.password_known = true;
                 app.password_typed = true;
                 let mut effects = vec![Effect::SetPassword(Secret::new(input))];
-                effects.extend(app.start(Job::Token));
+                effects.extend(app.start(then));
                 effects
             }
             code => {
                 edit_text(&mut input, code);
-                app.modal = Some(Modal::Password { input });
+                app.modal = Some(Modal::Password { input, then });
                 vec![]
             }
         },

@@ -598,17 +598,22 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             lines.push(Line::styled("Enter records it · Esc cancels", theme.dim));
             (format!(" Edit {} ", key.label()), lines)
         }
-        Modal::Password { input } => {
-            let who = app.values.username.clone().unwrap_or_else(|| "your user".into());
+        Modal::Password { input, then } => {
+            let who =
+                app.values.username.clone().or_else(|| app.signs_in.clone()).unwrap_or_else(|| "your user".into());
+            let (title, what) = match then {
+                super::app::Job::Solve(_) => (" Sign up ", "Enter signs up"),
+                _ => (" Sign in ", "Enter signs in"),
+            };
             let lines = vec![
                 Line::styled(format!("Password for {who} (not recorded anywhere)"), theme.dim),
                 Line::from(vec![
                     Span::styled("> ", theme.accent),
                     Span::styled(format!("{}▏", "•".repeat(input.chars().count())), theme.text),
                 ]),
-                Line::styled("Enter signs in · Esc cancels", theme.dim),
+                Line::styled(format!("{what} · Esc cancels"), theme.dim),
             ];
-            (" Sign in ".into(), lines)
+            (title.into(), lines)
         }
         Modal::Message { title, lines } => {
             (format!(" {title} "), lines.iter().map(|l| Line::styled(l.clone(), theme.text)).collect())

@@ -222,6 +222,20 @@ fn token_asks_for_the_password_when_walab_does_not_know_it() {
 }
 
 #[test]
+fn sign_up_asks_for_the_password_to_choose_when_walab_does_not_know_it() {
+    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    step_of(&mut app, "5.2");
+    update(&mut app, ch('s'));
+    assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::SignUp)));
+    assert!(update(&mut app, ch('y')).is_empty());
+    typed(&mut app, "N3w-Passw0rd");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Effect::SetPassword(Secret::new("N3w-Passw0rd")), Effect::Start(Job::Solve(SolveAction::SignUp))]
+    );
+}
+
+#[test]
 fn token_with_a_known_password_signs_in_at_once() {
     let mut app = fresh();
     let effects = update(&mut app, ch('t'));
