@@ -633,6 +633,10 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc => vec![],
             KeyCode::Enter => match value_key.validate(&input) {
                 Ok(value) => {
+                    if value_key == Key::Username && app.signs_in.as_deref() != Some(value.as_str()) {
+                        // Someone else signs in now: their password is not the one walab knew.
+                        app.password_known = false;
+                    }
                     app.values.set(value_key, Some(value.clone()));
                     app.toast(format!("recorded {}", value_key.label().to_lowercase()));
                     vec![Effect::SetValue(value_key, value)]

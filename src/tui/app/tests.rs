@@ -174,6 +174,17 @@ fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
     );
     assert_eq!(app.modal, None);
     assert_eq!(app.values.user_pool_id.as_deref(), Some("eu-west-1_AbCdEf"));
+
+    // Another user signs in from now on: `t` asks for their password.
+    assert!(app.password_known);
+    app.value = 3;
+    update(&mut app, ch('e'));
+    typed(&mut app, "someone@example.com");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Effect::SetValue(Key::Username, "someone@example.com".into())]
+    );
+    assert!(!app.password_known);
 }
 
 #[test]
