@@ -16,6 +16,8 @@ use crate::target::TargetArgs;
     long_about = "walab walks you through section 5 of the AWS Well-Architected lab \"Multilayered API \
 Security with Cognito and WAF\": putting Amazon Cognito in front of an API that sits behind \
 CloudFront, so that only signed-in users get through.\n\n\
+With no command, walab opens the walkthrough: the section step by step, every check live, every \
+failure explained (press ? in it for the keys).\n\n\
 By default everything runs against a local lab that walab serves itself, on this machine, over \
 the real AWS wire protocols: no AWS account or network needed.",
     after_help = "Start a local lab other tools can use:\n  walab serve\n\
@@ -28,6 +30,9 @@ pub struct Cli {
     /// Where the lab is; accepted before or after the subcommand.
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Colours of the walkthrough (NO_COLOR turns colour off whatever the theme)
+    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
+    pub theme: crate::tui::ThemeName,
 }
 
 #[derive(Debug, Subcommand)]

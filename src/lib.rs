@@ -16,3 +16,4 @@ pub mod settings;
 pub mod solve;
 pub mod target;
 pub mod token;
+pub mod tui;

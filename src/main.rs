@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use walab::cli::{Cli, Command};
 
 fn main() -> ExitCode {
@@ -24,10 +24,6 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => runtime.block_on(walab::commands::check::run(args, &cli.target)),
         Some(Command::Solve(args)) => runtime.block_on(walab::commands::solve::run(args, &cli.target)),
         Some(Command::Token(args)) => runtime.block_on(walab::commands::token::run(args, &cli.target)),
-        None => {
-            let _ = Cli::command().print_long_help();
-            println!("\nThe walkthrough is not part of this build yet. Start the local lab with `walab serve`.");
-            ExitCode::SUCCESS
-        }
+        None => runtime.block_on(walab::tui::run(&cli.target, cli.theme)),
     }
 }

@@ -78,7 +78,8 @@ pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
         return Ok(Solved::AlreadyDone(before.summary));
     }
     let (pool, _) = crate::checks::pool_and_client(ctx).await?;
-    let (Some(username), Some(password)) = (ctx.credentials.username.clone(), ctx.credentials.password.clone()) else {
+    let credentials = ctx.credentials();
+    let (Some(username), Some(password)) = (credentials.username, credentials.password) else {
         return Err(Outcome::failed(
             "the admin route needs a username and a password",
             "walab config set username you@example.com, and WALAB_PASSWORD or the prompt",
@@ -116,10 +117,10 @@ pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
 async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
     use crate::token::secret_hash;
     let (pool, client) = crate::checks::pool_and_client(ctx).await?;
-    let Some(username) = ctx.credentials.username.clone() else {
+    let Some(username) = ctx.credentials().username else {
         return Err(Outcome::failed("no username to sign up", "walab config set username you@example.com"));
     };
-    let Some(password) = ctx.credentials.password.clone() else {
+    let Some(password) = ctx.credentials().password else {
         return Err(Outcome::failed(
             format!("no password for {username}"),
             "set WALAB_PASSWORD to the password you want (8+ characters with upper, lower, digit and symbol)",

@@ -213,7 +213,7 @@ pub(super) async fn user_confirmed(ctx: &Context) -> Outcome {
         Ok(ids) => ids,
         Err(outcome) => return outcome,
     };
-    let Some(username) = ctx.credentials.username.clone() else {
+    let Some(username) = ctx.credentials().username else {
         return Outcome::failed(
             "no username recorded",
             "record the email you signed up with: walab config set username you@example.com",
@@ -263,13 +263,13 @@ pub(super) async fn user_confirmed(ctx: &Context) -> Outcome {
 /// Signs in and verifies the ID token; the token is kept in the context for later checks.
 pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
     let (pool, client) = pool_and_client(ctx).await?;
-    let Some(username) = ctx.credentials.username.clone() else {
+    let Some(username) = ctx.credentials().username else {
         return Err(Outcome::failed(
             "no username recorded",
             "record the email you signed up with: walab config set username you@example.com",
         ));
     };
-    let Some(password) = ctx.credentials.password.clone() else {
+    let Some(password) = ctx.credentials().password else {
         return Err(Outcome::failed(
             format!("no password for {username}"),
             "set WALAB_PASSWORD, or get a token with `walab token`, which asks for it",

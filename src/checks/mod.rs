@@ -14,7 +14,7 @@ mod requests;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
@@ -30,7 +30,7 @@ pub use api::{api_id, lab_authorizer};
 pub use cdn::{create_invalidation, distribution_id};
 pub use identity::{IdToken, app_client_secret, pool_and_client};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -132,7 +132,8 @@ pub struct Context {
     pub kind: TargetKind,
     pub stack: String,
     pub api_stack: String,
-    pub credentials: Credentials,
+    /// Behind a lock so the walkthrough can take a password typed in while checks share the context.
+    credentials: Mutex<Credentials>,
     pub prober: Prober,
     /// How long one HTTP request to the lab may take.
     pub request_timeout: Duration,
@@ -150,7 +151,7 @@ impl Context {
             kind,
             stack: crate::locallab::cloudformation::EDGE_STACK.to_string(),
             api_stack: crate::locallab::cloudformation::API_STACK.to_string(),
-            credentials,
+            credentials: Mutex::new(credentials),
             prober,
             request_timeout: Duration::from_secs(10),
             wait_limit: Duration::from_secs(20 * 60),
@@ -172,6 +173,21 @@ impl Context {
 
     pub(crate) fn update_values(&self, f: impl FnOnce(&mut Values)) {
         f(&mut lock(&self.values));
+    }
+
+    /// Who signs in, as it stands.
+    pub fn credentials(&self) -> Credentials {
+        lock(&self.credentials).clone()
+    }
+
+    /// The username recorded in the walkthrough, who signs in from now on.
+    pub fn set_username(&self, username: String) {
+        lock(&self.credentials).username = Some(username);
+    }
+
+    /// The password typed into the walkthrough's sign-in prompt.
+    pub fn set_password(&self, password: Secret) {
+        lock(&self.credentials).password = Some(password);
     }
 
     /// The ID token the last `id-token` check (or `t`) obtained, if any.

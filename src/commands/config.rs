@@ -14,9 +14,10 @@ pub async fn run(args: ConfigArgs, target: &TargetArgs) -> ExitCode {
         Err(e) => return fail(USAGE, e, None),
     };
     if let ConfigAction::Path = args.action {
-        println!("values  {}", dirs.values_file().display());
-        println!("lab     {}", dirs.lab_dir().display());
-        println!("log     {}", dirs.log_file().display());
+        println!("values   {}", dirs.values_file().display());
+        println!("lab      {}", dirs.lab_dir().display());
+        println!("log      {}", dirs.log_file().display());
+        println!("progress {}", crate::tui::store::path(&dirs.data).display());
         return ExitCode::SUCCESS;
     }
     let target = match crate::target::values_key(target).await {

@@ -54,24 +54,47 @@ impl Session {
 
     /// Saves values the checks recorded, and stops an embedded lab.
     pub async fn close(self) -> Result<(), ExitCode> {
-        let values = self.ctx.values();
-        let mut result = Ok(());
-        if values != self.loaded {
-            let path = self.dirs.values_file();
-            // Re-read: another walab may have recorded something meanwhile.
-            let saved = ValuesFile::load(&path).and_then(|mut file| {
-                file.put(&self.target.values_key, values);
-                file.save(&path)
-            });
-            if let Err(e) = saved {
-                result = Err(fail(USAGE, e, None));
-            }
-        }
-        if let Err(e) = self.target.close().await {
-            result = Err(fail(1, e, None));
-        }
-        result
+        finish(&self.dirs, self.target, &self.loaded, self.ctx.values()).await
     }
+
+    /// The same session with its context shared, for work running on tasks (the walkthrough).
+    pub fn share(self) -> SharedSession {
+        SharedSession { dirs: self.dirs, target: self.target, ctx: std::sync::Arc::new(self.ctx), loaded: self.loaded }
+    }
+}
+
+/// A session whose check context is shared with tasks.
+pub struct SharedSession {
+    pub dirs: Dirs,
+    pub target: Target,
+    pub ctx: std::sync::Arc<Context>,
+    loaded: Values,
+}
+
+impl SharedSession {
+    /// Saves values the checks recorded, and stops an embedded lab.
+    pub async fn close(self) -> Result<(), ExitCode> {
+        finish(&self.dirs, self.target, &self.loaded, self.ctx.values()).await
+    }
+}
+
+async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) -> Result<(), ExitCode> {
+    let mut result = Ok(());
+    if values != *loaded {
+        let path = dirs.values_file();
+        // Re-read: another walab may have recorded something meanwhile.
+        let saved = ValuesFile::load(&path).and_then(|mut file| {
+            file.put(&target.values_key, values);
+            file.save(&path)
+        });
+        if let Err(e) = saved {
+            result = Err(fail(USAGE, e, None));
+        }
+    }
+    if let Err(e) = target.close().await {
+        result = Err(fail(1, e, None));
+    }
+    result
 }
 
 /// Who signs in: the recorded username or `WALAB_USERNAME`, the password from `WALAB_PASSWORD`

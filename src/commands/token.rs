@@ -58,10 +58,10 @@ async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
             Ok(secret) => Some(secret),
             Err(outcome) => return fail(1, outcome.summary, outcome.hint),
         };
-        let Some(username) = ctx.credentials.username.clone() else {
+        let Some(username) = ctx.credentials().username else {
             return fail(1, "no username recorded", Some("walab config set username you@example.com".into()));
         };
-        let Some(password) = ctx.credentials.password.clone() else {
+        let Some(password) = ctx.credentials().password else {
             return fail(
                 1,
                 format!("no password for {username}"),

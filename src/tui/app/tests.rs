@@ -1,0 +1,363 @@
+//! `update` alone: a key or a message in, the state and the effects out; no terminal, no lab.
+
+use crossterm::event::{KeyEventState, KeyModifiers};
+
+use super::*;
+
+fn header() -> Header {
+    Header {
+        kind: TargetKind::Local,
+        target: "local lab".into(),
+        profile: None,
+        region: "us-east-1".into(),
+        account: Some("123456789012".into()),
+    }
+}
+
+fn fresh() -> App {
+    App::new(Lab::load().unwrap(), header(), Values::default(), true, None)
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    let modifiers = if c.is_ascii_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| update(app, ch(c))).collect()
+}
+
+fn report(id: CheckId, status: Status, summary: &str) -> Report {
+    Report {
+        id,
+        step: id.step(),
+        title: id.as_str().into(),
+        outcome: Outcome { status, summary: summary.into(), hint: Some("do this".into()), evidence: Value::Null },
+        duration_ms: 42,
+    }
+}
+
+fn done(reports: Vec<Report>) -> Msg {
+    Msg::Done(Box::new(JobDone {
+        reports,
+        values: Values::default(),
+        token: None,
+        cancelled: false,
+        solved: None,
+        email: None,
+    }))
+}
+
+fn step_of(app: &mut App, id: &str) {
+    app.step = app.lab.steps.iter().position(|s| s.id == id).unwrap();
+}
+
+#[test]
+fn arrows_and_jk_move_between_steps_and_remember_it() {
+    let mut app = fresh();
+    assert!(update(&mut app, ch('k')).is_empty(), "already at the first step");
+    assert_eq!(update(&mut app, ch('j')), vec![Effect::Save]);
+    assert_eq!(app.current_step().id, "5.2");
+    assert_eq!(update(&mut app, key(KeyCode::Down)), vec![Effect::Save]);
+    assert_eq!(update(&mut app, key(KeyCode::Up)), vec![Effect::Save]);
+    assert_eq!(app.current_step().id, "5.2");
+    assert_eq!(app.progress().step, "5.2");
+}
+
+#[test]
+fn only_key_presses_count() {
+    let mut app = fresh();
+    let mut release = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    release.state = KeyEventState::NONE;
+    assert!(update(&mut app, Msg::Key(release)).is_empty());
+    assert_eq!(app.step, 0);
+}
+
+#[test]
+fn run_all_starts_one_job_and_esc_cancels_it() {
+    let mut app = fresh();
+    assert_eq!(update(&mut app, ch('R')), vec![Effect::Start(Job::Checks(CheckId::ALL.to_vec()))]);
+    assert!(app.busy());
+    assert!(!app.applies(Action::RunAll) && !app.applies(Action::RunStep) && !app.applies(Action::Solve));
+    assert!(update(&mut app, ch('R')).is_empty(), "one job at a time");
+    assert_eq!(update(&mut app, key(KeyCode::Esc)), vec![Effect::Cancel]);
+    assert_eq!(app.toast.as_ref().unwrap().text, "stopping…");
+    assert_eq!(update(&mut app, done(vec![])), vec![Effect::Save]);
+    assert!(!app.busy());
+}
+
+#[test]
+fn check_events_show_running_then_the_result_with_its_time() {
+    let mut app = fresh();
+    step_of(&mut app, "5.3");
+    assert_eq!(update(&mut app, ch('r')), vec![Effect::Start(Job::Checks(app.current_step().checks.clone()))]);
+    app.now_ms = 1_000;
+    update(&mut app, Msg::Check(Event::Started(CheckId::AuthorizerCreated)));
+    assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Running);
+    assert_eq!(app.step_shown(app.current_step()), Some(Shown::Running));
+    update(&mut app, Msg::Check(Event::Progress(CheckId::AuthorizerCreated, "asking API Gateway".into())));
+    assert_eq!(app.running.as_ref().unwrap().progress.as_deref(), Some("asking API Gateway"));
+    app.now_ms = 2_000;
+    let effects = update(
+        &mut app,
+        Msg::Check(Event::Finished(report(CheckId::AuthorizerCreated, Status::Failed, "no Cognito authorizer"))),
+    );
+    assert_eq!(effects, vec![Effect::Save]);
+    assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Failed);
+    let result = &app.results[&CheckId::AuthorizerCreated];
+    assert_eq!((result.duration_ms, result.finished_at, result.hint.as_deref()), (42, 2_000, Some("do this")));
+    assert_eq!(app.step_shown(app.current_step()), Some(Shown::Failed));
+    // The job's own copy of the report does not move the time.
+    app.now_ms = 3_000;
+    update(&mut app, done(vec![report(CheckId::AuthorizerCreated, Status::Failed, "no Cognito authorizer")]));
+    assert_eq!(app.results[&CheckId::AuthorizerCreated].finished_at, 2_000);
+}
+
+#[test]
+fn solve_says_what_it_will_do_and_asks_first() {
+    let mut app = fresh();
+    step_of(&mut app, "5.3");
+    assert!(update(&mut app, ch('s')).is_empty());
+    assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::CreateAuthorizer)));
+    assert!(update(&mut app, ch('x')).is_empty(), "other keys leave the question open");
+    assert!(app.modal.is_some());
+    assert!(update(&mut app, ch('n')).is_empty());
+    assert_eq!(app.modal, None);
+    update(&mut app, ch('s'));
+    assert_eq!(update(&mut app, ch('y')), vec![Effect::Start(Job::Solve(SolveAction::CreateAuthorizer))]);
+    assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Running, "the step being done spins");
+    assert_eq!(app.shown(CheckId::MethodProtected), Shown::Pending);
+    // Once the authorizer exists, `s` moves on to the next console step of the section.
+    update(&mut app, done(vec![report(CheckId::AuthorizerCreated, Status::Passed, "walab-cognito")]));
+    update(&mut app, ch('s'));
+    assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::ProtectMethod)));
+}
+
+#[test]
+fn solve_does_not_apply_where_there_is_no_console_step() {
+    let mut app = fresh();
+    step_of(&mut app, "5.5");
+    assert!(!app.applies(Action::Solve));
+    assert!(update(&mut app, ch('s')).is_empty());
+    assert_eq!(app.modal, None);
+}
+
+#[test]
+fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
+    let mut app = fresh();
+    app.values.set(Key::UserPoolId, Some("us-east-1_Old".into()));
+    for _ in 0..3 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    assert_eq!(app.focus, Pane::Values);
+    assert!(update(&mut app, ch('e')).is_empty());
+    assert!(matches!(&app.modal, Some(Modal::Edit { key: Key::UserPoolId, input, .. }) if input == "us-east-1_Old"));
+    for _ in 0.."us-east-1_Old".len() {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    typed(&mut app, "AbCdEf");
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    let Some(Modal::Edit { error: Some(error), .. }) = &app.modal else { panic!("refused: {:?}", app.modal) };
+    assert!(error.contains("<region>_<id>"), "{error}");
+    for _ in 0.."AbCdEf".len() {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    typed(&mut app, "eu-west-1_AbCdEf");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Effect::SetValue(Key::UserPoolId, "eu-west-1_AbCdEf".into())]
+    );
+    assert_eq!(app.modal, None);
+    assert_eq!(app.values.user_pool_id.as_deref(), Some("eu-west-1_AbCdEf"));
+
+    // Another user signs in from now on: `t` asks for their password.
+    assert!(app.password_known);
+    app.value = 3;
+    update(&mut app, ch('e'));
+    typed(&mut app, "someone@example.com");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Effect::SetValue(Key::Username, "someone@example.com".into())]
+    );
+    assert!(!app.password_known);
+}
+
+#[test]
+fn the_secret_is_masked_until_revealed_and_typed_afresh_when_edited() {
+    let mut app = fresh();
+    app.values.set(Key::AppClientSecret, Some("abcdefghijklmnop1234".into()));
+    app.focus = Pane::Values;
+    app.value = 2;
+    assert!(!app.revealed);
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.revealed, "Enter on the secret reveals it");
+    update(&mut app, ch('v'));
+    assert!(!app.revealed);
+    update(&mut app, ch('e'));
+    assert!(matches!(&app.modal, Some(Modal::Edit { input, .. }) if input.is_empty()));
+    assert!(!format!("{:?}", app.modal).contains("abcdefgh"));
+}
+
+#[test]
+fn copy_says_so_and_copies_the_value_or_an_export_line() {
+    let mut app = fresh();
+    app.focus = Pane::Values;
+    assert!(!app.applies(Action::Copy), "nothing recorded to copy");
+    app.values.set(Key::UserPoolId, Some("us-east-1_AbC".into()));
+    assert_eq!(update(&mut app, ch('y')), vec![Effect::Copy("us-east-1_AbC".into())]);
+    assert_eq!(app.toast.as_ref().unwrap().text, "copied user pool id");
+    assert_eq!(update(&mut app, ch('Y')), vec![Effect::Copy("export USER_POOL_ID='us-east-1_AbC'".into())]);
+    assert_eq!(export_line(Key::Username, "o'neil"), r"export WALAB_USERNAME='o'\''neil'");
+}
+
+#[test]
+fn token_asks_for_the_password_when_walab_does_not_know_it() {
+    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    let effects = update(&mut app, ch('t'));
+    assert_eq!(effects, vec![Effect::Save], "moves to the token, runs nothing yet");
+    assert_eq!(app.focused_check(), Some(CheckId::IdToken));
+    assert!(matches!(app.modal, Some(Modal::Password { .. })));
+    typed(&mut app, "Pa55word!");
+    assert_eq!(format!("{:?}", app.modal), "Some(Password(••••))");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::SetPassword(Secret::new("Pa55word!")), Effect::Start(Job::Token)]);
+    // A wrong password: the next `t` asks again.
+    update(&mut app, done(vec![report(CheckId::IdToken, Status::Failed, "NotAuthorizedException")]));
+    update(&mut app, ch('t'));
+    assert!(matches!(app.modal, Some(Modal::Password { .. })));
+}
+
+#[test]
+fn sign_up_asks_for_the_password_to_choose_when_walab_does_not_know_it() {
+    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    step_of(&mut app, "5.2");
+    update(&mut app, ch('s'));
+    assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::SignUp)));
+    assert!(update(&mut app, ch('y')).is_empty());
+    typed(&mut app, "N3w-Passw0rd");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Enter)),
+        vec![Effect::SetPassword(Secret::new("N3w-Passw0rd")), Effect::Start(Job::Solve(SolveAction::SignUp))]
+    );
+}
+
+#[test]
+fn token_with_a_known_password_signs_in_at_once() {
+    let mut app = fresh();
+    let effects = update(&mut app, ch('t'));
+    assert_eq!(effects, vec![Effect::Save, Effect::Start(Job::Token)]);
+    assert_eq!(app.focus, Pane::Evidence);
+    app.token = Some(TokenView { username: "u".into(), header: Value::Null, claims: Value::Null, expires_at: 3600 });
+    update(&mut app, done(vec![]));
+    assert!(app.countdown_visible());
+    app.now_ms = 10_250;
+    assert_eq!(app.next_tick(), Some(Duration::from_millis(750)), "the countdown ticks on the second");
+}
+
+#[test]
+fn ticks_only_while_something_moves() {
+    let mut app = fresh();
+    assert_eq!(app.next_tick(), None);
+    update(&mut app, ch('R'));
+    assert!(app.next_tick().unwrap() <= Duration::from_millis(100));
+    update(&mut app, done(vec![]));
+    assert!(app.toast.is_none());
+    assert_eq!(app.next_tick(), None);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere_and_q_from_the_layout() {
+    let mut app = fresh();
+    update(&mut app, ch('?'));
+    assert_eq!(app.modal, Some(Modal::Help));
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut app, ctrl_c), vec![Effect::Save, Effect::Quit]);
+    assert!(app.quit);
+
+    let mut app = fresh();
+    update(&mut app, ch('R'));
+    assert_eq!(update(&mut app, ch('q')), vec![Effect::Cancel, Effect::Save, Effect::Quit]);
+
+    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    update(&mut app, ch('t'));
+    assert!(update(&mut app, ch('q')).is_empty(), "q is a letter of the password");
+    assert_eq!(update(&mut app, Msg::Terminate), vec![Effect::Save, Effect::Quit]);
+}
+
+#[test]
+fn help_opens_and_closes_and_esc_goes_back() {
+    let mut app = fresh();
+    update(&mut app, ch('?'));
+    assert_eq!(app.modal, Some(Modal::Help));
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.modal, None);
+    step_of(&mut app, "5.2");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.focus, Pane::Checks);
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.focus, Pane::Steps);
+}
+
+#[test]
+fn a_failed_solve_is_explained_and_sign_up_shows_the_email() {
+    let mut app = fresh();
+    step_of(&mut app, "5.2");
+    update(&mut app, ch('s'));
+    update(&mut app, ch('y'));
+    let mut finished = JobDone {
+        reports: vec![],
+        values: Values::default(),
+        token: None,
+        cancelled: false,
+        solved: Some((SolveAction::SignUp, Ok(Solved::Done("signed up".into())))),
+        email: Some(Email { to: "me@example.com".into(), subject: "Your code".into(), body: "Code: 123456".into() }),
+    };
+    update(&mut app, Msg::Done(Box::new(finished.clone())));
+    let Some(Modal::Message { lines, .. }) = &app.modal else { panic!("{:?}", app.modal) };
+    assert!(lines.iter().any(|l| l == "Code: 123456"));
+    update(&mut app, key(KeyCode::Esc));
+
+    update(&mut app, ch('s'));
+    update(&mut app, ch('y'));
+    finished.email = None;
+    finished.solved = Some((SolveAction::SignUp, Err(Outcome::failed("no password", "set WALAB_PASSWORD"))));
+    update(&mut app, Msg::Done(Box::new(finished)));
+    let Some(Modal::Message { title, lines }) = &app.modal else { panic!("{:?}", app.modal) };
+    assert_eq!(title, "sign-up did not work");
+    assert_eq!(lines, &vec!["no password".to_string(), "→ set WALAB_PASSWORD".to_string()]);
+}
+
+#[test]
+fn resumes_where_the_learner_was() {
+    let mut results = BTreeMap::new();
+    results.insert(
+        CheckId::HeaderForwarded,
+        CheckResult {
+            status: Status::Passed,
+            summary: "forwards Authorization".into(),
+            hint: None,
+            evidence: Value::Null,
+            duration_ms: 3,
+            finished_at: 5,
+        },
+    );
+    let progress = Progress { step: "5.4".into(), results };
+    let app = App::new(Lab::load().unwrap(), header(), Values::default(), true, Some(progress.clone()));
+    assert_eq!(app.current_step().id, "5.4");
+    assert_eq!(app.shown(CheckId::HeaderForwarded), Shown::Passed);
+    assert_eq!(app.shown(CheckId::CacheInvalidated), Shown::Pending);
+    assert_eq!(app.progress(), progress);
+    let unknown = App::new(
+        Lab::load().unwrap(),
+        header(),
+        Values::default(),
+        true,
+        Some(Progress { step: "9.9".into(), ..progress }),
+    );
+    assert_eq!(unknown.step, 0);
+}

@@ -1,0 +1,432 @@
+//! The event loop: one queue of messages (keys, check progress, finished work, signals),
+//! drained before every redraw; `update` decides, this module carries out the effects. Work
+//! that talks to AWS runs on tasks under a cancellation token and reports back as messages,
+//! so the loop never waits on the network. It redraws only after a message, and ticks only
+//! while something on screen moves (a spinner, a countdown, a toast).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::app::{App, Effect, Email, Header, Job, JobDone, Msg, TokenView, update};
+use super::theme::{Theme, ThemeName};
+use super::{store, view};
+use crate::checks::{Context, Event, IdToken};
+use crate::commands::session::{Prompt, Session};
+use crate::commands::{USAGE, fail};
+use crate::lab::{Lab, SolveAction};
+use crate::settings::{Dirs, Key};
+use crate::solve::Solved;
+use crate::target::TargetArgs;
+
+/// What the loop needs besides the state: the shared check context and where things go.
+pub struct Services {
+    pub ctx: Arc<Context>,
+    pub lab: Lab,
+    /// The embedded local lab, whose outbox sign-up shows.
+    pub outbox: Option<Arc<crate::locallab::Lab>>,
+    /// Where progress is saved, and under which target.
+    pub progress: Option<(PathBuf, String)>,
+    /// Copy with OSC 52 on stdout (off in tests).
+    pub osc52: bool,
+}
+
+/// What a test driving the loop can watch: finished jobs and the screen's text.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    pub jobs_done: u64,
+    pub busy: bool,
+    pub modal: bool,
+    pub screen: String,
+}
+
+/// The queue's two ends; check events arrive on their own channel (the check context's
+/// type) and are always drained before the queue, so a job's "done" never overtakes them.
+pub struct Queue {
+    pub tx: UnboundedSender<Msg>,
+    pub rx: UnboundedReceiver<Msg>,
+    pub events: UnboundedReceiver<Event>,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+struct Runner<'a> {
+    app: &'a mut App,
+    services: &'a Services,
+    tx: UnboundedSender<Msg>,
+    job: Option<CancellationToken>,
+    root: CancellationToken,
+    jobs_done: u64,
+}
+
+impl Runner<'_> {
+    /// Handles one message; false when it cannot have changed the screen (a key bound to nothing).
+    fn handle(&mut self, msg: Msg) -> bool {
+        if let Msg::Key(key) = &msg
+            && self.app.modal.is_none()
+            && super::keymap::action_for(key).is_none()
+        {
+            return false;
+        }
+        if matches!(msg, Msg::Done(_)) {
+            self.jobs_done += 1;
+            self.job = None;
+        }
+        self.app.now_ms = now_ms();
+        for effect in update(self.app, msg) {
+            self.carry_out(effect);
+        }
+        true
+    }
+
+    fn carry_out(&mut self, effect: Effect) {
+        let ctx = &self.services.ctx;
+        match effect {
+            Effect::Start(job) => {
+                let cancel = self.root.child_token();
+                self.job = Some(cancel.clone());
+                let (ctx, lab, outbox, tx) =
+                    (ctx.clone(), self.services.lab.clone(), self.services.outbox.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let values = ctx.clone();
+                    let work = tokio::spawn(async move { run_job(job, &ctx, &lab, outbox.as_deref(), &cancel).await });
+                    // A job that panics (a bug) still ends, so the walkthrough does not wait forever.
+                    let done = work.await.unwrap_or_else(|_| JobDone {
+                        reports: vec![],
+                        values: values.values(),
+                        token: None,
+                        cancelled: true,
+                        solved: None,
+                        email: None,
+                    });
+                    let _ = tx.send(Msg::Done(Box::new(done)));
+                });
+            }
+            Effect::Cancel => {
+                if let Some(job) = &self.job {
+                    job.cancel();
+                }
+            }
+            Effect::SetValue(key, value) => {
+                if key == Key::Username {
+                    ctx.set_username(value.clone());
+                }
+                ctx.update_values(|values| values.set(key, Some(value)));
+            }
+            Effect::SetPassword(password) => ctx.set_password(password),
+            Effect::Copy(text) => {
+                if self.services.osc52 {
+                    // OSC 52: the terminal puts it on the clipboard, over SSH too.
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                    let mut out = std::io::stdout();
+                    let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
+                }
+            }
+            Effect::Save => {
+                if let Some((path, target)) = &self.services.progress
+                    && let Err(e) = store::save(path, target, &self.app.progress())
+                {
+                    tracing::warn!("cannot save progress to {}: {e}", path.display());
+                }
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+fn token_view(token: IdToken) -> TokenView {
+    TokenView {
+        username: token.username,
+        header: token.header,
+        claims: serde_json::Value::Object(token.claims),
+        expires_at: token.expires_at,
+    }
+}
+
+/// One piece of work, start to finish; it never fails, it reports.
+async fn run_job(
+    job: Job,
+    ctx: &Context,
+    lab: &Lab,
+    outbox: Option<&crate::locallab::Lab>,
+    cancel: &CancellationToken,
+) -> JobDone {
+    let mut done = JobDone {
+        reports: vec![],
+        values: Default::default(),
+        token: None,
+        cancelled: false,
+        solved: None,
+        email: None,
+    };
+    match job {
+        Job::Checks(ids) => done.reports = crate::checks::run(&ids, ctx, lab, cancel).await,
+        Job::Token => done.reports = crate::checks::run(&[crate::lab::CheckId::IdToken], ctx, lab, cancel).await,
+        Job::Solve(action) => {
+            let solved = tokio::select! {
+                _ = cancel.cancelled() => None,
+                solved = crate::solve::solve(action, ctx) => Some(solved),
+            };
+            if action == SolveAction::SignUp
+                && matches!(solved, Some(Ok(Solved::Done(_))))
+                && let (Some(outbox), Some(username)) = (outbox, ctx.credentials().username)
+            {
+                done.email = outbox.read(|s| {
+                    s.cognito.outbox.iter().rev().find(|m| m.to.eq_ignore_ascii_case(&username)).map(|m| Email {
+                        to: m.to.clone(),
+                        subject: m.subject.clone(),
+                        body: m.body.clone(),
+                    })
+                });
+            }
+            done.solved = solved.map(|s| (action, s));
+            if let Some(step) = lab.steps.iter().find(|s| s.checks.contains(&action.check())) {
+                done.reports = crate::checks::run(&step.checks, ctx, lab, cancel).await;
+            }
+        }
+    }
+    done.cancelled = cancel.is_cancelled();
+    done.values = ctx.values();
+    done.token = ctx.token().map(token_view);
+    done
+}
+
+fn input_msg(event: crossterm::event::Event) -> Option<Msg> {
+    match event {
+        crossterm::event::Event::Key(key) => Some(Msg::Key(key)),
+        crossterm::event::Event::Resize(width, height) => Some(Msg::Resize(width, height)),
+        _ => None,
+    }
+}
+
+/// Runs the walkthrough on `terminal` until it quits, reading input from `input`.
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    services: &Services,
+    theme: &Theme,
+    queue: Queue,
+    mut input: S,
+    observer: Option<watch::Sender<Observed>>,
+) -> std::io::Result<()>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    let Queue { tx, mut rx, mut events } = queue;
+    let root = CancellationToken::new();
+    let mut runner = Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0 };
+    if let Ok(size) = terminal.size() {
+        runner.app.size = (size.width, size.height);
+    }
+    let mut dirty = true;
+    let result = loop {
+        // Everything already queued is handled before drawing.
+        loop {
+            if let Ok(event) = events.try_recv() {
+                dirty |= runner.handle(Msg::Check(event));
+            } else if let Ok(msg) = rx.try_recv() {
+                dirty |= runner.handle(msg);
+            } else {
+                break;
+            }
+        }
+        if runner.app.quit {
+            break Ok(());
+        }
+        if dirty {
+            dirty = false;
+            runner.app.now_ms = now_ms();
+            let frame = match terminal.draw(|frame| view::draw(frame, runner.app, theme)) {
+                Ok(frame) => frame,
+                Err(e) => break Err(std::io::Error::other(e.to_string())),
+            };
+            if let Some(observer) = &observer {
+                observer.send_replace(Observed {
+                    jobs_done: runner.jobs_done,
+                    busy: runner.app.busy(),
+                    modal: runner.app.modal.is_some(),
+                    screen: view::buffer_text(frame.buffer),
+                });
+            }
+        }
+        let tick = runner.app.next_tick();
+        let msg = tokio::select! {
+            biased;
+            Some(event) = events.recv() => Msg::Check(event),
+            Some(msg) = rx.recv() => {
+                while let Ok(event) = events.try_recv() {
+                    dirty |= runner.handle(Msg::Check(event));
+                }
+                msg
+            }
+            event = input.next() => match event {
+                Some(Ok(event)) => match input_msg(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Some(Err(e)) => break Err(e),
+                None => Msg::Terminate,
+            },
+            () = tokio::time::sleep(tick.unwrap_or(Duration::ZERO)), if tick.is_some() => Msg::Tick,
+        };
+        dirty |= runner.handle(msg);
+    };
+    root.cancel();
+    result
+}
+
+/// Logs go to a file while the terminal belongs to the walkthrough.
+fn log_to_file(dirs: &Dirs) {
+    let path = dirs.log_file();
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = crate::fsutil::create_private_dir(&dirs.data).and_then(|_| options.open(&path));
+    let Ok(file) = file else { return };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WALAB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("walab=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+}
+
+/// `walab` with no subcommand: the walkthrough on this terminal.
+pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
+    let dirs = match Dirs::from_env() {
+        Ok(dirs) => dirs,
+        Err(e) => return fail(USAGE, e, None),
+    };
+    log_to_file(&dirs);
+    let lab = match Lab::load() {
+        Ok(lab) => lab,
+        Err(e) => return fail(USAGE, e, None),
+    };
+    let mut session = match Session::open(args, Prompt::Never).await {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let (events_tx, events) = unbounded_channel();
+    session.ctx.set_events(events_tx);
+    let session = session.share();
+    let target = &session.target;
+    let header = Header {
+        kind: target.kind,
+        target: target.label(),
+        profile: target.profile.clone(),
+        region: target.region.clone(),
+        account: target.lab.as_ref().map(|l| l.lab.read(|s| s.account_id.clone())),
+    };
+    let progress_path = store::path(&dirs.data);
+    let (progress, problem) = match store::load(&progress_path, &target.values_key) {
+        Ok(progress) => (progress, None),
+        Err(e) => {
+            tracing::warn!("{e}");
+            (None, Some(e))
+        }
+    };
+    let password_known = session.ctx.credentials().password.is_some();
+    let mut app = App::new(lab.clone(), header, session.ctx.values(), password_known, progress);
+    app.signs_in = session.ctx.credentials().username;
+    if let Some(problem) = problem {
+        app.modal = Some(super::app::Modal::Message {
+            title: "Starting afresh".into(),
+            lines: vec![problem, "It will be replaced when you move on.".into()],
+        });
+    }
+    if let Some(running) = &target.lab
+        && !running.notices.is_empty()
+    {
+        app.modal = Some(super::app::Modal::Message { title: "The local lab".into(), lines: running.notices.clone() });
+    }
+    let services = Services {
+        ctx: session.ctx.clone(),
+        lab,
+        outbox: target.lab.as_ref().map(|l| l.lab.clone()),
+        progress: Some((progress_path, target.values_key.clone())),
+        osc52: true,
+    };
+    let theme = Theme::from_env(theme);
+    let (tx, rx) = unbounded_channel();
+    spawn_signal_watch(tx.clone());
+
+    // ratatui's init installs a panic hook that restores the terminal before the message.
+    let mut terminal = match ratatui::try_init() {
+        Ok(terminal) => terminal,
+        Err(e) => {
+            let _ = session.close().await;
+            return fail(1, format!("cannot set up the terminal: {e}"), None);
+        }
+    };
+    keep_the_terminal_for_the_ui_thread();
+    let input = crossterm::event::EventStream::new();
+    let result = run_loop(&mut terminal, &mut app, &services, &theme, Queue { tx, rx, events }, input, None).await;
+    ratatui::restore();
+    if let Some((path, key)) = &services.progress
+        && let Err(e) = store::save(path, key, &app.progress())
+    {
+        tracing::warn!("cannot save progress: {e}");
+    }
+    let closed = session.close().await;
+    match (result, closed) {
+        (Err(e), _) => fail(1, format!("the terminal failed: {e}"), None),
+        (Ok(()), Err(code)) => code,
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
+    }
+}
+
+/// ratatui's panic hook restores the terminal, then reports the panic. That is right for the
+/// thread that draws; a panic on a worker (inside a check) is caught by its task, so there it
+/// is logged instead, and the walkthrough carries on with its terminal intact.
+fn keep_the_terminal_for_the_ui_thread() {
+    let ui = std::thread::current().id();
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui {
+            restore_and_report(info);
+        } else {
+            tracing::error!("a task panicked: {info}");
+        }
+    }));
+}
+
+/// SIGTERM (and SIGINT sent from outside; Ctrl-C at the keyboard is a key) ends the walkthrough
+/// through the same path as `q`, so the terminal is restored and progress saved.
+fn spawn_signal_watch(tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        let _ = tx.send(Msg::Terminate);
+    });
+}

@@ -1,0 +1,108 @@
+//! The built binary in a real pseudo-terminal, read through a VT parser: it starts on the
+//! embedded lab, shows the steps, and leaves the terminal as it found it when quit by `q`,
+//! Ctrl-C or SIGTERM, exiting 0 with nothing printed.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+
+enum Quit {
+    Q,
+    CtrlC,
+    Sigterm,
+}
+
+/// Feeds output to the parser until the screen shows `text`; the deadline only bounds a failure.
+fn until(rx: &Receiver<Vec<u8>>, parser: &mut vt100::Parser, raw: &mut Vec<u8>, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !parser.screen().contents().contains(text) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("never showed {text:?}; the screen:\n{}", parser.screen().contents()));
+        parser.process(&chunk);
+        raw.extend(chunk);
+    }
+}
+
+fn walkthrough_in_a_pty(quit: Quit) {
+    let data = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let pair =
+        native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_walab"));
+    cmd.cwd(data.path());
+    cmd.env("WALAB_DATA_DIR", data.path());
+    cmd.env("WALAB_CONFIG_DIR", config.path());
+    cmd.env("WALAB_INVALIDATION_SECS", "0");
+    cmd.env("WALAB_DEPLOY_SECS", "0");
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("WALAB_TARGET");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
+    let mut raw = Vec::new();
+    until(&rx, &mut parser, &mut raw, "5.3 Add a Cognito");
+    let screen = parser.screen().contents();
+    assert!(parser.screen().alternate_screen(), "the walkthrough has the alternate screen");
+    for step in ["5.1 The risk", "5.2 Sign up", "5.4 Let the token", "5.5 Call the API", "Clean up", "○ pending"] {
+        assert!(screen.contains(step), "{step}:\n{screen}");
+    }
+    assert!(!raw.windows(8).any(|w| w == b"\x1b[?1000h"), "the mouse stays with the terminal");
+
+    match quit {
+        Quit::Q => writer.write_all(b"q").unwrap(),
+        Quit::CtrlC => writer.write_all(b"\x03").unwrap(),
+        Quit::Sigterm => {
+            let pid = child.process_id().expect("a pid").to_string();
+            assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        }
+    }
+    writer.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(writer);
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(10)) {
+        parser.process(&chunk);
+        raw.extend(chunk);
+    }
+    assert!(status.success(), "exit status {status:?}");
+    let screen = parser.screen();
+    assert!(!screen.alternate_screen(), "back on the main screen");
+    assert!(!screen.hide_cursor(), "the cursor is shown again");
+    assert!(screen.contents().trim().is_empty(), "nothing printed: {:?}", screen.contents());
+    assert!(data.path().join("walkthrough.json").exists(), "progress saved");
+}
+
+#[test]
+fn starts_shows_the_steps_and_q_quits_restoring_the_terminal() {
+    walkthrough_in_a_pty(Quit::Q);
+}
+
+#[test]
+fn ctrl_c_quits_restoring_the_terminal() {
+    walkthrough_in_a_pty(Quit::CtrlC);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_quits_restoring_the_terminal() {
+    walkthrough_in_a_pty(Quit::Sigterm);
+}
