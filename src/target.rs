@@ -99,10 +99,11 @@ impl Target {
         }
     }
 
+    /// Where the lab is, without the region (shown beside it).
     pub fn label(&self) -> String {
         match self.kind {
-            TargetKind::Local => format!("local lab · {}", self.region),
-            TargetKind::Aws => format!("aws · {} · {}", self.profile.as_deref().unwrap_or("default"), self.region),
+            TargetKind::Local => "local lab".to_string(),
+            TargetKind::Aws => format!("aws · profile {}", self.profile.as_deref().unwrap_or("default")),
         }
     }
 }

@@ -38,7 +38,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
 
     let paint = Paint::for_stdout();
     if !args.json {
-        println!("walab check · {}\n", session.target.label());
+        println!("walab check · {} · {}\n", session.target.label(), session.target.region);
     }
     // Slow checks say what they wait for, on a terminal.
     let (events, mut progress) = tokio::sync::mpsc::unbounded_channel();
