@@ -14,7 +14,8 @@
 //! `WALAB_LOAD_SECRET` (may be empty), `WALAB_LOAD_USER`, `WALAB_LOAD_PASSWORD`,
 //! `WALAB_LOAD_SECS` (default 5), `WALAB_LOAD_CONNS` (default 32), `WALAB_LOAD_MAX` (most
 //! requests per scenario, default 1,000,000), `WALAB_LOAD_THREADS` (client threads, default 1).
-//! Output: one line per scenario, `scenario=NAME ok=N errors=N secs=S rps=R first_error=…`.
+//! Output: one line per scenario, `scenario=NAME ok=N errors=N secs=S rps=R conns=N reconnects=N
+//! first_error=…`.
 //! Only loopback addresses are accepted.
 //!
 //! The client is a bare hyper HTTP/1.1 connection per simulated learner, kept alive, so that
@@ -81,6 +82,7 @@ struct Tally {
     ok: AtomicU64,
     errors: AtomicU64,
     issued: AtomicU64,
+    reconnects: AtomicU64,
     first_error: Mutex<Option<String>>,
 }
 
@@ -159,10 +161,11 @@ async fn run(scenario: Scenario, config: Arc<Config>) {
     let errors = tally.errors.load(Ordering::Relaxed);
     let first = tally.first_error.lock().await.clone().unwrap_or_default().replace(char::is_whitespace, "_");
     println!(
-        "scenario={} ok={ok} errors={errors} secs={secs:.2} rps={:.0} conns={} first_error={first}",
+        "scenario={} ok={ok} errors={errors} secs={secs:.2} rps={:.0} conns={} reconnects={} first_error={first}",
         scenario.name(),
         ok as f64 / secs,
-        config.conns
+        config.conns,
+        tally.reconnects.load(Ordering::Relaxed),
     );
 }
 
@@ -192,14 +195,10 @@ async fn learner(
     stop: &AtomicBool,
     deadline: Instant,
 ) -> Result<(), String> {
-    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(connection);
     let host = addr.to_string();
+    let mut sender = connect(addr).await?;
     let mut n: u64 = 0;
+    let mut failures = 0;
     loop {
         if stop.load(Ordering::Relaxed) || Instant::now() >= deadline {
             return Ok(());
@@ -232,8 +231,27 @@ async fn learner(
                 .body(Full::new(auth_body.clone())),
         }
         .map_err(|e| e.to_string())?;
-        sender.ready().await.map_err(|e| format!("connection: {e}"))?;
-        let response = sender.send_request(request).await.map_err(|e| format!("request: {e}"))?;
+        // A server that closes the connection after each answer (moto's, on HTTP/1.0) gets a
+        // new one, as an SDK's connection pool would open; a server that keeps it never does.
+        let sent = match sender.ready().await {
+            Ok(()) => sender.send_request(request).await,
+            Err(e) => Err(e),
+        };
+        let response = match sent {
+            Ok(response) => {
+                failures = 0;
+                response
+            }
+            Err(e) => {
+                failures += 1;
+                if failures > 3 {
+                    return Err(format!("request: {e}"));
+                }
+                tally.reconnects.fetch_add(1, Ordering::Relaxed);
+                sender = connect(addr).await?;
+                continue;
+            }
+        };
         let status = response.status();
         let x_cache = response.headers().get("x-cache").map(|v| v.as_bytes().to_vec());
         let body = response.into_body().collect().await.map_err(|e| format!("body: {e}"))?.to_bytes();
@@ -253,6 +271,16 @@ async fn learner(
             }
         }
     }
+}
+
+async fn connect(addr: SocketAddr) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, String> {
+    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    tokio::spawn(connection);
+    Ok(sender)
 }
 
 fn memchr(haystack: &[u8], needle: &[u8]) -> bool {

@@ -5,6 +5,7 @@
 #
 #   benches/run.sh            # the whole table (about 3 minutes, after the build)
 #   RUNS=5 LOAD_SECS=2 benches/run.sh   # quicker, noisier
+#   BASELINE_WALAB=/path/to/older/walab benches/run.sh   # adds row 5 for an older build: before/after
 #
 # Needs python3 with pip (boto3 and requests, and moto[server] for the peer baseline, are
 # installed from PyPI when missing; without moto that row says so).
@@ -38,8 +39,9 @@ fi
 
 WORK=$(mktemp -d)
 export WALAB_DATA_DIR=$WORK/data WALAB_CONFIG_DIR=$WORK/config WALAB_INVALIDATION_SECS=0 WALAB_DEPLOY_SECS=0
-SERVE_PID= MOTO_PID=
+SERVE_PID= MOTO_PID= BASE_PID=
 cleanup() {
+    [ -n "$BASE_PID" ] && kill "$BASE_PID" 2>/dev/null && wait "$BASE_PID" 2>/dev/null
     [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
     [ -n "$MOTO_PID" ] && kill "$MOTO_PID" 2>/dev/null && wait "$MOTO_PID" 2>/dev/null
     rm -rf "$WORK"
@@ -113,6 +115,33 @@ if [ "$HAVE_MOTO" = 1 ]; then
     load auth "$SERVE_PID" "$EDGE" "$AWS" "$POOL" "$CLIENT" "$SECRET" "$USER_NAME" "$PASSWORD" >"$WORK/load-auth2.txt"
 fi
 
+if [ -n "${BASELINE_WALAB:-}" ]; then
+    say "row 5 again on the baseline build $BASELINE_WALAB (before/after, same run)"
+    mkfifo "$WORK/base.out"
+    WALAB_DATA_DIR=$WORK/base-data WALAB_CONFIG_DIR=$WORK/base-config "$BASELINE_WALAB" serve --listen 127.0.0.1:0 \
+        --json --fresh --invalidation-secs 0 --deploy-secs 0 >"$WORK/base.out" 2>"$WORK/base.log" &
+    BASE_PID=$!
+    exec 4<"$WORK/base.out"
+    read -r -t 60 INFO <&4 || { say "the baseline walab serve did not start"; exit 1; }
+    B_AWS=$(field '["aws_endpoint_url"]') B_CF=$(field '["cloudfront_endpoint"]') B_POOL=$(field '["user_pool_id"]')
+    B_CLIENT=$(field '["app_client_id"]') B_USER=$(field '["demo_user"]["username"]')
+    B_PASSWORD=$(field '["demo_user"]["password"]')
+    WALAB_DATA_DIR=$WORK/base-data WALAB_CONFIG_DIR=$WORK/base-config timeout 120 "$BASELINE_WALAB" check --solve \
+        >/dev/null 2>&1 || { say "the baseline lab could not be solved"; exit 1; }
+    B_SECRET=$(AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test python3 -c '
+import boto3, sys
+c = boto3.client("cognito-idp", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(c.describe_user_pool_client(UserPoolId=sys.argv[2], ClientId=sys.argv[3])["UserPoolClient"]["ClientSecret"])
+' "$B_AWS" "$B_POOL" "$B_CLIENT")
+    NEW_TOKEN=$TOKEN
+    TOKEN=$(WALAB_DATA_DIR=$WORK/base-data WALAB_CONFIG_DIR=$WORK/base-config timeout 60 "$BASELINE_WALAB" token 2>/dev/null)
+    for scenario in cached uncached auth; do
+        load $scenario "$BASE_PID" "$(hostport "$B_CF")" "$(hostport "$B_AWS")" "$B_POOL" "$B_CLIENT" "$B_SECRET" \
+            "$B_USER" "$B_PASSWORD" >"$WORK/base-$scenario.txt"
+    done
+    TOKEN=$NEW_TOKEN
+fi
+
 # ---- the table --------------------------------------------------------------------------------
 get() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" "$WORK/$1" | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "-" }'; }
@@ -150,6 +179,13 @@ if [ "$HAVE_MOTO" = 1 ]; then
         "$MR req/s ($(get load-moto.txt errors) errors)" "$(ratio "$A2" "$MR")x moto / >=20x"
 else
     printf '| %-58s | %-44s | %-30s | %-16s |\n' "   AdminInitiateAuth vs moto_server (peer)" "" "moto[server] not installable" ""
+fi
+if [ -n "${BASELINE_WALAB:-}" ]; then
+    for scenario in cached uncached auth; do
+        printf '| %-58s | %-44s | %-30s | %-16s |\n' "   before/after: $scenario (this build vs BASELINE_WALAB)" \
+            "$(get "load-$scenario.txt" rps) req/s" "$(get "base-$scenario.txt" rps) req/s (baseline)" \
+            "$(ratio "$(get "load-$scenario.txt" rps)" "$(get "base-$scenario.txt" rps)")x"
+    done
 fi
 echo
 echo "The load generator runs on the same $(nproc) cores as the server (1 client thread, $LOAD_CONNS keep-alive"
