@@ -84,62 +84,114 @@ pub type Claims = Map<String, Value>;
 /// that key is RSA, for signing, RS256; the signature; `exp` not past; `nbf` not future;
 /// `iss` exact; `token_use`; `aud` (ID token) or `client_id` (access token).
 pub fn verify(token: &str, jwks: &JwkSet, expected: &Expected, now: i64) -> Result<Claims, TokenError> {
-    let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || URL_SAFE_NO_PAD.decode(p).is_err()) {
-        return Err(TokenError::Malformed);
-    }
-    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
-    if header.alg != Algorithm::RS256 {
-        return Err(TokenError::Algorithm(format!("{:?}", header.alg)));
-    }
-    let kid = header.kid.ok_or(TokenError::MissingKid)?;
-    let jwk = jwks.find(&kid).ok_or_else(|| TokenError::UnknownKid(kid.clone()))?;
-    let usable = matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature))
-        && matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256));
-    if !usable {
-        return Err(TokenError::KeyNotForSigning(kid));
-    }
-    let key = DecodingKey::from_jwk(jwk).map_err(|_| TokenError::KeyNotForSigning(kid.clone()))?;
-    if key.family() != jsonwebtoken::AlgorithmFamily::Rsa {
-        return Err(TokenError::KeyNotForSigning(kid));
-    }
-    // Time and claims are checked below against the caller's clock, not the system's.
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
-        jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
-        _ => TokenError::Malformed,
-    })?;
-    let claims = data.claims;
+    Verifier::new(jwks).verify(token, expected, now)
+}
 
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(TokenError::MissingClaim("exp"))?;
-    if exp <= now {
-        return Err(TokenError::Expired { exp, now });
+/// A JWKS with its keys decoded once, for verifying many tokens (the local lab's authorizer).
+/// Verifying with it checks exactly what [`verify`] checks.
+pub struct Verifier {
+    /// Each key with a `kid`, in the JWKS's order: usable for RS256, or why not.
+    keys: Vec<(String, Result<DecodingKey, TokenError>)>,
+}
+
+impl Verifier {
+    pub fn new(jwks: &JwkSet) -> Verifier {
+        let keys = jwks
+            .keys
+            .iter()
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                Some((kid.clone(), Self::usable(jwk).ok_or(TokenError::KeyNotForSigning(kid))))
+            })
+            .collect();
+        Verifier { keys }
     }
-    if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
-        && nbf > now
-    {
-        return Err(TokenError::NotYetValid { nbf, now });
+
+    fn usable(jwk: &jsonwebtoken::jwk::Jwk) -> Option<DecodingKey> {
+        let usable = matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature))
+            && matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256));
+        let key = DecodingKey::from_jwk(jwk).ok().filter(|_| usable)?;
+        (key.family() == jsonwebtoken::AlgorithmFamily::Rsa).then_some(key)
     }
-    let iss = claim_str(&claims, "iss")?;
-    if iss != expected.issuer {
-        return Err(TokenError::WrongIssuer { found: iss.to_string(), expected: expected.issuer.to_string() });
+
+    pub fn verify(&self, token: &str, expected: &Expected, now: i64) -> Result<Claims, TokenError> {
+        self.verify_with(token, expected.issuer, expected.token_use, now, |client| {
+            if client == expected.client_id {
+                Ok(())
+            } else {
+                Err(TokenError::WrongClient { found: client.to_string(), expected: expected.client_id.to_string() })
+            }
+        })
     }
-    let token_use = claim_str(&claims, "token_use")?;
-    if token_use != expected.token_use.as_str() {
-        return Err(TokenError::WrongTokenUse { found: token_use.to_string(), expected: expected.token_use.as_str() });
+
+    /// As [`Verifier::verify`], with the app client (`aud` or `client_id`) judged by
+    /// `check_client`, last, once everything else has passed.
+    pub fn verify_with(
+        &self,
+        token: &str,
+        issuer: &str,
+        token_use: TokenUse,
+        now: i64,
+        check_client: impl FnOnce(&str) -> Result<(), TokenError>,
+    ) -> Result<Claims, TokenError> {
+        if token.split('.').count() != 3 || token.split('.').any(|p| p.is_empty() || URL_SAFE_NO_PAD.decode(p).is_err())
+        {
+            return Err(TokenError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::RS256 {
+            return Err(TokenError::Algorithm(format!("{:?}", header.alg)));
+        }
+        let kid = header.kid.ok_or(TokenError::MissingKid)?;
+        let key = match self.keys.iter().find(|(k, _)| *k == kid) {
+            None => return Err(TokenError::UnknownKid(kid)),
+            Some((_, Err(e))) => return Err(e.clone()),
+            Some((_, Ok(key))) => key,
+        };
+        // Time and claims are checked below against the caller's clock, not the system's.
+        let data = jsonwebtoken::decode::<Claims>(token, key, validation()).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
+            _ => TokenError::Malformed,
+        })?;
+        let claims = data.claims;
+
+        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(TokenError::MissingClaim("exp"))?;
+        if exp <= now {
+            return Err(TokenError::Expired { exp, now });
+        }
+        if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
+            && nbf > now
+        {
+            return Err(TokenError::NotYetValid { nbf, now });
+        }
+        let iss = claim_str(&claims, "iss")?;
+        if iss != issuer {
+            return Err(TokenError::WrongIssuer { found: iss.to_string(), expected: issuer.to_string() });
+        }
+        let found_use = claim_str(&claims, "token_use")?;
+        if found_use != token_use.as_str() {
+            return Err(TokenError::WrongTokenUse { found: found_use.to_string(), expected: token_use.as_str() });
+        }
+        let client = match token_use {
+            TokenUse::Id => claim_str(&claims, "aud")?,
+            TokenUse::Access => claim_str(&claims, "client_id")?,
+        };
+        check_client(client)?;
+        Ok(claims)
     }
-    let client = match expected.token_use {
-        TokenUse::Id => claim_str(&claims, "aud")?,
-        TokenUse::Access => claim_str(&claims, "client_id")?,
-    };
-    if client != expected.client_id {
-        return Err(TokenError::WrongClient { found: client.to_string(), expected: expected.client_id.to_string() });
-    }
-    Ok(claims)
+}
+
+/// RS256 only; `exp`, `nbf` and `aud` are checked by the caller against its own clock.
+fn validation() -> &'static Validation {
+    static VALIDATION: std::sync::OnceLock<Validation> = std::sync::OnceLock::new();
+    VALIDATION.get_or_init(|| {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        validation
+    })
 }
 
 fn claim_str<'c>(claims: &'c Claims, name: &'static str) -> Result<&'c str, TokenError> {

@@ -6,7 +6,7 @@
 //! The hit path parses no XML (the settings are derived once per configuration document)
 //! and holds the lab's lock only to fetch the settings and to look the key up.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::body::Body;
@@ -51,7 +51,64 @@ pub struct CachedResponse {
 /// of the lab; it is written to disk with the rest of the state.
 #[derive(Default)]
 pub struct EdgeCache {
-    entries: Mutex<HashMap<String, Arc<CachedResponse>>>,
+    entries: Mutex<Entries>,
+}
+
+/// The entries by key, and what makes room in a full cache without scanning it: an index by
+/// age, and a bound below which nothing has expired yet. Under a room's load of cache misses
+/// the cache is full most of the time, and each miss stores an entry.
+#[derive(Default)]
+struct Entries {
+    /// Each entry with the number it was stored under.
+    map: HashMap<String, (Arc<CachedResponse>, u64)>,
+    /// Entries by (stored, number), oldest first. Removing an entry from `map` leaves its line
+    /// here, stale; stale lines are skipped when met and dropped when they pile up.
+    by_age: BTreeMap<(Millis, u64), String>,
+    stored: u64,
+    /// No entry expires before this (a lower bound), so until then no sweep is needed.
+    earliest_expiry: Millis,
+}
+
+impl Entries {
+    fn insert(&mut self, entry: CachedResponse) {
+        self.stored += 1;
+        self.earliest_expiry = self.earliest_expiry.min(entry.expires);
+        self.by_age.insert((entry.stored, self.stored), entry.key.clone());
+        self.map.insert(entry.key.clone(), (Arc::new(entry), self.stored));
+        self.tidy();
+    }
+
+    /// Drops the expired entries, when there can be any.
+    fn sweep(&mut self, now: Millis) {
+        if now < self.earliest_expiry {
+            return;
+        }
+        self.map.retain(|_, (e, _)| now < e.expires);
+        self.earliest_expiry = self.map.values().map(|(e, _)| e.expires).min().unwrap_or(Millis::MAX);
+        self.tidy();
+    }
+
+    /// Removes the oldest entry.
+    fn evict_oldest(&mut self) {
+        while let Some(((_, number), key)) = self.by_age.pop_first() {
+            if self.map.get(&key).is_some_and(|(_, n)| *n == number) {
+                self.map.remove(&key);
+                return;
+            }
+        }
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&String, &mut (Arc<CachedResponse>, u64)) -> bool) {
+        self.map.retain(keep);
+        self.tidy();
+    }
+
+    /// Rebuilds the age index once it is mostly stale lines.
+    fn tidy(&mut self) {
+        if self.by_age.len() > 2 * self.map.len() + 64 {
+            self.by_age = self.map.iter().map(|(key, (e, n))| ((e.stored, *n), key.clone())).collect();
+        }
+    }
 }
 
 impl std::fmt::Debug for EdgeCache {
@@ -61,12 +118,12 @@ impl std::fmt::Debug for EdgeCache {
 }
 
 impl EdgeCache {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<CachedResponse>>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -75,31 +132,29 @@ impl EdgeCache {
 
     /// The fresh entry for `key`, if any.
     pub fn lookup(&self, key: &str, now: Millis) -> Option<Arc<CachedResponse>> {
-        self.lock().get(key).filter(|e| now < e.expires).cloned()
+        self.lock().map.get(key).map(|(e, _)| e).filter(|e| now < e.expires).cloned()
     }
 
+    /// Stores an entry; a full cache first drops expired entries, then the oldest.
     pub fn store(&self, entry: CachedResponse) {
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&entry.key) {
-            let now = entry.stored;
-            entries.retain(|_, e| now < e.expires);
-            if entries.len() >= MAX_ENTRIES
-                && let Some(oldest) = entries.values().min_by_key(|e| e.stored).map(|e| e.key.clone())
-            {
-                entries.remove(&oldest);
+        if entries.map.len() >= MAX_ENTRIES && !entries.map.contains_key(&entry.key) {
+            entries.sweep(entry.stored);
+            if entries.map.len() >= MAX_ENTRIES {
+                entries.evict_oldest();
             }
         }
-        entries.insert(entry.key.clone(), Arc::new(entry));
+        entries.insert(entry);
     }
 
     /// Removes the entries an invalidation covers that were stored by the time it completed.
     pub fn purge(&self, paths: &[String], until: Millis) {
-        self.lock().retain(|_, e| !(e.stored <= until && paths.iter().any(|p| invalidation_covers(p, &e.path))));
+        self.lock().retain(|_, (e, _)| !(e.stored <= until && paths.iter().any(|p| invalidation_covers(p, &e.path))));
     }
 
     /// Every entry, for inspection.
     pub fn entries(&self) -> Vec<Arc<CachedResponse>> {
-        self.lock().values().cloned().collect()
+        self.lock().map.values().map(|(e, _)| e.clone()).collect()
     }
 }
 
@@ -113,9 +168,14 @@ impl Serialize for EdgeCache {
 
 impl<'de> Deserialize<'de> for EdgeCache {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let entries = Vec::<CachedResponse>::deserialize(d)?;
-        let map = entries.into_iter().map(|e| (e.key.clone(), Arc::new(e))).collect();
-        Ok(EdgeCache { entries: Mutex::new(map) })
+        let mut entries = Vec::<CachedResponse>::deserialize(d)?;
+        // Oldest first, so that the numbers follow the ages.
+        entries.sort_by_key(|e| e.stored);
+        let mut cache = Entries::default();
+        for entry in entries {
+            cache.insert(entry);
+        }
+        Ok(EdgeCache { entries: Mutex::new(cache) })
     }
 }
 
@@ -493,5 +553,34 @@ mod tests {
         assert_eq!(cache.len(), MAX_ENTRIES);
         assert!(cache.lookup("/0", 0).is_none());
         assert!(cache.lookup(&format!("/{}", MAX_ENTRIES + 4), 0).is_some());
+    }
+
+    #[test]
+    fn a_full_cache_drops_expired_entries_first_then_the_oldest_still_there() {
+        let entry = |key: &str, stored: Millis, expires: Millis| CachedResponse {
+            key: key.to_string(),
+            path: format!("/{key}"),
+            status: 200,
+            headers: Vec::new(),
+            body: Bytes::new(),
+            stored,
+            expires,
+        };
+        let cache = EdgeCache::default();
+        cache.store(entry("short", 0, 5));
+        for i in 1..MAX_ENTRIES as Millis {
+            cache.store(entry(&i.to_string(), i, Millis::MAX));
+        }
+        // Stored again: no longer the oldest. Purged: gone, and never evicted twice.
+        cache.store(entry("1", MAX_ENTRIES as Millis, Millis::MAX));
+        cache.purge(&["/2".to_string()], Millis::MAX);
+        cache.store(entry("a", MAX_ENTRIES as Millis, Millis::MAX));
+        assert_eq!(cache.len(), MAX_ENTRIES);
+        cache.store(entry("b", MAX_ENTRIES as Millis + 1, Millis::MAX));
+        assert!(cache.lookup("short", 0).is_none(), "expired, so the first to go");
+        cache.store(entry("c", MAX_ENTRIES as Millis + 2, Millis::MAX));
+        assert!(cache.lookup("3", 0).is_none(), "the oldest left");
+        assert!(cache.lookup("1", 0).is_some() && cache.lookup("4", 0).is_some());
+        assert_eq!(cache.len(), MAX_ENTRIES);
     }
 }

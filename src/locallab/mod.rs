@@ -344,11 +344,20 @@ fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {
     }
 }
 
+/// How long the saver lets changes gather before it writes: under a room's sign-ins (each
+/// records a refresh token) the state is written a few times a second, not once per request,
+/// and requests wait less for the lock the snapshot holds. Shutdown always saves.
+const SAVE_COALESCE: Duration = Duration::from_millis(250);
+
 async fn save_when_dirty(lab: Arc<Lab>, dir: PathBuf, cancel: CancellationToken) {
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = lab.dirty.notified() => {}
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(SAVE_COALESCE) => {}
         }
         let json = lab.snapshot();
         let dir = dir.clone();

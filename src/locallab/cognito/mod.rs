@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::response::Response;
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::StatusCode;
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -270,21 +270,39 @@ pub struct Signers(HashMap<String, Signer>);
 
 pub struct Signer {
     pub kid: String,
-    key: EncodingKey,
+    /// The private key, parsed (and validated) once: parsing an RSA key costs more than
+    /// signing with it, and every sign-in signs two tokens.
+    key: aws_lc_rs::rsa::KeyPair,
+    /// The token header, base64url-encoded: the same for every token of the pool.
+    header: String,
     pub jwks: JwkSet,
+    /// The pool's JWKS with its keys decoded, for the authorizer.
+    pub verifier: crate::token::Verifier,
+    /// The pool's `iss`, which cannot change.
+    pub issuer: String,
 }
 
 impl Signers {
     pub fn load(state: &CognitoState) -> Result<Signers, jsonwebtoken::errors::Error> {
         let mut signers = HashMap::new();
         for pool in &state.pools {
-            let key = EncodingKey::from_rsa_pem(pool.key.private_pem.expose().as_bytes())?;
-            let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256)?;
+            let encoding = EncodingKey::from_rsa_pem(pool.key.private_pem.expose().as_bytes())?;
+            let mut jwk = Jwk::from_encoding_key(&encoding, Algorithm::RS256)?;
             jwk.common.key_id = Some(pool.key.kid.clone());
             jwk.common.public_key_use = Some(PublicKeyUse::Signature);
             jwk.common.key_algorithm = Some(KeyAlgorithm::RS256);
-            signers
-                .insert(pool.id.clone(), Signer { kid: pool.key.kid.clone(), key, jwks: JwkSet { keys: vec![jwk] } });
+            let key = rsa_key_pair(pool.key.private_pem.expose()).ok_or_else(|| {
+                jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidRsaKey(
+                    "the pool's signing key is not an RSA private key".into(),
+                ))
+            })?;
+            let mut header = Header::new(Algorithm::RS256);
+            header.kid = Some(pool.key.kid.clone());
+            let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+            let jwks = JwkSet { keys: vec![jwk] };
+            let verifier = crate::token::Verifier::new(&jwks);
+            let issuer = pool.issuer();
+            signers.insert(pool.id.clone(), Signer { kid: pool.key.kid.clone(), key, header, jwks, verifier, issuer });
         }
         Ok(Signers(signers))
     }
@@ -294,11 +312,35 @@ impl Signers {
     }
 }
 
+/// The pool's key from its PEM: PKCS#8 (what walab writes) or PKCS#1.
+fn rsa_key_pair(pem_text: &str) -> Option<aws_lc_rs::rsa::KeyPair> {
+    let der = pem::parse(pem_text).ok()?;
+    aws_lc_rs::rsa::KeyPair::from_pkcs8(der.contents())
+        .or_else(|_| aws_lc_rs::rsa::KeyPair::from_der(der.contents()))
+        .ok()
+}
+
 impl Signer {
+    /// An RS256 JWT of `claims` with the pool's `kid`, byte for byte what
+    /// `jsonwebtoken::encode` makes, without parsing the key again.
     pub fn sign(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.key)
+        let claims = serde_json::to_vec(claims)?;
+        let mut token = String::with_capacity(self.header.len() + claims.len() * 4 / 3 + 350);
+        token.push_str(&self.header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidSignature))?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
+        Ok(token)
     }
 }
 
@@ -370,30 +412,45 @@ pub fn outbox(lab: &Lab) -> Response {
 
 /// Verifies a token the way an API Gateway Cognito authorizer does for `pool_id`: signed by
 /// the pool's key, issued by the pool, of the expected use, for one of the pool's app clients.
+///
+/// The pool's keys were decoded when the lab started and its issuer cannot change, so the
+/// state is only consulted, briefly, for the app clients, once the token has passed the rest.
 pub fn verify_for_pool(
     lab: &Lab,
     pool_id: &str,
     token: &str,
     token_use: crate::token::TokenUse,
 ) -> Result<crate::token::Claims, crate::token::TokenError> {
-    use crate::token::{Expected, TokenError, TokenUse, decode_unverified, verify};
+    use crate::token::TokenError;
     let signer = lab.signers.get(pool_id).ok_or_else(|| TokenError::UnknownKid(String::new()))?;
-    let (issuer, clients) = lab.read(|s| {
-        let pool = s.cognito.pool(pool_id);
-        (
-            pool.map(UserPool::issuer).unwrap_or_default(),
-            pool.map(|p| p.clients.iter().map(|c| c.id.clone()).collect::<Vec<_>>()).unwrap_or_default(),
-        )
-    });
-    // Pick the client the token names (if it is one of the pool's); the signature and every
-    // claim are then checked in full.
-    let claim = match token_use {
-        TokenUse::Id => "aud",
-        TokenUse::Access => "client_id",
-    };
-    let named =
-        decode_unverified(token).and_then(|(_, claims)| claims.get(claim).and_then(Value::as_str).map(String::from));
-    let client_id = named.filter(|c| clients.contains(c)).or_else(|| clients.first().cloned()).unwrap_or_default();
-    let expected = Expected { issuer: &issuer, client_id: &client_id, token_use };
-    verify(token, &signer.jwks, &expected, lab.clock.now_secs())
+    signer.verifier.verify_with(token, &signer.issuer, token_use, lab.clock.now_secs(), |client| {
+        lab.read(|s| {
+            let clients = s.cognito.pool(pool_id).map(|p| p.clients.as_slice()).unwrap_or_default();
+            if clients.iter().any(|c| c.id == client) {
+                Ok(())
+            } else {
+                let expected = clients.first().map(|c| c.id.clone()).unwrap_or_default();
+                Err(TokenError::WrongClient { found: client.to_string(), expected })
+            }
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_exactly_as_jsonwebtoken_does() {
+        let pem = generate_signing_key().unwrap();
+        let state = CognitoState::seed(0, "us-east-1", "123456789012", "abcdefgh", pem.clone());
+        let signers = Signers::load(&state).unwrap();
+        let pool = state.lab_pool();
+        let signer = signers.get(&pool.id).unwrap();
+        let claims = json!({ "sub": "s", "token_use": "id", "exp": 2_000_000_000_i64, "email": "é\"<x>" });
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(pool.key.kid.clone());
+        let key = EncodingKey::from_rsa_pem(pem.expose().as_bytes()).unwrap();
+        assert_eq!(signer.sign(&claims).unwrap(), jsonwebtoken::encode(&header, &claims, &key).unwrap());
+    }
 }

@@ -1,0 +1,288 @@
+//! A room's load on the local lab: many learners' requests at once, over loopback, bounded in
+//! time and in count. Not a test: `benches/run.sh` runs it (with `cargo bench --bench load`)
+//! against a `walab serve` it started, and against moto's server as the peer baseline.
+//!
+//! Scenarios (choose with `WALAB_LOAD_SCENARIOS`, comma-separated):
+//! - `cached`: authenticated GETs of the CloudFront endpoint, all answered from the edge cache;
+//! - `uncached`: the same, each with a query no one asked before, so each goes through the
+//!   authorizer (RS256 verification) and the origin;
+//! - `auth`: `AdminInitiateAuth` (`ADMIN_NO_SRP_AUTH` with the secret hash), raw JSON 1.1 with
+//!   a SigV4-looking `Authorization` header, as the SDK sends it.
+//!
+//! Inputs (environment): `WALAB_LOAD_EDGE` (host:port of the edge), `WALAB_LOAD_AWS` (host:port
+//! of the AWS endpoint), `WALAB_LOAD_TOKEN`, `WALAB_LOAD_POOL`, `WALAB_LOAD_CLIENT`,
+//! `WALAB_LOAD_SECRET` (may be empty), `WALAB_LOAD_USER`, `WALAB_LOAD_PASSWORD`,
+//! `WALAB_LOAD_SECS` (default 5), `WALAB_LOAD_CONNS` (default 32), `WALAB_LOAD_MAX` (most
+//! requests per scenario, default 1,000,000), `WALAB_LOAD_THREADS` (client threads, default 1).
+//! Output: one line per scenario, `scenario=NAME ok=N errors=N secs=S rps=R conns=N reconnects=N
+//! first_error=…`.
+//! Only loopback addresses are accepted.
+//!
+//! The client is a bare hyper HTTP/1.1 connection per simulated learner, kept alive, so that
+//! as little as possible of the machine goes to the load generator, which shares the cores
+//! with the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use tokio::sync::Mutex;
+
+struct Config {
+    edge: Option<SocketAddr>,
+    aws: Option<SocketAddr>,
+    token: String,
+    pool: String,
+    client: String,
+    secret: String,
+    user: String,
+    password: String,
+    secs: f64,
+    conns: usize,
+    max: u64,
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+
+fn loopback(name: &str) -> Option<SocketAddr> {
+    let value = env(name);
+    if value.is_empty() {
+        return None;
+    }
+    let addr: SocketAddr = value.parse().unwrap_or_else(|e| panic!("{name}={value}: {e}"));
+    assert!(addr.ip().is_loopback(), "{name}: the load generator only targets loopback, not {addr}");
+    Some(addr)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scenario {
+    Cached,
+    Uncached,
+    Auth,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Cached => "cached",
+            Scenario::Uncached => "uncached",
+            Scenario::Auth => "auth",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    ok: AtomicU64,
+    errors: AtomicU64,
+    issued: AtomicU64,
+    reconnects: AtomicU64,
+    first_error: Mutex<Option<String>>,
+}
+
+fn main() {
+    let threads: usize = env("WALAB_LOAD_THREADS").parse().unwrap_or(1);
+    let config = Config {
+        edge: loopback("WALAB_LOAD_EDGE"),
+        aws: loopback("WALAB_LOAD_AWS"),
+        token: env("WALAB_LOAD_TOKEN"),
+        pool: env("WALAB_LOAD_POOL"),
+        client: env("WALAB_LOAD_CLIENT"),
+        secret: env("WALAB_LOAD_SECRET"),
+        user: env("WALAB_LOAD_USER"),
+        password: env("WALAB_LOAD_PASSWORD"),
+        secs: env("WALAB_LOAD_SECS").parse().unwrap_or(5.0_f64).clamp(0.1, 60.0),
+        conns: env("WALAB_LOAD_CONNS").parse().unwrap_or(32_usize).clamp(1, 1024),
+        max: env("WALAB_LOAD_MAX").parse().unwrap_or(1_000_000),
+    };
+    let scenarios: Vec<Scenario> = env("WALAB_LOAD_SCENARIOS")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.trim() {
+            "cached" => Scenario::Cached,
+            "uncached" => Scenario::Uncached,
+            "auth" => Scenario::Auth,
+            other => panic!("unknown scenario {other}"),
+        })
+        .collect();
+    if scenarios.is_empty() {
+        eprintln!("load: nothing to do (set WALAB_LOAD_SCENARIOS; benches/run.sh does)");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let config = Arc::new(config);
+    for scenario in scenarios {
+        runtime.block_on(run(scenario, config.clone()));
+    }
+}
+
+async fn run(scenario: Scenario, config: Arc<Config>) {
+    let addr = match scenario {
+        Scenario::Cached | Scenario::Uncached => config.edge.expect("WALAB_LOAD_EDGE"),
+        Scenario::Auth => config.aws.expect("WALAB_LOAD_AWS"),
+    };
+    let auth_body = Bytes::from(auth_body(&config));
+    if scenario == Scenario::Cached {
+        // The token's first request fills the cache; only hits are counted.
+        let (warm, stop) = (Tally::default(), AtomicBool::new(false));
+        let far = Instant::now() + Duration::from_secs(10);
+        let _ = learner(scenario, 0, addr, &config, 1, auth_body.clone(), &warm, &stop, far).await;
+    }
+    let tally = Arc::new(Tally::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(config.secs);
+    let mut tasks = Vec::new();
+    for conn in 0..config.conns {
+        let (tally, stop, config, auth_body) = (tally.clone(), stop.clone(), config.clone(), auth_body.clone());
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = learner(scenario, conn, addr, &config, config.max, auth_body, &tally, &stop, deadline).await
+            {
+                tally.errors.fetch_add(1, Ordering::Relaxed);
+                tally.first_error.lock().await.get_or_insert(e);
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let ok = tally.ok.load(Ordering::Relaxed);
+    let errors = tally.errors.load(Ordering::Relaxed);
+    let first = tally.first_error.lock().await.clone().unwrap_or_default().replace(char::is_whitespace, "_");
+    println!(
+        "scenario={} ok={ok} errors={errors} secs={secs:.2} rps={:.0} conns={} reconnects={} first_error={first}",
+        scenario.name(),
+        ok as f64 / secs,
+        config.conns,
+        tally.reconnects.load(Ordering::Relaxed),
+    );
+}
+
+fn auth_body(config: &Config) -> String {
+    let mut params = serde_json::json!({ "USERNAME": config.user, "PASSWORD": config.password });
+    if !config.secret.is_empty() {
+        params["SECRET_HASH"] = walab::token::secret_hash(&config.user, &config.client, &config.secret).into();
+    }
+    serde_json::json!({
+        "AuthFlow": "ADMIN_NO_SRP_AUTH",
+        "ClientId": config.client,
+        "UserPoolId": config.pool,
+        "AuthParameters": params,
+    })
+    .to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn learner(
+    scenario: Scenario,
+    conn: usize,
+    addr: SocketAddr,
+    config: &Config,
+    max: u64,
+    auth_body: Bytes,
+    tally: &Tally,
+    stop: &AtomicBool,
+    deadline: Instant,
+) -> Result<(), String> {
+    let host = addr.to_string();
+    let mut sender = connect(addr).await?;
+    let mut n: u64 = 0;
+    let mut failures = 0;
+    loop {
+        if stop.load(Ordering::Relaxed) || Instant::now() >= deadline {
+            return Ok(());
+        }
+        if tally.issued.fetch_add(1, Ordering::Relaxed) >= max {
+            stop.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        n += 1;
+        let request = match scenario {
+            Scenario::Cached => Request::get("/?id=1")
+                .header("host", &host)
+                .header("authorization", &config.token)
+                .body(Full::new(Bytes::new())),
+            Scenario::Uncached => Request::get(format!("/?id=1&learner={conn}&n={n}"))
+                .header("host", &host)
+                .header("authorization", &config.token)
+                .body(Full::new(Bytes::new())),
+            Scenario::Auth => Request::post("/")
+                .header("host", &host)
+                .header("content-type", "application/x-amz-json-1.1")
+                .header("x-amz-target", "AWSCognitoIdentityProviderService.AdminInitiateAuth")
+                .header("x-amz-date", "20261123T000000Z")
+                .header(
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIDLOADTEST/20261123/us-east-1/cognito-idp/aws4_request, \
+                     SignedHeaders=content-type;host;x-amz-date;x-amz-target, \
+                     Signature=0000000000000000000000000000000000000000000000000000000000000000",
+                )
+                .body(Full::new(auth_body.clone())),
+        }
+        .map_err(|e| e.to_string())?;
+        // A server that closes the connection after each answer (moto's, on HTTP/1.0) gets a
+        // new one, as an SDK's connection pool would open; a server that keeps it never does.
+        let sent = match sender.ready().await {
+            Ok(()) => sender.send_request(request).await,
+            Err(e) => Err(e),
+        };
+        let response = match sent {
+            Ok(response) => {
+                failures = 0;
+                response
+            }
+            Err(e) => {
+                failures += 1;
+                if failures > 3 {
+                    return Err(format!("request: {e}"));
+                }
+                tally.reconnects.fetch_add(1, Ordering::Relaxed);
+                sender = connect(addr).await?;
+                continue;
+            }
+        };
+        let status = response.status();
+        let x_cache = response.headers().get("x-cache").map(|v| v.as_bytes().to_vec());
+        let body = response.into_body().collect().await.map_err(|e| format!("body: {e}"))?.to_bytes();
+        let expected = match scenario {
+            Scenario::Cached => status == 200 && x_cache.as_deref().is_some_and(|v| v.starts_with(b"Hit")),
+            Scenario::Uncached => status == 200 && x_cache.as_deref().is_some_and(|v| v.starts_with(b"Miss")),
+            Scenario::Auth => status == 200 && memchr(&body, b"IdToken"),
+        };
+        if expected {
+            tally.ok.fetch_add(1, Ordering::Relaxed);
+        } else {
+            tally.errors.fetch_add(1, Ordering::Relaxed);
+            let mut first = tally.first_error.lock().await;
+            if first.is_none() {
+                let cache = x_cache.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
+                *first = Some(format!("{status} {cache} {}", String::from_utf8_lossy(&body[..body.len().min(200)])));
+            }
+        }
+    }
+}
+
+async fn connect(addr: SocketAddr) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, String> {
+    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+fn memchr(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# walab's benchmark: builds release, measures walab against what learners would otherwise use,
+# and prints one table of same-run comparisons. Every server it starts listens on 127.0.0.1 and
+# is stopped at the end; every step is bounded in time and in count.
+#
+#   benches/run.sh            # the whole table (about 3 minutes, after the build)
+#   RUNS=5 LOAD_SECS=2 benches/run.sh   # quicker, noisier
+#   BASELINE_WALAB=/path/to/older/walab benches/run.sh   # adds row 5 for an older build: before/after
+#
+# Needs python3 with pip (boto3 and requests, and moto[server] for the peer baseline, are
+# installed from PyPI when missing; without moto that row says so).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-15}             # alternating runs of the lab loop, each side
+CHECK_RUNS=${CHECK_RUNS:-9}  # runs of `walab check`
+LOAD_SECS=${LOAD_SECS:-5}    # seconds per load scenario
+LOAD_CONNS=${LOAD_CONNS:-32} # simultaneous learners (keep-alive connections)
+LOAD_MAX=${LOAD_MAX:-500000} # most requests per scenario
+export CARGO_TERM_COLOR=never AWS_EC2_METADATA_DISABLED=true
+
+say() { echo "bench: $*" >&2; }
+say "building (release)"
+cargo build --release --locked --quiet
+cargo bench --locked --quiet --bench load --no-run 2>/dev/null
+LOAD_BIN=$(cargo bench --locked --bench load --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))/\1/p' | tail -1)
+WALAB=$PWD/target/release/walab
+[ -x "$LOAD_BIN" ] || { say "cannot find the load generator"; exit 1; }
+
+if ! python3 -c 'import boto3, requests' 2>/dev/null; then
+    say "installing boto3 and requests"
+    python3 -m pip install --quiet boto3 requests
+fi
+HAVE_MOTO=1
+if ! command -v moto_server >/dev/null; then
+    say "installing moto[server] (the peer baseline)"
+    python3 -m pip install --quiet 'moto[server]' || HAVE_MOTO=0
+    command -v moto_server >/dev/null || HAVE_MOTO=0
+fi
+
+WORK=$(mktemp -d)
+export WALAB_DATA_DIR=$WORK/data WALAB_CONFIG_DIR=$WORK/config WALAB_INVALIDATION_SECS=0 WALAB_DEPLOY_SECS=0
+SERVE_PID= MOTO_PID= BASE_PID=
+cleanup() {
+    [ -n "$BASE_PID" ] && kill "$BASE_PID" 2>/dev/null && wait "$BASE_PID" 2>/dev/null
+    [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+    [ -n "$MOTO_PID" ] && kill "$MOTO_PID" 2>/dev/null && wait "$MOTO_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say "starting walab serve"
+mkfifo "$WORK/serve.out"
+"$WALAB" serve --listen 127.0.0.1:0 --json --fresh --invalidation-secs 0 --deploy-secs 0 \
+    >"$WORK/serve.out" 2>"$WORK/serve.log" &
+SERVE_PID=$!
+exec 3<"$WORK/serve.out"
+read -r -t 60 INFO <&3 || { say "walab serve did not start"; cat "$WORK/serve.log" >&2; exit 1; }
+field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval("d"+sys.argv[2]))' "$INFO" "$1"; }
+AWS_URL=$(field '["aws_endpoint_url"]')
+CF_URL=$(field '["cloudfront_endpoint"]')
+POOL=$(field '["user_pool_id"]')
+CLIENT=$(field '["app_client_id"]')
+USER_NAME=$(field '["demo_user"]["username"]')
+PASSWORD=$(field '["demo_user"]["password"]')
+hostport() { python3 -c 'import sys,urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).netloc)' "$1"; }
+
+say "solving the lab (walab check --solve)"
+timeout 120 "$WALAB" check --solve >/dev/null 2>"$WORK/solve.log" || { cat "$WORK/solve.log" >&2; exit 1; }
+SECRET=$(AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test python3 -c '
+import boto3, sys
+c = boto3.client("cognito-idp", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(c.describe_user_pool_client(UserPoolId=sys.argv[2], ClientId=sys.argv[3])["UserPoolClient"]["ClientSecret"])
+' "$AWS_URL" "$POOL" "$CLIENT")
+
+say "row 1: the lab loop, walab vs the lab's Python scripts, $RUNS alternating runs each"
+AWS_ENDPOINT_URL=$AWS_URL timeout 600 python3 benches/bench.py loop "$WALAB" "$CF_URL" "$USER_NAME" "$PASSWORD" \
+    "$POOL" "$CLIENT" "$SECRET" "$RUNS" >"$WORK/loop.txt"
+say "row 2: walab check on the solved lab, $CHECK_RUNS runs"
+timeout 600 python3 benches/bench.py check "$WALAB" "$CHECK_RUNS" >"$WORK/check.txt"
+
+TOKEN=$(timeout 60 "$WALAB" token 2>/dev/null)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS=$(getconf CLK_TCK)
+load() { # NAME PID(server) EDGE AWS POOL CLIENT SECRET USER PASSWORD
+    local before after
+    before=$(cpu_ticks "$2")
+    WALAB_LOAD_SCENARIOS=$1 WALAB_LOAD_EDGE=$3 WALAB_LOAD_AWS=$4 WALAB_LOAD_POOL=$5 WALAB_LOAD_CLIENT=$6 \
+    WALAB_LOAD_SECRET=$7 WALAB_LOAD_USER=$8 WALAB_LOAD_PASSWORD=$9 WALAB_LOAD_TOKEN=$TOKEN \
+    WALAB_LOAD_SECS=$LOAD_SECS WALAB_LOAD_CONNS=$LOAD_CONNS WALAB_LOAD_MAX=$LOAD_MAX \
+        timeout $((LOAD_SECS * 4 + 30)) "$LOAD_BIN" | tr '\n' ' '
+    after=$(cpu_ticks "$2")
+    echo "server_cpu_secs=$(awk -v a="$after" -v b="$before" -v t="$TICKS" 'BEGIN{printf "%.2f", (a-b)/t}')"
+}
+EDGE=$(hostport "$CF_URL") AWS=$(hostport "$AWS_URL")
+say "row 5: a room's load on walab serve ($LOAD_CONNS connections, ${LOAD_SECS}s per scenario)"
+for scenario in cached uncached auth; do
+    load $scenario "$SERVE_PID" "$EDGE" "$AWS" "$POOL" "$CLIENT" "$SECRET" "$USER_NAME" "$PASSWORD" >"$WORK/load-$scenario.txt"
+done
+if [ "$HAVE_MOTO" = 1 ]; then
+    MOTO_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    say "starting moto_server on 127.0.0.1:$MOTO_PORT (the peer baseline)"
+    moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+    MOTO_PID=$!
+    for _ in $(seq 100); do
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$MOTO_PORT" \
+            2>/dev/null && break
+        sleep 0.2
+    done
+    MOTO=$(timeout 60 python3 benches/bench.py moto-setup "http://127.0.0.1:$MOTO_PORT")
+    m() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$MOTO" "$1"; }
+    say "AdminInitiateAuth on moto"
+    load auth "$MOTO_PID" "" "127.0.0.1:$MOTO_PORT" "$(m pool)" "$(m client)" "$(m secret)" "$(m user)" \
+        "$(m password)" >"$WORK/load-moto.txt"
+    say "AdminInitiateAuth on walab again (same run, after moto)"
+    load auth "$SERVE_PID" "$EDGE" "$AWS" "$POOL" "$CLIENT" "$SECRET" "$USER_NAME" "$PASSWORD" >"$WORK/load-auth2.txt"
+fi
+
+if [ -n "${BASELINE_WALAB:-}" ]; then
+    say "row 5 again on the baseline build $BASELINE_WALAB (before/after, same run)"
+    mkfifo "$WORK/base.out"
+    WALAB_DATA_DIR=$WORK/base-data WALAB_CONFIG_DIR=$WORK/base-config "$BASELINE_WALAB" serve --listen 127.0.0.1:0 \
+        --json --fresh --invalidation-secs 0 --deploy-secs 0 >"$WORK/base.out" 2>"$WORK/base.log" &
+    BASE_PID=$!
+    exec 4<"$WORK/base.out"
+    read -r -t 60 INFO <&4 || { say "the baseline walab serve did not start"; exit 1; }
+    B_AWS=$(field '["aws_endpoint_url"]') B_CF=$(field '["cloudfront_endpoint"]') B_POOL=$(field '["user_pool_id"]')
+    B_CLIENT=$(field '["app_client_id"]') B_USER=$(field '["demo_user"]["username"]')
+    B_PASSWORD=$(field '["demo_user"]["password"]')
+    WALAB_DATA_DIR=$WORK/base-data WALAB_CONFIG_DIR=$WORK/base-config timeout 120 "$BASELINE_WALAB" check --solve \
+        >/dev/null 2>&1 || { say "the baseline lab could not be solved"; exit 1; }
+    B_SECRET=$(AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test python3 -c '
+import boto3, sys
+c = boto3.client("cognito-idp", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(c.describe_user_pool_client(UserPoolId=sys.argv[2], ClientId=sys.argv[3])["UserPoolClient"]["ClientSecret"])
+' "$B_AWS" "$B_POOL" "$B_CLIENT")
+    NEW_TOKEN=$TOKEN
+    TOKEN=$(WALAB_DATA_DIR=$WORK/base-data WALAB_CONFIG_DIR=$WORK/base-config timeout 60 "$BASELINE_WALAB" token 2>/dev/null)
+    for scenario in cached uncached auth; do
+        load $scenario "$BASE_PID" "$(hostport "$B_CF")" "$(hostport "$B_AWS")" "$B_POOL" "$B_CLIENT" "$B_SECRET" \
+            "$B_USER" "$B_PASSWORD" >"$WORK/base-$scenario.txt"
+    done
+    TOKEN=$NEW_TOKEN
+fi
+
+# ---- the table --------------------------------------------------------------------------------
+get() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" "$WORK/$1" | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "-" }'; }
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo
+echo "walab benchmark · $(date -u +%Y-%m-%dT%H:%MZ) · $(nproc) cores · ${CPU_MODEL:-unknown CPU} · $(uname -sr)"
+echo
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "row" "walab" "baseline (same run)" "result / goal"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..60})" "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..32})" "$(printf -- '-%.0s' {1..18})"
+W=$(get loop.txt walab_total_ms) P=$(get loop.txt python_total_ms)
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "1. lab loop: token + request + request with token (median)" \
+    "$W ms" "$P ms (boto3 + requests)" "$(ratio "$P" "$W")x faster / >=10x"
+for step in token request request_token; do
+    printf '| %-58s | %-44s | %-30s | %-16s |\n' "   $step" "$(get loop.txt "walab_${step}_ms") ms" \
+        "$(get loop.txt "python_${step}_ms") ms" "$(ratio "$(get loop.txt "python_${step}_ms")" "$(get loop.txt "walab_${step}_ms")")x"
+done
+CW=$(get check.txt check_wall_ms)
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "2. walab check, all 12 on a solved lab (median wall)" "$CW ms" \
+    "$(get loop.txt walab_request_ms) ms (one walab request)" "$(ratio 300 "$CW")x under 300 ms"
+for id in $(sed -n 's/^check_\(.*\)_ms=.*/\1/p' "$WORK/check.txt" | grep -v '^wall$'); do
+    printf '| %-58s | %-44s | %-30s | %-16s |\n' "   $id (duration_ms, median)" "$(get check.txt "check_${id}_ms") ms" "" ""
+done
+row5() { # LABEL FILE GOAL
+    local rps ok err cpu secs
+    rps=$(get "$2" rps) ok=$(get "$2" ok) err=$(get "$2" errors) cpu=$(get "$2" server_cpu_secs) secs=$(get "$2" secs)
+    printf '| %-58s | %-44s | %-30s | %-16s |\n' "$1" \
+        "$rps req/s ($ok ok, $err errors; server CPU $(ratio "$cpu" "$secs") cores)" "$4" "$(ratio "$rps" "$3")x goal ($3/s)"
+}
+row5 "5. cached authenticated GETs through the edge" load-cached.txt 20000 ""
+row5 "   uncached GETs (authorizer + origin, unique query)" load-uncached.txt 5000 ""
+row5 "   AdminInitiateAuth (tokens/s)" load-auth.txt 1000 ""
+if [ "$HAVE_MOTO" = 1 ]; then
+    MR=$(get load-moto.txt rps) A2=$(get load-auth2.txt rps)
+    printf '| %-58s | %-44s | %-30s | %-16s |\n' "   AdminInitiateAuth vs moto_server (peer)" "$A2 req/s" \
+        "$MR req/s ($(get load-moto.txt errors) errors)" "$(ratio "$A2" "$MR")x moto / >=20x"
+else
+    printf '| %-58s | %-44s | %-30s | %-16s |\n' "   AdminInitiateAuth vs moto_server (peer)" "" "moto[server] not installable" ""
+fi
+if [ -n "${BASELINE_WALAB:-}" ]; then
+    for scenario in cached uncached auth; do
+        printf '| %-58s | %-44s | %-30s | %-16s |\n' "   before/after: $scenario (this build vs BASELINE_WALAB)" \
+            "$(get "load-$scenario.txt" rps) req/s" "$(get "base-$scenario.txt" rps) req/s (baseline)" \
+            "$(ratio "$(get "load-$scenario.txt" rps)" "$(get "base-$scenario.txt" rps)")x"
+    done
+fi
+echo
+echo "The load generator runs on the same $(nproc) cores as the server (1 client thread, $LOAD_CONNS keep-alive"
+echo "connections); 'server CPU' is the cores walab serve used. Rows 3 and 4 of issue 6 (the walkthrough's"
+echo "start-up, key-to-redraw, idle CPU and memory) are not measured here yet."
