@@ -78,6 +78,9 @@ AWS_ENDPOINT_URL=$AWS_URL timeout 600 python3 benches/bench.py loop "$WALAB" "$C
 say "row 2: walab check on the solved lab, $CHECK_RUNS runs"
 timeout 600 python3 benches/bench.py check "$WALAB" "$CHECK_RUNS" >"$WORK/check.txt"
 
+say "rows 3 and 4: the walkthrough in a pseudo-terminal (first frame, key-to-redraw, idle, memory)"
+timeout 300 python3 benches/walkthrough.py "$WALAB" "${TUI_RUNS:-9}" "${TUI_KEYS:-200}" "${IDLE_SECS:-10}" >"$WORK/tui.txt"
+
 TOKEN=$(timeout 60 "$WALAB" token 2>/dev/null)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICKS=$(getconf CLK_TCK)
@@ -164,6 +167,15 @@ printf '| %-58s | %-44s | %-30s | %-16s |\n' "2. walab check, all 12 on a solved
 for id in $(sed -n 's/^check_\(.*\)_ms=.*/\1/p' "$WORK/check.txt" | grep -v '^wall$'); do
     printf '| %-58s | %-44s | %-30s | %-16s |\n' "   $id (duration_ms, median)" "$(get check.txt "check_${id}_ms") ms" "" ""
 done
+FF=$(get tui.txt tui_first_frame_ms) FV=$(get tui.txt tui_version_ms)
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "3. walkthrough start-up to first frame (median, pty)" "$FF ms" \
+    "$FV ms (walab --version: process start)" "$(ratio 50 "$FF")x under 50 ms"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   key-to-redraw while every check runs (p99 of $(get tui.txt tui_keys))" \
+    "$(get tui.txt tui_key_p99_ms) ms (p50 $(get tui.txt tui_key_p50_ms) ms)" "" "$(ratio 16 "$(get tui.txt tui_key_p99_ms)")x under 16 ms"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "4. walkthrough idle CPU over $(get tui.txt tui_idle_secs) s" \
+    "$(get tui.txt tui_idle_cpu_secs) s of CPU" "" "goal ~0"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   walkthrough resident memory" "$(get tui.txt tui_rss_mb) MB" "" \
+    "$(ratio 30 "$(get tui.txt tui_rss_mb)")x under 30 MB"
 row5() { # LABEL FILE GOAL
     local rps ok err cpu secs
     rps=$(get "$2" rps) ok=$(get "$2" ok) err=$(get "$2" errors) cpu=$(get "$2" server_cpu_secs) secs=$(get "$2" secs)
@@ -189,5 +201,5 @@ if [ -n "${BASELINE_WALAB:-}" ]; then
 fi
 echo
 echo "The load generator runs on the same $(nproc) cores as the server (1 client thread, $LOAD_CONNS keep-alive"
-echo "connections); 'server CPU' is the cores walab serve used. Rows 3 and 4 of issue 6 (the walkthrough's"
-echo "start-up, key-to-redraw, idle CPU and memory) are not measured here yet."
+echo "connections); 'server CPU' is the cores walab serve used. Rows 3 and 4 run the walkthrough in a"
+echo "pseudo-terminal at 120x40 (benches/walkthrough.py); it joins the bench's walab serve."

@@ -69,6 +69,8 @@ struct Runner<'a> {
     job: Option<CancellationToken>,
     root: CancellationToken,
     jobs_done: u64,
+    /// Progress to save, handed to the saver task so no key waits on the disk.
+    saves: Option<watch::Sender<Option<super::app::Progress>>>,
 }
 
 impl Runner<'_> {
@@ -135,10 +137,8 @@ impl Runner<'_> {
                 }
             }
             Effect::Save => {
-                if let Some((path, target)) = &self.services.progress
-                    && let Err(e) = store::save(path, target, &self.app.progress())
-                {
-                    tracing::warn!("cannot save progress to {}: {e}", path.display());
+                if let Some(saves) = &self.saves {
+                    saves.send_replace(Some(self.app.progress()));
                 }
             }
             Effect::Quit => {}
@@ -227,7 +227,9 @@ where
 {
     let Queue { tx, mut rx, mut events } = queue;
     let root = CancellationToken::new();
-    let mut runner = Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0 };
+    let saver = services.progress.clone().map(spawn_saver);
+    let saves = saver.as_ref().map(|(saves, _)| saves.clone());
+    let mut runner = Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0, saves };
     if let Ok(size) = terminal.size() {
         runner.app.size = (size.width, size.height);
     }
@@ -285,7 +287,32 @@ where
         dirty |= runner.handle(msg);
     };
     root.cancel();
+    // Let the saver finish what it has, so nothing older lands after the caller's final save.
+    drop(runner);
+    if let Some((saves, task)) = saver {
+        drop(saves);
+        let _ = task.await;
+    }
     result
+}
+
+/// Writes progress off the event loop (the file is synced, which can take a while), keeping
+/// only the newest when saves come faster than the disk.
+fn spawn_saver(
+    (path, target): (PathBuf, String),
+) -> (watch::Sender<Option<super::app::Progress>>, tokio::task::JoinHandle<()>) {
+    let (saves, mut pending) = watch::channel(None::<super::app::Progress>);
+    let task = tokio::spawn(async move {
+        while pending.changed().await.is_ok() {
+            let Some(progress) = pending.borrow_and_update().clone() else { continue };
+            let (path, target) = (path.clone(), target.clone());
+            let saved = tokio::task::spawn_blocking(move || store::save(&path, &target, &progress)).await;
+            if let Ok(Err(e)) = saved {
+                tracing::warn!("cannot save progress: {e}");
+            }
+        }
+    });
+    (saves, task)
 }
 
 /// Logs go to a file while the terminal belongs to the walkthrough.
