@@ -45,6 +45,13 @@ impl Home {
         cmd
     }
 
+    /// walab signing in as `username` with `password` (WALAB_USERNAME, WALAB_PASSWORD).
+    fn walab_as(&self, username: &str, password: &str) -> Command {
+        let mut cmd = self.walab();
+        cmd.env("WALAB_USERNAME", username).env("WALAB_PASSWORD", password);
+        cmd
+    }
+
     fn stdout(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.walab().args(args).output().unwrap();
         (
@@ -155,17 +162,13 @@ fn token_prints_only_the_jwt_on_stdout() {
 fn sign_up_on_a_fresh_home_confirms_through_the_outbox() {
     // Nothing recorded yet: the secret is read from the app client on the way.
     let home = Home::new();
-    home.walab()
+    home.walab_as("fresh@example.com", "Fresh-Pass-1")
         .args(["solve", "sign-up"])
-        .env("WALAB_USERNAME", "fresh@example.com")
-        .env("WALAB_PASSWORD", "Fresh-Pass-1")
         .assert()
         .success()
         .stdout(predicate::str::contains("signed fresh@example.com up and confirmed"));
-    home.walab()
+    home.walab_as("fresh@example.com", "Fresh-Pass-1")
         .args(["check", "--only", "user-confirmed", "--only", "id-token"])
-        .env("WALAB_USERNAME", "fresh@example.com")
-        .env("WALAB_PASSWORD", "Fresh-Pass-1")
         .assert()
         .success();
 }
@@ -187,17 +190,13 @@ fn solve_does_each_step_once() {
     home.walab().args(["solve", "--all"]).assert().success().stdout(predicate::str::contains("created").not());
 
     // The admin route makes a confirmed user without any email.
-    home.walab()
+    home.walab_as("admin.route@example.com", "Admin-Route-1")
         .args(["solve", "sign-up", "--admin"])
-        .env("WALAB_USERNAME", "admin.route@example.com")
-        .env("WALAB_PASSWORD", "Admin-Route-1")
         .assert()
         .success()
         .stdout(predicate::str::contains("created admin.route@example.com as an administrator"));
-    home.walab()
+    home.walab_as("admin.route@example.com", "Admin-Route-1")
         .args(["check", "--only", "user-confirmed", "--only", "id-token"])
-        .env("WALAB_USERNAME", "admin.route@example.com")
-        .env("WALAB_PASSWORD", "Admin-Route-1")
         .assert()
         .success();
 }
@@ -221,32 +220,20 @@ async fn the_aws_code_path_works_against_a_served_lab() {
         cmd
     };
     // Blocking commands on a runtime thread: the lab runs on the test's runtime.
-    let output = tokio::task::spawn_blocking({
-        let mut cmd = aws(&["check", "--json"]);
-        move || cmd.output().unwrap()
-    })
-    .await
-    .unwrap();
+    async fn run(mut cmd: Command) -> std::process::Output {
+        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    }
+    let output = run(aws(&["check", "--json"])).await;
     assert_eq!(output.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["target"], "aws");
     assert_eq!(report["passed"], 5, "{report:#}");
 
     // Changing AWS resources needs consent; without a terminal, --yes.
-    let output = tokio::task::spawn_blocking({
-        let mut cmd = aws(&["solve", "--all"]);
-        move || cmd.output().unwrap()
-    })
-    .await
-    .unwrap();
+    let output = run(aws(&["solve", "--all"])).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--yes"));
-    let output = tokio::task::spawn_blocking({
-        let mut cmd = aws(&["check", "--solve", "--yes"]);
-        move || cmd.output().unwrap()
-    })
-    .await
-    .unwrap();
+    let output = run(aws(&["check", "--solve", "--yes"])).await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     // Recorded values are kept per target: this profile and region have their own table.
     let values = std::fs::read_to_string(home.config.path().join("values.toml")).unwrap();

@@ -342,37 +342,21 @@ async fn temporary_password_leads_to_the_new_password_challenge() {
                 .cloned()
         } else {
             // A weak new password is refused and the session stays usable.
-            let weak = cognito
-                .respond_to_auth_challenge()
-                .client_id(&p.client_id)
-                .challenge_name(ChallengeNameType::NewPasswordRequired)
-                .session(&session)
-                .challenge_responses("USERNAME", email)
-                .challenge_responses("NEW_PASSWORD", "weak")
-                .challenge_responses("SECRET_HASH", &hash);
+            let respond = |session: &str, password: &str| {
+                cognito
+                    .respond_to_auth_challenge()
+                    .client_id(&p.client_id)
+                    .challenge_name(ChallengeNameType::NewPasswordRequired)
+                    .session(session)
+                    .challenge_responses("USERNAME", email)
+                    .challenge_responses("NEW_PASSWORD", password)
+                    .challenge_responses("SECRET_HASH", &hash)
+            };
+            let weak = respond(&session, "weak");
             assert_eq!(error(weak.send().await.unwrap_err()).0, "InvalidPasswordException");
-            let bad_session = cognito
-                .respond_to_auth_challenge()
-                .client_id(&p.client_id)
-                .challenge_name(ChallengeNameType::NewPasswordRequired)
-                .session("not-a-session")
-                .challenge_responses("USERNAME", email)
-                .challenge_responses("NEW_PASSWORD", new_password)
-                .challenge_responses("SECRET_HASH", &hash);
+            let bad_session = respond("not-a-session", new_password);
             assert_eq!(error(bad_session.send().await.unwrap_err()).0, "NotAuthorizedException");
-            cognito
-                .respond_to_auth_challenge()
-                .client_id(&p.client_id)
-                .challenge_name(ChallengeNameType::NewPasswordRequired)
-                .session(&session)
-                .challenge_responses("USERNAME", email)
-                .challenge_responses("NEW_PASSWORD", new_password)
-                .challenge_responses("SECRET_HASH", &hash)
-                .send()
-                .await
-                .unwrap()
-                .authentication_result()
-                .cloned()
+            respond(&session, new_password).send().await.unwrap().authentication_result().cloned()
         };
         assert!(tokens.unwrap().id_token().is_some());
         let user = cognito.admin_get_user().user_pool_id(&p.pool_id).username(email).send().await.unwrap();
