@@ -125,7 +125,7 @@ pub struct CheckArgs {
     pub json: bool,
     /// Run only this check (repeatable)
     #[arg(long, value_name = "ID")]
-    pub only: Vec<crate::lab::CheckId>,
+    pub only: Vec<crate::guide::CheckId>,
     /// Do the missing console steps through the API, then check again
     #[arg(long)]
     pub solve: bool,
@@ -138,7 +138,7 @@ pub struct CheckArgs {
 pub struct SolveArgs {
     /// The console step to do
     #[arg(value_name = "ACTION", required_unless_present = "all", conflicts_with = "all")]
-    pub action: Option<crate::lab::SolveAction>,
+    pub action: Option<crate::guide::SolveAction>,
     /// Every console step, in order
     #[arg(long)]
     pub all: bool,

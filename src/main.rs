@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Serve(args)) => {
-            walab::serve::init_logging();
+            walab::logging::to_stderr();
             runtime.block_on(walab::serve::run(args))
         }
         Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),

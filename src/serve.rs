@@ -39,7 +39,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     // Handlers first: whoever reads the JSON line may signal at once.
-    let stop = StopSignal::install();
+    let stop = crate::signals::StopSignal::install();
     for notice in &running.notices {
         eprintln!("walab: warning: {notice}");
     }
@@ -85,44 +85,4 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// SIGINT or SIGTERM, registered before anything announces that the lab is up.
-/// (`tokio::signal::ctrl_c` registers only when first polled, too late for that.)
-struct StopSignal {
-    #[cfg(unix)]
-    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
-}
-
-impl StopSignal {
-    fn install() -> StopSignal {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let signals = signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
-            StopSignal { signals: signals.ok() }
-        }
-        #[cfg(not(unix))]
-        StopSignal {}
-    }
-
-    async fn wait(self) {
-        #[cfg(unix)]
-        if let Some((mut int, mut term)) = self.signals {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Log lines (requests, the outbox) go to stderr, below the summary.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WALAB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("walab=info"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }

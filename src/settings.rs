@@ -57,7 +57,7 @@ pub enum SettingsError {
     Invalid { path: PathBuf, reason: String },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("unknown key `{0}`; the keys are: {keys}", keys = Key::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
+    #[error("unknown key `{0}`; the keys are: {keys}", keys = Field::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
     UnknownKey(String),
     #[error("{key} `{value}` is not valid: {reason}")]
     BadValue { key: &'static str, value: String, reason: String },
@@ -65,7 +65,7 @@ pub enum SettingsError {
 
 /// A recorded value, named on the command line in kebab-case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub enum Field {
     UserPoolId,
     AppClientId,
     AppClientSecret,
@@ -74,45 +74,45 @@ pub enum Key {
     Username,
 }
 
-impl Key {
-    pub const ALL: [Key; 6] = [
-        Key::UserPoolId,
-        Key::AppClientId,
-        Key::AppClientSecret,
-        Key::CloudFrontEndpoint,
-        Key::ApiGatewayUrl,
-        Key::Username,
+impl Field {
+    pub const ALL: [Field; 6] = [
+        Field::UserPoolId,
+        Field::AppClientId,
+        Field::AppClientSecret,
+        Field::CloudFrontEndpoint,
+        Field::ApiGatewayUrl,
+        Field::Username,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Key::UserPoolId => "user-pool-id",
-            Key::AppClientId => "app-client-id",
-            Key::AppClientSecret => "app-client-secret",
-            Key::CloudFrontEndpoint => "cloudfront-endpoint",
-            Key::ApiGatewayUrl => "api-gateway-url",
-            Key::Username => "username",
+            Field::UserPoolId => "user-pool-id",
+            Field::AppClientId => "app-client-id",
+            Field::AppClientSecret => "app-client-secret",
+            Field::CloudFrontEndpoint => "cloudfront-endpoint",
+            Field::ApiGatewayUrl => "api-gateway-url",
+            Field::Username => "username",
         }
     }
 
     /// The label a learner sees, in the lab's words.
     pub fn label(self) -> &'static str {
         match self {
-            Key::UserPoolId => "User pool id",
-            Key::AppClientId => "App client id",
-            Key::AppClientSecret => "App client secret",
-            Key::CloudFrontEndpoint => "CloudFront endpoint",
-            Key::ApiGatewayUrl => "API Gateway URL",
-            Key::Username => "Username",
+            Field::UserPoolId => "User pool id",
+            Field::AppClientId => "App client id",
+            Field::AppClientSecret => "App client secret",
+            Field::CloudFrontEndpoint => "CloudFront endpoint",
+            Field::ApiGatewayUrl => "API Gateway URL",
+            Field::Username => "Username",
         }
     }
 
     pub fn is_secret(self) -> bool {
-        self == Key::AppClientSecret
+        self == Field::AppClientSecret
     }
 
-    pub fn parse(name: &str) -> Result<Key, SettingsError> {
-        Key::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| SettingsError::UnknownKey(name.to_string()))
+    pub fn parse(name: &str) -> Result<Field, SettingsError> {
+        Field::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| SettingsError::UnknownKey(name.to_string()))
     }
 
     /// Checks a value's shape, so a typo is refused with the reason instead of failing later.
@@ -124,7 +124,7 @@ impl Key {
             reason: reason.into(),
         };
         match self {
-            Key::UserPoolId => {
+            Field::UserPoolId => {
                 let Some((region, id)) = value.split_once('_') else {
                     return Err(bad("a user pool id is <region>_<id>, e.g. us-east-1_AbCdEfGhI"));
                 };
@@ -134,12 +134,12 @@ impl Key {
                     return Err(bad("a user pool id is <region>_<id>, e.g. us-east-1_AbCdEfGhI"));
                 }
             }
-            Key::AppClientId => {
+            Field::AppClientId => {
                 if value.is_empty() || value.len() > 128 || !value.chars().all(|c| c.is_ascii_alphanumeric()) {
                     return Err(bad("an app client id is letters and digits (26 of them in the lab)"));
                 }
             }
-            Key::AppClientSecret => {
+            Field::AppClientSecret => {
                 if value.is_empty() || value.len() > 128 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
                     return Err(SettingsError::BadValue {
                         key: self.name(),
@@ -148,14 +148,14 @@ impl Key {
                     });
                 }
             }
-            Key::CloudFrontEndpoint | Key::ApiGatewayUrl => {
+            Field::CloudFrontEndpoint | Field::ApiGatewayUrl => {
                 let url = reqwest::Url::parse(value)
                     .map_err(|e| bad(&format!("{e}; a URL looks like https://host/?id=1")))?;
                 if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
                     return Err(bad("it must be an http(s) URL with a host"));
                 }
             }
-            Key::Username => {
+            Field::Username => {
                 if value.is_empty() || value.chars().any(char::is_control) {
                     return Err(bad("a username is the email address you signed up with"));
                 }
@@ -185,33 +185,33 @@ pub struct Values {
 
 impl Values {
     /// The value of `key` as stored (the secret included: callers mask it for display).
-    pub fn get(&self, key: Key) -> Option<&str> {
+    pub fn get(&self, key: Field) -> Option<&str> {
         match key {
-            Key::UserPoolId => self.user_pool_id.as_deref(),
-            Key::AppClientId => self.app_client_id.as_deref(),
-            Key::AppClientSecret => self.app_client_secret.as_ref().map(Secret::expose),
-            Key::CloudFrontEndpoint => self.cloudfront_endpoint.as_deref(),
-            Key::ApiGatewayUrl => self.api_gateway_url.as_deref(),
-            Key::Username => self.username.as_deref(),
+            Field::UserPoolId => self.user_pool_id.as_deref(),
+            Field::AppClientId => self.app_client_id.as_deref(),
+            Field::AppClientSecret => self.app_client_secret.as_ref().map(Secret::expose),
+            Field::CloudFrontEndpoint => self.cloudfront_endpoint.as_deref(),
+            Field::ApiGatewayUrl => self.api_gateway_url.as_deref(),
+            Field::Username => self.username.as_deref(),
         }
     }
 
     /// What to show for `key`: the value, the secret masked, or `None` when not recorded.
-    pub fn display(&self, key: Key) -> Option<String> {
+    pub fn display(&self, key: Field) -> Option<String> {
         match key {
-            Key::AppClientSecret => self.app_client_secret.as_ref().map(Secret::masked),
+            Field::AppClientSecret => self.app_client_secret.as_ref().map(Secret::masked),
             _ => self.get(key).map(String::from),
         }
     }
 
-    pub fn set(&mut self, key: Key, value: Option<String>) {
+    pub fn set(&mut self, key: Field, value: Option<String>) {
         match key {
-            Key::UserPoolId => self.user_pool_id = value,
-            Key::AppClientId => self.app_client_id = value,
-            Key::AppClientSecret => self.app_client_secret = value.map(Secret::new),
-            Key::CloudFrontEndpoint => self.cloudfront_endpoint = value,
-            Key::ApiGatewayUrl => self.api_gateway_url = value,
-            Key::Username => self.username = value,
+            Field::UserPoolId => self.user_pool_id = value,
+            Field::AppClientId => self.app_client_id = value,
+            Field::AppClientSecret => self.app_client_secret = value.map(Secret::new),
+            Field::CloudFrontEndpoint => self.cloudfront_endpoint = value,
+            Field::ApiGatewayUrl => self.api_gateway_url = value,
+            Field::Username => self.username = value,
         }
     }
 }
@@ -284,16 +284,16 @@ mod tests {
 
     #[test]
     fn validates_values() {
-        assert!(Key::UserPoolId.validate("us-east-1_AbCdEfGhI").is_ok());
+        assert!(Field::UserPoolId.validate("us-east-1_AbCdEfGhI").is_ok());
         for bad in ["AbCdEfGhI", "us-east-1-AbC", "us_east_1_x", "us-east-1_", "us-east-1_a-b"] {
-            assert!(Key::UserPoolId.validate(bad).is_err(), "{bad}");
+            assert!(Field::UserPoolId.validate(bad).is_err(), "{bad}");
         }
-        assert!(Key::AppClientId.validate("abcdefghijklmnopqrstuvwxyz").is_ok());
-        assert!(Key::AppClientId.validate("has space").is_err());
-        assert!(Key::CloudFrontEndpoint.validate("https://d111.cloudfront.net/?id=1").is_ok());
-        assert!(Key::CloudFrontEndpoint.validate("d111.cloudfront.net").is_err());
-        assert!(Key::CloudFrontEndpoint.validate("ftp://host/").is_err());
-        let err = Key::AppClientSecret.validate("two words").unwrap_err().to_string();
+        assert!(Field::AppClientId.validate("abcdefghijklmnopqrstuvwxyz").is_ok());
+        assert!(Field::AppClientId.validate("has space").is_err());
+        assert!(Field::CloudFrontEndpoint.validate("https://d111.cloudfront.net/?id=1").is_ok());
+        assert!(Field::CloudFrontEndpoint.validate("d111.cloudfront.net").is_err());
+        assert!(Field::CloudFrontEndpoint.validate("ftp://host/").is_err());
+        let err = Field::AppClientSecret.validate("two words").unwrap_err().to_string();
         assert!(!err.contains("two words"), "a refused secret is not echoed: {err}");
     }
 
@@ -303,12 +303,12 @@ mod tests {
         let path = dir.path().join(VALUES_FILE);
         let mut file = ValuesFile::load(&path).unwrap();
         let mut values = Values::default();
-        values.set(Key::UserPoolId, Some("us-east-1_AbCdEfGhI".into()));
-        values.set(Key::AppClientSecret, Some("s3cr3tvalue123".into()));
+        values.set(Field::UserPoolId, Some("us-east-1_AbCdEfGhI".into()));
+        values.set(Field::AppClientSecret, Some("s3cr3tvalue123".into()));
         file.put("local", values.clone());
         file.save(&path).unwrap();
         assert_eq!(ValuesFile::load(&path).unwrap().values("local"), values);
-        assert_eq!(values.display(Key::AppClientSecret).unwrap(), "••••e123");
+        assert_eq!(values.display(Field::AppClientSecret).unwrap(), "••••e123");
         assert!(!format!("{values:?}").contains("s3cr3t"));
 
         for (text, expect) in [

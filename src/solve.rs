@@ -4,16 +4,14 @@
 use aws_sdk_apigateway::types::{AuthorizerType, Op, PatchOperation};
 use aws_sdk_cloudfront::types::Headers;
 
-use crate::aws::apigateway::{COGNITO, STAGE, TOKEN_SOURCE};
 use crate::checks::{Context, Outcome, Status, run_check};
-use crate::lab::SolveAction;
+use crate::guide::SolveAction;
+use crate::names::{AUTHORIZER_NAME, COGNITO_USER_POOLS, STAGE, TOKEN_SOURCE};
 use crate::secret::Secret;
 use crate::target::TargetKind;
 
-pub const AUTHORIZER_NAME: &str = "walab-cognito";
-
 /// What an action would change, said before doing it.
-pub fn describe(action: SolveAction, kind: TargetKind) -> &'static str {
+pub fn what_it_changes(action: SolveAction, kind: TargetKind) -> &'static str {
     match (action, kind) {
         (SolveAction::SignUp, TargetKind::Local) => {
             "sign your user up in the lab's user pool and confirm it with the code from the local outbox"
@@ -233,7 +231,7 @@ async fn protect_method(ctx: &Context) -> Result<String, Outcome> {
         .rest_api_id(&api)
         .resource_id(&resource)
         .http_method("GET")
-        .patch_operations(replace("/authorizationType", COGNITO))
+        .patch_operations(replace("/authorizationType", COGNITO_USER_POOLS))
         .patch_operations(replace("/authorizerId", &authorizer_id))
         .send()
         .await

@@ -9,8 +9,8 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use clap::{Args, ValueEnum};
 
-use crate::locallab::cloudformation::{API_STACK, EDGE_STACK};
 use crate::locallab::{DemoUser, LabError, LabOptions, RunningLab, Timing};
+use crate::names::{API_STACK, EDGE_STACK};
 use crate::settings::Dirs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -192,7 +192,7 @@ async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetE
         },
         Err(e) => return Err(e.into()),
     };
-    let region = crate::locallab::state::REGION.to_string();
+    let region = crate::names::REGION.to_string();
     Ok(Target {
         kind: TargetKind::Local,
         profile: None,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::TestLab;
 use walab::aws::Clients;
 use walab::checks::{Context, Credentials, Outcome, Status, run_check};
-use walab::lab::{CheckId, SolveAction};
+use walab::guide::{CheckId, SolveAction};
 use walab::probe::Prober;
 use walab::secret::Secret;
 use walab::settings::Values;
@@ -258,7 +258,7 @@ async fn forwarding_works_through_a_cache_policy_too() {
         behavior.min_ttl = None;
         behavior.default_ttl = None;
         behavior.max_ttl = None;
-        behavior.cache_policy_id = Some(walab::aws::cloudfront::CACHING_OPTIMIZED.to_string());
+        behavior.cache_policy_id = Some(walab::names::cache_policy::CACHING_OPTIMIZED.to_string());
     }
     cloudfront
         .update_distribution()

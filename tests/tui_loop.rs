@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use tokio::sync::watch;
 use walab::aws::Clients;
 use walab::checks::{Context, Credentials, Status};
-use walab::lab::{CheckId, Lab};
+use walab::guide::{CheckId, Guide};
 use walab::probe::Prober;
 use walab::secret::Secret;
 use walab::settings::Values;
@@ -88,12 +88,12 @@ where
     let progress = lab.dir.path().join("walkthrough.json");
     let services = Services {
         ctx: Arc::new(ctx),
-        lab: Lab::load().unwrap(),
+        guide: Guide::load().unwrap(),
         outbox: Some(lab.running.lab.clone()),
         progress: Some((progress.clone(), "local".into())),
         osc52: false,
     };
-    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), true, None);
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), true, None);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (keys, input) = futures::channel::mpsc::unbounded();

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use support::*;
 use walab::checks::{Event, Outcome, Report, Status};
-use walab::lab::CheckId;
+use walab::guide::CheckId;
 use walab::tui::app::{JobDone, Msg};
 use walab::tui::{Theme, ThemeName};
 

@@ -8,7 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use support::*;
 use walab::checks::Event;
-use walab::lab::CheckId;
+use walab::guide::CheckId;
 use walab::tui::app::{App, Msg, Pane};
 use walab::tui::view::buffer_text;
 use walab::tui::{Theme, ThemeName};

@@ -5,10 +5,7 @@ use aws_sdk_apigateway::types::{Authorizer, AuthorizerType, Method};
 
 use super::{AwsProblem, Clients};
 
-pub const API_NAME: &str = "wa-lab-rds-api";
-pub const STAGE: &str = "Dev";
-pub const TOKEN_SOURCE: &str = "method.request.header.Authorization";
-pub const COGNITO: &str = "COGNITO_USER_POOLS";
+use crate::names::{API_NAME, STAGE, TOKEN_SOURCE};
 
 /// The lab's REST API id, if the account has one named `wa-lab-rds-api`.
 pub async fn find_api(aws: &Clients) -> Result<Option<String>, AwsProblem> {

@@ -5,12 +5,8 @@ use aws_sdk_cloudfront::types::{DefaultCacheBehavior, DistributionSummary};
 
 use super::{AwsProblem, Clients};
 
-/// The managed cache policy most distributions use; its cache key holds no headers.
-pub const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
-/// The managed cache policy that caches nothing; its cache key holds no headers.
-pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-/// The managed origin request policy that sends every viewer header to the origin.
-pub const ALL_VIEWER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+use crate::names::cache_policy::{CACHING_DISABLED, CACHING_OPTIMIZED};
+use crate::names::origin_request_policy::ALL_VIEWER;
 
 /// Finds the lab's distribution: the one serving the `CloudFrontEndpoint` host, else the one
 /// named in the `CloudFrontConsole` link, else the only one whose origin is an API stage.

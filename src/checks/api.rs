@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::identity::pool_and_client;
 use super::{Context, Outcome, lock};
-use crate::aws::apigateway::{self, API_NAME, COGNITO, STAGE, TOKEN_SOURCE};
+use crate::aws::apigateway;
+use crate::names::{API_NAME, COGNITO_USER_POOLS, STAGE, TOKEN_SOURCE};
 
 /// The lab's REST API id, remembered once found.
 pub async fn api_id(ctx: &Context) -> Result<String, Outcome> {
@@ -26,7 +27,7 @@ pub async fn api_id(ctx: &Context) -> Result<String, Outcome> {
     }
 }
 
-fn describe(authorizer: &Authorizer) -> Value {
+fn authorizer_evidence(authorizer: &Authorizer) -> Value {
     let pools: Vec<&str> =
         authorizer.provider_arns().iter().map(|arn| arn.rsplit('/').next().unwrap_or(arn.as_str())).collect();
     json!({
@@ -43,7 +44,7 @@ pub async fn lab_authorizer(ctx: &Context) -> Result<(Authorizer, Value), Outcom
     let (pool, _) = pool_and_client(ctx).await?;
     let api = api_id(ctx).await?;
     let all = apigateway::authorizers(&ctx.aws, &api).await.map_err(Outcome::from_problem)?;
-    let evidence = json!({ "api": api, "authorizers": all.iter().map(describe).collect::<Vec<_>>() });
+    let evidence = json!({ "api": api, "authorizers": all.iter().map(authorizer_evidence).collect::<Vec<_>>() });
     if let Some(found) = apigateway::lab_authorizer(&all, &pool) {
         lock(&ctx.facts).authorizer_id = found.id().map(String::from);
         return Ok((found.clone(), evidence));
@@ -57,7 +58,7 @@ pub async fn lab_authorizer(ctx: &Context) -> Result<(Authorizer, Value), Outcom
             ),
             format!("its token source must be the Authorization header ({TOKEN_SOURCE})"),
         )
-    } else if let Some(other) = all.iter().find(|a| a.r#type().map(|t| t.as_str()) == Some(COGNITO)) {
+    } else if let Some(other) = all.iter().find(|a| a.r#type().map(|t| t.as_str()) == Some(COGNITO_USER_POOLS)) {
         Outcome::failed(
             format!("authorizer {} is for another user pool, not {pool}", other.name().unwrap_or("?")),
             "create one for the lab's pool (walab solve create-authorizer)",
@@ -102,7 +103,7 @@ pub(super) async fn method_protected(ctx: &Context) -> Outcome {
     let authorization = method.authorization_type().unwrap_or("NONE").to_string();
     let evidence =
         json!({ "method": "GET /", "authorizationType": authorization, "authorizerId": method.authorizer_id() });
-    if authorization != COGNITO {
+    if authorization != COGNITO_USER_POOLS {
         return Outcome::failed(
             format!("GET / uses authorization {authorization}"),
             "choose the Cognito authorizer under Method Request → Authorization (walab solve protect-method)",
@@ -144,7 +145,7 @@ pub(super) async fn api_deployed(ctx: &Context) -> Outcome {
                 "deployedAt": deployed.deployed_at.map(|d| d.to_string()),
                 "GET /": authorization,
             });
-            if authorization == COGNITO {
+            if authorization == COGNITO_USER_POOLS {
                 Outcome::passed(format!("stage {STAGE} serves GET / with the Cognito authorizer"))
                     .with_evidence(evidence)
             } else {

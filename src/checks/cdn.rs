@@ -10,8 +10,8 @@ use serde_json::json;
 use super::identity::recorded_url;
 use super::{Context, Outcome, lock};
 use crate::aws::cloudfront::{self, Forwarding};
-use crate::lab::CheckId;
-use crate::settings::Key;
+use crate::guide::CheckId;
+use crate::settings::Field;
 
 /// Polls start quick and back off to this, like the console's own refresh.
 const MAX_POLL: Duration = Duration::from_secs(10);
@@ -21,7 +21,7 @@ pub async fn distribution_id(ctx: &Context) -> Result<String, Outcome> {
     if let Some(id) = lock(&ctx.facts).distribution_id.clone() {
         return Ok(id);
     }
-    let endpoint = recorded_url(ctx, Key::CloudFrontEndpoint).await?;
+    let endpoint = recorded_url(ctx, Field::CloudFrontEndpoint).await?;
     let console = lock(&ctx.facts).console_link.clone();
     match cloudfront::find_distribution(&ctx.aws, &endpoint, console.as_deref()).await {
         Ok(Some(found)) => {
@@ -59,7 +59,7 @@ pub(super) async fn forwarding(ctx: &Context) -> Result<(Forwarding, Distributio
     Ok((forwarding, dist))
 }
 
-fn describe(forwarding: &Forwarding) -> String {
+fn forwarding_summary(forwarding: &Forwarding) -> String {
     match forwarding {
         Forwarding::LegacyHeader => "Authorization is a forwarded header (legacy cache settings)".into(),
         Forwarding::CachePolicy(id) => format!("cache policy {id} includes Authorization"),
@@ -73,7 +73,7 @@ pub(super) async fn header_forwarded(ctx: &Context) -> Outcome {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };
-    let how = describe(&forwarding);
+    let how = forwarding_summary(&forwarding);
     if !forwarding.forwards() {
         return Outcome::failed(
             format!("CloudFront does not forward Authorization: {how}"),

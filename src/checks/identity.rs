@@ -5,9 +5,10 @@ use aws_sdk_cloudformation::types::Stack;
 use serde_json::{Value, json};
 
 use super::{Context, Outcome, lock};
-use crate::lab::CheckId;
+use crate::guide::CheckId;
+use crate::names::output;
 use crate::secret::Secret;
-use crate::settings::Key;
+use crate::settings::Field;
 use crate::token::{Claims, Expected, SignIn, SignInRequest, TokenUse};
 
 /// A verified ID token and what it says.
@@ -32,17 +33,17 @@ pub(super) fn now_secs() -> i64 {
 }
 
 /// The stack outputs walab records, and the setting each one fills.
-const RECORDED: [(&str, Key); 3] = [
-    ("CognitoUserPoolID", Key::UserPoolId),
-    ("CognitoAppClientID", Key::AppClientId),
-    ("CloudFrontEndpoint", Key::CloudFrontEndpoint),
+const RECORDED: [(&str, Field); 3] = [
+    (output::USER_POOL_ID, Field::UserPoolId),
+    (output::APP_CLIENT_ID, Field::AppClientId),
+    (output::CLOUDFRONT_ENDPOINT, Field::CloudFrontEndpoint),
 ];
 
-fn output<'a>(stack: &'a Stack, key: &str) -> Option<&'a str> {
+fn output_value<'a>(stack: &'a Stack, key: &str) -> Option<&'a str> {
     stack.outputs().iter().find(|o| o.output_key() == Some(key)).and_then(|o| o.output_value())
 }
 
-async fn describe(ctx: &Context, name: &str) -> Result<Stack, Outcome> {
+async fn find_stack(ctx: &Context, name: &str) -> Result<Stack, Outcome> {
     match ctx.aws.cloudformation.describe_stacks().stack_name(name).send().await {
         Ok(out) => out.stacks().first().cloned().ok_or_else(|| not_found(ctx, name)),
         Err(e) => {
@@ -64,7 +65,7 @@ fn not_found(ctx: &Context, name: &str) -> Outcome {
 }
 
 pub(super) async fn stack_outputs(ctx: &Context) -> Outcome {
-    let (edge, api) = tokio::join!(describe(ctx, &ctx.stack), describe(ctx, &ctx.api_stack));
+    let (edge, api) = tokio::join!(find_stack(ctx, &ctx.stack), find_stack(ctx, &ctx.api_stack));
     let (edge, api) = match (edge, api) {
         (Ok(edge), Ok(api)) => (edge, api),
         (Err(outcome), _) | (_, Err(outcome)) => return outcome,
@@ -80,9 +81,9 @@ pub(super) async fn stack_outputs(ctx: &Context) -> Outcome {
     }
     let mut found = Vec::new();
     for (key, setting) in RECORDED {
-        found.push((key, setting, output(&edge, key)));
+        found.push((key, setting, output_value(&edge, key)));
     }
-    found.push(("APIGatewayURL", Key::ApiGatewayUrl, output(&api, "APIGatewayURL")));
+    found.push((output::API_GATEWAY_URL, Field::ApiGatewayUrl, output_value(&api, output::API_GATEWAY_URL)));
     let mut outputs = serde_json::Map::new();
     let mut problems = Vec::new();
     let mut changed = Vec::new();
@@ -105,7 +106,7 @@ pub(super) async fn stack_outputs(ctx: &Context) -> Outcome {
             }
         }
     }
-    lock(&ctx.facts).console_link = output(&edge, "CloudFrontConsole").map(String::from);
+    lock(&ctx.facts).console_link = output_value(&edge, output::CLOUDFRONT_CONSOLE).map(String::from);
     let evidence = json!({
         "stacks": {
             edge.stack_name().unwrap_or_default(): edge.stack_status().map(|s| s.as_str()),
@@ -147,7 +148,7 @@ pub async fn pool_and_client(ctx: &Context) -> Result<(String, String), Outcome>
 }
 
 /// A recorded URL, discovering the stacks' values when not recorded yet.
-pub(super) async fn recorded_url(ctx: &Context, key: Key) -> Result<String, Outcome> {
+pub(super) async fn recorded_url(ctx: &Context, key: Field) -> Result<String, Outcome> {
     if let Some(url) = ctx.values().get(key) {
         return Ok(url.to_string());
     }

@@ -20,7 +20,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::{AwsProblem, Clients};
-use crate::lab::{CheckId, Lab};
+use crate::guide::{CheckId, Guide};
 use crate::probe::Prober;
 use crate::secret::Secret;
 use crate::settings::Values;
@@ -149,8 +149,8 @@ impl Context {
         Context {
             aws,
             kind,
-            stack: crate::locallab::cloudformation::EDGE_STACK.to_string(),
-            api_stack: crate::locallab::cloudformation::API_STACK.to_string(),
+            stack: crate::names::EDGE_STACK.to_string(),
+            api_stack: crate::names::API_STACK.to_string(),
             credentials: Mutex::new(credentials),
             prober,
             request_timeout: Duration::from_secs(10),
@@ -237,7 +237,7 @@ fn time_limit(id: CheckId, ctx: &Context) -> Duration {
 }
 
 /// Runs `ids` in order, reporting each on `ctx`'s channel; stops early when `cancel` fires.
-pub async fn run(ids: &[CheckId], ctx: &Context, lab: &Lab, cancel: &CancellationToken) -> Vec<Report> {
+pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &CancellationToken) -> Vec<Report> {
     let mut reports = Vec::with_capacity(ids.len());
     for &id in ids {
         if cancel.is_cancelled() {
@@ -266,12 +266,12 @@ pub async fn run(ids: &[CheckId], ctx: &Context, lab: &Lab, cancel: &Cancellatio
         };
         let mut outcome = outcome;
         if outcome.status != Status::Passed && outcome.hint.is_none() {
-            outcome.hint = Some(lab.check_text(id).hint.clone());
+            outcome.hint = Some(guide.check_text(id).hint.clone());
         }
         let report = Report {
             id,
             step: id.step(),
-            title: lab.check_text(id).title.clone(),
+            title: guide.check_text(id).title.clone(),
             outcome,
             duration_ms: started.elapsed().as_millis() as u64,
         };

@@ -8,7 +8,7 @@ use super::identity::{fresh_token, recorded_url};
 use super::{Context, Outcome, api, cdn};
 use crate::probe::{CacheStatus, ProbeResponse};
 use crate::secret::Secret;
-use crate::settings::Key;
+use crate::settings::Field;
 
 fn evidence(response: &ProbeResponse) -> Value {
     let body = response.body_text().map(|text| {
@@ -80,7 +80,7 @@ fn forbidden(response: &ProbeResponse) -> Outcome {
 }
 
 pub(super) async fn unauthenticated_401(ctx: &Context) -> Outcome {
-    let url = match recorded_url(ctx, Key::CloudFrontEndpoint).await {
+    let url = match recorded_url(ctx, Field::CloudFrontEndpoint).await {
         Ok(url) => url,
         Err(outcome) => return outcome,
     };
@@ -117,14 +117,14 @@ pub(super) async fn unauthenticated_401(ctx: &Context) -> Outcome {
 }
 
 /// GET the recorded URL `key` with a fresh ID token.
-async fn get_with_token(ctx: &Context, key: Key) -> Result<ProbeResponse, Outcome> {
+async fn get_with_token(ctx: &Context, key: Field) -> Result<ProbeResponse, Outcome> {
     let url = recorded_url(ctx, key).await?;
     let token = fresh_token(ctx).await?;
     get(ctx, &url, Some(&token.token)).await
 }
 
 pub(super) async fn authenticated_200(ctx: &Context) -> Outcome {
-    let response = match get_with_token(ctx, Key::CloudFrontEndpoint).await {
+    let response = match get_with_token(ctx, Field::CloudFrontEndpoint).await {
         Ok(response) => response,
         Err(outcome) => return outcome,
     };
@@ -166,7 +166,7 @@ pub(super) async fn authenticated_200(ctx: &Context) -> Outcome {
 }
 
 pub(super) async fn direct_api_blocked(ctx: &Context) -> Outcome {
-    let response = match get_with_token(ctx, Key::ApiGatewayUrl).await {
+    let response = match get_with_token(ctx, Field::ApiGatewayUrl).await {
         Ok(response) => response,
         Err(outcome) => return outcome,
     };

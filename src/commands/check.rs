@@ -6,16 +6,16 @@ use std::process::ExitCode;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::session::{Prompt, Session};
-use super::{Paint, USAGE, fail};
 use crate::checks::{Event, Report, Status};
 use crate::cli::CheckArgs;
-use crate::lab::{CheckId, Lab, SolveAction};
+use crate::guide::{CheckId, Guide, SolveAction};
+use crate::report::{Paint, USAGE, fail};
+use crate::session::{Prompt, Session};
 use crate::target::{TargetArgs, TargetKind};
 
 pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
-    let lab = match Lab::load() {
-        Ok(lab) => lab,
+    let guide = match Guide::load() {
+        Ok(guide) => guide,
         Err(e) => return fail(USAGE, e, None),
     };
     if args.solve && target.target == TargetKind::Aws && !args.yes && !std::io::stdin().is_terminal() {
@@ -56,17 +56,17 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
 
     let mut reports: Vec<Report> = Vec::new();
     for id in ids {
-        let mut report = crate::checks::run(&[id], &session.ctx, &lab, &cancel).await.remove(0);
+        let mut report = crate::checks::run(&[id], &session.ctx, &guide, &cancel).await.remove(0);
         if args.solve
             && report.outcome.status == Status::Failed
             && let Some(action) = SolveAction::for_check(id)
             && confirm(action, session.target.kind, args.yes)
         {
             if !args.json {
-                println!("   {} {}", paint.dim("solving:"), crate::solve::describe(action, session.target.kind));
+                println!("   {} {}", paint.dim("solving:"), crate::solve::what_it_changes(action, session.target.kind));
             }
             match crate::solve::solve(action, &session.ctx).await {
-                Ok(_) => report = crate::checks::run(&[id], &session.ctx, &lab, &cancel).await.remove(0),
+                Ok(_) => report = crate::checks::run(&[id], &session.ctx, &guide, &cancel).await.remove(0),
                 Err(outcome) => report.outcome = outcome,
             }
         }
@@ -104,7 +104,7 @@ fn confirm(action: SolveAction, kind: TargetKind, yes: bool) -> bool {
     if kind == TargetKind::Local || yes {
         return true;
     }
-    eprint!("walab will {}. Go ahead? [y/N] ", crate::solve::describe(action, kind));
+    eprint!("walab will {}. Go ahead? [y/N] ", crate::solve::what_it_changes(action, kind));
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
 }

@@ -3,9 +3,9 @@
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
-use super::{USAGE, fail};
 use crate::cli::{ConfigAction, ConfigArgs};
-use crate::settings::{Dirs, Key, SettingsError, ValuesFile};
+use crate::report::{USAGE, fail};
+use crate::settings::{Dirs, Field, SettingsError, ValuesFile};
 use crate::target::TargetArgs;
 
 pub async fn run(args: ConfigArgs, target: &TargetArgs) -> ExitCode {
@@ -41,14 +41,14 @@ fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsE
         ConfigAction::Path => return Ok(()),
         ConfigAction::Show => {
             println!("Recorded values for {target} ({})", path.display());
-            for key in Key::ALL {
+            for key in Field::ALL {
                 let shown = values.display(key).unwrap_or_else(|| "(not recorded)".to_string());
                 println!("  {:<20} {shown}", key.name());
             }
             return Ok(());
         }
         ConfigAction::Set { key, value } => {
-            let key = Key::parse(&key)?;
+            let key = Field::parse(&key)?;
             let raw = if value == "-" { read_stdin(key)? } else { value };
             let value = key.validate(&raw)?;
             values.set(key, Some(value));
@@ -58,7 +58,7 @@ fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsE
             eprintln!("Recorded {} = {shown} for {target}", key.name());
         }
         ConfigAction::Unset { key } => {
-            let key = Key::parse(&key)?;
+            let key = Field::parse(&key)?;
             values.set(key, None);
             file.put(target, values);
             file.save(&path)?;
@@ -74,7 +74,7 @@ fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsE
 }
 
 /// Reads a value from stdin: hidden at a terminal for the secret, else one line.
-fn read_stdin(key: Key) -> Result<String, SettingsError> {
+fn read_stdin(key: Field) -> Result<String, SettingsError> {
     let io = |source| SettingsError::Read { path: "standard input".into(), source };
     if std::io::stdin().is_terminal() && key.is_secret() {
         return rpassword::prompt_password(format!("{} (hidden): ", key.label())).map_err(io);

@@ -7,9 +7,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::Paint;
 use crate::cli::RequestArgs;
 use crate::probe::{BodyCut, CacheStatus, ProbeError, ProbeResponse, Prober};
+use crate::report::Paint;
 use crate::secret::Secret;
 
 /// How much body text is printed: a lab answer is a few dozen bytes, so anything longer is
@@ -35,7 +35,7 @@ pub async fn run(args: RequestArgs) -> ExitCode {
         Err(e) => return report_failure(&paint, &e),
     };
 
-    eprint!("{}", describe(&response, token.as_ref(), &paint));
+    eprint!("{}", response_summary(&response, token.as_ref(), &paint));
     let rendered = render_body(&response.body, response.headers.content_type.as_deref(), SHOWN_LIMIT);
     {
         let mut stdout = std::io::stdout().lock();
@@ -69,7 +69,7 @@ fn report_failure(paint: &Paint, error: &ProbeError) -> ExitCode {
 }
 
 /// The status line, CloudFront's verdict and the headers that matter.
-fn describe(response: &ProbeResponse, token: Option<&Secret>, paint: &Paint) -> String {
+fn response_summary(response: &ProbeResponse, token: Option<&Secret>, paint: &Paint) -> String {
     let mut out = String::new();
     let sent = match token {
         Some(token) => format!(" with Authorization: {}", token.masked()),
@@ -384,9 +384,9 @@ mod tests {
 
     #[test]
     fn colour_is_off_unless_enabled() {
-        let plain = Paint { enabled: false };
+        let plain = Paint::new(false);
         assert_eq!(plain.status(200, "200 OK"), "200 OK");
-        let colour = Paint { enabled: true };
+        let colour = Paint::new(true);
         assert_eq!(colour.status(200, "200 OK"), "\x1b[1;32m200 OK\x1b[0m");
     }
 }

@@ -3,11 +3,11 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::session::{Prompt, Session};
-use super::{USAGE, fail};
 use crate::cli::SolveArgs;
-use crate::lab::SolveAction;
-use crate::solve::{Solved, describe, sign_up_as_admin, solve};
+use crate::guide::SolveAction;
+use crate::report::{USAGE, fail};
+use crate::session::{Prompt, Session};
+use crate::solve::{Solved, sign_up_as_admin, solve, what_it_changes};
 use crate::target::{TargetArgs, TargetKind};
 
 pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
@@ -33,7 +33,7 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         let what = if admin {
             "create your user in the lab's pool as an administrator, with your password as its permanent one"
         } else {
-            describe(action, session.target.kind)
+            what_it_changes(action, session.target.kind)
         };
         if asks {
             eprint!("walab will {what}. Go ahead? [y/N] ");

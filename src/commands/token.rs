@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use super::session::{Prompt, Session};
-use super::{Paint, USAGE, fail};
 use crate::cli::TokenArgs;
+use crate::report::{Paint, USAGE, fail};
 use crate::secret::Secret;
-use crate::settings::Key;
+use crate::session::{Prompt, Session};
+use crate::settings::Field;
 use crate::target::TargetArgs;
 use crate::token::{SignIn, SignInRequest, decode_unverified, set_new_password, sign_in};
 
@@ -27,7 +27,7 @@ pub async fn run(args: TokenArgs, target: &TargetArgs) -> ExitCode {
     }
     let positional = args.args.len() == 5;
     if positional {
-        for (key, value) in [(Key::UserPoolId, &args.args[2]), (Key::AppClientId, &args.args[3])] {
+        for (key, value) in [(Field::UserPoolId, &args.args[2]), (Field::AppClientId, &args.args[3])] {
             if let Err(e) = key.validate(value) {
                 return fail(USAGE, e, None);
             }
@@ -95,7 +95,7 @@ async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
     }
     match result {
         Ok(SignIn::Tokens { id_token, expires_in, flow, .. }) => {
-            describe(&id_token, &username, expires_in, flow);
+            print_token_details(&id_token, &username, expires_in, flow);
             println!("{}", id_token.expose());
             ExitCode::SUCCESS
         }
@@ -119,7 +119,7 @@ fn read_new_password() -> Result<Secret, String> {
 }
 
 /// Expiry and the claims that matter, for the person (stderr).
-fn describe(token: &Secret, username: &str, expires_in: i32, flow: &str) {
+fn print_token_details(token: &Secret, username: &str, expires_in: i32, flow: &str) {
     let paint = Paint::for_stderr();
     let Some((_, claims)) = decode_unverified(token.expose()) else { return };
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();

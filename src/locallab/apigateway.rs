@@ -13,16 +13,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::Lab;
+use super::LocalLab;
 use super::clock::Millis;
 use super::ids;
 use super::state::LabState;
 use super::wire::{ApiError, AwsRequest, json_response};
 
-pub const API_NAME: &str = "wa-lab-rds-api";
-pub const STAGE: &str = "Dev";
-/// The parameter the lab's validator requires (`?id=1`).
-pub const ID_PARAMETER: &str = "method.request.querystring.id";
+use crate::names::{API_NAME, ID_PARAMETER, STAGE};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiGatewayState {
@@ -325,7 +322,7 @@ impl ApiGatewayState {
 }
 
 /// Answers one control-plane call. Like AWS, refuses calls without a SigV4 signature.
-pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
+pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
     if !req.is_signed() {
         return ApiError::new(
             StatusCode::FORBIDDEN,
@@ -342,7 +339,7 @@ pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
 
 type Answer = Result<(StatusCode, Value), ApiError>;
 
-fn route(lab: &Lab, req: &AwsRequest) -> Answer {
+fn route(lab: &LocalLab, req: &AwsRequest) -> Answer {
     let segments: Vec<&str> = req.segments.iter().skip(1).map(String::as_str).collect();
     let now = lab.clock.now_ms();
     let ok = |body: Value| (StatusCode::OK, body);

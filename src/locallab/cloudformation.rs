@@ -9,11 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::clock::{Millis, iso8601};
 use super::state::LabState;
 use super::wire::{ApiError, AwsRequest, request_id, xml_escape, xml_response};
-use super::{Endpoints, Lab, ids};
+use super::{Endpoints, LocalLab, ids};
 
 pub const NAMESPACE: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-pub const API_STACK: &str = "walab-api";
-pub const EDGE_STACK: &str = "walab-cdn-waf-cognito";
+use crate::names::{API_STACK, EDGE_STACK, output};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StacksState {
@@ -60,7 +59,7 @@ pub fn outputs(state: &LabState, endpoints: &Endpoints, stack: &str) -> Vec<Outp
     let out = |key, value: String, description| Output { key, value, description };
     match stack {
         API_STACK => vec![
-            out("APIGatewayURL", endpoints.api_gateway_url(), "The API's invoke URL on stage Dev"),
+            out(output::API_GATEWAY_URL, endpoints.api_gateway_url(), "The API's invoke URL on stage Dev"),
             out(
                 "RDSMysqlSecret",
                 format!("{console}/secretsmanager/home?region={region}#!/secret?name=walab-rds-secret"),
@@ -83,12 +82,12 @@ pub fn outputs(state: &LabState, endpoints: &Endpoints, stack: &str) -> Vec<Outp
             );
             let distribution = &state.cloudfront.distribution.id;
             vec![
-                out("CognitoUserPoolID", pool.id.clone(), "The user pool's id"),
-                out("CognitoAppClientID", client.id.clone(), "The app client's id"),
-                out("CognitoSignupURL", signup, "Hosted sign-up page"),
-                out("CloudFrontEndpoint", endpoints.cloudfront_endpoint(), "The API through CloudFront"),
+                out(output::USER_POOL_ID, pool.id.clone(), "The user pool's id"),
+                out(output::APP_CLIENT_ID, client.id.clone(), "The app client's id"),
+                out(output::SIGNUP_URL, signup, "Hosted sign-up page"),
+                out(output::CLOUDFRONT_ENDPOINT, endpoints.cloudfront_endpoint(), "The API through CloudFront"),
                 out(
-                    "CloudFrontConsole",
+                    output::CLOUDFRONT_CONSOLE,
                     format!("{console}/cloudfront/v4/home#/distributions/{distribution}"),
                     "Console link to the distribution",
                 ),
@@ -114,7 +113,7 @@ pub fn outputs(state: &LabState, endpoints: &Endpoints, stack: &str) -> Vec<Outp
     }
 }
 
-pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
+pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
     let params: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let result = match param("Action").filter(|a| !a.is_empty()) {
@@ -146,7 +145,7 @@ fn envelope(action: &str, result: &str) -> String {
     )
 }
 
-fn describe_stacks(lab: &Lab, name: Option<&str>) -> Result<String, ApiError> {
+fn describe_stacks(lab: &LocalLab, name: Option<&str>) -> Result<String, ApiError> {
     lab.read(|state| {
         let stacks: Vec<&Stack> = match name {
             Some(name) => {
@@ -181,7 +180,7 @@ fn describe_stacks(lab: &Lab, name: Option<&str>) -> Result<String, ApiError> {
     })
 }
 
-fn list_stacks(lab: &Lab) -> Result<String, ApiError> {
+fn list_stacks(lab: &LocalLab) -> Result<String, ApiError> {
     lab.read(|state| {
         let mut xml = String::from("<StackSummaries>");
         for stack in &state.stacks.stacks {

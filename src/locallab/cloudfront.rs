@@ -14,26 +14,19 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use roxmltree::{Document, Node};
 use serde::{Deserialize, Serialize};
 
-use super::Lab;
+use super::LocalLab;
 use super::apigateway::ApiGatewayState;
 use super::clock::{Millis, iso8601};
 use super::edge::{CachedResponse, EdgeCache};
 use super::waf::WafState;
 use super::wire::{ApiError, AwsRequest, set_header, xml_escape, xml_response};
-use super::{ids, players, state};
+use super::{ids, players};
 
 pub const API_VERSION: &str = "2020-05-31";
 pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
 
-/// The managed cache policies the lab knows, by id.
-pub const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
-pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-pub const CACHING_OPTIMIZED_UNCOMPRESSED: &str = "b2884449-e4de-46a7-ac36-70bc7f1ddd6d";
-/// The managed origin request policies that forward every viewer header (so `Authorization`
-/// reaches the origin without being part of the cache key).
-pub const ALL_VIEWER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
-pub const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
-pub const ALL_VIEWER_AND_CLOUDFRONT_HEADERS: &str = "33f36d7e-f396-46d9-90e0-52428a34d9dc";
+use crate::names::cache_policy::{CACHING_DISABLED, CACHING_OPTIMIZED, CACHING_OPTIMIZED_UNCOMPRESSED};
+use crate::names::origin_request_policy::{ALL_VIEWER, ALL_VIEWER_AND_CLOUDFRONT_HEADERS, ALL_VIEWER_EXCEPT_HOST};
 
 /// CloudFront's limits that the lab's refusals are about.
 const MAX_FORWARDED_HEADERS: usize = 10;
@@ -132,7 +125,7 @@ pub struct CachePolicy {
 impl CloudFrontState {
     pub fn seed(now: Millis, account: &str, api: &ApiGatewayState, waf: &WafState) -> Self {
         let id = format!("E{}", ids::upper_alnum(13));
-        let api_domain = api.domain(state::REGION);
+        let api_domain = api.domain(crate::names::REGION);
         let config = ConfigDocument::new(seed_config(&api_domain, waf));
         let created = now - 3_600_000;
         let cache = EdgeCache::default();
@@ -690,7 +683,7 @@ fn policy_config(policies: &[CachePolicy], id: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // The operations
 
-pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
+pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
     if !req.is_signed() {
         return ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationToken", "Missing Authentication Token")
             .into_xml(NAMESPACE);
@@ -701,7 +694,7 @@ pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
     }
 }
 
-fn route(lab: &Lab, req: &AwsRequest) -> Result<Response, ApiError> {
+fn route(lab: &LocalLab, req: &AwsRequest) -> Result<Response, ApiError> {
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let method = &req.method;
     match segments.as_slice() {
@@ -737,7 +730,7 @@ fn no_such_distribution(id: &str) -> ApiError {
 }
 
 fn with_distribution<R>(
-    lab: &Lab,
+    lab: &LocalLab,
     id: &str,
     f: impl FnOnce(&CloudFrontState, &Distribution) -> R,
 ) -> Result<R, ApiError> {
@@ -787,7 +780,7 @@ fn distribution_xml(cf: &CloudFrontState, now: Millis, deploy_ms: Millis, just_u
     )
 }
 
-fn list_distributions(lab: &Lab, req: &AwsRequest) -> Result<Response, ApiError> {
+fn list_distributions(lab: &LocalLab, req: &AwsRequest) -> Result<Response, ApiError> {
     let max = max_items(req)?;
     let now = lab.clock.now_ms();
     let deploy_ms = millis(lab.timing.deploy);
@@ -844,7 +837,7 @@ fn list_distributions(lab: &Lab, req: &AwsRequest) -> Result<Response, ApiError>
     Ok(xml_document(StatusCode::OK, &body))
 }
 
-fn get_distribution(lab: &Lab, id: &str) -> Result<Response, ApiError> {
+fn get_distribution(lab: &LocalLab, id: &str) -> Result<Response, ApiError> {
     let now = lab.clock.now_ms();
     let deploy_ms = millis(lab.timing.deploy);
     let (body, etag) =
@@ -852,12 +845,12 @@ fn get_distribution(lab: &Lab, id: &str) -> Result<Response, ApiError> {
     Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
 }
 
-fn get_distribution_config(lab: &Lab, id: &str) -> Result<Response, ApiError> {
+fn get_distribution_config(lab: &LocalLab, id: &str) -> Result<Response, ApiError> {
     let (body, etag) = with_distribution(lab, id, |_, d| (d.config.xml.clone(), d.etag.clone()))?;
     Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
 }
 
-fn update_distribution(lab: &Lab, id: &str, req: &AwsRequest) -> Result<Response, ApiError> {
+fn update_distribution(lab: &LocalLab, id: &str, req: &AwsRequest) -> Result<Response, ApiError> {
     let if_match = req.header("if-match").map(str::trim).filter(|v| !v.is_empty());
     // Check what needs no lock first: the body, and what the document says on its own.
     let xml = body_text(req)?;
@@ -934,7 +927,7 @@ fn invalidation_xml(inv: &Invalidation, status: &str) -> String {
     )
 }
 
-fn create_invalidation(lab: &Lab, id: &str, req: &AwsRequest) -> Result<Response, ApiError> {
+fn create_invalidation(lab: &LocalLab, id: &str, req: &AwsRequest) -> Result<Response, ApiError> {
     let xml = body_text(req)?;
     let doc = parse(xml)?;
     let root = doc.root_element();
@@ -1000,7 +993,7 @@ fn create_invalidation(lab: &Lab, id: &str, req: &AwsRequest) -> Result<Response
     Ok(response)
 }
 
-fn get_invalidation(lab: &Lab, id: &str, invalidation_id: &str) -> Result<Response, ApiError> {
+fn get_invalidation(lab: &LocalLab, id: &str, invalidation_id: &str) -> Result<Response, ApiError> {
     let now = lab.clock.now_ms();
     let found = with_distribution(lab, id, |cf, _| cf.invalidations.iter().find(|i| i.id == invalidation_id).cloned())?;
     let invalidation = found.ok_or_else(|| {
@@ -1013,7 +1006,7 @@ fn get_invalidation(lab: &Lab, id: &str, invalidation_id: &str) -> Result<Respon
     Ok(xml_document(StatusCode::OK, &invalidation_xml(&invalidation, invalidation.status(now))))
 }
 
-fn list_invalidations(lab: &Lab, id: &str, req: &AwsRequest) -> Result<Response, ApiError> {
+fn list_invalidations(lab: &LocalLab, id: &str, req: &AwsRequest) -> Result<Response, ApiError> {
     let max = max_items(req)?;
     let marker = req.query_param("Marker").unwrap_or_default().to_string();
     let now = lab.clock.now_ms();
@@ -1090,7 +1083,7 @@ fn cache_policy_xml(id: &str, last_modified: Millis, config: &str) -> String {
     )
 }
 
-fn create_cache_policy(lab: &Lab, req: &AwsRequest) -> Result<Response, ApiError> {
+fn create_cache_policy(lab: &LocalLab, req: &AwsRequest) -> Result<Response, ApiError> {
     let xml = body_text(req)?;
     let doc = parse(xml)?;
     let root = doc.root_element();
@@ -1139,7 +1132,7 @@ fn create_cache_policy(lab: &Lab, req: &AwsRequest) -> Result<Response, ApiError
     Ok(with_etag(response, &policy.etag))
 }
 
-fn get_cache_policy(lab: &Lab, id: &str, config_only: bool) -> Result<Response, ApiError> {
+fn get_cache_policy(lab: &LocalLab, id: &str, config_only: bool) -> Result<Response, ApiError> {
     let found = match managed_policy(id) {
         Some((_, config)) => {
             Some((config, lab.read(|s| s.cloudfront.distribution.created), "E23ZP02F085DFQ".to_string()))
@@ -1163,7 +1156,7 @@ fn get_cache_policy(lab: &Lab, id: &str, config_only: bool) -> Result<Response, 
     Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
 }
 
-fn list_cache_policies(lab: &Lab, req: &AwsRequest) -> Result<Response, ApiError> {
+fn list_cache_policies(lab: &LocalLab, req: &AwsRequest) -> Result<Response, ApiError> {
     let max = max_items(req)?;
     let kind = req.query_param("Type").unwrap_or_default();
     if !matches!(kind, "" | "managed" | "custom") {
@@ -1207,11 +1200,11 @@ mod tests {
     fn seeded() -> CloudFrontState {
         let api = ApiGatewayState::seed(
             0,
-            state::REGION,
+            crate::names::REGION,
             "123456789012",
             "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/y",
         );
-        let waf = WafState::seed(state::REGION, "123456789012", "abc");
+        let waf = WafState::seed(crate::names::REGION, "123456789012", "abc");
         CloudFrontState::seed(1_000_000_000, "123456789012", &api, &waf)
     }
 
@@ -1220,11 +1213,11 @@ mod tests {
         let cf = seeded();
         let api = ApiGatewayState::seed(
             0,
-            state::REGION,
+            crate::names::REGION,
             "123456789012",
             "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/y",
         );
-        let domain = api.domain(state::REGION);
+        let domain = api.domain(crate::names::REGION);
         let xml = cf.distribution.config.xml.replace(&domain_of(&cf), &domain);
         let settings = EdgeSettings::derive(&xml, &domain, |_| None).unwrap();
         assert!(settings.enabled);

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::Lab;
+use super::LocalLab;
 use super::clock::Millis;
 use super::cloudfront::{AllViewerHeaders, EdgeSettings, OriginTarget, QueryRule};
 use super::ids;
@@ -241,7 +241,7 @@ fn key_for(settings: &EdgeSettings, req: &AwsRequest) -> String {
     cache_key(&req.path, &query, headers)
 }
 
-pub async fn handle(lab: &Lab, req: AwsRequest) -> Response {
+pub async fn handle(lab: &LocalLab, req: AwsRequest) -> Response {
     let now = lab.clock.now_ms();
     let deploy_ms = Millis::try_from(lab.timing.deploy.as_millis()).unwrap_or(Millis::MAX);
     let (settings, purge_due) = lab.read(|s| {

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{StatusCode, header};
 
-use super::Lab;
+use super::LocalLab;
 use super::apigateway::{AuthorizationType, DeployedMethod, RequiredParameter};
 use super::cognito::verify_for_pool;
 use super::ids;
@@ -60,14 +60,14 @@ impl Refusal {
     }
 }
 
-pub fn handle(lab: &Lab, req: &AwsRequest) -> Response {
+pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
     match serve(lab, req) {
         Ok(body) => respond(StatusCode::OK, body),
         Err(refusal) => refusal.into_response(),
     }
 }
 
-fn serve(lab: &Lab, req: &AwsRequest) -> Result<String, Refusal> {
+fn serve(lab: &LocalLab, req: &AwsRequest) -> Result<String, Refusal> {
     let method = lab.read(|s| {
         let stage = req.segments.first().and_then(|name| s.apigateway.stage(name)).ok_or(Refusal::Forbidden)?;
         if stage.web_acl_arn.as_deref() == Some(s.waf.regional_acl_arn.as_str()) && !s.waf.allows(&req.headers) {
@@ -110,7 +110,7 @@ fn present(req: &AwsRequest, parameter: &RequiredParameter) -> bool {
 }
 
 /// The method's authorization as the deployment froze it.
-fn authorize(lab: &Lab, req: &AwsRequest, method: &DeployedMethod) -> Result<(), Refusal> {
+fn authorize(lab: &LocalLab, req: &AwsRequest, method: &DeployedMethod) -> Result<(), Refusal> {
     match method.authorization_type {
         AuthorizationType::None => Ok(()),
         // The lab accepts any credentials, but like API Gateway it wants a signed request.

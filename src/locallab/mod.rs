@@ -1,7 +1,7 @@
 //! The local lab: section 5's AWS environment on loopback, speaking the real wire protocols,
 //! so the official SDK clients cannot tell it from AWS for the calls the lab makes.
 //!
-//! Three listeners share one [`Lab`]: the AWS endpoint (Cognito, CloudFormation, API Gateway
+//! Three listeners share one [`LocalLab`]: the AWS endpoint (Cognito, CloudFormation, API Gateway
 //! and CloudFront control planes), the CloudFront edge, and the API Gateway invoke URL.
 //! `walab serve` and the walkthrough's embedded lab are both a [`RunningLab`].
 
@@ -116,7 +116,7 @@ pub enum LabError {
 }
 
 /// The shared lab: its state behind one lock, its clock, and where it listens.
-pub struct Lab {
+pub struct LocalLab {
     state: Mutex<LabState>,
     pub clock: Clock,
     pub endpoints: Endpoints,
@@ -127,10 +127,10 @@ pub struct Lab {
     dirty: Notify,
 }
 
-impl Lab {
-    fn new(state: LabState, endpoints: Endpoints, timing: Timing) -> Result<Lab, LabError> {
+impl LocalLab {
+    fn new(state: LabState, endpoints: Endpoints, timing: Timing) -> Result<LocalLab, LabError> {
         let signers = cognito::Signers::load(&state.cognito).map_err(|_| LabError::KeyGeneration)?;
-        Ok(Lab {
+        Ok(LocalLab {
             state: Mutex::new(state),
             clock: Clock::default(),
             endpoints,
@@ -208,7 +208,7 @@ fn expose_secret<S: serde::Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S
 
 /// A lab with its listeners up. Dropping it stops nothing; call [`RunningLab::shutdown`].
 pub struct RunningLab {
-    pub lab: Arc<Lab>,
+    pub lab: Arc<LocalLab>,
     /// Things the user should be told (a corrupt state file set aside, an exposed listener).
     pub notices: Vec<String>,
     pub state_dir: PathBuf,
@@ -259,7 +259,7 @@ impl RunningLab {
                 options.listen.ip()
             ));
         }
-        let lab = Arc::new(Lab::new(state, endpoints, options.timing)?);
+        let lab = Arc::new(LocalLab::new(state, endpoints, options.timing)?);
         write_running_endpoint(&dir, &lab.info());
         // Save the seed (or the repaired state) straight away.
         state::save(&dir, &lab.snapshot())?;
@@ -349,7 +349,7 @@ fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {
 /// and requests wait less for the lock the snapshot holds. Shutdown always saves.
 const SAVE_COALESCE: Duration = Duration::from_millis(250);
 
-async fn save_when_dirty(lab: Arc<Lab>, dir: PathBuf, cancel: CancellationToken) {
+async fn save_when_dirty(lab: Arc<LocalLab>, dir: PathBuf, cancel: CancellationToken) {
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,

@@ -10,10 +10,10 @@ use http::{Method, StatusCode};
 use tokio_util::sync::CancellationToken;
 
 use super::wire::{ApiError, AwsRequest, read_body};
-use super::{Lab, apigateway, cloudformation, cloudfront, cognito, edge, invoke};
+use super::{LocalLab, apigateway, cloudformation, cloudfront, cognito, edge, invoke};
 
 pub(super) fn serve(
-    lab: Arc<Lab>,
+    lab: Arc<LocalLab>,
     [aws, edge, invoke]: [tokio::net::TcpListener; 3],
     cancel: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
@@ -84,7 +84,7 @@ async fn read_request(request: Request) -> Result<AwsRequest, (http::request::Pa
     }
 }
 
-async fn aws_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response {
+async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
     let protocol = Protocol::of(request.method(), request.uri(), request.headers());
     let req = match read_request(request).await {
         Ok(req) => req,
@@ -119,14 +119,14 @@ async fn aws_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response
     }
 }
 
-async fn edge_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response {
+async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
     match read_request(request).await {
         Ok(req) => edge::handle(&lab, req).await,
         Err((_, e)) => edge::unreadable(e),
     }
 }
 
-async fn invoke_endpoint(State(lab): State<Arc<Lab>>, request: Request) -> Response {
+async fn invoke_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
     match read_request(request).await {
         Ok(req) => invoke::handle(&lab, &req),
         Err((_, e)) => e.into_rest_json(),

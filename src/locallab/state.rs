@@ -12,7 +12,6 @@ use crate::secret::Secret;
 /// Bumped when the file's meaning changes; an older walab refuses a newer file.
 pub const SCHEMA: u32 = 1;
 pub const STATE_FILE: &str = "lab-state.json";
-pub const REGION: &str = "us-east-1";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LabState {
@@ -31,7 +30,7 @@ impl LabState {
     /// The account as it stands when section 5 starts (LAB.md).
     pub fn seed(now: Millis, signing_key_pem: Secret) -> LabState {
         let account_id = ids::digits(12);
-        let region = REGION.to_string();
+        let region = crate::names::REGION.to_string();
         // The lab's stacks name their resources with one short random suffix.
         let guid = ids::lower_alnum(8);
         let stacks = cloudformation::StacksState::seed(now, &region, &account_id);

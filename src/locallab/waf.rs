@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::ids;
 use crate::secret::Secret;
 
-pub const ORIGIN_VERIFY_HEADER: &str = "X-Origin-Verify";
+use crate::names::ORIGIN_VERIFY_HEADER;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WafState {

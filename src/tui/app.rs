@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use super::keymap::{Action, action_for, is_ctrl_c};
 use crate::checks::{Event, Outcome, Report, Status};
-use crate::lab::{CheckId, Lab, SolveAction, Step};
+use crate::guide::{CheckId, Guide, SolveAction, Step};
 use crate::secret::Secret;
-use crate::settings::{Key, Values};
+use crate::settings::{Field, Values};
 use crate::solve::Solved;
 use crate::target::TargetKind;
 
@@ -162,7 +162,7 @@ pub enum Modal {
     Help,
     Confirm(SolveAction),
     Edit {
-        key: Key,
+        key: Field,
         input: String,
         error: Option<String>,
     },
@@ -223,7 +223,7 @@ pub enum Msg {
 pub enum Effect {
     Start(Job),
     Cancel,
-    SetValue(Key, String),
+    SetValue(Field, String),
     SetPassword(Secret),
     Copy(String),
     /// Write the progress file.
@@ -232,7 +232,7 @@ pub enum Effect {
 }
 
 pub struct App {
-    pub lab: Lab,
+    pub guide: Guide,
     pub header: Header,
     pub step: usize,
     pub focus: Pane,
@@ -258,19 +258,19 @@ pub struct App {
 }
 
 /// The values pane's rows, in order.
-pub const VALUE_KEYS: [Key; 6] = [
-    Key::UserPoolId,
-    Key::AppClientId,
-    Key::AppClientSecret,
-    Key::Username,
-    Key::CloudFrontEndpoint,
-    Key::ApiGatewayUrl,
+pub const VALUE_KEYS: [Field; 6] = [
+    Field::UserPoolId,
+    Field::AppClientId,
+    Field::AppClientSecret,
+    Field::Username,
+    Field::CloudFrontEndpoint,
+    Field::ApiGatewayUrl,
 ];
 
 impl App {
-    pub fn new(lab: Lab, header: Header, values: Values, password_known: bool, progress: Option<Progress>) -> App {
+    pub fn new(guide: Guide, header: Header, values: Values, password_known: bool, progress: Option<Progress>) -> App {
         let mut app = App {
-            lab,
+            guide,
             header,
             step: 0,
             focus: Pane::Steps,
@@ -292,7 +292,7 @@ impl App {
             quit: false,
         };
         if let Some(progress) = progress {
-            app.step = app.lab.steps.iter().position(|s| s.id == progress.step).unwrap_or(0);
+            app.step = app.guide.steps.iter().position(|s| s.id == progress.step).unwrap_or(0);
             app.results = progress.results;
         }
         app
@@ -303,7 +303,7 @@ impl App {
     }
 
     pub fn current_step(&self) -> &Step {
-        &self.lab.steps[self.step.min(self.lab.steps.len().saturating_sub(1))]
+        &self.guide.steps[self.step.min(self.guide.steps.len().saturating_sub(1))]
     }
 
     pub fn focused_check(&self) -> Option<CheckId> {
@@ -311,7 +311,7 @@ impl App {
         checks.get(self.check.min(checks.len().saturating_sub(1))).copied()
     }
 
-    pub fn focused_key(&self) -> Key {
+    pub fn focused_key(&self) -> Field {
         VALUE_KEYS[self.value.min(VALUE_KEYS.len() - 1)]
     }
 
@@ -424,7 +424,7 @@ impl App {
     fn start(&mut self, job: Job) -> Vec<Effect> {
         let progress = match &job {
             Job::Solve(action) => {
-                Some(format!("walab solve {action}: {}", crate::solve::describe(*action, self.header.kind)))
+                Some(format!("walab solve {action}: {}", crate::solve::what_it_changes(*action, self.header.kind)))
             }
             _ => None,
         };
@@ -440,7 +440,7 @@ impl App {
     }
 
     fn select_step(&mut self, index: usize) -> Vec<Effect> {
-        let index = index.min(self.lab.steps.len().saturating_sub(1));
+        let index = index.min(self.guide.steps.len().saturating_sub(1));
         if index == self.step {
             return vec![];
         }
@@ -451,9 +451,9 @@ impl App {
     }
 
     fn focus_check(&mut self, id: CheckId) -> Vec<Effect> {
-        let Some(step) = self.lab.steps.iter().position(|s| s.checks.contains(&id)) else { return vec![] };
+        let Some(step) = self.guide.steps.iter().position(|s| s.checks.contains(&id)) else { return vec![] };
         let effects = self.select_step(step);
-        self.check = self.lab.steps[step].checks.iter().position(|&c| c == id).unwrap_or(0);
+        self.check = self.guide.steps[step].checks.iter().position(|&c| c == id).unwrap_or(0);
         self.scroll = 0;
         effects
     }
@@ -511,7 +511,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             let step =
                 |i: usize, len: usize| if down { (i + 1).min(len.saturating_sub(1)) } else { i.saturating_sub(1) };
             match app.focus {
-                Pane::Steps => return app.select_step(step(app.step, app.lab.steps.len())),
+                Pane::Steps => return app.select_step(step(app.step, app.guide.steps.len())),
                 Pane::Checks => {
                     app.check = step(app.check, step_checks.len());
                     app.scroll = 0;
@@ -633,7 +633,7 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc => vec![],
             KeyCode::Enter => match value_key.validate(&input) {
                 Ok(value) => {
-                    if value_key == Key::Username && app.signs_in.as_deref() != Some(value.as_str()) {
+                    if value_key == Field::Username && app.signs_in.as_deref() != Some(value.as_str()) {
                         // Someone else signs in now: their password is not the one walab knew.
                         app.password_known = false;
                     }
@@ -764,19 +764,19 @@ fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
 }
 
 /// The shell variable a value is exported as.
-pub fn export_var(key: Key) -> &'static str {
+pub fn export_var(key: Field) -> &'static str {
     match key {
-        Key::UserPoolId => "USER_POOL_ID",
-        Key::AppClientId => "APP_CLIENT_ID",
-        Key::AppClientSecret => "APP_CLIENT_SECRET",
-        Key::CloudFrontEndpoint => "CLOUDFRONT_ENDPOINT",
-        Key::ApiGatewayUrl => "API_GATEWAY_URL",
-        Key::Username => "WALAB_USERNAME",
+        Field::UserPoolId => "USER_POOL_ID",
+        Field::AppClientId => "APP_CLIENT_ID",
+        Field::AppClientSecret => "APP_CLIENT_SECRET",
+        Field::CloudFrontEndpoint => "CLOUDFRONT_ENDPOINT",
+        Field::ApiGatewayUrl => "API_GATEWAY_URL",
+        Field::Username => "WALAB_USERNAME",
     }
 }
 
 /// `export VAR='value'`, quoted for any POSIX shell.
-pub fn export_line(key: Key, value: &str) -> String {
+pub fn export_line(key: Field, value: &str) -> String {
     format!("export {}='{}'", export_var(key), value.replace('\'', r"'\''"))
 }
 

@@ -22,19 +22,19 @@ use super::app::{App, Effect, Email, Header, Job, JobDone, Msg, TokenView, updat
 use super::theme::{Theme, ThemeName};
 use super::{store, view};
 use crate::checks::{Context, Event, IdToken};
-use crate::commands::session::{Prompt, Session};
-use crate::commands::{USAGE, fail};
-use crate::lab::{Lab, SolveAction};
-use crate::settings::{Dirs, Key};
+use crate::guide::{Guide, SolveAction};
+use crate::report::{USAGE, fail};
+use crate::session::{Prompt, Session};
+use crate::settings::{Dirs, Field};
 use crate::solve::Solved;
 use crate::target::TargetArgs;
 
 /// What the loop needs besides the state: the shared check context and where things go.
 pub struct Services {
     pub ctx: Arc<Context>,
-    pub lab: Lab,
+    pub guide: Guide,
     /// The embedded local lab, whose outbox sign-up shows.
-    pub outbox: Option<Arc<crate::locallab::Lab>>,
+    pub outbox: Option<Arc<crate::locallab::LocalLab>>,
     /// Where progress is saved, and under which target.
     pub progress: Option<(PathBuf, String)>,
     /// Copy with OSC 52 on stdout (off in tests).
@@ -99,11 +99,12 @@ impl Runner<'_> {
             Effect::Start(job) => {
                 let cancel = self.root.child_token();
                 self.job = Some(cancel.clone());
-                let (ctx, lab, outbox, tx) =
-                    (ctx.clone(), self.services.lab.clone(), self.services.outbox.clone(), self.tx.clone());
+                let (ctx, guide, outbox, tx) =
+                    (ctx.clone(), self.services.guide.clone(), self.services.outbox.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let values = ctx.clone();
-                    let work = tokio::spawn(async move { run_job(job, &ctx, &lab, outbox.as_deref(), &cancel).await });
+                    let work =
+                        tokio::spawn(async move { run_job(job, &ctx, &guide, outbox.as_deref(), &cancel).await });
                     // A job that panics (a bug) still ends, so the walkthrough does not wait forever.
                     let done = work.await.unwrap_or_else(|_| JobDone {
                         reports: vec![],
@@ -122,7 +123,7 @@ impl Runner<'_> {
                 }
             }
             Effect::SetValue(key, value) => {
-                if key == Key::Username {
+                if key == Field::Username {
                     ctx.set_username(value.clone());
                 }
                 ctx.update_values(|values| values.set(key, Some(value)));
@@ -159,8 +160,8 @@ fn token_view(token: IdToken) -> TokenView {
 async fn run_job(
     job: Job,
     ctx: &Context,
-    lab: &Lab,
-    outbox: Option<&crate::locallab::Lab>,
+    guide: &Guide,
+    outbox: Option<&crate::locallab::LocalLab>,
     cancel: &CancellationToken,
 ) -> JobDone {
     let mut done = JobDone {
@@ -172,8 +173,8 @@ async fn run_job(
         email: None,
     };
     match job {
-        Job::Checks(ids) => done.reports = crate::checks::run(&ids, ctx, lab, cancel).await,
-        Job::Token => done.reports = crate::checks::run(&[crate::lab::CheckId::IdToken], ctx, lab, cancel).await,
+        Job::Checks(ids) => done.reports = crate::checks::run(&ids, ctx, guide, cancel).await,
+        Job::Token => done.reports = crate::checks::run(&[crate::guide::CheckId::IdToken], ctx, guide, cancel).await,
         Job::Solve(action) => {
             let solved = tokio::select! {
                 _ = cancel.cancelled() => None,
@@ -192,8 +193,8 @@ async fn run_job(
                 });
             }
             done.solved = solved.map(|s| (action, s));
-            if let Some(step) = lab.steps.iter().find(|s| s.checks.contains(&action.check())) {
-                done.reports = crate::checks::run(&step.checks, ctx, lab, cancel).await;
+            if let Some(step) = guide.steps.iter().find(|s| s.checks.contains(&action.check())) {
+                done.reports = crate::checks::run(&step.checks, ctx, guide, cancel).await;
             }
         }
     }
@@ -326,14 +327,9 @@ fn log_to_file(dirs: &Dirs) {
         options.mode(0o600);
     }
     let file = crate::fsutil::create_private_dir(&dirs.data).and_then(|_| options.open(&path));
-    let Ok(file) = file else { return };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WALAB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("walab=info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::sync::Mutex::new(file))
-        .with_ansi(false)
-        .try_init();
+    if let Ok(file) = file {
+        crate::logging::to_file(file);
+    }
 }
 
 /// `walab` with no subcommand: the walkthrough on this terminal.
@@ -343,8 +339,8 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         Err(e) => return fail(USAGE, e, None),
     };
     log_to_file(&dirs);
-    let lab = match Lab::load() {
-        Ok(lab) => lab,
+    let guide = match Guide::load() {
+        Ok(guide) => guide,
         Err(e) => return fail(USAGE, e, None),
     };
     let mut session = match Session::open(args, Prompt::Never).await {
@@ -371,7 +367,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         }
     };
     let password_known = session.ctx.credentials().password.is_some();
-    let mut app = App::new(lab.clone(), header, session.ctx.values(), password_known, progress);
+    let mut app = App::new(guide.clone(), header, session.ctx.values(), password_known, progress);
     app.signs_in = session.ctx.credentials().username;
     if let Some(problem) = problem {
         app.modal = Some(super::app::Modal::Message {
@@ -386,7 +382,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
     }
     let services = Services {
         ctx: session.ctx.clone(),
-        lab,
+        guide,
         outbox: target.lab.as_ref().map(|l| l.lab.clone()),
         progress: Some((progress_path, target.values_key.clone())),
         osc52: true,
@@ -438,22 +434,9 @@ fn keep_the_terminal_for_the_ui_thread() {
 /// SIGTERM (and SIGINT sent from outside; Ctrl-C at the keyboard is a key) ends the walkthrough
 /// through the same path as `q`, so the terminal is restored and progress saved.
 fn spawn_signal_watch(tx: UnboundedSender<Msg>) {
+    let stop = crate::signals::StopSignal::install();
     tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        stop.wait().await;
         let _ = tx.send(Msg::Terminate);
     });
 }

@@ -51,7 +51,7 @@ pub fn save(path: &Path, target: &str, progress: &Progress) -> std::io::Result<(
 mod tests {
     use super::*;
     use crate::checks::Status;
-    use crate::lab::CheckId;
+    use crate::guide::CheckId;
     use crate::tui::app::CheckResult;
 
     #[test]

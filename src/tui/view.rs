@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Modal, Pane, Shown, VALUE_KEYS};
 use super::keymap::{Action, KEYS};
 use super::theme::Theme;
-use crate::lab::CheckId;
-use crate::settings::Key;
+use crate::guide::CheckId;
+use crate::settings::Field;
 use crate::target::TargetKind;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
     let left_width = if area.width >= 120 { 52 } else { area.width * 2 / 5 };
     let [left, right] = Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
-    let steps_height = app.lab.steps.len() as u16 + 2;
+    let steps_height = app.guide.steps.len() as u16 + 2;
     let [steps, values, next] =
         Layout::vertical([Constraint::Length(steps_height), Constraint::Length(8), Constraint::Fill(1)]).areas(left);
     draw_steps(frame, steps, app, theme);
@@ -89,7 +89,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let left = Line::from(vec![
         Span::styled(" walab", theme.title),
         Span::styled(" · ", theme.dim),
-        Span::styled(app.lab.title.clone(), theme.text),
+        Span::styled(app.guide.title.clone(), theme.text),
         Span::styled(if app.header.kind == TargetKind::Aws { " · AWS" } else { "" }, theme.accent),
     ]);
     let right_width = (right.chars().count() as u16).min(area.width / 2);
@@ -108,7 +108,7 @@ fn status_span(shown: Option<Shown>, now_ms: i64, theme: &Theme) -> Span<'static
 fn draw_steps(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Steps;
     let lines: Vec<Line> = app
-        .lab
+        .guide
         .steps
         .iter()
         .enumerate()
@@ -136,14 +136,14 @@ fn draw_steps(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// A short label for the values pane.
-fn value_label(key: Key) -> &'static str {
+fn value_label(key: Field) -> &'static str {
     match key {
-        Key::UserPoolId => "Pool id",
-        Key::AppClientId => "Client id",
-        Key::AppClientSecret => "Secret",
-        Key::Username => "Username",
-        Key::CloudFrontEndpoint => "CloudFront",
-        Key::ApiGatewayUrl => "API URL",
+        Field::UserPoolId => "Pool id",
+        Field::AppClientId => "Client id",
+        Field::AppClientSecret => "Secret",
+        Field::Username => "Username",
+        Field::CloudFrontEndpoint => "CloudFront",
+        Field::ApiGatewayUrl => "API URL",
     }
 }
 
@@ -161,7 +161,7 @@ fn draw_values(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let selected = focused && i == app.value;
             let value = match (shown, &app.signs_in) {
                 (Some(v), _) => Span::styled(v, if selected { theme.selected } else { theme.text }),
-                (None, Some(user)) if key == Key::Username => {
+                (None, Some(user)) if key == Field::Username => {
                     Span::styled(format!("{user} (signs in)"), if selected { theme.selected } else { theme.dim })
                 }
                 (None, _) => Span::styled("not recorded", if selected { theme.selected } else { theme.dim }),
@@ -295,9 +295,9 @@ fn check_lines(app: &App, theme: &Theme, width: usize, compact: bool) -> Vec<Lin
             continue;
         }
         let detail = match (running, result) {
-            (Some(r), _) => r.progress.clone().unwrap_or_else(|| app.lab.check_text(id).title.clone()),
+            (Some(r), _) => r.progress.clone().unwrap_or_else(|| app.guide.check_text(id).title.clone()),
             (None, Some(r)) => r.summary.clone(),
-            (None, None) => app.lab.check_text(id).title.clone(),
+            (None, None) => app.guide.check_text(id).title.clone(),
         };
         lines.push(Line::from(vec![Span::raw("           "), Span::styled(fit(&detail, room), theme.text)]));
         if running.is_none()
@@ -374,7 +374,7 @@ fn evidence_lines(app: &App, id: CheckId, theme: &Theme) -> Vec<Line<'static>> {
         return lines;
     }
     let Some(result) = app.results.get(&id) else {
-        lines.push(Line::styled(app.lab.check_text(id).title.clone(), theme.text));
+        lines.push(Line::styled(app.guide.check_text(id).title.clone(), theme.text));
         lines.push(Line::styled("Not run yet: r runs this step's checks, Enter on a check runs just it.", theme.dim));
         return lines;
     };
@@ -571,7 +571,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             (" Help · walab ".into(), lines)
         }
         Modal::Confirm(action) => {
-            let what = crate::solve::describe(*action, app.header.kind);
+            let what = crate::solve::what_it_changes(*action, app.header.kind);
             let lines = vec![
                 Line::styled(format!("walab will {what}."), theme.text),
                 Line::raw(""),

@@ -37,7 +37,7 @@ impl TestLab {
         TestLab { running, dir }
     }
 
-    pub fn lab(&self) -> &walab::locallab::Lab {
+    pub fn lab(&self) -> &walab::locallab::LocalLab {
         &self.running.lab
     }
 

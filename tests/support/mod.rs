@@ -6,8 +6,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use serde_json::json;
 use walab::checks::{Event, Outcome, Report, Status};
-use walab::lab::{CheckId, Lab};
-use walab::settings::{Key, Values};
+use walab::guide::{CheckId, Guide};
+use walab::settings::{Field, Values};
 use walab::target::TargetKind;
 use walab::tui::Theme;
 use walab::tui::app::{App, Header, Msg, update};
@@ -17,11 +17,11 @@ pub const NOW_MS: i64 = 1_763_900_800_000;
 
 pub fn values() -> Values {
     let mut values = Values::default();
-    values.set(Key::UserPoolId, Some("us-east-1_AbCdEfGhI".into()));
-    values.set(Key::AppClientId, Some("1example23456789abcdefghij".into()));
-    values.set(Key::AppClientSecret, Some("s3cr3tvalue0123456789abcd".into()));
-    values.set(Key::CloudFrontEndpoint, Some("http://127.0.0.1:4567/?id=1".into()));
-    values.set(Key::ApiGatewayUrl, Some("http://127.0.0.1:4568/Dev/?id=1".into()));
+    values.set(Field::UserPoolId, Some("us-east-1_AbCdEfGhI".into()));
+    values.set(Field::AppClientId, Some("1example23456789abcdefghij".into()));
+    values.set(Field::AppClientSecret, Some("s3cr3tvalue0123456789abcd".into()));
+    values.set(Field::CloudFrontEndpoint, Some("http://127.0.0.1:4567/?id=1".into()));
+    values.set(Field::ApiGatewayUrl, Some("http://127.0.0.1:4568/Dev/?id=1".into()));
     values
 }
 
@@ -33,7 +33,7 @@ pub fn app() -> App {
         region: "us-east-1".into(),
         account: Some("123456789012".into()),
     };
-    let mut app = App::new(Lab::load().unwrap(), header, Values::default(), true, None);
+    let mut app = App::new(Guide::load().unwrap(), header, Values::default(), true, None);
     app.signs_in = Some("learner@example.com".into());
     app.now_ms = NOW_MS;
     app
@@ -51,7 +51,7 @@ pub fn finished(app: &mut App, id: CheckId, outcome: Outcome, duration_ms: u64) 
 }
 
 pub fn select_step(app: &mut App, id: &str) {
-    app.step = app.lab.steps.iter().position(|s| s.id == id).unwrap();
+    app.step = app.guide.steps.iter().position(|s| s.id == id).unwrap();
     app.check = 0;
 }
 

@@ -17,7 +17,7 @@ mod ops;
 
 pub use ops::{confirm_link, handle};
 
-use super::Lab;
+use super::LocalLab;
 use super::clock::Millis;
 use super::ids;
 use super::wire::{ApiError, json_response};
@@ -25,9 +25,7 @@ use crate::secret::Secret;
 
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
-/// The explicit auth flows of the lab's app client (plain `USER_PASSWORD_AUTH` is not one).
-pub const LAB_AUTH_FLOWS: [&str; 4] =
-    ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+use crate::names::LAB_AUTH_FLOWS;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CognitoState {
@@ -357,7 +355,7 @@ pub struct ChallengeSession {
 }
 
 /// `/<poolId>/.well-known/jwks.json` and `openid-configuration`.
-pub fn well_known(lab: &Lab, pool_id: &str, document: &str) -> Response {
+pub fn well_known(lab: &LocalLab, pool_id: &str, document: &str) -> Response {
     let Some(signer) = lab.signers.get(pool_id) else {
         return ApiError::new(
             StatusCode::NOT_FOUND,
@@ -387,7 +385,7 @@ pub fn well_known(lab: &Lab, pool_id: &str, document: &str) -> Response {
 
 /// `GET /login?…`: where the `CognitoSignupURL` output leads. The local lab has no hosted UI;
 /// the page says how to sign up here instead, so a learner who opens the link is not lost.
-pub fn hosted_ui(lab: &Lab) -> Response {
+pub fn hosted_ui(lab: &LocalLab) -> Response {
     let outbox = format!("{}/_walab/outbox", lab.endpoints.aws_endpoint_url());
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>walab local lab: sign up</title></head>\
@@ -404,7 +402,7 @@ pub fn hosted_ui(lab: &Lab) -> Response {
 }
 
 /// `GET /_walab/outbox`: the messages Cognito would have emailed.
-pub fn outbox(lab: &Lab) -> Response {
+pub fn outbox(lab: &LocalLab) -> Response {
     let messages = lab.read(|s| s.cognito.outbox.clone());
     let body = json!({ "messages": messages });
     json_response(StatusCode::OK, &body, "application/json")
@@ -416,7 +414,7 @@ pub fn outbox(lab: &Lab) -> Response {
 /// The pool's keys were decoded when the lab started and its issuer cannot change, so the
 /// state is only consulted, briefly, for the app clients, once the token has passed the rest.
 pub fn verify_for_pool(
-    lab: &Lab,
+    lab: &LocalLab,
     pool_id: &str,
     token: &str,
     token_use: crate::token::TokenUse,

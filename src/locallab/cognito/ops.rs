@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{
     AppClient, ChallengeSession, CognitoState, OutboxMessage, PasswordHash, RefreshGrant, User, UserPool, UserStatus,
 };
-use crate::locallab::Lab;
+use crate::locallab::LocalLab;
 use crate::locallab::clock::{Millis, epoch_secs};
 use crate::locallab::ids;
 use crate::locallab::wire::{ApiError, AwsRequest, json_response};
@@ -49,14 +49,14 @@ fn pool_not_found(pool_id: &str) -> ApiError {
 }
 
 /// Answers one Cognito operation.
-pub fn handle(lab: &Lab, operation: &str, req: &AwsRequest) -> Response {
+pub fn handle(lab: &LocalLab, operation: &str, req: &AwsRequest) -> Response {
     match dispatch(lab, operation, req) {
         Ok(body) => json_response(StatusCode::OK, &body, JSON_1_1),
         Err(e) => e.into_aws_json(),
     }
 }
 
-fn dispatch(lab: &Lab, operation: &str, req: &AwsRequest) -> OpResult {
+fn dispatch(lab: &LocalLab, operation: &str, req: &AwsRequest) -> OpResult {
     let content_type = req.header("content-type").unwrap_or_default();
     if !content_type.starts_with("application/x-amz-json-1.") {
         return Err(ApiError::bad_request("SerializationException", "Content-Type must be application/x-amz-json-1.1"));
@@ -289,7 +289,7 @@ impl TokenGrant {
     }
 
     /// Signs the ID and access tokens: `AuthenticationResult`.
-    fn sign(self, lab: &Lab) -> OpResult {
+    fn sign(self, lab: &LocalLab) -> OpResult {
         let signer = lab.signers.get(&self.pool_id).ok_or_else(|| pool_not_found(&self.pool_id))?;
         let iat = lab.clock.now_secs();
         let event_id = ids::uuid();
@@ -344,13 +344,13 @@ impl TokenGrant {
 
 // ---- authentication ------------------------------------------------------------------------
 
-/// What a password check leads to.
-enum Outcome {
+/// Where a successful password (or refresh) check leads: tokens, or a challenge first.
+enum SignInStep {
     Tokens(TokenGrant),
     NewPasswordRequired { session: String, username: String, attributes: BTreeMap<String, String> },
 }
 
-fn initiate_auth(lab: &Lab, p: Params, admin: bool) -> OpResult {
+fn initiate_auth(lab: &LocalLab, p: Params, admin: bool) -> OpResult {
     let client_id = p.req("ClientId")?;
     let flow = p.req("AuthFlow")?;
     let auth = p.map("AuthParameters");
@@ -391,8 +391,8 @@ fn initiate_auth(lab: &Lab, p: Params, admin: bool) -> OpResult {
         _ => return Err(invalid_parameter("Initiate Auth method not supported.")),
     };
     match outcome {
-        Outcome::Tokens(grant) => grant.sign(lab),
-        Outcome::NewPasswordRequired { session, username, attributes } => {
+        SignInStep::Tokens(grant) => grant.sign(lab),
+        SignInStep::NewPasswordRequired { session, username, attributes } => {
             let user_attributes: Map<String, Value> =
                 attributes.into_iter().filter(|(k, _)| k != "sub").map(|(k, v)| (k, Value::String(v))).collect();
             Ok(json!({
@@ -409,12 +409,12 @@ fn initiate_auth(lab: &Lab, p: Params, admin: bool) -> OpResult {
 }
 
 fn password_auth(
-    lab: &Lab,
+    lab: &LocalLab,
     client_id: &str,
     flow: &str,
     needs: &str,
     auth: &BTreeMap<String, String>,
-) -> Result<Outcome, ApiError> {
+) -> Result<SignInStep, ApiError> {
     let now = lab.clock.now_ms();
     let outcome = lab.write(|s| {
         let state = &mut s.cognito;
@@ -441,18 +441,18 @@ fn password_auth(
             UserStatus::Unconfirmed => {
                 Err(ApiError::bad_request("UserNotConfirmedException", "User is not confirmed."))
             }
-            UserStatus::ForceChangePassword => Ok(Outcome::NewPasswordRequired {
+            UserStatus::ForceChangePassword => Ok(SignInStep::NewPasswordRequired {
                 session: ids::alnum(400),
                 username: user.username.clone(),
                 attributes: user.attributes.clone(),
             }),
             UserStatus::Confirmed => {
                 let grant = TokenGrant::new(pool, &client, user, now);
-                Ok(Outcome::Tokens(grant.with_refresh_token(state, &client, now)))
+                Ok(SignInStep::Tokens(grant.with_refresh_token(state, &client, now)))
             }
         }
     })?;
-    if let Outcome::NewPasswordRequired { session, username, .. } = &outcome {
+    if let SignInStep::NewPasswordRequired { session, username, .. } = &outcome {
         let pool_id = lab.read(|s| find_client(&s.cognito, client_id).map(|(p, _)| s.cognito.pools[p].id.clone()))?;
         let mut sessions = lab.sessions.lock().unwrap_or_else(|e| e.into_inner());
         sessions.0.retain(|_, s| s.expires > now);
@@ -469,7 +469,12 @@ fn password_auth(
     Ok(outcome)
 }
 
-fn refresh_auth(lab: &Lab, client_id: &str, flow: &str, auth: &BTreeMap<String, String>) -> Result<Outcome, ApiError> {
+fn refresh_auth(
+    lab: &LocalLab,
+    client_id: &str,
+    flow: &str,
+    auth: &BTreeMap<String, String>,
+) -> Result<SignInStep, ApiError> {
     let now = lab.clock.now_ms();
     lab.read(|s| {
         let state = &s.cognito;
@@ -499,11 +504,11 @@ fn refresh_auth(lab: &Lab, client_id: &str, flow: &str, auth: &BTreeMap<String, 
         let mut tokens = TokenGrant::new(pool, client, user, now);
         tokens.origin_jti = grant.origin_jti.clone();
         tokens.auth_time = grant.auth_time;
-        Ok(Outcome::Tokens(tokens))
+        Ok(SignInStep::Tokens(tokens))
     })
 }
 
-fn respond_to_auth_challenge(lab: &Lab, p: Params, admin: bool) -> OpResult {
+fn respond_to_auth_challenge(lab: &LocalLab, p: Params, admin: bool) -> OpResult {
     let client_id = p.req("ClientId")?;
     let challenge = p.req("ChallengeName")?;
     let session_id = p.req("Session")?;
@@ -565,7 +570,7 @@ fn code_delivery(email: &str) -> Value {
 }
 
 /// Puts the confirmation "email" in the outbox (and the serve log) and returns its code.
-fn send_confirmation(lab: &Lab, state: &mut CognitoState, client_id: &str, user: &User, now: Millis) -> Secret {
+fn send_confirmation(lab: &LocalLab, state: &mut CognitoState, client_id: &str, user: &User, now: Millis) -> Secret {
     let code = Secret::new(ids::digits(6));
     let email = user.email().unwrap_or(&user.username).to_string();
     let link = format!(
@@ -589,7 +594,7 @@ fn send_confirmation(lab: &Lab, state: &mut CognitoState, client_id: &str, user:
     code
 }
 
-fn sign_up(lab: &Lab, p: Params) -> OpResult {
+fn sign_up(lab: &LocalLab, p: Params) -> OpResult {
     let client_id = p.req("ClientId")?;
     let username = p.req("Username")?;
     let password = p.req("Password")?;
@@ -630,7 +635,7 @@ fn sign_up(lab: &Lab, p: Params) -> OpResult {
 }
 
 /// Confirms `name` in the client's pool with `code`.
-fn confirm(lab: &Lab, client_id: &str, name: &str, code: &str, secret_hash: Option<&str>) -> Result<(), ApiError> {
+fn confirm(lab: &LocalLab, client_id: &str, name: &str, code: &str, secret_hash: Option<&str>) -> Result<(), ApiError> {
     let now = lab.clock.now_ms();
     lab.write(|s| {
         let (pi, ci) = find_client(&s.cognito, client_id)?;
@@ -667,7 +672,7 @@ fn confirm(lab: &Lab, client_id: &str, name: &str, code: &str, secret_hash: Opti
     })
 }
 
-fn confirm_sign_up(lab: &Lab, p: Params) -> OpResult {
+fn confirm_sign_up(lab: &LocalLab, p: Params) -> OpResult {
     let client_id = p.req("ClientId")?;
     let username = p.req("Username")?;
     let code = p.req("ConfirmationCode")?;
@@ -677,7 +682,7 @@ fn confirm_sign_up(lab: &Lab, p: Params) -> OpResult {
     Ok(json!({}))
 }
 
-fn resend_confirmation_code(lab: &Lab, p: Params) -> OpResult {
+fn resend_confirmation_code(lab: &LocalLab, p: Params) -> OpResult {
     let client_id = p.req("ClientId")?;
     let username = p.req("Username")?;
     let now = lab.clock.now_ms();
@@ -702,7 +707,7 @@ fn resend_confirmation_code(lab: &Lab, p: Params) -> OpResult {
 }
 
 /// `GET /_walab/confirm?client_id=…&user_name=…&confirmation_code=…`: the link in the email.
-pub fn confirm_link(lab: &Lab, req: &AwsRequest) -> Response {
+pub fn confirm_link(lab: &LocalLab, req: &AwsRequest) -> Response {
     let (Some(client_id), Some(user), Some(code)) =
         (req.query_param("client_id"), req.query_param("user_name"), req.query_param("confirmation_code"))
     else {
@@ -759,7 +764,7 @@ fn user_json(user: &User, attributes_key: &str) -> Value {
 
 /// Runs `f` on the user `name` of pool `pool_id`.
 fn with_user<R>(
-    lab: &Lab,
+    lab: &LocalLab,
     pool_id: &str,
     name: &str,
     f: impl FnOnce(&mut User) -> Result<R, ApiError>,
@@ -772,7 +777,7 @@ fn with_user<R>(
     })
 }
 
-fn admin_create_user(lab: &Lab, p: Params) -> OpResult {
+fn admin_create_user(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let username = p.req("Username")?;
     let mut attributes = p.attributes("UserAttributes");
@@ -823,7 +828,7 @@ fn admin_create_user(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn admin_set_user_password(lab: &Lab, p: Params) -> OpResult {
+fn admin_set_user_password(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let username = p.req("Username")?;
     let password = p.req("Password")?;
@@ -838,13 +843,13 @@ fn admin_set_user_password(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn admin_get_user(lab: &Lab, p: Params) -> OpResult {
+fn admin_get_user(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let username = p.req("Username")?;
     with_user(lab, pool_id, username, |user| Ok(user_json(user, "UserAttributes")))
 }
 
-fn admin_confirm_sign_up(lab: &Lab, p: Params) -> OpResult {
+fn admin_confirm_sign_up(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let username = p.req("Username")?;
     let now = lab.clock.now_ms();
@@ -862,7 +867,7 @@ fn admin_confirm_sign_up(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn admin_delete_user(lab: &Lab, p: Params) -> OpResult {
+fn admin_delete_user(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let username = p.req("Username")?;
     lab.write(|s| {
@@ -875,7 +880,7 @@ fn admin_delete_user(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn describe_user_pool(lab: &Lab, p: Params) -> OpResult {
+fn describe_user_pool(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     lab.read(|s| {
         let pool = &s.cognito.pools[find_pool(&s.cognito, pool_id)?];
@@ -915,7 +920,7 @@ fn describe_user_pool(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn describe_user_pool_client(lab: &Lab, p: Params) -> OpResult {
+fn describe_user_pool_client(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let client_id = p.req("ClientId")?;
     lab.read(|s| {
@@ -962,7 +967,7 @@ fn max_results(p: Params, required: bool) -> Result<usize, ApiError> {
     }
 }
 
-fn list_user_pools(lab: &Lab, p: Params) -> OpResult {
+fn list_user_pools(lab: &LocalLab, p: Params) -> OpResult {
     let max = max_results(p, true)?;
     lab.read(|s| {
         let pools: Vec<Value> = s
@@ -984,7 +989,7 @@ fn list_user_pools(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn list_user_pool_clients(lab: &Lab, p: Params) -> OpResult {
+fn list_user_pool_clients(lab: &LocalLab, p: Params) -> OpResult {
     let pool_id = p.req("UserPoolId")?;
     let max = max_results(p, false)?;
     lab.read(|s| {
@@ -999,7 +1004,7 @@ fn list_user_pool_clients(lab: &Lab, p: Params) -> OpResult {
     })
 }
 
-fn get_user(lab: &Lab, p: Params) -> OpResult {
+fn get_user(lab: &LocalLab, p: Params) -> OpResult {
     let token = p.req("AccessToken")?;
     // The pool is the one the token claims to come from; the verifier then checks that claim.
     let pool_id = crate::token::decode_unverified(token)

@@ -15,7 +15,7 @@ fn header() -> Header {
 }
 
 fn fresh() -> App {
-    App::new(Lab::load().unwrap(), header(), Values::default(), true, None)
+    App::new(Guide::load().unwrap(), header(), Values::default(), true, None)
 }
 
 fn key(code: KeyCode) -> Msg {
@@ -53,7 +53,7 @@ fn done(reports: Vec<Report>) -> Msg {
 }
 
 fn step_of(app: &mut App, id: &str) {
-    app.step = app.lab.steps.iter().position(|s| s.id == id).unwrap();
+    app.step = app.guide.steps.iter().position(|s| s.id == id).unwrap();
 }
 
 #[test]
@@ -150,13 +150,13 @@ fn solve_does_not_apply_where_there_is_no_console_step() {
 #[test]
 fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
     let mut app = fresh();
-    app.values.set(Key::UserPoolId, Some("us-east-1_Old".into()));
+    app.values.set(Field::UserPoolId, Some("us-east-1_Old".into()));
     for _ in 0..3 {
         update(&mut app, key(KeyCode::Tab));
     }
     assert_eq!(app.focus, Pane::Values);
     assert!(update(&mut app, ch('e')).is_empty());
-    assert!(matches!(&app.modal, Some(Modal::Edit { key: Key::UserPoolId, input, .. }) if input == "us-east-1_Old"));
+    assert!(matches!(&app.modal, Some(Modal::Edit { key: Field::UserPoolId, input, .. }) if input == "us-east-1_Old"));
     for _ in 0.."us-east-1_Old".len() {
         update(&mut app, key(KeyCode::Backspace));
     }
@@ -170,7 +170,7 @@ fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
     typed(&mut app, "eu-west-1_AbCdEf");
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
-        vec![Effect::SetValue(Key::UserPoolId, "eu-west-1_AbCdEf".into())]
+        vec![Effect::SetValue(Field::UserPoolId, "eu-west-1_AbCdEf".into())]
     );
     assert_eq!(app.modal, None);
     assert_eq!(app.values.user_pool_id.as_deref(), Some("eu-west-1_AbCdEf"));
@@ -182,7 +182,7 @@ fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
     typed(&mut app, "someone@example.com");
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
-        vec![Effect::SetValue(Key::Username, "someone@example.com".into())]
+        vec![Effect::SetValue(Field::Username, "someone@example.com".into())]
     );
     assert!(!app.password_known);
 }
@@ -190,7 +190,7 @@ fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
 #[test]
 fn the_secret_is_masked_until_revealed_and_typed_afresh_when_edited() {
     let mut app = fresh();
-    app.values.set(Key::AppClientSecret, Some("abcdefghijklmnop1234".into()));
+    app.values.set(Field::AppClientSecret, Some("abcdefghijklmnop1234".into()));
     app.focus = Pane::Values;
     app.value = 2;
     assert!(!app.revealed);
@@ -208,16 +208,16 @@ fn copy_says_so_and_copies_the_value_or_an_export_line() {
     let mut app = fresh();
     app.focus = Pane::Values;
     assert!(!app.applies(Action::Copy), "nothing recorded to copy");
-    app.values.set(Key::UserPoolId, Some("us-east-1_AbC".into()));
+    app.values.set(Field::UserPoolId, Some("us-east-1_AbC".into()));
     assert_eq!(update(&mut app, ch('y')), vec![Effect::Copy("us-east-1_AbC".into())]);
     assert_eq!(app.toast.as_ref().unwrap().text, "copied user pool id");
     assert_eq!(update(&mut app, ch('Y')), vec![Effect::Copy("export USER_POOL_ID='us-east-1_AbC'".into())]);
-    assert_eq!(export_line(Key::Username, "o'neil"), r"export WALAB_USERNAME='o'\''neil'");
+    assert_eq!(export_line(Field::Username, "o'neil"), r"export WALAB_USERNAME='o'\''neil'");
 }
 
 #[test]
 fn token_asks_for_the_password_when_walab_does_not_know_it() {
-    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), false, None);
     let effects = update(&mut app, ch('t'));
     assert_eq!(effects, vec![Effect::Save], "moves to the token, runs nothing yet");
     assert_eq!(app.focused_check(), Some(CheckId::IdToken));
@@ -234,7 +234,7 @@ fn token_asks_for_the_password_when_walab_does_not_know_it() {
 
 #[test]
 fn sign_up_asks_for_the_password_to_choose_when_walab_does_not_know_it() {
-    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), false, None);
     step_of(&mut app, "5.2");
     update(&mut app, ch('s'));
     assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::SignUp)));
@@ -283,7 +283,7 @@ fn ctrl_c_quits_from_anywhere_and_q_from_the_layout() {
     update(&mut app, ch('R'));
     assert_eq!(update(&mut app, ch('q')), vec![Effect::Cancel, Effect::Save, Effect::Quit]);
 
-    let mut app = App::new(Lab::load().unwrap(), header(), Values::default(), false, None);
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), false, None);
     update(&mut app, ch('t'));
     assert!(update(&mut app, ch('q')).is_empty(), "q is a letter of the password");
     assert_eq!(update(&mut app, Msg::Terminate), vec![Effect::Save, Effect::Quit]);
@@ -347,13 +347,13 @@ fn resumes_where_the_learner_was() {
         },
     );
     let progress = Progress { step: "5.4".into(), results };
-    let app = App::new(Lab::load().unwrap(), header(), Values::default(), true, Some(progress.clone()));
+    let app = App::new(Guide::load().unwrap(), header(), Values::default(), true, Some(progress.clone()));
     assert_eq!(app.current_step().id, "5.4");
     assert_eq!(app.shown(CheckId::HeaderForwarded), Shown::Passed);
     assert_eq!(app.shown(CheckId::CacheInvalidated), Shown::Pending);
     assert_eq!(app.progress(), progress);
     let unknown = App::new(
-        Lab::load().unwrap(),
+        Guide::load().unwrap(),
         header(),
         Values::default(),
         true,

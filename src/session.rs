@@ -4,10 +4,10 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::{USAGE, fail};
 use crate::aws::Clients;
 use crate::checks::{Context, Credentials};
 use crate::probe::Prober;
+use crate::report::{USAGE, fail};
 use crate::secret::Secret;
 use crate::settings::{Dirs, Values, ValuesFile};
 use crate::target::{Target, TargetArgs, TargetKind};
@@ -47,7 +47,7 @@ impl Session {
         if target.kind == TargetKind::Local {
             // The embedded lab listens on new ports each run: re-read the URLs from its stacks
             // (in-process, a few milliseconds) rather than trust the recorded ones.
-            crate::checks::run_check(crate::lab::CheckId::StackOutputs, &ctx).await;
+            crate::checks::run_check(crate::guide::CheckId::StackOutputs, &ctx).await;
         }
         Ok(Session { dirs, target, ctx, loaded })
     }

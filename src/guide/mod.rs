@@ -180,7 +180,7 @@ pub struct CheckText {
 
 /// The whole lab.
 #[derive(Debug, Clone)]
-pub struct Lab {
+pub struct Guide {
     pub title: String,
     pub steps: Vec<Step>,
     pub checks: BTreeMap<CheckId, CheckText>,
@@ -242,14 +242,14 @@ impl<'de> Deserialize<'de> for CheckText {
     }
 }
 
-impl Lab {
+impl Guide {
     /// The embedded lab file. It is validated by the test suite, so this cannot fail in a
     /// released binary; the error is still reported rather than panicking.
-    pub fn load() -> Result<Lab, LabFileError> {
-        Lab::parse(LAB_TOML)
+    pub fn load() -> Result<Guide, LabFileError> {
+        Guide::parse(LAB_TOML)
     }
 
-    pub fn parse(text: &str) -> Result<Lab, LabFileError> {
+    pub fn parse(text: &str) -> Result<Guide, LabFileError> {
         let file: LabFile = toml::from_str(text).map_err(|e| LabFileError::Syntax(e.to_string()))?;
         let mut steps: Vec<Step> = Vec::new();
         let mut owner: BTreeMap<CheckId, String> = BTreeMap::new();
@@ -300,7 +300,7 @@ impl Lab {
                 return Err(LabFileError::MissingText(id));
             }
         }
-        Ok(Lab { title: file.title, steps, checks })
+        Ok(Guide { title: file.title, steps, checks })
     }
 
     pub fn check_text(&self, id: CheckId) -> &CheckText {
@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn the_embedded_lab_file_is_valid_and_complete() {
-        let lab = Lab::load().unwrap();
+        let lab = Guide::load().unwrap();
         assert_eq!(lab.steps.len(), 6);
         let owned: Vec<CheckId> = lab.steps.iter().flat_map(|s| s.checks.clone()).collect();
         assert_eq!(owned, CheckId::ALL, "every check, once, in running order");
@@ -349,7 +349,7 @@ mod tests {
         ];
         for (text, expect) in cases {
             assert_ne!(text, good, "the case for {expect} changes the file");
-            let err = Lab::parse(&text).unwrap_err().to_string();
+            let err = Guide::parse(&text).unwrap_err().to_string();
             assert!(err.contains(expect), "{expect}: {err}");
         }
     }

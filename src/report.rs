@@ -1,0 +1,68 @@
+//! How walab reports to the person at the terminal: one-line errors with a hint, the exit
+//! codes of DESIGN.md, and colour only where it belongs.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Exit code 2: usage or configuration error (DESIGN.md).
+pub const USAGE: u8 = 2;
+
+/// Prints an error (and its hint) the one way walab reports errors, and returns `code`.
+pub fn fail(code: u8, error: impl std::fmt::Display, hint: Option<String>) -> ExitCode {
+    eprintln!("walab: error: {error}");
+    if let Some(hint) = hint {
+        eprintln!("hint: {hint}");
+    }
+    ExitCode::from(code)
+}
+
+/// `NO_COLOR` (any non-empty value) turns colour off everywhere.
+fn colour_allowed() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Colour for stderr, only on a terminal and never when `NO_COLOR` is set (no-color.org).
+pub struct Paint {
+    enabled: bool,
+}
+
+impl Paint {
+    pub fn for_stderr() -> Paint {
+        Paint { enabled: colour_allowed() && std::io::stderr().is_terminal() }
+    }
+
+    /// Colour on or off regardless of the terminal (tests, and output that is never a terminal).
+    pub fn new(enabled: bool) -> Paint {
+        Paint { enabled }
+    }
+
+    pub fn for_stdout() -> Paint {
+        Paint { enabled: colour_allowed() && std::io::stdout().is_terminal() }
+    }
+
+    pub fn wrap(&self, sgr: &str, text: &str) -> String {
+        if self.enabled { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+
+    pub fn status(&self, status: u16, text: &str) -> String {
+        let sgr = match status {
+            200..=299 => "1;32",
+            300..=399 => "1;36",
+            400..=499 => "1;33",
+            _ => "1;31",
+        };
+        self.wrap(sgr, text)
+    }
+
+    pub fn error(&self, message: &str) {
+        eprintln!("{} {message}", self.wrap("1;31", "walab: error:"));
+    }
+
+    pub fn hint(&self, message: &str) {
+        eprintln!("{} {message}", self.wrap("1;36", "hint:"));
+    }
+}
