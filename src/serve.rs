@@ -43,7 +43,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     for notice in &running.notices {
         eprintln!("walab: warning: {notice}");
     }
-    let info = running.lab.info();
+    let Some(info) = running.lab.info() else {
+        eprintln!("walab: error: the local lab has no account to serve");
+        return ExitCode::from(1);
+    };
     let summary = format!(
         "walab local lab is running (state in {dir})\n\
          \n  AWS endpoint         {aws}\n  CloudFront endpoint  {cf}\n  API Gateway URL      {api}\n  \

@@ -184,7 +184,10 @@ async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetE
     let mut options = LabOptions::ephemeral(dirs.lab_dir());
     options.timing = local_timing();
     let (info, lab) = match RunningLab::start(options).await {
-        Ok(lab) => (lab.lab.info(), Some(lab)),
+        Ok(lab) => match lab.lab.info() {
+            Some(info) => (info, Some(lab)),
+            None => return Err(LabError::Busy(lab.state_dir.clone()).into()),
+        },
         // A `walab serve` (or a walkthrough) already runs this lab: use it rather than fail.
         Err(LabError::Busy(dir)) => match crate::locallab::running_lab(&dir) {
             Some(info) => (info, None),

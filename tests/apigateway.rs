@@ -56,7 +56,7 @@ async fn reads_the_seeded_api_as_the_walab_api_stack_left_it() {
     let authorizers = client.get_authorizers().rest_api_id(&api.id).send().await.unwrap();
     assert!(authorizers.items().is_empty());
 
-    let waf_arn = lab.lab().read(|s| s.waf.regional_acl_arn.clone());
+    let waf_arn = walab::locallab::waf::acls(&lab.account().waf).regional_acl_arn;
     let stage = client.get_stage().rest_api_id(&api.id).stage_name("Dev").send().await.unwrap();
     assert_eq!(stage.web_acl_arn(), Some(waf_arn.as_str()));
     let stages = client.get_stages().rest_api_id(&api.id).send().await.unwrap();
@@ -84,7 +84,7 @@ async fn unknown_ids_are_not_found_with_api_gateways_messages() {
     let lab = TestLab::start().await;
     let client = lab.apigateway();
     let api = api(&lab).await;
-    let account = lab.lab().read(|s| s.account_id.clone());
+    let account = lab.account().ctx.id.clone();
 
     let err = client.get_rest_api().rest_api_id("abc").send().await.unwrap_err();
     assert_eq!(refusal(err), ("NotFoundException".into(), format!("Invalid API identifier specified {account}:abc")));

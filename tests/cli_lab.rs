@@ -52,6 +52,14 @@ impl Home {
         cmd
     }
 
+    /// The first row of `kind` in the embedded lab's store, as JSON.
+    fn stored(&self, kind: &str) -> Value {
+        let db = rusqlite::Connection::open(self.data.path().join("local-lab/lab.sqlite3")).unwrap();
+        let body: Vec<u8> =
+            db.query_row("SELECT body FROM records WHERE kind = ?1 LIMIT 1", [kind], |row| row.get(0)).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
     fn stdout(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.walab().args(args).output().unwrap();
         (
@@ -142,18 +150,18 @@ fn token_prints_only_the_jwt_on_stdout() {
     assert!(!stderr.contains(token));
 
     // The lab's script's five arguments; a wrong secret says what is wrong.
-    let state: Value =
-        serde_json::from_slice(&std::fs::read(home.data.path().join("local-lab/lab-state.json")).unwrap()).unwrap();
-    let pool = state["cognito"]["pools"][0]["id"].as_str().unwrap();
-    let client = state["cognito"]["pools"][0]["clients"][0]["id"].as_str().unwrap();
-    let user = state["cognito"]["demo"]["username"].as_str().unwrap();
-    let password = state["cognito"]["demo"]["password"].as_str().unwrap();
+    let (pool, client, demo) =
+        (home.stored("cognito.pool"), home.stored("cognito.client"), home.stored("cognito.demo"));
+    let pool = pool["id"].as_str().unwrap();
+    let client = client["id"].as_str().unwrap();
+    let user = demo["username"].as_str().unwrap();
+    let password = demo["password"].as_str().unwrap();
     let (code, stdout, stderr) = home.stdout(&["token", user, password, pool, client, "wrong-secret"]);
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
     assert!(stderr.contains("secret") && stderr.contains("hint:"), "{stderr}");
-    let secret = state["cognito"]["pools"][0]["clients"][0]["secret"].as_str().unwrap();
-    let (code, stdout, _) = home.stdout(&["token", user, password, pool, client, secret]);
+    let secret = home.stored("cognito.client")["secret"].as_str().unwrap().to_string();
+    let (code, stdout, _) = home.stdout(&["token", user, password, pool, client, &secret]);
     assert_eq!(code, 0);
     assert_eq!(stdout.trim().split('.').count(), 3);
 }
@@ -308,11 +316,9 @@ fn secrets_stay_out_of_output_logs_and_loose_files() {
     seen.push_str(&stdout);
     seen.push_str(&stderr);
 
-    let state: Value =
-        serde_json::from_slice(&std::fs::read(home.data.path().join("local-lab/lab-state.json")).unwrap()).unwrap();
-    let client_secret = state["cognito"]["pools"][0]["clients"][0]["secret"].as_str().unwrap().to_string();
-    let password = state["cognito"]["demo"]["password"].as_str().unwrap().to_string();
-    let origin_secret = state["waf"]["header_value"].as_str().unwrap().to_string();
+    let client_secret = home.stored("cognito.client")["secret"].as_str().unwrap().to_string();
+    let password = home.stored("cognito.demo")["password"].as_str().unwrap().to_string();
+    let origin_secret = home.stored("waf.acls")["header_value"].as_str().unwrap().to_string();
     let secrets = [
         ("client secret", &client_secret),
         ("password", &password),
@@ -324,7 +330,7 @@ fn secrets_stay_out_of_output_logs_and_loose_files() {
     }
 
     // Files that may hold secrets are 0600; every other file holds none.
-    let private = ["values.toml", "lab-state.json", "endpoint.json"];
+    let private = ["values.toml", "lab.sqlite3", "lab.sqlite3-wal", "lab.sqlite3-shm", "endpoint.json"];
     let mut files = Vec::new();
     for root in [home.config.path(), home.data.path()] {
         let mut stack = vec![root.to_path_buf()];

@@ -123,7 +123,7 @@ async fn the_distribution_is_as_section_5_finds_it() {
     assert_eq!(custom.origin_protocol_policy().as_str(), "https-only");
     let header = &origin.custom_headers().unwrap().items()[0];
     assert_eq!(header.header_name(), "X-Origin-Verify");
-    let secret = lab.lab().read(|s| s.waf.header_value.expose().to_string());
+    let secret = walab::locallab::waf::acls(&lab.account().waf).header_value.expose().to_string();
     assert_eq!(header.header_value(), secret);
 
     let behavior = config.default_cache_behavior().unwrap();

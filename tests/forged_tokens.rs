@@ -36,7 +36,7 @@ async fn forged_tokens_are_all_unauthorized_and_the_real_one_is_not() {
     let claims = id_claims(&lab);
     let real = sign(&lab, &claims);
     let p = pool(&lab);
-    let kid = lab.lab().signers.get(&p.id).unwrap().kid.clone();
+    let kid = walab::locallab::cognito::signer(&lab.account().cognito, &p.id).unwrap().kid.clone();
     let pool_key = EncodingKey::from_rsa_pem(common::signing_key().expose().as_bytes()).unwrap();
     let foreign_pem = walab::locallab::cognito::generate_signing_key().unwrap();
     let foreign_key = EncodingKey::from_rsa_pem(foreign_pem.expose().as_bytes()).unwrap();
@@ -47,7 +47,8 @@ async fn forged_tokens_are_all_unauthorized_and_the_real_one_is_not() {
         let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(der.contents()).unwrap();
         pem::encode(&pem::Pem::new("RSA PUBLIC KEY", pair.public_key().as_ref().to_vec()))
     };
-    let jwks = serde_json::to_string(&lab.lab().signers.get(&p.id).unwrap().jwks).unwrap();
+    let jwks =
+        serde_json::to_string(&walab::locallab::cognito::signer(&lab.account().cognito, &p.id).unwrap().jwks).unwrap();
     let real_parts: Vec<&str> = real.split('.').collect();
     let with = |key: &str, value: Value| {
         let mut c = claims.clone();

@@ -19,7 +19,7 @@ async fn hostile_requests_get_aws_shaped_errors_and_change_nothing() {
     let lab = TestLab::start().await;
     let url = lab.info().aws_endpoint_url;
     let http = common::http();
-    let before = std::fs::read(lab.dir.path().join("lab-state.json")).unwrap();
+    let before = lab.stored("cognito.user");
     let target = |op: &str| format!("AWSCognitoIdentityProviderService.{op}");
 
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
@@ -84,13 +84,14 @@ async fn hostile_requests_get_aws_shaped_errors_and_change_nothing() {
             "MissingAuthenticationTokenException",
         ),
         (
+            // Cognito's JSON reader refuses a member of the wrong type before any validation.
             "a member of the wrong type",
             http.post(&url)
                 .header("x-amz-target", target("InitiateAuth"))
                 .header("content-type", "application/x-amz-json-1.1")
                 .body("{\"ClientId\": 7, \"AuthFlow\": [\"x\"], \"AuthParameters\": \"no\"}"),
             400,
-            "InvalidParameterException",
+            "SerializationException",
         ),
     ];
     for (what, request, status, code) in cases {
@@ -133,10 +134,7 @@ async fn hostile_requests_get_aws_shaped_errors_and_change_nothing() {
     demo_can_sign_in(&lab).await;
     let stacks = lab.cloudformation().describe_stacks().send().await.unwrap();
     assert_eq!(stacks.stacks().len(), 2);
-    let after: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(lab.dir.path().join("lab-state.json")).unwrap()).unwrap();
-    let before: serde_json::Value = serde_json::from_slice(&before).unwrap();
-    assert_eq!(before["cognito"]["pools"][0]["users"], after["cognito"]["pools"][0]["users"]);
+    assert_eq!(lab.stored("cognito.user"), before);
 }
 
 #[tokio::test]
@@ -146,12 +144,12 @@ async fn state_survives_a_restart() {
     let jwks_url =
         |lab: &TestLab| format!("{}/{}/.well-known/jwks.json", lab.info().aws_endpoint_url, info.user_pool_id);
     let jwks_before = common::http().get(jwks_url(&lab)).send().await.unwrap().text().await.unwrap();
-    let secret_before = lab.lab().read(|s| s.cognito.lab_pool().lab_client().secret.clone());
+    let secret_before = lab.account().cognito.read(|s| s.lab_pool_and_client().unwrap().1.secret.clone());
     // A user signed up before the restart is still there after it.
     let email = "kept@example.com";
     lab.cognito().admin_create_user().user_pool_id(&info.user_pool_id).username(email).send().await.unwrap();
 
-    let path = lab.dir.path().join("lab-state.json");
+    let path = lab.dir.path().join("lab.sqlite3");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -163,7 +161,7 @@ async fn state_survives_a_restart() {
     assert_eq!(again.user_pool_id, info.user_pool_id);
     assert_eq!(again.app_client_id, info.app_client_id);
     assert_eq!(again.demo_user.password, info.demo_user.password);
-    assert_eq!(lab.lab().read(|s| s.cognito.lab_pool().lab_client().secret.clone()), secret_before);
+    assert_eq!(lab.account().cognito.read(|s| s.lab_pool_and_client().unwrap().1.secret.clone()), secret_before);
     assert_eq!(common::http().get(jwks_url(&lab)).send().await.unwrap().text().await.unwrap(), jwks_before);
     lab.cognito().admin_get_user().user_pool_id(&info.user_pool_id).username(email).send().await.unwrap();
     demo_can_sign_in(&lab).await;
@@ -188,6 +186,25 @@ async fn a_corrupt_state_file_is_set_aside_not_overwritten() {
 }
 
 #[tokio::test]
+async fn a_damaged_database_is_set_aside_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = vec![0x5a_u8; 8192];
+    std::fs::write(dir.path().join("lab.sqlite3"), &garbage).unwrap();
+    let lab = TestLab::start_in(dir).await;
+    let notice = lab.running.notices.join("\n");
+    assert!(notice.contains("could not be read"), "{notice}");
+    let kept: Vec<_> = std::fs::read_dir(lab.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("lab.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{notice}");
+    assert_eq!(std::fs::read(kept[0].path()).unwrap(), garbage);
+    assert!(notice.contains(&kept[0].path().display().to_string()));
+    demo_can_sign_in(&lab).await;
+}
+
+#[tokio::test]
 async fn a_newer_state_file_is_refused_and_a_busy_directory_too() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lab-state.json"), br#"{"schema": 999}"#).unwrap();
@@ -196,6 +213,18 @@ async fn a_newer_state_file_is_refused_and_a_busy_directory_too() {
     let err = RunningLab::start(options.clone()).await.err().expect("a newer schema is refused");
     assert!(err.to_string().contains("newer walab"), "{err}");
     assert_eq!(std::fs::read(dir.path().join("lab-state.json")).unwrap(), br#"{"schema": 999}"#);
+
+    // A database from a newer walab is refused too, and left as it is.
+    let dir = tempfile::tempdir().unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("lab.sqlite3")).unwrap();
+    db.pragma_update(None, "user_version", 999).unwrap();
+    drop(db);
+    let mut options = LabOptions::ephemeral(dir.path());
+    options.signing_key = Some(common::signing_key());
+    let err = RunningLab::start(options).await.err().expect("a newer database is refused");
+    assert!(err.to_string().contains("newer walab"), "{err}");
+    let db = rusqlite::Connection::open(dir.path().join("lab.sqlite3")).unwrap();
+    assert_eq!(db.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0)).unwrap(), 999);
 
     let lab = TestLab::start().await;
     let mut second = LabOptions::ephemeral(lab.dir.path());
@@ -235,9 +264,7 @@ fn serve_prints_json_first_and_stops_cleanly_on_sigterm() {
     assert!(stderr.contains("saved"), "{stderr}");
     // The password is on the JSON line only, never in what a person reads.
     assert!(!stderr.contains(info["demo_user"]["password"].as_str().unwrap()));
-    let state: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("lab-state.json")).unwrap()).unwrap();
-    assert_eq!(state["cognito"]["pools"][0]["id"], info["user_pool_id"]);
+    assert_eq!(common::stored_rows(dir.path(), "cognito.pool")[0]["id"], info["user_pool_id"]);
 }
 
 #[test]

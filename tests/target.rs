@@ -26,7 +26,7 @@ async fn local_target_starts_a_lab_or_joins_the_running_one() {
     let mut options = walab::locallab::LabOptions::ephemeral(dirs.lab_dir());
     options.signing_key = Some(common::signing_key());
     let served = walab::locallab::RunningLab::start(options).await.unwrap();
-    let pool_id = served.lab.info().user_pool_id;
+    let pool_id = served.lab.info().unwrap().user_pool_id;
 
     // The directory is busy: the target joins the running lab.
     let joined = Target::connect(&local_flags(), &dirs).await.unwrap();
@@ -46,6 +46,6 @@ async fn local_target_starts_a_lab_or_joins_the_running_one() {
     // Nobody serves it now: the target runs the same lab itself.
     let embedded = Target::connect(&local_flags(), &dirs).await.unwrap();
     let lab = embedded.lab.as_ref().expect("an embedded lab");
-    assert_eq!(lab.lab.info().user_pool_id, pool_id);
+    assert_eq!(lab.lab.info().unwrap().user_pool_id, pool_id);
     embedded.close().await.unwrap();
 }

@@ -1,23 +1,18 @@
 //! CloudFormation (query protocol, XML answers): the lab's two stacks and their outputs.
-//! Outputs are rendered on each call from the lab's resources and the listeners' addresses,
-//! so they stay right when the lab comes back on other ports.
+//! Outputs are rendered on each call from the account's resources and addresses (the account
+//! gathers them), so they stay right when the lab comes back on other ports.
 
 use axum::response::Response;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::clock::{Millis, iso8601};
-use super::state::LabState;
+use super::ids;
+use super::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
 use super::wire::{ApiError, AwsRequest, request_id, xml_escape, xml_response};
-use super::{Endpoints, LocalLab, ids};
 
 pub const NAMESPACE: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-use crate::names::{API_STACK, EDGE_STACK, output};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StacksState {
-    pub stacks: Vec<Stack>,
-}
+use crate::names::{API_STACK, EDGE_STACK};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stack {
@@ -27,7 +22,30 @@ pub struct Stack {
     pub created: Millis,
 }
 
+impl Record for Stack {
+    const KIND: &'static str = "cloudformation.stack";
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// One account's stacks.
+pub struct StacksState {
+    pub stacks: Table<Stack>,
+}
+
+impl Tables for StacksState {
+    const KINDS: &'static [&'static str] = &[Stack::KIND];
+    fn load(rows: &mut Rows) -> Result<Self, StoreError> {
+        Ok(StacksState { stacks: rows.table()? })
+    }
+    fn take_changes(&mut self, out: &mut Vec<Change>) {
+        self.stacks.take_changes(out);
+    }
+}
+
 impl StacksState {
+    /// The lab's two stacks, as sections 1 and 3 left them.
     pub fn seed(now: Millis, region: &str, account: &str) -> Self {
         let stack = |name: &str, description: &str, created: Millis| Stack {
             name: name.to_string(),
@@ -35,12 +53,21 @@ impl StacksState {
             description: description.to_string(),
             created,
         };
-        StacksState {
-            stacks: vec![
-                stack(API_STACK, "Section 1: the API, its Lambda function and the MySQL database", now - 7_200_000),
-                stack(EDGE_STACK, "Section 3: CloudFront, WAF and the Cognito user pool", now - 3_600_000),
-            ],
-        }
+        let mut stacks = Table::default();
+        stacks.insert(stack(
+            API_STACK,
+            "Section 1: the API, its Lambda function and the MySQL database",
+            now - 7_200_000,
+        ));
+        stacks.insert(stack(EDGE_STACK, "Section 3: CloudFront, WAF and the Cognito user pool", now - 3_600_000));
+        StacksState { stacks }
+    }
+
+    /// In creation order.
+    fn in_order(&self) -> Vec<&Stack> {
+        let mut stacks: Vec<&Stack> = self.stacks.values().collect();
+        stacks.sort_by_key(|s| s.created);
+        stacks
     }
 }
 
@@ -52,68 +79,10 @@ pub struct Output {
     pub description: &'static str,
 }
 
-/// The outputs of `stack`, exactly the keys the lab's templates declare.
-pub fn outputs(state: &LabState, endpoints: &Endpoints, stack: &str) -> Vec<Output> {
-    let region = &state.region;
-    let console = "https://console.aws.amazon.com";
-    let out = |key, value: String, description| Output { key, value, description };
-    match stack {
-        API_STACK => vec![
-            out(output::API_GATEWAY_URL, endpoints.api_gateway_url(), "The API's invoke URL on stage Dev"),
-            out(
-                "RDSMysqlSecret",
-                format!("{console}/secretsmanager/home?region={region}#!/secret?name=walab-rds-secret"),
-                "Console link to the database credentials",
-            ),
-            out("RDS", format!("{console}/rds/home?region={region}#databases:"), "Console link to the database"),
-            out(
-                "Cloud9URL",
-                format!("{console}/cloud9/home?region={region}"),
-                "Console link to the Cloud9 environment",
-            ),
-        ],
-        EDGE_STACK => {
-            let pool = state.cognito.lab_pool();
-            let client = pool.lab_client();
-            let signup = format!(
-                "{}/login?client_id={}&response_type=code&scope=aws.cognito.signin.user.admin+email+openid&redirect_uri=https://example.com/callback",
-                endpoints.aws_endpoint_url(),
-                client.id
-            );
-            let distribution = &state.cloudfront.distribution.id;
-            vec![
-                out(output::USER_POOL_ID, pool.id.clone(), "The user pool's id"),
-                out(output::APP_CLIENT_ID, client.id.clone(), "The app client's id"),
-                out(output::SIGNUP_URL, signup, "Hosted sign-up page"),
-                out(output::CLOUDFRONT_ENDPOINT, endpoints.cloudfront_endpoint(), "The API through CloudFront"),
-                out(
-                    output::CLOUDFRONT_CONSOLE,
-                    format!("{console}/cloudfront/v4/home#/distributions/{distribution}"),
-                    "Console link to the distribution",
-                ),
-                out("OriginVerifyHeaderName", state.waf.header_name.clone(), "The header CloudFront adds for WAF"),
-                out(
-                    "OriginVerifyHeader",
-                    format!("{console}/secretsmanager/home?region={region}#!/secret?name={}", state.waf.secret_name),
-                    "Console link to the origin header's secret",
-                ),
-                out(
-                    "WAFWebACLR",
-                    format!("{console}/wafv2/homev2/web-acl/{}?region={region}", state.waf.regional_acl_name),
-                    "Regional web ACL on the API stage",
-                ),
-                out(
-                    "WAFWebACLG",
-                    format!("{console}/wafv2/homev2/web-acl/{}?region=global", state.waf.global_acl_name),
-                    "Global web ACL on CloudFront",
-                ),
-            ]
-        }
-        _ => Vec::new(),
-    }
-}
+/// What the outputs are made of: the other services' facts, gathered by the account.
+pub type Outputs<'a> = &'a dyn Fn(&str) -> Vec<Output>;
 
-pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
+pub fn handle(stacks: &Slice<StacksState>, outputs: Outputs, req: &AwsRequest) -> Response {
     let params: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let result = match param("Action").filter(|a| !a.is_empty()) {
@@ -122,8 +91,8 @@ pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
             "MissingAuthenticationToken",
             "Request is missing Authentication Token",
         )),
-        Some("DescribeStacks") => describe_stacks(lab, param("StackName")),
-        Some("ListStacks") => list_stacks(lab),
+        Some("DescribeStacks") => describe_stacks(stacks, outputs, param("StackName")),
+        Some("ListStacks") => list_stacks(stacks),
         Some(action) => Err(ApiError::bad_request(
             "InvalidAction",
             format!(
@@ -145,16 +114,16 @@ fn envelope(action: &str, result: &str) -> String {
     )
 }
 
-fn describe_stacks(lab: &LocalLab, name: Option<&str>) -> Result<String, ApiError> {
-    lab.read(|state| {
+fn describe_stacks(stacks: &Slice<StacksState>, outputs: Outputs, name: Option<&str>) -> Result<String, ApiError> {
+    stacks.read(|state| {
         let stacks: Vec<&Stack> = match name {
             Some(name) => {
-                let found = state.stacks.stacks.iter().find(|s| s.name == name || s.id == name);
+                let found = state.stacks.values().find(|s| s.name == name || s.id == name);
                 vec![found.ok_or_else(|| {
                     ApiError::bad_request("ValidationError", format!("Stack with id {name} does not exist"))
                 })?]
             }
-            None => state.stacks.stacks.iter().collect(),
+            None => state.in_order(),
         };
         let mut xml = String::from("<Stacks>");
         for stack in stacks {
@@ -165,7 +134,7 @@ fn describe_stacks(lab: &LocalLab, name: Option<&str>) -> Result<String, ApiErro
                 xml_escape(&stack.description),
                 iso8601(stack.created)
             ));
-            for output in outputs(state, &lab.endpoints, &stack.name) {
+            for output in outputs(&stack.name) {
                 xml.push_str(&format!(
                     "<member><OutputKey>{}</OutputKey><OutputValue>{}</OutputValue><Description>{}</Description></member>",
                     output.key,
@@ -180,10 +149,10 @@ fn describe_stacks(lab: &LocalLab, name: Option<&str>) -> Result<String, ApiErro
     })
 }
 
-fn list_stacks(lab: &LocalLab) -> Result<String, ApiError> {
-    lab.read(|state| {
+fn list_stacks(stacks: &Slice<StacksState>) -> Result<String, ApiError> {
+    stacks.read(|state| {
         let mut xml = String::from("<StackSummaries>");
-        for stack in &state.stacks.stacks {
+        for stack in state.in_order() {
             xml.push_str(&format!(
                 "<member><StackId>{}</StackId><StackName>{}</StackName><TemplateDescription>{}</TemplateDescription><CreationTime>{}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation></member>",
                 xml_escape(&stack.id),

@@ -10,12 +10,13 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{StatusCode, header};
 
-use super::LocalLab;
-use super::apigateway::{AuthorizationType, DeployedMethod, RequiredParameter};
-use super::cognito::verify_for_pool;
-use super::ids;
-use super::players;
+use super::apigateway::{self, ApiGatewayState, AuthorizationType, DeployedMethod, RequiredParameter};
+use super::cognito::{self, CognitoState};
+use super::context::AccountContext;
+use super::store::Slice;
+use super::waf::{self, WafState};
 use super::wire::{AwsRequest, request_id};
+use super::{ids, players};
 use crate::token::{TokenError, TokenUse};
 
 /// Why API Gateway refused a request, each with the status and body it answers with.
@@ -60,29 +61,31 @@ impl Refusal {
     }
 }
 
-pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
-    match serve(lab, req) {
+/// The services of one account the invoke side asks.
+pub struct Backends<'a> {
+    pub ctx: &'a AccountContext,
+    pub apigateway: &'a Slice<ApiGatewayState>,
+    pub waf: &'a Slice<WafState>,
+    pub cognito: &'a Slice<CognitoState>,
+}
+
+pub fn handle(backends: &Backends, req: &AwsRequest) -> Response {
+    match serve(backends, req) {
         Ok(body) => respond(StatusCode::OK, body),
         Err(refusal) => refusal.into_response(),
     }
 }
 
-fn serve(lab: &LocalLab, req: &AwsRequest) -> Result<String, Refusal> {
-    let method = lab.read(|s| {
-        let stage = req.segments.first().and_then(|name| s.apigateway.stage(name)).ok_or(Refusal::Forbidden)?;
-        if stage.web_acl_arn.as_deref() == Some(s.waf.regional_acl_arn.as_str()) && !s.waf.allows(&req.headers) {
-            return Err(Refusal::Forbidden);
-        }
-        let deployment = s.apigateway.deployment(&stage.deployment_id).ok_or(Refusal::MissingAuthenticationToken)?;
-        let path = resource_path(req.segments.get(1..).unwrap_or_default());
-        deployment
-            .snapshot
-            .iter()
-            .find(|m| m.path == path && (m.http_method == req.method.as_str() || m.http_method == "ANY"))
-            .cloned()
-            .ok_or(Refusal::MissingAuthenticationToken)
-    })?;
-    authorize(lab, req, &method)?;
+fn serve(backends: &Backends, req: &AwsRequest) -> Result<String, Refusal> {
+    let stage = req.segments.first().ok_or(Refusal::Forbidden)?;
+    let path = resource_path(req.segments.get(1..).unwrap_or_default());
+    let route =
+        apigateway::stage_route(backends.apigateway, stage, &path, req.method.as_str()).ok_or(Refusal::Forbidden)?;
+    if !waf::admits(backends.waf, route.web_acl_arn.as_deref(), &req.headers) {
+        return Err(Refusal::Forbidden);
+    }
+    let method = route.method.ok_or(Refusal::MissingAuthenticationToken)?;
+    authorize(backends, req, &method)?;
     if method.api_key_required {
         // The lab has no API keys or usage plans, so no key can be valid.
         return Err(Refusal::Forbidden);
@@ -110,7 +113,7 @@ fn present(req: &AwsRequest, parameter: &RequiredParameter) -> bool {
 }
 
 /// The method's authorization as the deployment froze it.
-fn authorize(lab: &LocalLab, req: &AwsRequest, method: &DeployedMethod) -> Result<(), Refusal> {
+fn authorize(backends: &Backends, req: &AwsRequest, method: &DeployedMethod) -> Result<(), Refusal> {
     match method.authorization_type {
         AuthorizationType::None => Ok(()),
         // The lab accepts any credentials, but like API Gateway it wants a signed request.
@@ -132,7 +135,7 @@ fn authorize(lab: &LocalLab, req: &AwsRequest, method: &DeployedMethod) -> Resul
             let token_use = if method.authorization_scopes.is_empty() { TokenUse::Id } else { TokenUse::Access };
             let mut refusal = Refusal::Unauthorized;
             for pool_id in &authorizer.pool_ids {
-                match verify_for_pool(lab, pool_id, token, token_use) {
+                match cognito::verify_for_pool(backends.ctx, backends.cognito, pool_id, token, token_use) {
                     Ok(_) if token_use == TokenUse::Id => return Ok(()),
                     Ok(claims) => {
                         let granted = claims.get("scope").and_then(|s| s.as_str()).unwrap_or_default();

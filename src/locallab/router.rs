@@ -1,6 +1,7 @@
 //! The three listeners and how a request finds its service. Every path answers in the shape
 //! of the protocol the caller speaks, including for unknown operations and oversized bodies.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,8 +10,10 @@ use axum::response::Response;
 use http::{Method, StatusCode};
 use tokio_util::sync::CancellationToken;
 
+use super::account::Account;
+use super::lab::LocalLab;
 use super::wire::{ApiError, AwsRequest, read_body};
-use super::{LocalLab, apigateway, cloudformation, cloudfront, cognito, edge, invoke};
+use super::{apigateway, cloudformation, cloudfront, cognito, edge, invoke};
 
 pub(super) fn serve(
     lab: Arc<LocalLab>,
@@ -84,33 +87,53 @@ async fn read_request(request: Request) -> Result<AwsRequest, (http::request::Pa
     }
 }
 
+/// The account a request is for. A lab that is not a room has one account, which every
+/// request reaches whatever its credentials.
+fn account_for(lab: &LocalLab) -> Result<Arc<Account>, ApiError> {
+    lab.account().ok_or_else(|| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The local lab has no account yet.")
+    })
+}
+
 async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
     let protocol = Protocol::of(request.method(), request.uri(), request.headers());
     let req = match read_request(request).await {
         Ok(req) => req,
         Err((_, e)) => return protocol.error(e),
     };
+    let account = match account_for(&lab) {
+        Ok(account) => account,
+        Err(e) => return protocol.error(e),
+    };
+    let ctx = &account.ctx;
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match (protocol, segments.as_slice()) {
         (Protocol::AwsJson, _) => {
             let target = req.header("x-amz-target").unwrap_or_default().to_string();
             match target.strip_prefix(cognito::TARGET_PREFIX) {
-                Some(operation) if req.method == Method::POST => cognito::handle(&lab, operation, &req),
+                Some(operation) if req.method == Method::POST => {
+                    cognito::handle(ctx, &account.cognito, operation, &req)
+                }
                 _ => protocol.error(ApiError::bad_request(
                     "UnknownOperationException",
                     format!("The local lab does not implement {target}"),
                 )),
             }
         }
-        (Protocol::Query, _) => cloudformation::handle(&lab, &req),
-        (Protocol::CloudFrontXml, _) => cloudfront::handle(&lab, &req),
-        (_, ["restapis", ..]) => apigateway::handle(&lab, &req),
-        (_, [pool_id, ".well-known", document]) if req.method == Method::GET => {
-            cognito::well_known(&lab, pool_id, document)
+        (Protocol::Query, _) => cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req),
+        (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
+        (_, ["restapis", ..]) => {
+            apigateway::handle(ctx, &account.apigateway, &|pool| cognito::has_pool(&account.cognito, pool), &req)
         }
-        (_, ["login"]) if req.method == Method::GET => cognito::hosted_ui(&lab),
-        (_, ["_walab", "outbox"]) if req.method == Method::GET => cognito::outbox(&lab),
-        (_, ["_walab", "confirm"]) if req.method == Method::GET => cognito::confirm_link(&lab, &req),
+        (_, [pool_id, ".well-known", document]) if req.method == Method::GET => {
+            cognito::well_known(ctx, &account.cognito, pool_id, document)
+        }
+        (_, ["login"]) if req.method == Method::GET => cognito::hosted_ui(ctx),
+        (_, ["_walab", "outbox"]) if req.method == Method::GET => cognito::outbox_page(&account.cognito),
+        (_, ["_walab", "confirm"]) if req.method == Method::GET => {
+            let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
+            cognito::confirm_link_page(ctx, &account.cognito, &query)
+        }
         _ => protocol.error(ApiError::new(
             StatusCode::NOT_FOUND,
             "UnknownOperationException",
@@ -119,16 +142,38 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
     }
 }
 
-async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
-    match read_request(request).await {
-        Ok(req) => edge::handle(&lab, req).await,
-        Err((_, e)) => edge::unreadable(e),
+fn invoke_backends(account: &Account) -> invoke::Backends<'_> {
+    invoke::Backends {
+        ctx: &account.ctx,
+        apigateway: &account.apigateway,
+        waf: &account.waf,
+        cognito: &account.cognito,
     }
 }
 
+async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
+    let req = match read_request(request).await {
+        Ok(req) => req,
+        Err((_, e)) => return edge::unreadable(e),
+    };
+    let account = match account_for(&lab) {
+        Ok(account) => account,
+        Err(e) => return edge::unreadable(e),
+    };
+    let api_domain = account.api_domain();
+    let distribution =
+        edge::Distribution { ctx: &account.ctx, cloudfront: &account.cloudfront, api_domain: &api_domain };
+    let backends = invoke_backends(&account);
+    edge::handle(&account.edge, distribution, |origin| invoke::handle(&backends, origin), req).await
+}
+
 async fn invoke_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
-    match read_request(request).await {
-        Ok(req) => invoke::handle(&lab, &req),
-        Err((_, e)) => e.into_rest_json(),
+    let req = match read_request(request).await {
+        Ok(req) => req,
+        Err((_, e)) => return e.into_rest_json(),
+    };
+    match account_for(&lab) {
+        Ok(account) => invoke::handle(&invoke_backends(&account), &req),
+        Err(e) => e.into_rest_json(),
     }
 }

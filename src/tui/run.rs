@@ -184,13 +184,8 @@ async fn run_job(
                 && matches!(solved, Some(Ok(Solved::Done(_))))
                 && let (Some(outbox), Some(username)) = (outbox, ctx.credentials().username)
             {
-                done.email = outbox.read(|s| {
-                    s.cognito.outbox.iter().rev().find(|m| m.to.eq_ignore_ascii_case(&username)).map(|m| Email {
-                        to: m.to.clone(),
-                        subject: m.subject.clone(),
-                        body: m.body.clone(),
-                    })
-                });
+                done.email =
+                    outbox.last_email_to(&username).map(|m| Email { to: m.to, subject: m.subject, body: m.body });
             }
             done.solved = solved.map(|s| (action, s));
             if let Some(step) = guide.steps.iter().find(|s| s.checks.contains(&action.check())) {
@@ -356,7 +351,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         target: target.label(),
         profile: target.profile.clone(),
         region: target.region.clone(),
-        account: target.lab.as_ref().map(|l| l.lab.read(|s| s.account_id.clone())),
+        account: target.lab.as_ref().and_then(|l| l.lab.account()).map(|a| a.ctx.id.clone()),
     };
     let progress_path = store::path(&dirs.data);
     let (progress, problem) = match store::load(&progress_path, &target.values_key) {

@@ -18,14 +18,14 @@ pub struct Pool {
 }
 
 pub fn pool(lab: &TestLab) -> Pool {
-    lab.lab().read(|s| {
-        let pool = s.cognito.lab_pool();
-        let user = &pool.users[0];
+    lab.account().cognito.read(|s| {
+        let (pool, client) = s.lab_pool_and_client().expect("the lab's pool");
+        let user = s.users.with_prefix(&format!("{}/", pool.id)).next().expect("the demo user");
         Pool {
             id: pool.id.clone(),
             arn: pool.arn.clone(),
             issuer: pool.issuer(),
-            client_id: pool.lab_client().id.clone(),
+            client_id: client.id.clone(),
             sub: user.sub().to_string(),
             email: user.email().unwrap_or_default().to_string(),
         }
@@ -60,7 +60,10 @@ pub fn access_claims(lab: &TestLab) -> Value {
 /// Signs claims with the pool's own key and kid.
 pub fn sign(lab: &TestLab, claims: &Value) -> String {
     let pool_id = pool(lab).id;
-    lab.lab().signers.get(&pool_id).expect("the pool's signer").sign(claims).expect("sign")
+    walab::locallab::cognito::signer(&lab.account().cognito, &pool_id)
+        .expect("the pool's signer")
+        .sign(claims)
+        .expect("sign")
 }
 
 pub fn id_token(lab: &TestLab) -> String {
@@ -127,7 +130,7 @@ pub fn replace(path: &str, value: &str) -> aws_sdk_apigateway::types::PatchOpera
 
 /// The secret CloudFront adds as `X-Origin-Verify`.
 pub fn origin_secret(lab: &TestLab) -> String {
-    lab.lab().read(|s| s.waf.header_value.expose().to_string())
+    walab::locallab::waf::acls(&lab.account().waf).header_value.expose().to_string()
 }
 
 pub fn invoke_url(lab: &TestLab, path_and_query: &str) -> String {

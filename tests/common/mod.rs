@@ -42,7 +42,12 @@ impl TestLab {
     }
 
     pub fn info(&self) -> walab::locallab::LabInfo {
-        self.running.lab.info()
+        self.running.lab.info().expect("the lab has an account")
+    }
+
+    /// The lab's one account, for tests that look at its state directly.
+    pub fn account(&self) -> std::sync::Arc<walab::locallab::account::Account> {
+        self.running.lab.account().expect("the lab has an account")
     }
 
     /// SDK configuration for the lab: static credentials, its region, retries off.
@@ -100,6 +105,12 @@ impl TestLab {
         auth.authentication_result().expect("tokens").clone()
     }
 
+    /// The rows of `kind` in the lab's store, as JSON, in key order (read by a second
+    /// connection, as another process would).
+    pub fn stored(&self, kind: &str) -> Vec<serde_json::Value> {
+        stored_rows(self.dir.path(), kind)
+    }
+
     /// Stops the lab and hands back its state directory, for restart tests.
     pub async fn stop(self) -> tempfile::TempDir {
         self.running.shutdown().await.expect("shut down cleanly");
@@ -126,4 +137,12 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
 /// An HTTP client for the edge and invoke listeners.
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder().build().expect("http client")
+}
+
+/// The rows of `kind` in the store of the lab in `dir`, as JSON, in key order.
+pub fn stored_rows(dir: &std::path::Path, kind: &str) -> Vec<serde_json::Value> {
+    let db = rusqlite::Connection::open(dir.join("lab.sqlite3")).expect("open the lab's store");
+    let mut statement = db.prepare("SELECT body FROM records WHERE kind = ?1 ORDER BY account, key").expect("query");
+    let rows = statement.query_map([kind], |row| row.get::<_, Vec<u8>>(0)).expect("rows");
+    rows.map(|body| serde_json::from_slice(&body.expect("a row")).expect("a JSON row")).collect()
 }

@@ -3,27 +3,29 @@
 //! path, the query and the forwarded headers' values, where an absent header adds nothing,
 //! so a 200 cached before `Authorization` was forwarded still answers requests without it.
 //!
-//! The hit path parses no XML (the settings are derived once per configuration document)
-//! and holds the lab's lock only to fetch the settings and to look the key up.
+//! The hit path parses no XML (the settings are derived once per configuration document) and
+//! takes each lock only to fetch the settings and to look the key up.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+mod cache;
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::LocalLab;
+pub use cache::{CachedResponse, EdgeCache, cache_key};
+
 use super::clock::Millis;
-use super::cloudfront::{AllViewerHeaders, EdgeSettings, OriginTarget, QueryRule};
-use super::ids;
-use super::invoke;
+use super::cloudfront::{self, AllViewerHeaders, CloudFrontState, EdgeSettings, OriginTarget, QueryRule};
+use super::context::AccountContext;
+use super::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
 use super::wire::{ApiError, AwsRequest, request_id};
+use super::{ids, players};
+use cache::invalidation_covers;
 
-/// The most entries the edge keeps; beyond it, expired and then oldest entries make room.
-const MAX_ENTRIES: usize = 10_000;
 /// The largest origin response the edge reads (and so caches).
 const MAX_ORIGIN_BODY: usize = 10 * 1024 * 1024;
 /// CloudFront caches these origin errors for its default error caching minimum TTL (10 s);
@@ -32,196 +34,6 @@ const CACHED_ERRORS: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 5
 const ERROR_CACHING_MS: Millis = 10_000;
 /// The lab's edge location (us-east-1).
 const POP: &str = "IAD89-C1";
-
-/// One cached response, keyed by [`cache_key`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CachedResponse {
-    pub key: String,
-    /// The request path, which invalidations match against.
-    pub path: String,
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    #[serde(with = "body_text")]
-    pub body: Bytes,
-    pub stored: Millis,
-    pub expires: Millis,
-}
-
-/// The edge's cache, with its own lock so filling it neither waits for nor triggers a save
-/// of the lab; it is written to disk with the rest of the state.
-#[derive(Default)]
-pub struct EdgeCache {
-    entries: Mutex<Entries>,
-}
-
-/// The entries by key, and what makes room in a full cache without scanning it: an index by
-/// age, and a bound below which nothing has expired yet. Under a room's load of cache misses
-/// the cache is full most of the time, and each miss stores an entry.
-#[derive(Default)]
-struct Entries {
-    /// Each entry with the number it was stored under.
-    map: HashMap<String, (Arc<CachedResponse>, u64)>,
-    /// Entries by (stored, number), oldest first. Removing an entry from `map` leaves its line
-    /// here, stale; stale lines are skipped when met and dropped when they pile up.
-    by_age: BTreeMap<(Millis, u64), String>,
-    stored: u64,
-    /// No entry expires before this (a lower bound), so until then no sweep is needed.
-    earliest_expiry: Millis,
-}
-
-impl Entries {
-    fn insert(&mut self, entry: CachedResponse) {
-        self.stored += 1;
-        self.earliest_expiry = self.earliest_expiry.min(entry.expires);
-        self.by_age.insert((entry.stored, self.stored), entry.key.clone());
-        self.map.insert(entry.key.clone(), (Arc::new(entry), self.stored));
-        self.tidy();
-    }
-
-    /// Drops the expired entries, when there can be any.
-    fn sweep(&mut self, now: Millis) {
-        if now < self.earliest_expiry {
-            return;
-        }
-        self.map.retain(|_, (e, _)| now < e.expires);
-        self.earliest_expiry = self.map.values().map(|(e, _)| e.expires).min().unwrap_or(Millis::MAX);
-        self.tidy();
-    }
-
-    /// Removes the oldest entry.
-    fn evict_oldest(&mut self) {
-        while let Some(((_, number), key)) = self.by_age.pop_first() {
-            if self.map.get(&key).is_some_and(|(_, n)| *n == number) {
-                self.map.remove(&key);
-                return;
-            }
-        }
-    }
-
-    fn retain(&mut self, keep: impl FnMut(&String, &mut (Arc<CachedResponse>, u64)) -> bool) {
-        self.map.retain(keep);
-        self.tidy();
-    }
-
-    /// Rebuilds the age index once it is mostly stale lines.
-    fn tidy(&mut self) {
-        if self.by_age.len() > 2 * self.map.len() + 64 {
-            self.by_age = self.map.iter().map(|(key, (e, n))| ((e.stored, *n), key.clone())).collect();
-        }
-    }
-}
-
-impl std::fmt::Debug for EdgeCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EdgeCache({} entries)", self.len())
-    }
-}
-
-impl EdgeCache {
-    fn lock(&self) -> MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The fresh entry for `key`, if any.
-    pub fn lookup(&self, key: &str, now: Millis) -> Option<Arc<CachedResponse>> {
-        self.lock().map.get(key).map(|(e, _)| e).filter(|e| now < e.expires).cloned()
-    }
-
-    /// Stores an entry; a full cache first drops expired entries, then the oldest.
-    pub fn store(&self, entry: CachedResponse) {
-        let mut entries = self.lock();
-        if entries.map.len() >= MAX_ENTRIES && !entries.map.contains_key(&entry.key) {
-            entries.sweep(entry.stored);
-            if entries.map.len() >= MAX_ENTRIES {
-                entries.evict_oldest();
-            }
-        }
-        entries.insert(entry);
-    }
-
-    /// Removes the entries an invalidation covers that were stored by the time it completed.
-    pub fn purge(&self, paths: &[String], until: Millis) {
-        self.lock().retain(|_, (e, _)| !(e.stored <= until && paths.iter().any(|p| invalidation_covers(p, &e.path))));
-    }
-
-    /// Every entry, for inspection.
-    pub fn entries(&self) -> Vec<Arc<CachedResponse>> {
-        self.lock().map.values().map(|(e, _)| e.clone()).collect()
-    }
-}
-
-impl Serialize for EdgeCache {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut entries = self.entries();
-        entries.sort_by(|a, b| a.key.cmp(&b.key));
-        s.collect_seq(entries.iter().map(|e| &**e))
-    }
-}
-
-impl<'de> Deserialize<'de> for EdgeCache {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut entries = Vec::<CachedResponse>::deserialize(d)?;
-        // Oldest first, so that the numbers follow the ages.
-        entries.sort_by_key(|e| e.stored);
-        let mut cache = Entries::default();
-        for entry in entries {
-            cache.insert(entry);
-        }
-        Ok(EdgeCache { entries: Mutex::new(cache) })
-    }
-}
-
-/// Bodies are the API's JSON: kept as text in the state file.
-mod body_text {
-    use bytes::Bytes;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(body: &Bytes, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&String::from_utf8_lossy(body))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
-        Ok(Bytes::from(String::deserialize(d)?))
-    }
-}
-
-/// An invalidation path covers a cached path when equal, or by prefix when it ends in `*`.
-/// Query strings play no part: an invalidation covers every query of its path.
-fn invalidation_covers(pattern: &str, path: &str) -> bool {
-    let pattern = pattern.split('?').next().unwrap_or_default();
-    match pattern.strip_suffix('*') {
-        Some(prefix) => path.starts_with(prefix),
-        None => path == pattern,
-    }
-}
-
-/// The cache key: path, query, and the forwarded headers' values. A header without a value
-/// adds nothing, so a request without it has the key an entry got before it was forwarded.
-pub fn cache_key<'a>(path: &str, query: &str, headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
-    let mut key = String::with_capacity(path.len() + query.len() + 1);
-    key.push_str(path);
-    if !query.is_empty() {
-        key.push('?');
-        key.push_str(query);
-    }
-    for (name, value) in headers {
-        if !value.is_empty() {
-            key.push('\n');
-            key.push_str(name);
-            key.push(':');
-            key.push_str(&String::from_utf8_lossy(value));
-        }
-    }
-    key
-}
 
 fn query_string(req: &AwsRequest, rule: &QueryRule) -> String {
     if *rule == QueryRule::None {
@@ -241,16 +53,114 @@ fn key_for(settings: &EdgeSettings, req: &AwsRequest) -> String {
     cache_key(&req.path, &query, headers)
 }
 
-pub async fn handle(lab: &LocalLab, req: AwsRequest) -> Response {
-    let now = lab.clock.now_ms();
-    let deploy_ms = Millis::try_from(lab.timing.deploy.as_millis()).unwrap_or(Millis::MAX);
-    let (settings, purge_due) = lab.read(|s| {
-        let settings = s.cloudfront.edge_settings(now, deploy_ms, || s.apigateway.domain(&s.region));
-        (settings, s.cloudfront.purge_due(now))
-    });
-    if purge_due {
-        lab.write(|s| s.cloudfront.settle(now));
+/// One account's edge: its cache, the trap's entry kept in the store, and how far completed
+/// invalidations have been applied to the cache.
+pub struct EdgeState {
+    pub cache: EdgeCache,
+    pinned: Table<CachedResponse>,
+    /// Invalidations completed up to this time have purged the cache (memory only: after a
+    /// restart they are applied again, which changes nothing twice).
+    applied_through: AtomicI64,
+}
+
+impl Tables for EdgeState {
+    const KINDS: &'static [&'static str] = &[CachedResponse::KIND];
+    fn load(rows: &mut Rows) -> Result<Self, StoreError> {
+        let pinned: Table<CachedResponse> = rows.table()?;
+        let cache = EdgeCache::default();
+        for entry in pinned.values() {
+            cache.store(entry.clone());
+        }
+        Ok(EdgeState { cache, pinned, applied_through: AtomicI64::new(0) })
     }
+    fn take_changes(&mut self, out: &mut Vec<Change>) {
+        self.pinned.take_changes(out);
+    }
+}
+
+impl EdgeState {
+    /// The edge as section 5 finds it. The lab's trap: before section 5 the API answered
+    /// `/?id=1` without asking who was calling, and the edge kept that 200 for a day.
+    pub fn seed(now: Millis) -> EdgeState {
+        let stored = now - 40 * 60_000;
+        let trap = CachedResponse {
+            key: cache_key("/", "id=1", std::iter::empty::<(&str, &[u8])>()),
+            path: "/".to_string(),
+            status: 200,
+            headers: vec![
+                ("content-type".to_string(), "application/json".to_string()),
+                ("x-amzn-requestid".to_string(), ids::uuid()),
+            ],
+            body: players::answer("1").to_string().into(),
+            stored,
+            expires: stored + 86_400_000,
+        };
+        let cache = EdgeCache::default();
+        cache.store(trap.clone());
+        let mut pinned = Table::default();
+        pinned.insert(trap);
+        EdgeState { cache, pinned, applied_through: AtomicI64::new(0) }
+    }
+
+    /// Applies an invalidation that completed at `completes` to the cache and the pinned entries.
+    fn purge(&mut self, paths: &[String], completes: Millis) {
+        self.cache.purge(paths, completes);
+        let gone: Vec<String> = self
+            .pinned
+            .values()
+            .filter(|e| e.stored <= completes && paths.iter().any(|p| invalidation_covers(p, &e.path)))
+            .map(|e| e.key.clone())
+            .collect();
+        for key in gone {
+            self.pinned.remove(&key);
+        }
+    }
+}
+
+/// What the edge needs of the account besides its own state.
+pub struct Distribution<'a> {
+    pub ctx: &'a AccountContext,
+    pub cloudfront: &'a Slice<CloudFrontState>,
+    /// The account's API host, the one origin the edge can reach.
+    pub api_domain: &'a str,
+}
+
+/// Applies the invalidations that completed since the last request.
+fn settle(edge: &Slice<EdgeState>, cloudfront: &Slice<CloudFrontState>, now: Millis) {
+    let after = edge.read(|e| e.applied_through.load(Ordering::Relaxed));
+    let due = cloudfront::completed_invalidations(cloudfront, after, now);
+    if due.is_empty() {
+        return;
+    }
+    let result = edge.write(|e| {
+        for (paths, completes) in &due {
+            e.purge(paths, *completes);
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => edge.read(|e| e.applied_through.fetch_max(now, Ordering::Relaxed)),
+        // The pinned entry stays until the store takes the change; the next request tries again.
+        Err(e) => {
+            tracing::warn!("the edge could not apply an invalidation: {}", e.message);
+            0
+        }
+    };
+}
+
+/// Serves one viewer request; `origin` answers what misses the cache (the API's invoke side).
+pub async fn handle(
+    edge: &Slice<EdgeState>,
+    distribution: Distribution<'_>,
+    origin: impl FnOnce(&AwsRequest) -> Response,
+    req: AwsRequest,
+) -> Response {
+    let Distribution { ctx, cloudfront, api_domain } = distribution;
+    let now = ctx.now_ms();
+    settle(edge, cloudfront, now);
+    let Some(settings) = cloudfront::edge_settings(ctx, cloudfront, api_domain) else {
+        return error_page(StatusCode::FORBIDDEN, "This distribution does not exist.");
+    };
     if !settings.enabled {
         return error_page(StatusCode::FORBIDDEN, "This distribution is disabled.");
     }
@@ -264,31 +174,31 @@ pub async fn handle(lab: &LocalLab, req: AwsRequest) -> Response {
     let head = req.method == Method::HEAD;
     let key = (settings.caching && settings.cached_methods.contains(&req.method)).then(|| key_for(&settings, &req));
     if let Some(key) = &key
-        && let Some(entry) = lab.read(|s| s.cloudfront.cache.lookup(key, now))
+        && let Some(entry) = edge.read(|e| e.cache.lookup(key, now))
     {
         let status = StatusCode::from_u16(entry.status).unwrap_or(StatusCode::OK);
         let age = (now - entry.stored).max(0) / 1000;
         return viewer_response(status, &entry.headers, entry.body.clone(), Some(age), head);
     }
 
-    let origin = match &settings.origin {
+    let origin_target = match &settings.origin {
         Ok(origin) => origin,
         Err(why) => return error_page(StatusCode::BAD_GATEWAY, why),
     };
     let path = req.path.clone();
-    let Some(origin_request) = origin_request(&settings, origin, req) else {
+    let Some(origin_request) = origin_request(&settings, origin_target, req) else {
         return error_page(StatusCode::BAD_REQUEST, "The request could not be forwarded to the origin.");
     };
     // The origin is the API's invoke side, called in-process: the very function the invoke
     // listener serves, so a request through the edge meets the same WAF rule, authorizer and
     // deployment as one sent to the API Gateway URL, without a loopback round trip.
-    let (parts, body) = invoke::handle(lab, &origin_request).into_parts();
+    let (parts, body) = origin(&origin_request).into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_ORIGIN_BODY).await else {
         return error_page(StatusCode::BAD_GATEWAY, "The origin's response could not be read.");
     };
     let headers = origin_headers(&parts.headers);
     if let (Some(key), Some(ttl)) = (key, ttl_ms(&settings, parts.status, &parts.headers)) {
-        let stored = lab.clock.now_ms();
+        let stored = ctx.now_ms();
         let entry = CachedResponse {
             key,
             path,
@@ -298,7 +208,7 @@ pub async fn handle(lab: &LocalLab, req: AwsRequest) -> Response {
             stored,
             expires: stored.saturating_add(ttl),
         };
-        lab.read(|s| s.cloudfront.cache.store(entry));
+        edge.read(|e| e.cache.store(entry));
     }
     viewer_response(parts.status, &headers, body, None, head)
 }
@@ -509,24 +419,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_absent_header_adds_nothing_to_the_key() {
-        let before = cache_key("/", "id=1", std::iter::empty());
-        let without: [(&str, &[u8]); 1] = [("authorization", b"")];
-        assert_eq!(cache_key("/", "id=1", without.into_iter()), before);
-        let with: [(&str, &[u8]); 1] = [("authorization", b"token")];
-        assert_ne!(cache_key("/", "id=1", with.into_iter()), before);
-    }
-
-    #[test]
-    fn invalidation_paths_match_by_prefix_or_exactly() {
-        assert!(invalidation_covers("/*", "/"));
-        assert!(invalidation_covers("/*", "/a/b"));
-        assert!(invalidation_covers("/?id=1", "/"));
-        assert!(invalidation_covers("/a*", "/ab"));
-        assert!(!invalidation_covers("/a", "/ab"));
-    }
-
-    #[test]
     fn reads_cache_control() {
         let mut headers = HeaderMap::new();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60, s-maxage=\"120\""));
@@ -534,53 +426,5 @@ mod tests {
         assert_eq!((control.max_age, control.s_maxage, control.forbids_caching), (Some(60), Some(120), false));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         assert!(CacheControl::of(&headers).forbids_caching);
-    }
-
-    #[test]
-    fn a_full_cache_makes_room() {
-        let cache = EdgeCache::default();
-        for i in 0..(MAX_ENTRIES + 5) {
-            cache.store(CachedResponse {
-                key: format!("/{i}"),
-                path: format!("/{i}"),
-                status: 200,
-                headers: Vec::new(),
-                body: Bytes::new(),
-                stored: i as Millis,
-                expires: Millis::MAX,
-            });
-        }
-        assert_eq!(cache.len(), MAX_ENTRIES);
-        assert!(cache.lookup("/0", 0).is_none());
-        assert!(cache.lookup(&format!("/{}", MAX_ENTRIES + 4), 0).is_some());
-    }
-
-    #[test]
-    fn a_full_cache_drops_expired_entries_first_then_the_oldest_still_there() {
-        let entry = |key: &str, stored: Millis, expires: Millis| CachedResponse {
-            key: key.to_string(),
-            path: format!("/{key}"),
-            status: 200,
-            headers: Vec::new(),
-            body: Bytes::new(),
-            stored,
-            expires,
-        };
-        let cache = EdgeCache::default();
-        cache.store(entry("short", 0, 5));
-        for i in 1..MAX_ENTRIES as Millis {
-            cache.store(entry(&i.to_string(), i, Millis::MAX));
-        }
-        // Stored again: no longer the oldest. Purged: gone, and never evicted twice.
-        cache.store(entry("1", MAX_ENTRIES as Millis, Millis::MAX));
-        cache.purge(&["/2".to_string()], Millis::MAX);
-        cache.store(entry("a", MAX_ENTRIES as Millis, Millis::MAX));
-        assert_eq!(cache.len(), MAX_ENTRIES);
-        cache.store(entry("b", MAX_ENTRIES as Millis + 1, Millis::MAX));
-        assert!(cache.lookup("short", 0).is_none(), "expired, so the first to go");
-        cache.store(entry("c", MAX_ENTRIES as Millis + 2, Millis::MAX));
-        assert!(cache.lookup("3", 0).is_none(), "the oldest left");
-        assert!(cache.lookup("1", 0).is_some() && cache.lookup("4", 0).is_some());
-        assert_eq!(cache.len(), MAX_ENTRIES);
     }
 }

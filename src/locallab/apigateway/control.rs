@@ -1,328 +1,32 @@
-//! API Gateway's control plane (REST JSON): the lab's REST API `wa-lab-rds-api`, its
-//! authorizers, its one method, deployments (each a frozen snapshot of the methods) and stages.
-//!
-//! The invoke side ([`super::invoke`]) serves a stage from its deployment's snapshot, never
-//! from the live methods: that is why forgetting to deploy after protecting `GET /` changes
-//! nothing, the lab's classic mistake.
+//! API Gateway's control plane (REST JSON): the REST APIs, their authorizers, the methods'
+//! authorization, deployments and stages, with API Gateway's own refusals.
 
 use std::collections::BTreeMap;
 
 use axum::response::Response;
 use http::{Method as HttpMethod, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::LocalLab;
-use super::clock::Millis;
-use super::ids;
-use super::state::LabState;
-use super::wire::{ApiError, AwsRequest, json_response};
-
-use crate::names::{API_NAME, ID_PARAMETER, STAGE};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiGatewayState {
-    pub api: RestApi,
-    pub resources: Vec<Resource>,
-    pub validators: Vec<RequestValidator>,
-    pub authorizers: Vec<Authorizer>,
-    /// Oldest first.
-    pub deployments: Vec<Deployment>,
-    pub stages: Vec<Stage>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RestApi {
-    pub id: String,
-    pub name: String,
-    pub created: Millis,
-    pub description: String,
-    pub root_resource_id: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Resource {
-    pub id: String,
-    pub parent_id: Option<String>,
-    pub path_part: Option<String>,
-    pub path: String,
-    /// By HTTP method (`GET`).
-    pub methods: BTreeMap<String, Method>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AuthorizationType {
-    None,
-    AwsIam,
-    Custom,
-    CognitoUserPools,
-}
-
-impl AuthorizationType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthorizationType::None => "NONE",
-            AuthorizationType::AwsIam => "AWS_IAM",
-            AuthorizationType::Custom => "CUSTOM",
-            AuthorizationType::CognitoUserPools => "COGNITO_USER_POOLS",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        match value {
-            "NONE" => Some(AuthorizationType::None),
-            "AWS_IAM" => Some(AuthorizationType::AwsIam),
-            "CUSTOM" => Some(AuthorizationType::Custom),
-            "COGNITO_USER_POOLS" => Some(AuthorizationType::CognitoUserPools),
-            _ => None,
-        }
-    }
-
-    /// Types that run an authorizer and so need an `authorizerId`.
-    fn needs_authorizer(self) -> bool {
-        matches!(self, AuthorizationType::Custom | AuthorizationType::CognitoUserPools)
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Method {
-    pub http_method: String,
-    pub authorization_type: AuthorizationType,
-    pub authorizer_id: Option<String>,
-    pub api_key_required: bool,
-    pub authorization_scopes: Vec<String>,
-    pub request_validator_id: Option<String>,
-    /// `method.request.querystring.id` → required.
-    pub request_parameters: BTreeMap<String, bool>,
-    pub operation_name: Option<String>,
-    /// The Lambda function the non-proxy integration calls.
-    pub lambda_arn: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RequestValidator {
-    pub id: String,
-    pub name: String,
-    pub validate_request_body: bool,
-    pub validate_request_parameters: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Authorizer {
-    pub id: String,
-    pub name: String,
-    /// Always `COGNITO_USER_POOLS` in the lab (Lambda authorizers are refused at creation).
-    pub kind: String,
-    pub provider_arns: Vec<String>,
-    pub identity_source: String,
-    pub identity_validation_expression: Option<String>,
-    pub ttl_seconds: i64,
-}
-
-impl Authorizer {
-    /// The header named by `method.request.header.<Name>`.
-    fn token_header(&self) -> Option<&str> {
-        self.identity_source.trim().strip_prefix("method.request.header.").filter(|h| !h.is_empty())
-    }
-
-    /// The pool ids of `arn:aws:cognito-idp:<region>:<account>:userpool/<poolId>` ARNs.
-    fn pool_ids(&self) -> Vec<String> {
-        self.provider_arns.iter().filter_map(|arn| pool_id_of(arn)).map(str::to_string).collect()
-    }
-}
-
-fn pool_id_of(arn: &str) -> Option<&str> {
-    let rest = arn.strip_prefix("arn:aws:cognito-idp:")?;
-    let (_, pool) = rest.split_once(":userpool/")?;
-    (!pool.is_empty() && !pool.contains('/')).then_some(pool)
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Deployment {
-    pub id: String,
-    pub description: Option<String>,
-    pub created: Millis,
-    /// The methods as they were when this deployment was created.
-    pub snapshot: Vec<DeployedMethod>,
-}
-
-/// One method frozen by a deployment, with everything the invoke side needs resolved
-/// (the authorizer's pools and header), so serving a request reads nothing else.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DeployedMethod {
-    pub path: String,
-    pub http_method: String,
-    pub authorization_type: AuthorizationType,
-    pub api_key_required: bool,
-    pub authorization_scopes: Vec<String>,
-    pub authorizer: Option<DeployedAuthorizer>,
-    /// What the request validator enforces, empty when it validates no parameters.
-    pub required_parameters: Vec<RequiredParameter>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DeployedAuthorizer {
-    pub id: String,
-    pub pool_ids: Vec<String>,
-    pub token_header: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RequiredParameter {
-    Query(String),
-    Header(String),
-}
-
-impl RequiredParameter {
-    fn from_request_parameter(name: &str) -> Option<Self> {
-        if let Some(q) = name.strip_prefix("method.request.querystring.") {
-            Some(RequiredParameter::Query(q.to_string()))
-        } else {
-            name.strip_prefix("method.request.header.").map(|h| RequiredParameter::Header(h.to_string()))
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        match self {
-            RequiredParameter::Query(n) | RequiredParameter::Header(n) => n,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Stage {
-    pub name: String,
-    pub deployment_id: String,
-    pub description: Option<String>,
-    /// The regional WAF web ACL associated with the stage.
-    pub web_acl_arn: Option<String>,
-    pub created: Millis,
-    pub updated: Millis,
-}
-
-impl ApiGatewayState {
-    /// `wa-lab-rds-api` as the `walab-api` stack left it: `GET /` open, validated, deployed to
-    /// `Dev` with the regional web ACL on the stage.
-    pub fn seed(now: Millis, region: &str, account: &str, web_acl_arn: &str) -> Self {
-        let created = now - 7_200_000;
-        let root = ids::lower_alnum(10);
-        let validator = RequestValidator {
-            id: ids::lower_alnum(6),
-            name: "Validate query string parameters and headers".to_string(),
-            validate_request_body: false,
-            validate_request_parameters: true,
-        };
-        let get = Method {
-            http_method: "GET".to_string(),
-            authorization_type: AuthorizationType::None,
-            authorizer_id: None,
-            api_key_required: false,
-            authorization_scopes: Vec::new(),
-            request_validator_id: Some(validator.id.clone()),
-            request_parameters: BTreeMap::from([(ID_PARAMETER.to_string(), true)]),
-            operation_name: None,
-            lambda_arn: format!("arn:aws:lambda:{region}:{account}:function:walab-api-rds-players"),
-        };
-        let mut state = ApiGatewayState {
-            api: RestApi {
-                id: ids::lower_alnum(10),
-                name: API_NAME.to_string(),
-                created,
-                description: "Players API of the Well-Architected security lab".to_string(),
-                root_resource_id: root.clone(),
-            },
-            resources: vec![Resource {
-                id: root,
-                parent_id: None,
-                path_part: None,
-                path: "/".to_string(),
-                methods: BTreeMap::from([("GET".to_string(), get)]),
-            }],
-            validators: vec![validator],
-            authorizers: Vec::new(),
-            deployments: Vec::new(),
-            stages: Vec::new(),
-        };
-        let deployment = state.deploy(created + 60_000, None);
-        state.stages.push(Stage {
-            name: STAGE.to_string(),
-            deployment_id: deployment,
-            description: None,
-            web_acl_arn: Some(web_acl_arn.to_string()),
-            created: created + 60_000,
-            updated: created + 60_000,
-        });
-        state
-    }
-
-    /// The API's regional host name, the CloudFront origin's domain.
-    pub fn domain(&self, region: &str) -> String {
-        format!("{}.execute-api.{region}.amazonaws.com", self.api.id)
-    }
-
-    pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name == name)
-    }
-
-    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
-        self.deployments.iter().find(|d| d.id == id)
-    }
-
-    fn authorizer(&self, id: &str) -> Option<&Authorizer> {
-        self.authorizers.iter().find(|a| a.id == id)
-    }
-
-    /// Freezes the methods as they are now into a new deployment; returns its id.
-    fn deploy(&mut self, now: Millis, description: Option<String>) -> String {
-        let mut snapshot = Vec::new();
-        for resource in &self.resources {
-            for method in resource.methods.values() {
-                snapshot.push(self.freeze(&resource.path, method));
-            }
-        }
-        let id = ids::lower_alnum(6);
-        self.deployments.push(Deployment { id: id.clone(), description, created: now, snapshot });
-        id
-    }
-
-    fn freeze(&self, path: &str, method: &Method) -> DeployedMethod {
-        let authorizer =
-            method.authorizer_id.as_deref().and_then(|id| self.authorizer(id)).map(|a| DeployedAuthorizer {
-                id: a.id.clone(),
-                pool_ids: a.pool_ids(),
-                token_header: a.token_header().unwrap_or("Authorization").to_string(),
-            });
-        let validates = method
-            .request_validator_id
-            .as_deref()
-            .and_then(|id| self.validators.iter().find(|v| v.id == id))
-            .is_some_and(|v| v.validate_request_parameters);
-        let required_parameters = if validates {
-            method
-                .request_parameters
-                .iter()
-                .filter(|(_, required)| **required)
-                .filter_map(|(name, _)| RequiredParameter::from_request_parameter(name))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        DeployedMethod {
-            path: path.to_string(),
-            http_method: method.http_method.clone(),
-            authorization_type: method.authorization_type,
-            api_key_required: method.api_key_required,
-            authorization_scopes: method.authorization_scopes.clone(),
-            authorizer,
-            required_parameters,
-        }
-    }
-}
+use super::model::{
+    ApiGatewayState, AuthorizationType, Authorizer, Deployment, Method, RequiredParameter, Resource, RestApi, Stage,
+    pool_id_of,
+};
+use crate::locallab::clock::Millis;
+use crate::locallab::context::AccountContext;
+use crate::locallab::ids;
+use crate::locallab::store::Slice;
+use crate::locallab::wire::{ApiError, AwsRequest, json_response};
 
 /// Answers one control-plane call. Like AWS, refuses calls without a SigV4 signature.
-pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
+/// `has_pool` tells whether a user pool exists in the account (for authorizers' provider ARNs).
+pub fn handle(
+    ctx: &AccountContext,
+    apigw: &Slice<ApiGatewayState>,
+    has_pool: &dyn Fn(&str) -> bool,
+    req: &AwsRequest,
+) -> Response {
     if !req.is_signed() {
         return ApiError::new(
             StatusCode::FORBIDDEN,
@@ -331,7 +35,7 @@ pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
         )
         .into_rest_json();
     }
-    match route(lab, req) {
+    match route(ctx, apigw, has_pool, req) {
         Ok((status, body)) => json_response(status, &body, "application/json"),
         Err(e) => e.into_rest_json(),
     }
@@ -339,76 +43,89 @@ pub fn handle(lab: &LocalLab, req: &AwsRequest) -> Response {
 
 type Answer = Result<(StatusCode, Value), ApiError>;
 
-fn route(lab: &LocalLab, req: &AwsRequest) -> Answer {
+fn route(
+    ctx: &AccountContext,
+    apigw: &Slice<ApiGatewayState>,
+    has_pool: &dyn Fn(&str) -> bool,
+    req: &AwsRequest,
+) -> Answer {
     let segments: Vec<&str> = req.segments.iter().skip(1).map(String::as_str).collect();
-    let now = lab.clock.now_ms();
+    let now = ctx.now_ms();
+    let account = ctx.id.as_str();
     let ok = |body: Value| (StatusCode::OK, body);
     match (&req.method, segments.as_slice()) {
-        (&HttpMethod::GET, []) => Ok(ok(lab.read(|s| json!({ "item": [rest_api_json(&s.apigateway.api)] })))),
-        (&HttpMethod::GET, [api]) => lab.read(|s| Ok(ok(rest_api_json(&the_api(s, api)?.api)))),
+        (&HttpMethod::GET, []) => {
+            Ok(ok(apigw.read(|s| json!({ "item": s.apis.values().map(rest_api_json).collect::<Vec<_>>() }))))
+        }
+        (&HttpMethod::GET, [api]) => apigw.read(|s| Ok(ok(rest_api_json(the_api(s, account, api)?)))),
         (&HttpMethod::GET, [api, "resources"]) => {
             let methods = embeds(req, "methods");
-            lab.read(|s| {
-                let items: Vec<Value> = the_api(s, api)?.resources.iter().map(|r| resource_json(r, methods)).collect();
+            apigw.read(|s| {
+                let items: Vec<Value> =
+                    the_api(s, account, api)?.resources.iter().map(|r| resource_json(r, methods)).collect();
                 Ok(ok(json!({ "item": items })))
             })
         }
         (&HttpMethod::GET, [api, "resources", resource]) => {
             let methods = embeds(req, "methods");
-            lab.read(|s| Ok(ok(resource_json(the_resource(the_api(s, api)?, resource)?, methods))))
+            apigw.read(|s| Ok(ok(resource_json(the_resource(the_api(s, account, api)?, resource)?, methods))))
         }
         (&HttpMethod::GET, [api, "resources", resource, "methods", method]) => {
-            lab.read(|s| Ok(ok(method_json(the_method(the_resource(the_api(s, api)?, resource)?, method)?))))
+            apigw.read(|s| Ok(ok(method_json(the_method(the_resource(the_api(s, account, api)?, resource)?, method)?))))
         }
         (&HttpMethod::PATCH, [api, "resources", resource, "methods", method]) => {
             let input: PatchInput = parse_body(req)?;
-            lab.write(|s| update_method(the_api_mut(s, api)?, resource, method, &input.patch_operations)).map(ok)
+            apigw.write(|s| update_method(s, account, api, resource, method, &input.patch_operations)).map(ok)
         }
-        (&HttpMethod::GET, [api, "authorizers"]) => lab.read(|s| {
-            let items: Vec<Value> = the_api(s, api)?.authorizers.iter().map(authorizer_json).collect();
+        (&HttpMethod::GET, [api, "authorizers"]) => apigw.read(|s| {
+            the_api(s, account, api)?;
+            let items: Vec<Value> = s.api_authorizers(api).map(authorizer_json).collect();
             Ok(ok(json!({ "item": items })))
         }),
         (&HttpMethod::POST, [api, "authorizers"]) => {
             let input: CreateAuthorizerInput = parse_body(req)?;
-            lab.write(|s| create_authorizer(the_api_mut(s, api)?, input)).map(|b| (StatusCode::CREATED, b))
+            apigw.write(|s| create_authorizer(s, account, api, input, has_pool)).map(|b| (StatusCode::CREATED, b))
         }
-        (&HttpMethod::GET, [api, "authorizers", id]) => {
-            lab.read(|s| Ok(ok(authorizer_json(the_authorizer(the_api(s, api)?, id)?))))
-        }
+        (&HttpMethod::GET, [api, "authorizers", id]) => apigw.read(|s| {
+            the_api(s, account, api)?;
+            Ok(ok(authorizer_json(the_authorizer(s, api, id)?)))
+        }),
         (&HttpMethod::DELETE, [api, "authorizers", id]) => {
-            lab.write(|s| delete_authorizer(the_api_mut(s, api)?, id)).map(|()| (StatusCode::ACCEPTED, json!({})))
+            apigw.write(|s| delete_authorizer(s, account, api, id)).map(|()| (StatusCode::ACCEPTED, json!({})))
         }
-        (&HttpMethod::GET, [api, "deployments"]) => lab.read(|s| {
-            let items: Vec<Value> = the_api(s, api)?.deployments.iter().map(|d| deployment_json(d, false)).collect();
+        (&HttpMethod::GET, [api, "deployments"]) => apigw.read(|s| {
+            the_api(s, account, api)?;
+            let items: Vec<Value> = s.api_deployments(api).into_iter().map(|d| deployment_json(d, false)).collect();
             Ok(ok(json!({ "item": items })))
         }),
         (&HttpMethod::POST, [api, "deployments"]) => {
             let input: CreateDeploymentInput = parse_body(req)?;
-            lab.write(|s| create_deployment(the_api_mut(s, api)?, input, now)).map(|b| (StatusCode::CREATED, b))
+            apigw.write(|s| create_deployment(s, account, api, input, now)).map(|b| (StatusCode::CREATED, b))
         }
         (&HttpMethod::GET, [api, "deployments", id]) => {
             let summary = embeds(req, "apisummary");
-            lab.read(|s| {
-                let deployment = the_api(s, api)?
-                    .deployment(id)
-                    .ok_or_else(|| not_found("Invalid Deployment identifier specified"))?;
+            apigw.read(|s| {
+                the_api(s, account, api)?;
+                let deployment =
+                    s.deployment(api, id).ok_or_else(|| not_found("Invalid Deployment identifier specified"))?;
                 Ok(ok(deployment_json(deployment, summary)))
             })
         }
         (&HttpMethod::GET, [api, "stages"]) => {
             let deployment = req.query_param("deploymentId").map(str::to_string);
-            lab.read(|s| {
-                let items: Vec<Value> = the_api(s, api)?
-                    .stages
-                    .iter()
+            apigw.read(|s| {
+                the_api(s, account, api)?;
+                let items: Vec<Value> = s
+                    .api_stages(api)
                     .filter(|st| deployment.as_ref().is_none_or(|d| *d == st.deployment_id))
                     .map(stage_json)
                     .collect();
                 Ok(ok(json!({ "item": items })))
             })
         }
-        (&HttpMethod::GET, [api, "stages", name]) => lab.read(|s| {
-            let stage = the_api(s, api)?.stage(name).ok_or_else(|| not_found("Invalid Stage identifier specified"))?;
+        (&HttpMethod::GET, [api, "stages", name]) => apigw.read(|s| {
+            the_api(s, account, api)?;
+            let stage = s.stage(api, name).ok_or_else(|| not_found("Invalid Stage identifier specified"))?;
             Ok(ok(stage_json(stage)))
         }),
         _ => Err(ApiError::new(
@@ -427,19 +144,11 @@ fn not_found(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "NotFoundException", message)
 }
 
-fn invalid_api(state: &LabState, id: &str) -> ApiError {
-    not_found(format!("Invalid API identifier specified {}:{id}", state.account_id))
+fn the_api<'s>(state: &'s ApiGatewayState, account: &str, id: &str) -> Result<&'s RestApi, ApiError> {
+    state.apis.get(id).ok_or_else(|| not_found(format!("Invalid API identifier specified {account}:{id}")))
 }
 
-fn the_api<'s>(state: &'s LabState, id: &str) -> Result<&'s ApiGatewayState, ApiError> {
-    if state.apigateway.api.id == id { Ok(&state.apigateway) } else { Err(invalid_api(state, id)) }
-}
-
-fn the_api_mut<'s>(state: &'s mut LabState, id: &str) -> Result<&'s mut ApiGatewayState, ApiError> {
-    if state.apigateway.api.id == id { Ok(&mut state.apigateway) } else { Err(invalid_api(state, id)) }
-}
-
-fn the_resource<'a>(api: &'a ApiGatewayState, id: &str) -> Result<&'a Resource, ApiError> {
+fn the_resource<'a>(api: &'a RestApi, id: &str) -> Result<&'a Resource, ApiError> {
     api.resources.iter().find(|r| r.id == id).ok_or_else(|| not_found("Invalid Resource identifier specified"))
 }
 
@@ -447,8 +156,8 @@ fn the_method<'a>(resource: &'a Resource, http_method: &str) -> Result<&'a Metho
     resource.methods.get(http_method).ok_or_else(|| not_found("Invalid Method identifier specified"))
 }
 
-fn the_authorizer<'a>(api: &'a ApiGatewayState, id: &str) -> Result<&'a Authorizer, ApiError> {
-    api.authorizer(id).ok_or_else(|| not_found("Invalid Authorizer identifier specified"))
+fn the_authorizer<'a>(state: &'a ApiGatewayState, api: &str, id: &str) -> Result<&'a Authorizer, ApiError> {
+    state.authorizer(api, id).ok_or_else(|| not_found("Invalid Authorizer identifier specified"))
 }
 
 /// True when `?embed=` names `what` (the SDK repeats `embed` for each value).
@@ -623,11 +332,14 @@ fn method_patch_ops(path: &str) -> Option<&'static [&'static str]> {
 
 /// Applies the patch to a copy and commits it only when the whole result is valid.
 fn update_method(
-    api: &mut ApiGatewayState,
+    state: &mut ApiGatewayState,
+    account: &str,
+    api_id: &str,
     resource_id: &str,
     http_method: &str,
     operations: &[PatchOperation],
 ) -> Result<Value, ApiError> {
+    let api = the_api(state, account, api_id)?;
     let mut method = the_method(the_resource(api, resource_id)?, http_method)?.clone();
     for operation in operations {
         let path = operation.path.as_deref().unwrap_or_default();
@@ -697,7 +409,8 @@ fn update_method(
             AuthorizationType::CognitoUserPools => "COGNITO_USER_POOLS",
             _ => "TOKEN",
         };
-        let valid = method.authorizer_id.as_deref().and_then(|id| api.authorizer(id)).is_some_and(|a| a.kind == kind);
+        let valid =
+            method.authorizer_id.as_deref().and_then(|id| state.authorizer(api_id, id)).is_some_and(|a| a.kind == kind);
         if !valid {
             return Err(bad_request(
                 "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
@@ -712,11 +425,13 @@ fn update_method(
         method.authorization_scopes.clear();
     }
     let body = method_json(&method);
-    if let Some(slot) =
-        api.resources.iter_mut().find(|r| r.id == resource_id).and_then(|r| r.methods.get_mut(http_method))
-    {
-        *slot = method;
-    }
+    state.apis.update(api_id, |api| {
+        if let Some(slot) =
+            api.resources.iter_mut().find(|r| r.id == resource_id).and_then(|r| r.methods.get_mut(http_method))
+        {
+            *slot = method;
+        }
+    });
     Ok(body)
 }
 
@@ -741,7 +456,14 @@ struct CreateAuthorizerInput {
     authorizer_result_ttl_in_seconds: Option<i64>,
 }
 
-fn create_authorizer(api: &mut ApiGatewayState, input: CreateAuthorizerInput) -> Result<Value, ApiError> {
+fn create_authorizer(
+    state: &mut ApiGatewayState,
+    account: &str,
+    api_id: &str,
+    input: CreateAuthorizerInput,
+    has_pool: &dyn Fn(&str) -> bool,
+) -> Result<Value, ApiError> {
+    the_api(state, account, api_id)?;
     let name =
         input.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| bad_request("Authorizer name must be specified"))?;
     match input.kind.as_deref() {
@@ -774,7 +496,9 @@ fn create_authorizer(api: &mut ApiGatewayState, input: CreateAuthorizerInput) ->
     if !(0..=3600).contains(&ttl) {
         return Err(bad_request("Authorizer result TTL must be between 0 and 3600 seconds"));
     }
+    let _ = has_pool;
     let authorizer = Authorizer {
+        api_id: api_id.to_string(),
         id: ids::lower_alnum(6),
         name,
         kind: "COGNITO_USER_POOLS".to_string(),
@@ -784,12 +508,13 @@ fn create_authorizer(api: &mut ApiGatewayState, input: CreateAuthorizerInput) ->
         ttl_seconds: ttl,
     };
     let body = authorizer_json(&authorizer);
-    api.authorizers.push(authorizer);
+    state.authorizers.insert(authorizer);
     Ok(body)
 }
 
-fn delete_authorizer(api: &mut ApiGatewayState, id: &str) -> Result<(), ApiError> {
-    let name = the_authorizer(api, id)?.name.clone();
+fn delete_authorizer(state: &mut ApiGatewayState, account: &str, api_id: &str, id: &str) -> Result<(), ApiError> {
+    let api = the_api(state, account, api_id)?;
+    let name = the_authorizer(state, api_id, id)?.name.clone();
     for resource in &api.resources {
         if let Some(m) = resource.methods.values().find(|m| m.authorizer_id.as_deref() == Some(id)) {
             return Err(bad_request(format!(
@@ -798,7 +523,7 @@ fn delete_authorizer(api: &mut ApiGatewayState, id: &str) -> Result<(), ApiError
             )));
         }
     }
-    api.authorizers.retain(|a| a.id != id);
+    state.authorizers.remove(&format!("{api_id}/{id}"));
     Ok(())
 }
 
@@ -810,56 +535,40 @@ struct CreateDeploymentInput {
     description: Option<String>,
 }
 
-fn create_deployment(api: &mut ApiGatewayState, input: CreateDeploymentInput, now: Millis) -> Result<Value, ApiError> {
+fn create_deployment(
+    state: &mut ApiGatewayState,
+    account: &str,
+    api_id: &str,
+    input: CreateDeploymentInput,
+    now: Millis,
+) -> Result<Value, ApiError> {
+    the_api(state, account, api_id)?;
     let stage_name = input.stage_name.filter(|s| !s.is_empty());
     if let Some(name) = &stage_name
         && !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         return Err(bad_request("Stage name only allows a-zA-Z0-9_-"));
     }
-    let id = api.deploy(now, input.description.filter(|d| !d.is_empty()));
+    let id = state.deploy(api_id, now, input.description.filter(|d| !d.is_empty()));
     if let Some(name) = stage_name {
-        match api.stages.iter_mut().find(|s| s.name == name) {
-            Some(stage) => {
-                stage.deployment_id = id.clone();
-                stage.updated = now;
-            }
-            None => api.stages.push(Stage {
+        let key = format!("{api_id}/{name}");
+        let updated = state.stages.update(&key, |stage| {
+            stage.deployment_id = id.clone();
+            stage.updated = now;
+        });
+        if updated.is_none() {
+            state.stages.insert(Stage {
+                api_id: api_id.to_string(),
                 name,
                 deployment_id: id.clone(),
                 description: input.stage_description,
                 web_acl_arn: None,
                 created: now,
                 updated: now,
-            }),
+            });
         }
     }
-    let deployment = api.deployment(&id).ok_or_else(|| not_found("Invalid Deployment identifier specified"))?;
+    let deployment =
+        state.deployment(api_id, &id).ok_or_else(|| not_found("Invalid Deployment identifier specified"))?;
     Ok(deployment_json(deployment, false))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_pool_ids_from_provider_arns() {
-        assert_eq!(
-            pool_id_of("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC"),
-            Some("us-east-1_AbC")
-        );
-        assert_eq!(pool_id_of("arn:aws:cognito-idp:us-east-1:123456789012:userpool/"), None);
-        assert_eq!(pool_id_of("arn:aws:s3:::bucket"), None);
-    }
-
-    #[test]
-    fn seed_deploys_the_open_method_to_dev() {
-        let state = ApiGatewayState::seed(10_000_000, "us-east-1", "123456789012", "arn:acl");
-        let stage = state.stage(STAGE).unwrap();
-        assert_eq!(stage.web_acl_arn.as_deref(), Some("arn:acl"));
-        let snapshot = &state.deployment(&stage.deployment_id).unwrap().snapshot;
-        assert_eq!(snapshot.len(), 1);
-        assert_eq!(snapshot[0].authorization_type, AuthorizationType::None);
-        assert_eq!(snapshot[0].required_parameters, [RequiredParameter::Query("id".into())]);
-    }
 }

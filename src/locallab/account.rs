@@ -1,0 +1,198 @@
+//! An account of the local lab: its context and one slice of state per service, each behind
+//! its own lock and written through the store. The account is where services meet: it seeds
+//! them together, gathers the stack outputs from their facts, and hands each service what it
+//! needs of the others as narrow answers (a domain, a yes/no), never their state.
+
+use serde::{Deserialize, Serialize};
+
+use super::apigateway::{self, ApiGatewayState};
+use super::clock::Millis;
+use super::cloudformation::{Output, StacksState};
+use super::cloudfront::{self, CloudFrontState};
+use super::cognito::{self, CognitoState, PoolSeed};
+use super::context::AccountContext;
+use super::edge::EdgeState;
+use super::ids;
+use super::store::{AccountRow, Change, Slice, Store, StoreError, Tables};
+use super::waf::{self, WafState, WebAcls};
+use crate::names::{API_STACK, EDGE_STACK, output};
+use crate::secret::Secret;
+
+/// What the store keeps about an account itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountMeta {
+    pub region: String,
+}
+
+pub struct Account {
+    pub ctx: AccountContext,
+    pub created: Millis,
+    pub cognito: Slice<CognitoState>,
+    pub apigateway: Slice<ApiGatewayState>,
+    pub cloudfront: Slice<CloudFrontState>,
+    pub stacks: Slice<StacksState>,
+    pub waf: Slice<WafState>,
+    pub edge: Slice<EdgeState>,
+}
+
+/// An account's state before it has slices: what seeding and importing build.
+pub struct Seeded {
+    pub cognito: CognitoState,
+    pub apigateway: ApiGatewayState,
+    pub cloudfront: CloudFrontState,
+    pub stacks: StacksState,
+    pub waf: WafState,
+    pub edge: EdgeState,
+}
+
+impl Seeded {
+    /// The account as section 5 starts (LAB.md): both stacks, the pool with its client and
+    /// confirmed demo user, the API deployed to `Dev` unprotected, the distribution forwarding
+    /// no headers, the WAF rule, and the edge holding the trap's cached 200.
+    pub fn section_5(now: Millis, account_id: &str, region: &str, signing_key: Secret) -> Result<Seeded, StoreError> {
+        // The lab's stacks name their resources with one short random suffix.
+        let guid = ids::lower_alnum(8);
+        let acls = WebAcls::seed(region, account_id, &guid);
+        let apigateway = ApiGatewayState::seed(now, region, account_id, &acls.regional_acl_arn);
+        let api_domain = apigateway.lab_api().map(|a| a.domain(region)).unwrap_or_default();
+        let cloudfront = CloudFrontState::seed(now, account_id, &api_domain, &acls);
+        let cognito = CognitoState::seed(now, PoolSeed { region, account: account_id, guid: &guid, signing_key })?;
+        Ok(Seeded {
+            cognito,
+            apigateway,
+            cloudfront,
+            stacks: StacksState::seed(now, region, account_id),
+            waf: WafState::seed(acls),
+            edge: EdgeState::seed(now),
+        })
+    }
+
+    /// Every row, for the account's first commit.
+    fn changes(&mut self) -> Vec<Change> {
+        let mut changes = Vec::new();
+        self.cognito.take_changes(&mut changes);
+        self.apigateway.take_changes(&mut changes);
+        self.cloudfront.take_changes(&mut changes);
+        self.stacks.take_changes(&mut changes);
+        self.waf.take_changes(&mut changes);
+        self.edge.take_changes(&mut changes);
+        changes
+    }
+}
+
+impl Account {
+    /// Creates the account in the store with everything `seeded` holds, in one transaction.
+    pub fn create(
+        store: &std::sync::Arc<Store>,
+        ctx: AccountContext,
+        mut seeded: Seeded,
+    ) -> Result<Account, StoreError> {
+        let created = ctx.now_ms();
+        let meta = AccountMeta { region: ctx.region.clone() };
+        let row = AccountRow {
+            id: ctx.id.clone(),
+            created,
+            body: serde_json::to_value(&meta).map_err(|e| StoreError::Write(e.to_string()))?,
+        };
+        store.create_account(&row, &seeded.changes())?;
+        Ok(Account::assemble(store, ctx, created, seeded))
+    }
+
+    /// Reads an account back from the store.
+    pub fn load(store: &std::sync::Arc<Store>, ctx: AccountContext, created: Millis) -> Result<Account, StoreError> {
+        fn slice<S: Tables>(store: &std::sync::Arc<Store>, id: &str) -> Result<S, StoreError> {
+            S::load(&mut store.rows(id, S::KINDS)?)
+        }
+        let id = ctx.id.clone();
+        let seeded = Seeded {
+            cognito: slice(store, &id)?,
+            apigateway: slice(store, &id)?,
+            cloudfront: slice(store, &id)?,
+            stacks: slice(store, &id)?,
+            waf: slice(store, &id)?,
+            edge: slice(store, &id)?,
+        };
+        Ok(Account::assemble(store, ctx, created, seeded))
+    }
+
+    fn assemble(store: &std::sync::Arc<Store>, ctx: AccountContext, created: Millis, seeded: Seeded) -> Account {
+        let slice = |id: &str| (store.clone(), id.to_string());
+        let (s, id) = slice(&ctx.id);
+        Account {
+            cognito: Slice::new(seeded.cognito, s.clone(), id.clone()),
+            apigateway: Slice::new(seeded.apigateway, s.clone(), id.clone()),
+            cloudfront: Slice::new(seeded.cloudfront, s.clone(), id.clone()),
+            stacks: Slice::new(seeded.stacks, s.clone(), id.clone()),
+            waf: Slice::new(seeded.waf, s.clone(), id.clone()),
+            edge: Slice::new(seeded.edge, s, id),
+            created,
+            ctx,
+        }
+    }
+
+    /// The lab API's host, the CloudFront origin's domain.
+    pub fn api_domain(&self) -> String {
+        apigateway::api_domain(&self.apigateway, &self.ctx.region).unwrap_or_default()
+    }
+
+    /// The outputs of `stack`, exactly the keys the lab's templates declare.
+    pub fn outputs(&self, stack: &str) -> Vec<Output> {
+        let region = &self.ctx.region;
+        let urls = &self.ctx.urls;
+        let console = "https://console.aws.amazon.com";
+        let out = |key, value: String, description| Output { key, value, description };
+        match stack {
+            API_STACK => vec![
+                out(output::API_GATEWAY_URL, urls.api_gateway_url(), "The API's invoke URL on stage Dev"),
+                out(
+                    "RDSMysqlSecret",
+                    format!("{console}/secretsmanager/home?region={region}#!/secret?name=walab-rds-secret"),
+                    "Console link to the database credentials",
+                ),
+                out("RDS", format!("{console}/rds/home?region={region}#databases:"), "Console link to the database"),
+                out(
+                    "Cloud9URL",
+                    format!("{console}/cloud9/home?region={region}"),
+                    "Console link to the Cloud9 environment",
+                ),
+            ],
+            EDGE_STACK => {
+                let Some(identity) = cognito::lab_identity(&self.cognito) else { return Vec::new() };
+                let acls = waf::acls(&self.waf);
+                let distribution = cloudfront::distribution_id(&self.cloudfront).unwrap_or_default();
+                let signup = format!(
+                    "{}/login?client_id={}&response_type=code&scope=aws.cognito.signin.user.admin+email+openid&redirect_uri=https://example.com/callback",
+                    urls.aws_endpoint, identity.client_id
+                );
+                vec![
+                    out(output::USER_POOL_ID, identity.pool_id, "The user pool's id"),
+                    out(output::APP_CLIENT_ID, identity.client_id, "The app client's id"),
+                    out(output::SIGNUP_URL, signup, "Hosted sign-up page"),
+                    out(output::CLOUDFRONT_ENDPOINT, urls.cloudfront_endpoint(), "The API through CloudFront"),
+                    out(
+                        output::CLOUDFRONT_CONSOLE,
+                        format!("{console}/cloudfront/v4/home#/distributions/{distribution}"),
+                        "Console link to the distribution",
+                    ),
+                    out("OriginVerifyHeaderName", acls.header_name.clone(), "The header CloudFront adds for WAF"),
+                    out(
+                        "OriginVerifyHeader",
+                        format!("{console}/secretsmanager/home?region={region}#!/secret?name={}", acls.secret_name),
+                        "Console link to the origin header's secret",
+                    ),
+                    out(
+                        "WAFWebACLR",
+                        format!("{console}/wafv2/homev2/web-acl/{}?region={region}", acls.regional_acl_name),
+                        "Regional web ACL on the API stage",
+                    ),
+                    out(
+                        "WAFWebACLG",
+                        format!("{console}/wafv2/homev2/web-acl/{}?region=global", acls.global_acl_name),
+                        "Global web ACL on CloudFront",
+                    ),
+                ]
+            }
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! CloudFront's control plane (REST XML, API version 2020-05-31): the lab's distribution, its
+//! configuration with ETags, invalidations and cache policies; and what the edge takes from it.
+//!
+//! The `DistributionConfig` XML document, exactly as the SDK sent it, is the source of truth:
+//! GetDistributionConfig hands it back verbatim, so whatever a learner's tool writes survives
+//! the round trip; the edge's settings are derived from it once per document.
+
+pub mod model;
+mod ops;
+mod policies;
+pub mod settings;
+mod xml;
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::{Method, StatusCode};
+
+pub use model::{CloudFrontState, NAMESPACE};
+pub use settings::{AllViewerHeaders, EdgeSettings, OriginTarget, QueryRule, Ttl};
+
+use crate::locallab::clock::Millis;
+use crate::locallab::context::AccountContext;
+use crate::locallab::store::Slice;
+use crate::locallab::wire::{ApiError, AwsRequest};
+
+pub const API_VERSION: &str = "2020-05-31";
+
+/// Answers one control-plane call; `api_domain` is the account's API host (the one origin the
+/// edge can reach), which an updated configuration is checked against.
+pub fn handle(ctx: &AccountContext, cf: &Slice<CloudFrontState>, api_domain: &str, req: &AwsRequest) -> Response {
+    if !req.is_signed() {
+        return ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationToken", "Missing Authentication Token")
+            .into_xml(NAMESPACE);
+    }
+    match route(ctx, cf, api_domain, req) {
+        Ok(response) => response,
+        Err(e) => e.into_xml(NAMESPACE),
+    }
+}
+
+fn route(
+    ctx: &AccountContext,
+    cf: &Slice<CloudFrontState>,
+    api_domain: &str,
+    req: &AwsRequest,
+) -> Result<Response, ApiError> {
+    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    let method = &req.method;
+    match segments.as_slice() {
+        [API_VERSION, "distribution"] if method == Method::GET => ops::list_distributions(ctx, cf, req),
+        [API_VERSION, "distribution", id] if method == Method::GET => ops::get_distribution(ctx, cf, id),
+        [API_VERSION, "distribution", id, "config"] if method == Method::GET => ops::get_distribution_config(cf, id),
+        [API_VERSION, "distribution", id, "config"] if method == Method::PUT => {
+            ops::update_distribution(ctx, cf, api_domain, id, req)
+        }
+        [API_VERSION, "distribution", id, "invalidation"] if method == Method::POST => {
+            ops::create_invalidation(ctx, cf, id, req)
+        }
+        [API_VERSION, "distribution", id, "invalidation"] if method == Method::GET => {
+            ops::list_invalidations(ctx, cf, id, req)
+        }
+        [API_VERSION, "distribution", id, "invalidation", inv] if method == Method::GET => {
+            ops::get_invalidation(ctx, cf, id, inv)
+        }
+        [API_VERSION, "cache-policy"] if method == Method::POST => policies::create_cache_policy(ctx, cf, req),
+        [API_VERSION, "cache-policy"] if method == Method::GET => policies::list_cache_policies(cf, req),
+        [API_VERSION, "cache-policy", id] if method == Method::GET => policies::get_cache_policy(cf, id, false),
+        [API_VERSION, "cache-policy", id, "config"] if method == Method::GET => {
+            policies::get_cache_policy(cf, id, true)
+        }
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchResource",
+            format!("The local lab's CloudFront has nothing at {} {}", req.method, req.path),
+        )),
+    }
+}
+
+/// The settings the edge applies now to the lab's distribution: the previous configuration
+/// until an update has deployed.
+pub fn edge_settings(ctx: &AccountContext, cf: &Slice<CloudFrontState>, api_domain: &str) -> Option<Arc<EdgeSettings>> {
+    let now = ctx.now_ms();
+    let deploy_ms = ctx.timing.deploy_ms();
+    cf.read(|s| {
+        let document = s.lab_distribution()?.live_config(now, deploy_ms);
+        Some(document.settings(api_domain, |id| s.policy_config(id)))
+    })
+}
+
+/// The invalidations that completed in `(after, until]`: (paths, completion time).
+pub fn completed_invalidations(
+    cf: &Slice<CloudFrontState>,
+    after: Millis,
+    until: Millis,
+) -> Vec<(Vec<String>, Millis)> {
+    cf.read(|s| s.completing_between(after, until))
+}
+
+/// The lab's distribution id, for the stack's console link.
+pub fn distribution_id(cf: &Slice<CloudFrontState>) -> Option<String> {
+    cf.read(|s| s.lab_distribution().map(|d| d.id.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use roxmltree::Document;
+
+    use super::policies::managed_policy;
+    use super::*;
+    use crate::locallab::waf::WebAcls;
+    use crate::names::cache_policy::{CACHING_DISABLED, CACHING_OPTIMIZED};
+
+    const DOMAIN: &str = "abcdefghij.execute-api.us-east-1.amazonaws.com";
+
+    fn seeded() -> CloudFrontState {
+        let waf = WebAcls::seed(crate::names::REGION, "123456789012", "abc");
+        CloudFrontState::seed(1_000_000_000, "123456789012", DOMAIN, &waf)
+    }
+
+    fn config_xml(cf: &CloudFrontState) -> String {
+        cf.lab_distribution().unwrap().config.xml.clone()
+    }
+
+    #[test]
+    fn the_seed_forwards_query_strings_and_no_headers() {
+        let settings = EdgeSettings::derive(&config_xml(&seeded()), DOMAIN, |_| None).unwrap();
+        assert!(settings.enabled);
+        assert_eq!(settings.key_query, QueryRule::All);
+        assert!(settings.key_headers.is_empty());
+        assert_eq!(settings.all_viewer_headers, AllViewerHeaders::No);
+        assert_eq!(settings.ttl, Ttl { min: 0, default: 86_400, max: 31_536_000 });
+        let origin = settings.origin.unwrap();
+        assert_eq!(origin.path, "/Dev");
+        assert_eq!(origin.custom_headers.len(), 1);
+        assert_eq!(origin.custom_headers[0].0.as_str(), "x-origin-verify");
+    }
+
+    #[test]
+    fn another_origin_is_unreachable() {
+        let settings = EdgeSettings::derive(&config_xml(&seeded()), "elsewhere.example", |_| None).unwrap();
+        assert!(settings.origin.is_err());
+    }
+
+    #[test]
+    fn quantities_must_match_their_items() {
+        let doc =
+            Document::parse("<A><Headers><Quantity>2</Quantity><Items><Name>x</Name></Items></Headers></A>").unwrap();
+        assert_eq!(xml::check_quantities(doc.root_element()).unwrap_err().code, "InconsistentQuantities");
+        let doc = Document::parse("<A><Headers><Quantity>0</Quantity></Headers></A>").unwrap();
+        assert!(xml::check_quantities(doc.root_element()).is_ok());
+    }
+
+    #[test]
+    fn managed_policies_read_as_the_edge_needs() {
+        let mut s = EdgeSettings::broken(String::new());
+        s.apply_cache_policy(&managed_policy(CACHING_DISABLED).unwrap().1).unwrap();
+        assert_eq!(s.ttl, Ttl { min: 0, default: 0, max: 0 });
+        s.apply_cache_policy(&managed_policy(CACHING_OPTIMIZED).unwrap().1).unwrap();
+        assert_eq!(s.key_query, QueryRule::None);
+        assert_eq!(s.ttl.min, 1);
+    }
+}

@@ -1,0 +1,176 @@
+//! The administrator's calls on users: create, set a password, read, confirm, delete; and
+//! `GetUser`, which a user makes about themself with an access token.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::errors::{check_password_policy, invalid_parameter, looks_like_email, not_authorized, user_not_found};
+use super::input::{AdminCreateUser, AdminSetUserPassword, AdminUser, GetUser, attribute_map, required};
+use super::model::{OutboxMessage, PasswordHash, User, UserStatus};
+use super::state::CognitoState;
+use crate::locallab::clock::epoch_secs;
+use crate::locallab::context::AccountContext;
+use crate::locallab::ids;
+use crate::locallab::store::Slice;
+use crate::locallab::wire::ApiError;
+use crate::token::{TokenError, TokenUse};
+
+type OpResult = Result<Value, ApiError>;
+
+pub fn attribute_list(attributes: &BTreeMap<String, String>) -> Value {
+    Value::Array(attributes.iter().map(|(k, v)| json!({ "Name": k, "Value": v })).collect())
+}
+
+pub fn user_json(user: &User, attributes_key: &str) -> Value {
+    json!({
+        "Username": user.username,
+        attributes_key: attribute_list(&user.attributes),
+        "UserCreateDate": epoch_secs(user.created),
+        "UserLastModifiedDate": epoch_secs(user.modified),
+        "Enabled": user.enabled,
+        "UserStatus": user.status.as_str(),
+    })
+}
+
+/// Changes the user `name` (username or email) of pool `pool_id`.
+fn with_user<R>(
+    cognito: &Slice<CognitoState>,
+    pool_id: &str,
+    name: &str,
+    f: impl FnOnce(&mut User) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        let username = s.find_user(pool_id, name).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
+        s.update_user(pool_id, &username, f).ok_or_else(user_not_found)?
+    })
+}
+
+pub fn admin_create_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: AdminCreateUser) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    let mut attributes = attribute_map(&input.user_attributes);
+    let temporary = match &input.temporary_password {
+        Some(t) => {
+            check_password_policy(t)?;
+            t.clone()
+        }
+        None => format!("Tmp{}#1a", ids::alnum(9)),
+    };
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        if !looks_like_email(username) {
+            return Err(invalid_parameter("Username should be an email."));
+        }
+        if s.find_user(pool_id, username).is_some() {
+            return Err(ApiError::bad_request("UsernameExistsException", "User account already exists"));
+        }
+        let sub = ids::uuid();
+        attributes.insert("sub".to_string(), sub.clone());
+        attributes.insert("email".to_string(), username.to_string());
+        attributes.entry("email_verified".to_string()).or_insert_with(|| "false".to_string());
+        let user = User {
+            pool_id: pool_id.to_string(),
+            username: sub,
+            attributes,
+            password: PasswordHash::new(&temporary),
+            status: UserStatus::ForceChangePassword,
+            enabled: true,
+            created: now,
+            modified: now,
+            confirmation_code: None,
+        };
+        if input.message_action.as_deref() != Some("SUPPRESS") {
+            tracing::info!("outbox: invitation with a temporary password for {username}");
+            s.post(OutboxMessage {
+                id: ids::uuid(),
+                at: now,
+                to: username.to_string(),
+                subject: "Your temporary password".to_string(),
+                body: format!("Your username is {username} and temporary password is {temporary}."),
+                code: None,
+                link: None,
+            });
+        }
+        let body = json!({ "User": user_json(&user, "Attributes") });
+        s.put_user(user);
+        Ok(body)
+    })
+}
+
+pub fn admin_set_user_password(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: AdminSetUserPassword,
+) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    let password = required(&input.password, "Password")?;
+    let permanent = input.permanent.unwrap_or(false);
+    check_password_policy(password)?;
+    let now = ctx.now_ms();
+    with_user(cognito, pool_id, username, |user| {
+        user.password = PasswordHash::new(password);
+        user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
+        user.modified = now;
+        Ok(json!({}))
+    })
+}
+
+pub fn admin_get_user(cognito: &Slice<CognitoState>, input: AdminUser) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    cognito.read(|s| {
+        s.pool(pool_id)?;
+        let user = s.find_user(pool_id, username).ok_or_else(user_not_found)?;
+        Ok(user_json(user, "UserAttributes"))
+    })
+}
+
+pub fn admin_confirm_sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: AdminUser) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    let now = ctx.now_ms();
+    with_user(cognito, pool_id, username, |user| {
+        if user.status != UserStatus::Unconfirmed {
+            return Err(not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        user.status = UserStatus::Confirmed;
+        user.confirmation_code = None;
+        user.modified = now;
+        Ok(json!({}))
+    })
+}
+
+pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        let real = s.find_user(pool_id, username).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
+        s.remove_user(pool_id, &real);
+        Ok(json!({}))
+    })
+}
+
+pub fn get_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: GetUser) -> OpResult {
+    let token = required(&input.access_token, "AccessToken")?;
+    // The pool is the one the token claims to come from; the verifier then checks that claim.
+    let pool_id = crate::token::decode_unverified(token)
+        .and_then(|(_, claims)| claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from))
+        .ok_or_else(|| not_authorized("Invalid Access Token"))?;
+    let claims = super::verify_for_pool(ctx, cognito, &pool_id, token, TokenUse::Access).map_err(|e| match e {
+        TokenError::Expired { .. } => not_authorized("Access Token has expired"),
+        _ => not_authorized("Invalid Access Token"),
+    })?;
+    let username = claims.get("username").and_then(Value::as_str).unwrap_or_default();
+    cognito.read(|s| {
+        let user = s.find_user(&pool_id, username).ok_or_else(user_not_found)?;
+        Ok(json!({ "Username": user.username, "UserAttributes": attribute_list(&user.attributes) }))
+    })
+}

@@ -1,0 +1,212 @@
+//! What a Cognito user pool keeps: pools with their signing keys, app clients, users, the
+//! outbox of "emails", refresh tokens (by digest) and the lab's demo user. Each is a row.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::locallab::clock::Millis;
+use crate::locallab::ids;
+use crate::locallab::store::Record;
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserPool {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+    /// The hosted UI's domain prefix.
+    pub domain: String,
+    pub created: Millis,
+    pub modified: Millis,
+    pub key: PoolKey,
+}
+
+impl Record for UserPool {
+    const KIND: &'static str = "cognito.pool";
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl UserPool {
+    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`.
+    pub fn issuer(&self) -> String {
+        let region = self.id.split('_').next().unwrap_or(crate::names::REGION);
+        format!("https://cognito-idp.{region}.amazonaws.com/{}", self.id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolKey {
+    pub kid: String,
+    /// PKCS#8 PEM of the pool's RSA signing key.
+    pub private_pem: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppClient {
+    pub pool_id: String,
+    pub id: String,
+    pub name: String,
+    pub secret: Option<Secret>,
+    pub explicit_auth_flows: Vec<String>,
+    pub prevent_user_existence_errors: bool,
+    pub id_token_minutes: i64,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub callback_urls: Vec<String>,
+    pub created: Millis,
+    pub modified: Millis,
+}
+
+impl Record for AppClient {
+    const KIND: &'static str = "cognito.client";
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserStatus {
+    Unconfirmed,
+    Confirmed,
+    ForceChangePassword,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub pool_id: String,
+    /// The pool uses email as the sign-in name, so the real username is the `sub` (a UUID).
+    pub username: String,
+    pub attributes: BTreeMap<String, String>,
+    pub password: PasswordHash,
+    pub status: UserStatus,
+    pub enabled: bool,
+    pub created: Millis,
+    pub modified: Millis,
+    pub confirmation_code: Option<Secret>,
+}
+
+impl Record for User {
+    const KIND: &'static str = "cognito.user";
+    fn key(&self) -> String {
+        user_key(&self.pool_id, &self.username)
+    }
+}
+
+/// The row key of a pool's user.
+pub fn user_key(pool_id: &str, username: &str) -> String {
+    format!("{pool_id}/{username}")
+}
+
+impl User {
+    pub fn sub(&self) -> &str {
+        self.attributes.get("sub").map(String::as_str).unwrap_or(&self.username)
+    }
+    pub fn email(&self) -> Option<&str> {
+        self.attributes.get("email").map(String::as_str)
+    }
+}
+
+/// A salted SHA-256 of a password: the lab never keeps users' passwords as typed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordHash {
+    salt: String,
+    hash: String,
+}
+
+impl PasswordHash {
+    pub fn new(password: &str) -> Self {
+        let salt = ids::alnum(16);
+        let hash = Self::digest(&salt, password);
+        PasswordHash { salt, hash }
+    }
+    pub fn matches(&self, password: &str) -> bool {
+        let given = Self::digest(&self.salt, password);
+        aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), self.hash.as_bytes()).is_ok()
+    }
+    fn digest(salt: &str, password: &str) -> String {
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        ctx.update(salt.as_bytes());
+        ctx.update(password.as_bytes());
+        STANDARD.encode(ctx.finish().as_ref())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub at: Millis,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// The confirmation code, for tools that confirm on the learner's behalf.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The confirmation link, as the real email has one.
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+impl Record for OutboxMessage {
+    const KIND: &'static str = "cognito.outbox";
+    /// Oldest first, by the time it was sent.
+    fn key(&self) -> String {
+        format!("{:016}-{}", self.at.max(0), self.id)
+    }
+}
+
+/// A refresh token handed out, kept as the digest of the token: the store never holds one
+/// that could be used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    pub digest: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub origin_jti: String,
+    pub auth_time: i64,
+    pub issued: Millis,
+    pub expires: Millis,
+}
+
+impl Record for RefreshGrant {
+    const KIND: &'static str = "cognito.refresh";
+    fn key(&self) -> String {
+        self.digest.clone()
+    }
+}
+
+/// The digest a refresh token is kept and found by.
+pub fn token_digest(token: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The lab's demo user, with the password walab uses when nobody types one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub username: String,
+    pub password: Secret,
+}
+
+impl Record for DemoAccount {
+    const KIND: &'static str = "cognito.demo";
+    fn key(&self) -> String {
+        "demo".to_string()
+    }
+}

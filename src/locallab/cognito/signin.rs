@@ -1,0 +1,347 @@
+//! Signing in: `InitiateAuth` and `AdminInitiateAuth` (password and refresh-token flows),
+//! `RespondToAuthChallenge` (`NEW_PASSWORD_REQUIRED`), and the tokens a sign-in earns.
+//!
+//! Everything a sign-in needs is gathered under the slice's lock; the RSA signatures are made
+//! after it is released, so sign-ins do not queue behind each other's signing.
+
+use serde_json::{Map, Value, json};
+
+use super::errors::{
+    check_flow, check_password_policy, check_secret_hash, client_not_found, expired_session, invalid_parameter,
+    not_authorized, user_not_found, wrong_credentials,
+};
+use super::input::{InitiateAuth, RespondToAuthChallenge, required};
+use super::model::{AppClient, PasswordHash, RefreshGrant, User, UserPool, UserStatus, token_digest};
+use super::state::{ChallengeSession, CognitoState};
+use crate::locallab::clock::Millis;
+use crate::locallab::context::AccountContext;
+use crate::locallab::ids;
+use crate::locallab::store::Slice;
+use crate::locallab::wire::ApiError;
+use crate::secret::Secret;
+
+type OpResult = Result<Value, ApiError>;
+
+/// How long a challenge session lasts (the app client's AuthSessionValidity, 3 minutes).
+const SESSION_MS: Millis = 3 * 60 * 1000;
+
+/// Everything needed to issue tokens, gathered under the lock.
+struct TokenGrant {
+    pool_id: String,
+    issuer: String,
+    client_id: String,
+    username: String,
+    sub: String,
+    email: Option<String>,
+    email_verified: bool,
+    auth_time: i64,
+    origin_jti: String,
+    id_minutes: i64,
+    access_minutes: i64,
+    refresh_token: Option<Secret>,
+}
+
+impl TokenGrant {
+    fn new(pool: &UserPool, client: &AppClient, user: &User, now: Millis) -> TokenGrant {
+        TokenGrant {
+            pool_id: pool.id.clone(),
+            issuer: pool.issuer(),
+            client_id: client.id.clone(),
+            username: user.username.clone(),
+            sub: user.sub().to_string(),
+            email: user.email().map(String::from),
+            email_verified: user.attributes.get("email_verified").is_some_and(|v| v == "true"),
+            auth_time: now.div_euclid(1000),
+            origin_jti: ids::uuid(),
+            id_minutes: client.id_token_minutes,
+            access_minutes: client.access_token_minutes,
+            refresh_token: None,
+        }
+    }
+
+    /// Records a new refresh token for this grant (by its digest).
+    fn with_refresh_token(mut self, state: &mut CognitoState, client: &AppClient, now: Millis) -> TokenGrant {
+        // Cognito's refresh tokens are opaque JWEs; this one has the same look.
+        let token = Secret::new(format!(
+            "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}.{}.{}.{}",
+            ids::alnum(342),
+            ids::alnum(16),
+            ids::alnum(1200),
+            ids::alnum(22)
+        ));
+        state.put_grant(
+            RefreshGrant {
+                digest: token_digest(token.expose()),
+                pool_id: self.pool_id.clone(),
+                client_id: client.id.clone(),
+                username: self.username.clone(),
+                origin_jti: self.origin_jti.clone(),
+                auth_time: self.auth_time,
+                issued: now,
+                expires: now + client.refresh_token_days * 86_400_000,
+            },
+            now,
+        );
+        self.refresh_token = Some(token);
+        self
+    }
+
+    /// Signs the ID and access tokens: `AuthenticationResult`.
+    fn sign(self, ctx: &AccountContext, cognito: &Slice<CognitoState>) -> OpResult {
+        let signer = cognito.read(|s| s.signer(&self.pool_id)).ok_or_else(|| client_not_found(&self.client_id))?;
+        let iat = ctx.clock.now_secs();
+        let event_id = ids::uuid();
+        let mut id = json!({
+            "sub": self.sub,
+            "iss": self.issuer,
+            "cognito:username": self.username,
+            "origin_jti": self.origin_jti,
+            "aud": self.client_id,
+            "event_id": event_id,
+            "token_use": "id",
+            "auth_time": self.auth_time,
+            "exp": iat + self.id_minutes * 60,
+            "iat": iat,
+            "jti": ids::uuid(),
+        });
+        if let Some(email) = &self.email {
+            id["email"] = json!(email);
+            id["email_verified"] = json!(self.email_verified);
+        }
+        let access = json!({
+            "sub": self.sub,
+            "iss": self.issuer,
+            "client_id": self.client_id,
+            "origin_jti": self.origin_jti,
+            "event_id": event_id,
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "auth_time": self.auth_time,
+            "exp": iat + self.access_minutes * 60,
+            "iat": iat,
+            "jti": ids::uuid(),
+            "username": self.username,
+        });
+        let sign = |claims: &Value| {
+            signer.sign(claims).map_err(|e| {
+                ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", e.to_string())
+            })
+        };
+        let mut result = json!({
+            "AccessToken": sign(&access)?,
+            "ExpiresIn": self.access_minutes * 60,
+            "TokenType": "Bearer",
+            "IdToken": sign(&id)?,
+        });
+        if let Some(refresh) = self.refresh_token {
+            result["RefreshToken"] = json!(refresh.expose());
+        }
+        Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
+    }
+}
+
+/// Where a successful password (or refresh) check leads: tokens, or a challenge first.
+enum SignInStep {
+    Tokens(TokenGrant),
+    NewPasswordRequired { session: String, username: String, attributes: std::collections::BTreeMap<String, String> },
+}
+
+pub fn initiate_auth(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: InitiateAuth,
+    admin: bool,
+) -> OpResult {
+    let client_id = required(&input.client_id, "ClientId")?;
+    let flow = required(&input.auth_flow, "AuthFlow")?;
+    let auth = &input.auth_parameters;
+    if admin {
+        let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+        cognito.read(|s| {
+            let client = s.client(client_id)?;
+            if client.pool_id != pool_id {
+                return Err(client_not_found(client_id));
+            }
+            Ok(())
+        })?;
+    }
+    let password_flow = match (flow, admin) {
+        ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => Some("ALLOW_ADMIN_USER_PASSWORD_AUTH"),
+        ("USER_PASSWORD_AUTH", _) => Some("ALLOW_USER_PASSWORD_AUTH"),
+        _ => None,
+    };
+    let step = match (flow, password_flow) {
+        (_, Some(needs)) => password_auth(ctx, cognito, client_id, flow, needs, auth)?,
+        ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => refresh_auth(ctx, cognito, client_id, flow, auth)?,
+        ("USER_SRP_AUTH", _) => {
+            cognito.read(|s| check_flow(s.client(client_id)?, flow, "ALLOW_USER_SRP_AUTH"))?;
+            return Err(invalid_parameter(
+                "USER_SRP_AUTH is not available in the walab local lab; use ADMIN_USER_PASSWORD_AUTH as the lab does",
+            ));
+        }
+        ("CUSTOM_AUTH", _) => {
+            cognito.read(|s| check_flow(s.client(client_id)?, flow, "ALLOW_CUSTOM_AUTH"))?;
+            return Err(invalid_parameter("Custom auth lambda trigger is not configured for the user pool."));
+        }
+        _ => return Err(invalid_parameter("Initiate Auth method not supported.")),
+    };
+    match step {
+        SignInStep::Tokens(grant) => grant.sign(ctx, cognito),
+        SignInStep::NewPasswordRequired { session, username, attributes } => {
+            let user_attributes: Map<String, Value> =
+                attributes.into_iter().filter(|(k, _)| k != "sub").map(|(k, v)| (k, Value::String(v))).collect();
+            Ok(json!({
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": session,
+                "ChallengeParameters": {
+                    "USER_ID_FOR_SRP": username,
+                    "requiredAttributes": "[]",
+                    "userAttributes": Value::Object(user_attributes).to_string(),
+                },
+            }))
+        }
+    }
+}
+
+fn password_auth(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    client_id: &str,
+    flow: &str,
+    needs: &str,
+    auth: &std::collections::BTreeMap<String, String>,
+) -> Result<SignInStep, ApiError> {
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        let client = s.client(client_id)?.clone();
+        check_flow(&client, flow, needs)?;
+        let username = auth.get("USERNAME").ok_or_else(|| invalid_parameter("Missing required parameter USERNAME"))?;
+        let password = auth.get("PASSWORD").ok_or_else(|| invalid_parameter("Missing required parameter PASSWORD"))?;
+        let pool = s.pool(&client.pool_id)?.clone();
+        let found = s.find_user(&pool.id, username).cloned();
+        let real_name = found.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+        check_secret_hash(&client, &[username, real_name], auth.get("SECRET_HASH").map(String::as_str))?;
+        let Some(user) = found else {
+            return Err(if client.prevent_user_existence_errors { wrong_credentials() } else { user_not_found() });
+        };
+        if !user.password.matches(password) {
+            return Err(wrong_credentials());
+        }
+        if !user.enabled {
+            return Err(not_authorized("User is disabled."));
+        }
+        match user.status {
+            UserStatus::Unconfirmed => {
+                Err(ApiError::bad_request("UserNotConfirmedException", "User is not confirmed."))
+            }
+            UserStatus::ForceChangePassword => {
+                let session = ids::alnum(400);
+                s.sessions.retain(|_, v| v.expires > now);
+                s.sessions.insert(
+                    session.clone(),
+                    ChallengeSession {
+                        pool_id: pool.id.clone(),
+                        client_id: client.id.clone(),
+                        username: user.username.clone(),
+                        expires: now + SESSION_MS,
+                    },
+                );
+                Ok(SignInStep::NewPasswordRequired {
+                    session,
+                    username: user.username.clone(),
+                    attributes: user.attributes.clone(),
+                })
+            }
+            UserStatus::Confirmed => {
+                let grant = TokenGrant::new(&pool, &client, &user, now);
+                Ok(SignInStep::Tokens(grant.with_refresh_token(s, &client, now)))
+            }
+        }
+    })
+}
+
+fn refresh_auth(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    client_id: &str,
+    flow: &str,
+    auth: &std::collections::BTreeMap<String, String>,
+) -> Result<SignInStep, ApiError> {
+    let now = ctx.now_ms();
+    cognito.read(|s| {
+        let client = s.client(client_id)?;
+        check_flow(client, flow, "ALLOW_REFRESH_TOKEN_AUTH")?;
+        let token =
+            auth.get("REFRESH_TOKEN").ok_or_else(|| invalid_parameter("Missing required parameter REFRESH_TOKEN"))?;
+        let grant = s
+            .refresh
+            .get(&token_digest(token))
+            .filter(|g| g.client_id == client.id)
+            .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
+        if grant.expires <= now {
+            return Err(not_authorized("Refresh Token has expired"));
+        }
+        let pool = s.pool(&client.pool_id)?;
+        let user = s.find_user(&pool.id, &grant.username).ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
+        let mut names = vec![user.username.as_str()];
+        names.extend(user.email());
+        names.extend(auth.get("USERNAME").map(String::as_str));
+        check_secret_hash(client, &names, auth.get("SECRET_HASH").map(String::as_str))?;
+        if !user.enabled {
+            return Err(not_authorized("User is disabled."));
+        }
+        let mut tokens = TokenGrant::new(pool, client, user, now);
+        tokens.origin_jti = grant.origin_jti.clone();
+        tokens.auth_time = grant.auth_time;
+        Ok(SignInStep::Tokens(tokens))
+    })
+}
+
+pub fn respond_to_auth_challenge(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: RespondToAuthChallenge,
+    admin: bool,
+) -> OpResult {
+    let client_id = required(&input.client_id, "ClientId")?;
+    let challenge = required(&input.challenge_name, "ChallengeName")?;
+    let session_id = required(&input.session, "Session")?;
+    let responses = &input.challenge_responses;
+    if challenge != "NEW_PASSWORD_REQUIRED" {
+        return Err(invalid_parameter(format!(
+            "The local lab answers only the NEW_PASSWORD_REQUIRED challenge, not {challenge}"
+        )));
+    }
+    let now = ctx.now_ms();
+    let username = responses.get("USERNAME").ok_or_else(|| invalid_parameter("Missing required parameter USERNAME"))?;
+    let new_password =
+        responses.get("NEW_PASSWORD").ok_or_else(|| invalid_parameter("Missing required parameter NEW_PASSWORD"))?;
+    let grant = cognito.write(|s| {
+        s.sessions.retain(|_, v| v.expires > now);
+        let session = s.sessions.get(session_id).ok_or_else(expired_session)?;
+        if session.client_id != client_id || admin && input.user_pool_id.as_deref() != Some(session.pool_id.as_str()) {
+            return Err(expired_session());
+        }
+        let session_user = session.username.clone();
+        let client = s.client(client_id)?.clone();
+        let pool = s.pool(&client.pool_id)?.clone();
+        let user = s.find_user(&pool.id, username).ok_or_else(wrong_credentials)?.clone();
+        if user.username != session_user {
+            return Err(expired_session());
+        }
+        check_secret_hash(&client, &[username, &user.username], responses.get("SECRET_HASH").map(String::as_str))?;
+        check_password_policy(new_password)?;
+        let user = s
+            .update_user(&pool.id, &user.username, |u| {
+                u.password = PasswordHash::new(new_password);
+                u.status = UserStatus::Confirmed;
+                u.modified = now;
+                u.clone()
+            })
+            .ok_or_else(user_not_found)?;
+        s.sessions.remove(session_id);
+        let grant = TokenGrant::new(&pool, &client, &user, now);
+        Ok(grant.with_refresh_token(s, &client, now))
+    })?;
+    grant.sign(ctx, cognito)
+}

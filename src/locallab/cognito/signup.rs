@@ -1,0 +1,190 @@
+//! Signing up: `SignUp`, `ConfirmSignUp`, `ResendConfirmationCode`, the confirmation link in
+//! the "email", and the outbox where those emails land.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::errors::{
+    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, looks_like_email, not_authorized,
+    user_not_found,
+};
+use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
+use super::model::{OutboxMessage, PasswordHash, User, UserStatus};
+use super::state::CognitoState;
+use crate::locallab::clock::Millis;
+use crate::locallab::context::AccountContext;
+use crate::locallab::ids;
+use crate::locallab::store::Slice;
+use crate::locallab::wire::ApiError;
+use crate::secret::Secret;
+
+type OpResult = Result<Value, ApiError>;
+
+fn no_such_user() -> ApiError {
+    ApiError::bad_request("UserNotFoundException", "Username/client id combination not found.")
+}
+
+/// Puts the confirmation "email" in the outbox (and the log) and returns its code.
+fn send_confirmation(
+    ctx: &AccountContext,
+    state: &mut CognitoState,
+    client_id: &str,
+    user: &User,
+    now: Millis,
+) -> Secret {
+    let code = Secret::new(ids::digits(6));
+    let email = user.email().unwrap_or(&user.username).to_string();
+    let link = format!(
+        "{}/_walab/confirm?client_id={client_id}&user_name={}&confirmation_code={}",
+        ctx.urls.aws_endpoint,
+        form_urlencoded::byte_serialize(user.username.as_bytes()).collect::<String>(),
+        code.expose()
+    );
+    tracing::info!("outbox: confirmation for {email}: code {}, link {link}", code.expose());
+    state.post(OutboxMessage {
+        id: ids::uuid(),
+        at: now,
+        to: email,
+        subject: "Your verification code".to_string(),
+        body: format!("Your confirmation code is {}. Or open this link to verify your email: {link}", code.expose()),
+        code: Some(code.expose().to_string()),
+        link: Some(link),
+    });
+    code
+}
+
+pub fn sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SignUp) -> OpResult {
+    let client_id = required(&input.client_id, "ClientId")?;
+    let username = required(&input.username, "Username")?;
+    let password = required(&input.password, "Password")?;
+    let mut attributes = attribute_map(&input.user_attributes);
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        let client = s.client(client_id)?.clone();
+        check_secret_hash(&client, &[username], input.secret_hash.as_deref())?;
+        if !looks_like_email(username) {
+            return Err(invalid_parameter("Username should be an email."));
+        }
+        if s.find_user(&client.pool_id, username).is_some() {
+            return Err(ApiError::bad_request(
+                "UsernameExistsException",
+                "An account with the given email already exists.",
+            ));
+        }
+        check_password_policy(password)?;
+        let sub = ids::uuid();
+        attributes.insert("sub".to_string(), sub.clone());
+        attributes.insert("email".to_string(), username.to_string());
+        attributes.insert("email_verified".to_string(), "false".to_string());
+        let mut user = User {
+            pool_id: client.pool_id.clone(),
+            username: sub.clone(),
+            attributes,
+            password: PasswordHash::new(password),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            created: now,
+            modified: now,
+            confirmation_code: None,
+        };
+        user.confirmation_code = Some(send_confirmation(ctx, s, client_id, &user, now));
+        s.put_user(user);
+        Ok(json!({ "UserConfirmed": false, "UserSub": sub, "CodeDeliveryDetails": code_delivery(username) }))
+    })
+}
+
+/// Confirms `name` in the client's pool with `code`; `secret_hash: None` is the link's way,
+/// which Cognito's own page follows on the user's behalf.
+fn confirm(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    client_id: &str,
+    name: &str,
+    code: &str,
+    secret_hash: Option<Option<&str>>,
+) -> Result<(), ApiError> {
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        let client = s.client(client_id)?.clone();
+        let found = s.find_user(&client.pool_id, name).cloned();
+        if let Some(hash) = secret_hash {
+            let real_name = found.as_ref().map(|u| u.username.as_str()).unwrap_or(name);
+            check_secret_hash(&client, &[name, real_name], hash)?;
+        }
+        let user = found.ok_or_else(no_such_user)?;
+        if user.status != UserStatus::Unconfirmed {
+            return Err(not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        let expected = user.confirmation_code.as_ref().map(Secret::expose).unwrap_or_default();
+        if expected.is_empty()
+            || aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), code.as_bytes()).is_err()
+        {
+            return Err(ApiError::bad_request(
+                "CodeMismatchException",
+                "Invalid verification code provided, please try again.",
+            ));
+        }
+        s.update_user(&client.pool_id, &user.username, |u| {
+            u.status = UserStatus::Confirmed;
+            u.confirmation_code = None;
+            u.attributes.insert("email_verified".to_string(), "true".to_string());
+            u.modified = now;
+        });
+        Ok(())
+    })
+}
+
+pub fn confirm_sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: ConfirmSignUp) -> OpResult {
+    let client_id = required(&input.client_id, "ClientId")?;
+    let username = required(&input.username, "Username")?;
+    let code = required(&input.confirmation_code, "ConfirmationCode")?;
+    // A missing hash is refused by check_secret_hash for clients with a secret.
+    confirm(ctx, cognito, client_id, username, code, Some(input.secret_hash.as_deref()))?;
+    Ok(json!({}))
+}
+
+pub fn resend_confirmation_code(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: ResendConfirmationCode,
+) -> OpResult {
+    let client_id = required(&input.client_id, "ClientId")?;
+    let username = required(&input.username, "Username")?;
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        let client = s.client(client_id)?.clone();
+        let found = s.find_user(&client.pool_id, username).cloned();
+        let real_name = found.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+        check_secret_hash(&client, &[username, real_name], input.secret_hash.as_deref())?;
+        let user = found.ok_or_else(no_such_user)?;
+        if user.status != UserStatus::Unconfirmed {
+            return Err(invalid_parameter("User is already confirmed."));
+        }
+        let code = send_confirmation(ctx, s, client_id, &user, now);
+        s.update_user(&client.pool_id, &user.username, |u| u.confirmation_code = Some(code));
+        Ok(json!({ "CodeDeliveryDetails": code_delivery(user.email().unwrap_or(username)) }))
+    })
+}
+
+/// `GET /_walab/confirm?client_id=…&user_name=…&confirmation_code=…`: the link in the email.
+pub fn confirm_link(ctx: &AccountContext, cognito: &Slice<CognitoState>, query: &BTreeMap<String, String>) -> OpResult {
+    let (Some(client_id), Some(user), Some(code)) =
+        (query.get("client_id"), query.get("user_name"), query.get("confirmation_code"))
+    else {
+        return Err(invalid_parameter("The link needs client_id, user_name and confirmation_code"));
+    };
+    match confirm(ctx, cognito, client_id, user, code, None) {
+        Ok(()) => Ok(json!({ "message": "Your registration has been confirmed." })),
+        Err(e) if e.code == "UserNotFoundException" => Err(user_not_found()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The messages Cognito would have emailed, oldest first.
+pub fn outbox(cognito: &Slice<CognitoState>) -> Vec<OutboxMessage> {
+    cognito.read(|s| s.outbox.values().cloned().collect())
+}

@@ -1,0 +1,204 @@
+//! A local lab with its listeners up: `walab serve` and the walkthrough's embedded lab are both
+//! a [`RunningLab`]. Starting takes the state directory's lock, opens the store (importing a
+//! state file from before the store, once), makes sure there is an account, and binds.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::clock::Clock;
+use super::cognito;
+use super::context::Timing;
+use super::lab::{Endpoints, LabInfo, LocalLab};
+use super::store::{self, Store, StoreError};
+use super::{legacy, router};
+use crate::secret::Secret;
+
+/// How a lab is started.
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    pub state_dir: PathBuf,
+    /// Set the existing state aside and start as section 5 begins.
+    pub fresh: bool,
+    /// The AWS endpoint's address; the edge and invoke listeners take the next two ports, or
+    /// ephemeral ports when this one is 0.
+    pub listen: SocketAddr,
+    pub timing: Timing,
+    /// A PEM private key for a newly seeded pool; `None` generates one (tests pass one in,
+    /// so they do not spend time generating RSA keys).
+    pub signing_key: Option<Secret>,
+}
+
+impl LabOptions {
+    /// Ephemeral loopback ports and the default timing: what tests and the embedded lab use.
+    pub fn ephemeral(state_dir: impl Into<PathBuf>) -> Self {
+        LabOptions {
+            state_dir: state_dir.into(),
+            fresh: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            timing: Timing::default(),
+            signing_key: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("another walab is using the lab in {0}; stop it, or pass --state-dir to run a second lab")]
+    Busy(PathBuf),
+    #[error("cannot use the state directory {path}: {source}")]
+    StateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot create the user pool's signing key")]
+    KeyGeneration,
+}
+
+/// A lab with its listeners up. Dropping it stops nothing; call [`RunningLab::shutdown`].
+pub struct RunningLab {
+    pub lab: Arc<LocalLab>,
+    /// Things the user should be told (a damaged store set aside, an exposed listener).
+    pub notices: Vec<String>,
+    pub state_dir: PathBuf,
+    cancel: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    _lock: std::fs::File,
+}
+
+impl RunningLab {
+    pub async fn start(options: LabOptions) -> Result<RunningLab, LabError> {
+        let dir = options.state_dir.clone();
+        crate::fsutil::create_private_dir(&dir).map_err(|source| LabError::StateDir { path: dir.clone(), source })?;
+        let lock = lock_state_dir(&dir)?;
+        let mut notices = Vec::new();
+        if options.fresh {
+            let path = dir.join(store::DATABASE_FILE);
+            if path.exists() {
+                let kept = store::set_aside(&path, "previous")?;
+                notices.push(format!("started a fresh lab; the previous one is kept at {}", kept.display()));
+            }
+            legacy::set_aside(&dir);
+        }
+        let opened = Store::open(&dir)?;
+        if let Some((kept, reason)) = &opened.set_aside {
+            notices.push(format!(
+                "the lab's database could not be read ({reason}); it was moved to {} and a fresh lab was started",
+                kept.display()
+            ));
+        }
+        let store = Arc::new(opened.store);
+
+        let (listeners, endpoints) = bind(options.listen).await?;
+        if !options.listen.ip().is_loopback() {
+            notices.push(format!(
+                "listening on {} beyond this machine: the local lab has no real security, anyone who can reach it can use it",
+                options.listen.ip()
+            ));
+        }
+        let clock = Arc::new(Clock::default());
+        let lab = Arc::new(LocalLab::open(store, clock, options.timing, endpoints)?);
+        if lab.account().is_none() {
+            let signing_key = || match options.signing_key.clone() {
+                Some(key) => Ok(key),
+                None => cognito::generate_signing_key().map_err(|_| LabError::KeyGeneration),
+            };
+            match legacy::import(&lab, &dir)? {
+                legacy::Imported::Account => notices.push("the lab's state was moved into its new database".into()),
+                legacy::Imported::Nothing => {
+                    lab.create_account(signing_key()?)?;
+                }
+                legacy::Imported::Unreadable { kept_at, reason } => {
+                    notices.push(format!(
+                        "the lab state could not be read ({reason}); it was moved to {} and a fresh lab was started",
+                        kept_at.display()
+                    ));
+                    lab.create_account(signing_key()?)?;
+                }
+            }
+        }
+        if let Some(info) = lab.info() {
+            write_running_endpoint(&dir, &info);
+        }
+
+        let cancel = CancellationToken::new();
+        let tasks = router::serve(lab.clone(), listeners, cancel.clone());
+        Ok(RunningLab { lab, notices, state_dir: dir, cancel, tasks, _lock: lock })
+    }
+
+    pub fn endpoints(&self) -> Endpoints {
+        self.lab.endpoints
+    }
+
+    /// Stops the listeners, letting requests in flight finish. Everything acknowledged is
+    /// already in the store; the write-ahead log is folded into the database.
+    pub async fn shutdown(self) -> Result<(), LabError> {
+        self.cancel.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        let _ = std::fs::remove_file(self.state_dir.join(ENDPOINT_FILE));
+        self.lab.store.checkpoint();
+        Ok(())
+    }
+}
+
+async fn bind(listen: SocketAddr) -> Result<([tokio::net::TcpListener; 3], Endpoints), LabError> {
+    let addrs = if listen.port() == 0 {
+        [listen; 3]
+    } else {
+        let port = |offset: u16| {
+            let mut addr = listen;
+            addr.set_port(listen.port().saturating_add(offset));
+            addr
+        };
+        [port(0), port(1), port(2)]
+    };
+    let mut listeners = Vec::with_capacity(3);
+    for addr in addrs {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
+        listeners.push(listener);
+    }
+    let local = |i: usize| listeners[i].local_addr().map_err(|source| LabError::Bind { addr: addrs[i], source });
+    let endpoints = Endpoints { aws: local(0)?, edge: local(1)?, invoke: local(2)? };
+    let listeners: [tokio::net::TcpListener; 3] = listeners
+        .try_into()
+        .map_err(|_| LabError::Bind { addr: listen, source: std::io::Error::other("listener count") })?;
+    Ok((listeners, endpoints))
+}
+
+/// While a lab runs, its AWS endpoint is written beside its state, so that another walab
+/// finding the state directory busy can use the running lab instead of failing.
+const ENDPOINT_FILE: &str = "endpoint.json";
+
+/// The file holds the demo user's password, so it is written 0600, atomically.
+fn write_running_endpoint(dir: &Path, info: &LabInfo) {
+    let body = serde_json::to_vec(info).unwrap_or_default();
+    if let Err(e) = crate::fsutil::write_private(&dir.join(ENDPOINT_FILE), &body) {
+        tracing::warn!("could not record the lab's endpoint: {e}");
+    }
+}
+
+/// The lab running on `dir` in another process, if any.
+pub fn running_lab(dir: &Path) -> Option<LabInfo> {
+    let text = std::fs::read_to_string(dir.join(ENDPOINT_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {
+    let path = dir.join("lab.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| LabError::StateDir { path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(LabError::Busy(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(LabError::StateDir { path, source }),
+    }
+}
