@@ -281,3 +281,68 @@ fn serve_refuses_a_port_in_use_with_a_hint() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot listen") && stderr.contains("hint:"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_state_file_from_before_the_store_is_imported_once() {
+    let fixture: serde_json::Value = serde_json::from_str(include_str!("fixtures/lab-state-v1.json")).unwrap();
+    let pool = &fixture["cognito"]["pools"][0];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab-state.json"), include_str!("fixtures/lab-state-v1.json")).unwrap();
+    let lab = TestLab::start_in(dir).await;
+    assert!(lab.running.notices.join("\n").contains("moved into"), "{:?}", lab.running.notices);
+    assert!(!lab.dir.path().join("lab-state.json").exists());
+    assert!(lab.dir.path().join("lab-state.imported.json").exists());
+
+    // Same account, pool, client, secret, demo user, keys and users.
+    let info = lab.info();
+    assert_eq!(lab.account().ctx.id, fixture["account_id"].as_str().unwrap());
+    assert_eq!(info.user_pool_id, pool["id"].as_str().unwrap());
+    assert_eq!(info.app_client_id, pool["clients"][0]["id"].as_str().unwrap());
+    assert_eq!(lab.client_secret().await, pool["clients"][0]["secret"].as_str().unwrap());
+    assert_eq!(info.demo_user.password.expose(), fixture["cognito"]["demo"]["password"].as_str().unwrap());
+    let jwks: serde_json::Value = common::http()
+        .get(format!("{}/{}/.well-known/jwks.json", info.aws_endpoint_url, info.user_pool_id))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], pool["key"]["kid"]);
+    let signed_up =
+        lab.cognito().admin_get_user().user_pool_id(&info.user_pool_id).username("fixture@example.com").send().await;
+    assert_eq!(signed_up.unwrap().user_status().map(|s| s.as_str()), Some("UNCONFIRMED"));
+    demo_can_sign_in(&lab).await;
+
+    // The refresh token handed out before is still good.
+    let refresh = fixture["cognito"]["refresh_tokens"][0]["token"].as_str().unwrap();
+    let hash = walab::token::secret_hash(&info.demo_user.username, &info.app_client_id, &lab.client_secret().await);
+    let refreshed = lab
+        .cognito()
+        .admin_initiate_auth()
+        .user_pool_id(&info.user_pool_id)
+        .client_id(&info.app_client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", refresh)
+        .auth_parameters("SECRET_HASH", hash)
+        .send()
+        .await
+        .unwrap();
+    assert!(refreshed.authentication_result().and_then(|r| r.id_token()).is_some());
+
+    // The API's authorizer, deployments and stage, and the distribution's invalidation.
+    let api = &fixture["apigateway"]["api"]["id"].as_str().unwrap();
+    let authorizers = lab.apigateway().get_authorizers().rest_api_id(*api).send().await.unwrap();
+    assert_eq!(authorizers.items().len(), 1);
+    let stage = lab.apigateway().get_stage().rest_api_id(*api).stage_name("Dev").send().await.unwrap();
+    assert_eq!(stage.deployment_id(), fixture["apigateway"]["stages"][0]["deployment_id"].as_str());
+    let distribution = fixture["cloudfront"]["distribution"]["id"].as_str().unwrap();
+    let invalidations = lab.cloudfront().list_invalidations().distribution_id(distribution).send().await.unwrap();
+    assert_eq!(invalidations.invalidation_list().unwrap().items().len(), 1);
+
+    // Imported once: a restart reads the store, and the kept file is left alone.
+    let dir = lab.stop().await;
+    let lab = TestLab::start_in(dir).await;
+    assert!(lab.running.notices.is_empty(), "{:?}", lab.running.notices);
+    assert_eq!(lab.info().user_pool_id, info.user_pool_id);
+}
