@@ -5,6 +5,7 @@
 //! GetDistributionConfig hands it back verbatim, so whatever a learner's tool writes survives
 //! the round trip; the edge's settings are derived from it once per document.
 
+mod managed;
 pub mod model;
 mod ops;
 mod policies;
@@ -16,8 +17,9 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::{Method, StatusCode};
 
-pub use model::{CloudFrontState, NAMESPACE};
+pub use model::CloudFrontState;
 pub use settings::{AllViewerHeaders, EdgeSettings, OriginTarget, QueryRule, Ttl};
+pub use xml::NAMESPACE;
 
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
@@ -106,7 +108,7 @@ pub fn distribution_id(cf: &Slice<CloudFrontState>) -> Option<String> {
 mod tests {
     use roxmltree::Document;
 
-    use super::policies::managed_policy;
+    use super::managed::managed_policy;
     use super::*;
     use crate::locallab::waf::WebAcls;
     use crate::names::cache_policy::{CACHING_DISABLED, CACHING_OPTIMIZED};

@@ -8,13 +8,12 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 
 use super::settings::EdgeSettings;
+use super::xml::NAMESPACE;
 use crate::locallab::clock::Millis;
 use crate::locallab::ids;
 use crate::locallab::store::{Change, Record, Rows, StoreError, Table, Tables};
 use crate::locallab::waf::WebAcls;
 use crate::locallab::wire::xml_escape;
-
-pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Distribution {
@@ -206,7 +205,7 @@ impl CloudFrontState {
 
     /// A cache policy's configuration, managed or created here.
     pub fn policy_config(&self, id: &str) -> Option<String> {
-        super::policies::managed_policy(id)
+        super::managed::managed_policy(id)
             .map(|(_, config)| config)
             .or_else(|| self.cache_policies.get(id).map(|p| p.config_xml.clone()))
     }

@@ -5,8 +5,9 @@ use axum::response::Response;
 use http::StatusCode;
 use roxmltree::Document;
 
-use super::model::{CloudFrontState, ConfigDocument, Distribution, Invalidation, NAMESPACE, new_etag};
+use super::model::{CloudFrontState, ConfigDocument, Distribution, Invalidation, new_etag};
 use super::settings::EdgeSettings;
+use super::xml::NAMESPACE;
 use super::xml::{
     body_text, check_quantities, child, malformed, max_items, names, parse, required, root_slice, text, with_etag,
     xml_document,

@@ -3,8 +3,10 @@
 use axum::response::Response;
 use http::StatusCode;
 
-use super::model::{CachePolicy, CloudFrontState, NAMESPACE, new_etag};
+use super::managed::{MANAGED_POLICIES, managed_policy};
+use super::model::{CachePolicy, CloudFrontState, new_etag};
 use super::settings::{EdgeSettings, MAX_FORWARDED_HEADERS};
+use super::xml::NAMESPACE;
 use super::xml::{
     body_text, check_quantities, malformed, max_items, parse, required, root_slice, text, with_etag, xml_document,
 };
@@ -13,38 +15,6 @@ use crate::locallab::context::AccountContext;
 use crate::locallab::ids;
 use crate::locallab::store::Slice;
 use crate::locallab::wire::{ApiError, AwsRequest, set_header, xml_escape};
-use crate::names::cache_policy::{CACHING_DISABLED, CACHING_OPTIMIZED, CACHING_OPTIMIZED_UNCOMPRESSED};
-
-/// The managed policies the lab models: (name, CachePolicyConfig document).
-pub fn managed_policy(id: &str) -> Option<(&'static str, String)> {
-    let (name, comment, ttl, gzip) = match id {
-        CACHING_OPTIMIZED => {
-            ("Managed-CachingOptimized", "Default policy when CF compression is enabled", (1, 86_400, 31_536_000), true)
-        }
-        CACHING_OPTIMIZED_UNCOMPRESSED => (
-            "Managed-CachingOptimizedForUncompressedObjects",
-            "Default policy when compression is disabled",
-            (1, 86_400, 31_536_000),
-            false,
-        ),
-        CACHING_DISABLED => ("Managed-CachingDisabled", "Policy with caching disabled", (0, 0, 0), false),
-        _ => return None,
-    };
-    let config = format!(
-        "<CachePolicyConfig xmlns=\"{NAMESPACE}\"><Comment>{comment}</Comment><Name>{name}</Name>\
-         <DefaultTTL>{}</DefaultTTL><MaxTTL>{}</MaxTTL><MinTTL>{}</MinTTL>\
-         <ParametersInCacheKeyAndForwardedToOrigin><EnableAcceptEncodingGzip>{gzip}</EnableAcceptEncodingGzip>\
-         <EnableAcceptEncodingBrotli>{gzip}</EnableAcceptEncodingBrotli>\
-         <HeadersConfig><HeaderBehavior>none</HeaderBehavior></HeadersConfig>\
-         <CookiesConfig><CookieBehavior>none</CookieBehavior></CookiesConfig>\
-         <QueryStringsConfig><QueryStringBehavior>none</QueryStringBehavior></QueryStringsConfig>\
-         </ParametersInCacheKeyAndForwardedToOrigin></CachePolicyConfig>",
-        ttl.1, ttl.2, ttl.0
-    );
-    Some((name, config))
-}
-
-const MANAGED_POLICIES: [&str; 3] = [CACHING_OPTIMIZED, CACHING_OPTIMIZED_UNCOMPRESSED, CACHING_DISABLED];
 
 fn cache_policy_xml(id: &str, last_modified: Millis, config: &str) -> String {
     format!(

@@ -6,6 +6,9 @@ use roxmltree::{Document, Node};
 
 use crate::locallab::wire::{ApiError, AwsRequest, set_header, xml_response};
 
+/// The namespace of CloudFront's documents.
+pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
+
 /// The most items a list answer holds.
 const DEFAULT_MAX_ITEMS: usize = 100;
 
