@@ -61,10 +61,7 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     if after.status == Status::Passed {
         Ok(Solved::Done(done))
     } else {
-        Err(Outcome {
-            hint: after.hint,
-            ..Outcome::failed(format!("{done}, but the check still fails: {}", after.summary), "")
-        })
+        Err(Outcome::failed_with(format!("{done}, but the check still fails: {}", after.summary), after.hint))
     }
 }
 
@@ -91,7 +88,7 @@ pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
     if after.status == Status::Passed {
         Ok(Solved::Done(format!("created {username} as an administrator, with your password as its permanent one")))
     } else {
-        Err(Outcome { hint: after.hint, ..Outcome::failed(after.summary, "") })
+        Err(Outcome::failed_with(after.summary, after.hint))
     }
 }
 

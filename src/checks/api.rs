@@ -99,10 +99,9 @@ pub(super) async fn method_protected(ctx: &Context) -> Checked {
             "GET / uses a different Cognito authorizer",
             format!("choose {} under Method Request → Authorization", authorizer.name().unwrap_or("the lab's")),
         ),
-        Err(outcome) => Outcome {
-            hint: outcome.hint,
-            ..Outcome::failed("GET / uses a Cognito authorizer, but not one for the lab's pool", "")
-        },
+        Err(outcome) => {
+            Outcome::failed_with("GET / uses a Cognito authorizer, but not one for the lab's pool", outcome.hint)
+        }
     };
     Ok(outcome.with_evidence(evidence))
 }

@@ -160,6 +160,11 @@ impl Outcome {
         Outcome { status: Status::Failed, hint: Some(hint.into()), ..Outcome::passed(summary) }
     }
 
+    /// A failure whose hint, if any, is another outcome's.
+    pub fn failed_with(summary: impl Into<String>, hint: Option<Hint>) -> Outcome {
+        Outcome { status: Status::Failed, hint, ..Outcome::passed(summary) }
+    }
+
     pub fn skipped(summary: impl Into<String>, hint: impl Into<Hint>) -> Outcome {
         Outcome { status: Status::Skipped, hint: Some(hint.into()), ..Outcome::passed(summary) }
     }
