@@ -1,11 +1,12 @@
 //! What `check`, `solve`, `token` (and the walkthrough) set up the same way: the target, the
-//! recorded values, who signs in, and the check context; and what they save when done.
+//! recorded values, who signs in, and the check context; what checks found, recorded through
+//! settings; and what they save when done.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::aws::Clients;
-use crate::checks::{Context, Credentials};
+use crate::checks::{Context, Credentials, Outcome};
 use crate::probe::Prober;
 use crate::report::{USAGE, fail};
 use crate::secret::Secret;
@@ -18,6 +19,8 @@ pub struct Session {
     pub ctx: Context,
     /// The values as loaded, to save only what changed.
     loaded: Values,
+    /// The recorded values: as loaded, plus what checks found.
+    values: Values,
 }
 
 /// When the password may be asked for at the terminal.
@@ -44,20 +47,37 @@ impl Session {
         let mut ctx = Context::new(aws, target.kind, loaded.clone(), credentials, prober);
         ctx.stack = target.stack.clone();
         ctx.api_stack = target.api_stack.clone();
-        if target.kind == TargetKind::Local {
+        let mut session = Session { dirs, target, ctx, values: loaded.clone(), loaded };
+        if session.target.kind == TargetKind::Local {
             // The embedded lab listens on new ports each run: re-read the URLs from its stacks
             // (in-process, a few milliseconds) rather than trust the recorded ones.
-            crate::checks::run_check(crate::guide::CheckId::StackOutputs, &ctx).await;
+            let outcome = crate::checks::run_check(crate::guide::CheckId::StackOutputs, &session.ctx).await;
+            session.record(&outcome);
         }
-        Ok(Session { dirs, target, ctx, loaded })
+        Ok(session)
     }
 
-    /// Saves values the checks recorded, and stops an embedded lab.
+    /// Records what a check found (saved when the session closes); checks use it from now on.
+    pub fn record(&mut self, outcome: &Outcome) {
+        if let Some(found) = &outcome.found {
+            for (field, value) in found.record_into(&mut self.values) {
+                self.ctx.set_value(field, Some(value));
+            }
+        }
+    }
+
+    /// The recorded values as they stand.
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// Saves the values recorded, and stops an embedded lab.
     pub async fn close(self) -> Result<(), ExitCode> {
-        finish(&self.dirs, self.target, &self.loaded, self.ctx.values()).await
+        finish(&self.dirs, self.target, &self.loaded, self.values).await
     }
 
-    /// The same session with its context shared, for work running on tasks (the walkthrough).
+    /// The same session with its context shared, for work running on tasks (the walkthrough),
+    /// which from then on owns the recorded values.
     pub fn share(self) -> SharedSession {
         SharedSession { dirs: self.dirs, target: self.target, ctx: std::sync::Arc::new(self.ctx), loaded: self.loaded }
     }
@@ -72,9 +92,9 @@ pub struct SharedSession {
 }
 
 impl SharedSession {
-    /// Saves values the checks recorded, and stops an embedded lab.
-    pub async fn close(self) -> Result<(), ExitCode> {
-        finish(&self.dirs, self.target, &self.loaded, self.ctx.values()).await
+    /// Saves `values` (the walkthrough's), and stops an embedded lab.
+    pub async fn close(self, values: Values) -> Result<(), ExitCode> {
+        finish(&self.dirs, self.target, &self.loaded, values).await
     }
 }
 

@@ -1,14 +1,14 @@
 //! The console steps, done through the API: each says first what it will change, does
 //! nothing when its check already passes, and leaves the lab as the console would.
 
-use aws_sdk_apigateway::types::{AuthorizerType, Op, PatchOperation};
-use aws_sdk_cloudfront::types::Headers;
-
+use crate::aws::cognito::{self, ClientCall};
+use crate::aws::{apigateway, cloudfront};
 use crate::checks::{Context, Outcome, Status, run_check};
 use crate::guide::SolveAction;
-use crate::names::{AUTHORIZER_NAME, COGNITO_USER_POOLS, STAGE, TOKEN_SOURCE};
+use crate::names::{AUTHORIZER_NAME, STAGE};
 use crate::secret::Secret;
 use crate::target::TargetKind;
+use crate::token::secret_hash;
 
 /// What an action would change, said before doing it.
 pub fn what_it_changes(action: SolveAction, kind: TargetKind) -> &'static str {
@@ -61,10 +61,7 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     if after.status == Status::Passed {
         Ok(Solved::Done(done))
     } else {
-        Err(Outcome::failed(
-            format!("{done}, but the check still fails: {}", after.summary),
-            after.hint.unwrap_or_default(),
-        ))
+        Err(Outcome::failed_with(format!("{done}, but the check still fails: {}", after.summary), after.hint))
     }
 }
 
@@ -83,37 +80,19 @@ pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
             "walab config set username you@example.com, and WALAB_PASSWORD or the prompt",
         ));
     };
-    let cognito = &ctx.aws.cognito;
-    let exists = cognito.admin_get_user().user_pool_id(&pool).username(&username).send().await.is_ok();
-    if !exists {
-        cognito
-            .admin_create_user()
-            .user_pool_id(&pool)
-            .username(&username)
-            .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
-            .send()
-            .await
-            .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:AdminCreateUser")))?;
+    if !cognito::user_exists(&ctx.aws, &pool, &username).await {
+        cognito::admin_create_user(&ctx.aws, &pool, &username).await?;
     }
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool)
-        .username(&username)
-        .password(password.expose())
-        .permanent(true)
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:AdminSetUserPassword")))?;
+    cognito::admin_set_permanent_password(&ctx.aws, &pool, &username, &password).await?;
     let after = run_check(SolveAction::SignUp.check(), ctx).await;
     if after.status == Status::Passed {
         Ok(Solved::Done(format!("created {username} as an administrator, with your password as its permanent one")))
     } else {
-        Err(Outcome::failed(after.summary, after.hint.unwrap_or_default()))
+        Err(Outcome::failed_with(after.summary, after.hint))
     }
 }
 
 async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
-    use crate::token::secret_hash;
     let (pool, client) = crate::checks::pool_and_client(ctx).await?;
     let Some(username) = ctx.credentials().username else {
         return Err(Outcome::failed("no username to sign up", "walab config set username you@example.com"));
@@ -125,42 +104,21 @@ async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
         ));
     };
     let secret = crate::checks::app_client_secret(ctx).await?;
-    let hash = Some(secret_hash(&username, &client, secret.expose()));
-    let cognito = &ctx.aws.cognito;
-    let exists = cognito.admin_get_user().user_pool_id(&pool).username(&username).send().await.is_ok();
-    if !exists {
-        cognito
-            .sign_up()
-            .client_id(&client)
-            .set_secret_hash(hash.clone())
-            .username(&username)
-            .password(password.expose())
-            .send()
-            .await
-            .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:SignUp")))?;
+    let call = ClientCall {
+        client_id: &client,
+        secret_hash: Some(secret_hash(&username, &client, secret.expose())),
+        username: &username,
+    };
+    if !cognito::user_exists(&ctx.aws, &pool, &username).await {
+        cognito::sign_up(&ctx.aws, &call, &password).await?;
     } else if ctx.kind == TargetKind::Local {
-        cognito
-            .resend_confirmation_code()
-            .client_id(&client)
-            .set_secret_hash(hash.clone())
-            .username(&username)
-            .send()
-            .await
-            .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:ResendConfirmationCode")))?;
+        cognito::resend_confirmation_code(&ctx.aws, &call).await?;
     }
     if ctx.kind == TargetKind::Aws {
         return Ok(format!("signed {username} up; open the link Cognito emailed you to confirm"));
     }
     let code = outbox_code(ctx, &username).await?;
-    cognito
-        .confirm_sign_up()
-        .client_id(&client)
-        .set_secret_hash(hash)
-        .username(&username)
-        .confirmation_code(code.expose())
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:ConfirmSignUp")))?;
+    cognito::confirm_sign_up(&ctx.aws, &call, &code).await?;
     Ok(format!("signed {username} up and confirmed with the code from the local outbox"))
 }
 
@@ -189,94 +147,42 @@ async fn outbox_code(ctx: &Context, username: &str) -> Result<Secret, Outcome> {
 async fn create_authorizer(ctx: &Context) -> Result<String, Outcome> {
     let (pool, _) = crate::checks::pool_and_client(ctx).await?;
     let api = crate::checks::api_id(ctx).await?;
-    let described = ctx
-        .aws
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&pool)
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cognito-idp:DescribeUserPool")))?;
-    let arn = described
-        .user_pool()
-        .and_then(|p| p.arn())
-        .ok_or_else(|| Outcome::failed(format!("user pool {pool} has no ARN"), "try again"))?
-        .to_string();
-    ctx.aws
-        .apigateway
-        .create_authorizer()
-        .rest_api_id(&api)
-        .name(AUTHORIZER_NAME)
-        .r#type(AuthorizerType::CognitoUserPools)
-        .provider_arns(arn)
-        .identity_source(TOKEN_SOURCE)
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "apigateway:POST")))?;
+    let arn = cognito::pool_arn(&ctx.aws, &pool)
+        .await?
+        .ok_or_else(|| Outcome::failed(format!("user pool {pool} has no ARN"), "try again"))?;
+    apigateway::create_authorizer(&ctx.aws, &api, &arn).await?;
     Ok(format!("created authorizer {AUTHORIZER_NAME} for pool {pool}"))
 }
 
 async fn protect_method(ctx: &Context) -> Result<String, Outcome> {
     let api = crate::checks::api_id(ctx).await?;
     let (authorizer, _) = crate::checks::lab_authorizer(ctx).await?;
-    let authorizer_id = authorizer.id().unwrap_or_default().to_string();
-    let resource = crate::aws::apigateway::root_resource(&ctx.aws, &api)
-        .await
-        .map_err(Outcome::from_problem)?
+    let resource = apigateway::root_resource(&ctx.aws, &api)
+        .await?
         .ok_or_else(|| Outcome::failed("wa-lab-rds-api has no / resource", "the API is not the lab's"))?;
-    let replace = |path: &str, value: &str| PatchOperation::builder().op(Op::Replace).path(path).value(value).build();
-    ctx.aws
-        .apigateway
-        .update_method()
-        .rest_api_id(&api)
-        .resource_id(&resource)
-        .http_method("GET")
-        .patch_operations(replace("/authorizationType", COGNITO_USER_POOLS))
-        .patch_operations(replace("/authorizerId", &authorizer_id))
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "apigateway:PATCH")))?;
+    apigateway::protect_method(&ctx.aws, &api, &resource, authorizer.id().unwrap_or_default()).await?;
     Ok(format!("GET / now uses authorizer {}", authorizer.name().unwrap_or(AUTHORIZER_NAME)))
 }
 
 async fn deploy_api(ctx: &Context) -> Result<String, Outcome> {
     let api = crate::checks::api_id(ctx).await?;
-    let out = ctx
-        .aws
-        .apigateway
-        .create_deployment()
-        .rest_api_id(&api)
-        .stage_name(STAGE)
-        .description("walab: GET / protected by the Cognito authorizer")
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "apigateway:POST")))?;
-    Ok(format!("deployed to {STAGE} (deployment {})", out.id().unwrap_or("?")))
+    let deployment = apigateway::deploy(&ctx.aws, &api).await?;
+    Ok(format!("deployed to {STAGE} (deployment {})", deployment.as_deref().unwrap_or("?")))
 }
 
 async fn forward_header(ctx: &Context) -> Result<String, Outcome> {
     let id = crate::checks::distribution_id(ctx).await?;
-    let out = ctx
-        .aws
-        .cloudfront
-        .get_distribution_config()
-        .id(&id)
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cloudfront:GetDistributionConfig")))?;
-    let etag = out.e_tag().unwrap_or_default().to_string();
-    let mut config = out
-        .distribution_config()
-        .cloned()
+    let (mut config, etag) = cloudfront::distribution_config(&ctx.aws, &id)
+        .await?
         .ok_or_else(|| Outcome::failed("CloudFront returned no configuration", "try again"))?;
     let Some(behavior) = config.default_cache_behavior.as_mut() else {
         return Err(Outcome::failed("the distribution has no default behaviour", "the distribution is not the lab's"));
     };
     if let Some(policy_id) = behavior.cache_policy_id.clone().filter(|p| !p.is_empty()) {
         // The new console's way: a cache policy whose key includes Authorization.
-        let new_policy = cache_policy_with_authorization(ctx, &policy_id).await?;
+        let new_policy = cloudfront::cache_policy_with_authorization(&ctx.aws, &policy_id).await?;
         behavior.cache_policy_id = Some(new_policy.clone());
-        update_distribution(ctx, &id, etag, config).await?;
+        cloudfront::update_distribution(&ctx.aws, &id, etag, config).await?;
         return Ok(format!("distribution {id} now uses cache policy {new_policy}, which forwards Authorization"));
     }
     #[allow(deprecated)]
@@ -290,108 +196,18 @@ async fn forward_header(ctx: &Context) -> Result<String, Outcome> {
     if !items.iter().any(|h| h.eq_ignore_ascii_case("authorization")) {
         items.push("Authorization".to_string());
     }
-    forwarded.headers = Some(
-        Headers::builder()
-            .quantity(items.len() as i32)
-            .set_items(Some(items))
-            .build()
-            .map_err(|e| Outcome::failed(e.to_string(), "try again"))?,
-    );
-    update_distribution(ctx, &id, etag, config).await?;
+    forwarded.headers = Some(cloudfront::header_list(items)?);
+    cloudfront::update_distribution(&ctx.aws, &id, etag, config).await?;
     Ok(format!("distribution {id} now forwards Authorization"))
-}
-
-async fn update_distribution(
-    ctx: &Context,
-    id: &str,
-    etag: String,
-    config: aws_sdk_cloudfront::types::DistributionConfig,
-) -> Result<(), Outcome> {
-    ctx.aws
-        .cloudfront
-        .update_distribution()
-        .id(id)
-        .if_match(etag)
-        .distribution_config(config)
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cloudfront:UpdateDistribution")))?;
-    Ok(())
-}
-
-/// Creates a cache policy like `base` (or CloudFront's defaults when it cannot be read) whose
-/// cache key also holds `Authorization`; returns its id. A new policy leaves any other
-/// distribution using `base` as it was.
-async fn cache_policy_with_authorization(ctx: &Context, base: &str) -> Result<String, Outcome> {
-    use aws_sdk_cloudfront::types::{
-        CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig, CachePolicyHeaderBehavior,
-        CachePolicyHeadersConfig, CachePolicyQueryStringBehavior, CachePolicyQueryStringsConfig,
-        ParametersInCacheKeyAndForwardedToOrigin,
-    };
-    let build_error = |e: aws_smithy_types::error::operation::BuildError| Outcome::failed(e.to_string(), "try again");
-    let current = ctx.aws.cloudfront.get_cache_policy().id(base).send().await.ok();
-    let current = current.as_ref().and_then(|p| p.cache_policy()).and_then(|p| p.cache_policy_config());
-    let params = current.and_then(|c| c.parameters_in_cache_key_and_forwarded_to_origin());
-    let mut headers: Vec<String> = params
-        .and_then(|p| p.headers_config())
-        .and_then(|h| h.headers())
-        .map(|h| h.items().to_vec())
-        .unwrap_or_default();
-    headers.push("Authorization".to_string());
-    let headers_config = CachePolicyHeadersConfig::builder()
-        .header_behavior(CachePolicyHeaderBehavior::Whitelist)
-        .headers(
-            Headers::builder().quantity(headers.len() as i32).set_items(Some(headers)).build().map_err(build_error)?,
-        )
-        .build()
-        .map_err(build_error)?;
-    // The lab's API needs `?id=`: a policy that keeps query strings out of the key (as
-    // CachingOptimized does) would also keep them from the API.
-    let query_strings = CachePolicyQueryStringsConfig::builder()
-        .query_string_behavior(CachePolicyQueryStringBehavior::All)
-        .build()
-        .map_err(build_error)?;
-    let cookies = match params.and_then(|p| p.cookies_config()) {
-        Some(c) => c.clone(),
-        None => CachePolicyCookiesConfig::builder()
-            .cookie_behavior(CachePolicyCookieBehavior::None)
-            .build()
-            .map_err(build_error)?,
-    };
-    let parameters = ParametersInCacheKeyAndForwardedToOrigin::builder()
-        .enable_accept_encoding_gzip(params.is_none_or(|p| p.enable_accept_encoding_gzip()))
-        .enable_accept_encoding_brotli(params.and_then(|p| p.enable_accept_encoding_brotli()).unwrap_or(true))
-        .headers_config(headers_config)
-        .cookies_config(cookies)
-        .query_strings_config(query_strings)
-        .build()
-        .map_err(build_error)?;
-    let name = format!("walab-with-authorization-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let config = CachePolicyConfig::builder()
-        .name(&name)
-        .comment("Created by walab: the cache key includes Authorization (lab section 5.4)")
-        .min_ttl(current.map(|c| c.min_ttl()).unwrap_or(0))
-        .default_ttl(current.and_then(|c| c.default_ttl()).unwrap_or(86_400))
-        .max_ttl(current.and_then(|c| c.max_ttl()).unwrap_or(31_536_000))
-        .parameters_in_cache_key_and_forwarded_to_origin(parameters)
-        .build()
-        .map_err(build_error)?;
-    let created = ctx
-        .aws
-        .cloudfront
-        .create_cache_policy()
-        .cache_policy_config(config)
-        .send()
-        .await
-        .map_err(|e| Outcome::from_problem(ctx.aws.explain(&e, "cloudfront:CreateCachePolicy")))?;
-    created
-        .cache_policy()
-        .map(|p| p.id().to_string())
-        .ok_or_else(|| Outcome::failed("CloudFront returned no cache policy", "try again"))
 }
 
 async fn invalidate_cache(ctx: &Context) -> Result<String, Outcome> {
     let id = crate::checks::distribution_id(ctx).await?;
-    let invalidation = crate::checks::create_invalidation(ctx, &id).await?;
+    let invalidation = create_invalidation(ctx, &id).await?;
     Ok(format!("created invalidation {invalidation} of /* on {id}"))
+}
+
+/// Invalidates `/*` on the distribution `distribution_id`; returns the invalidation's id.
+pub async fn create_invalidation(ctx: &Context, distribution_id: &str) -> Result<String, Outcome> {
+    Ok(cloudfront::create_invalidation(&ctx.aws, distribution_id).await?)
 }

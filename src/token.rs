@@ -8,6 +8,7 @@ use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use crate::aws::cognito::{self, AuthAnswer};
 use crate::aws::{AwsProblem, Clients};
 use crate::secret::Secret;
 
@@ -297,65 +298,33 @@ pub struct SignInRequest<'a> {
 /// the secret hash); when the identity may not call it, falls back to InitiateAuth with
 /// `USER_PASSWORD_AUTH`, which needs no AWS credentials but must be enabled on the client.
 pub async fn sign_in(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, SignInError> {
-    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
     let hash = req.client_secret.map(|s| secret_hash(req.username, req.client_id, s.expose()));
-    let admin = aws
-        .cognito
-        .admin_initiate_auth()
-        .user_pool_id(req.pool_id)
-        .client_id(req.client_id)
-        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-        .set_auth_parameters(Some(auth_parameters(req, hash.as_deref())))
-        .send()
-        .await;
-    let (result, flow) = match admin {
-        Ok(out) => (
-            (out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)),
-            "ADMIN_USER_PASSWORD_AUTH",
-        ),
-        Err(e) => {
-            let problem = aws.explain(&e, "cognito-idp:AdminInitiateAuth");
-            if problem.kind != crate::aws::ProblemKind::AccessDenied
-                && problem.kind != crate::aws::ProblemKind::NoCredentials
-            {
-                return Err(classify(problem));
-            }
-            let out = aws
-                .cognito
-                .initiate_auth()
-                .client_id(req.client_id)
-                .auth_flow(AuthFlowType::UserPasswordAuth)
-                .set_auth_parameters(Some(auth_parameters(req, hash.as_deref())))
-                .send()
-                .await
-                .map_err(|e| match classify(aws.explain(&e, "cognito-idp:InitiateAuth")) {
+    let parameters = || auth_parameters(req, hash.as_deref());
+    let (answer, flow) = match cognito::admin_initiate_auth(aws, req.pool_id, req.client_id, parameters()).await {
+        Ok(answer) => (answer, "ADMIN_USER_PASSWORD_AUTH"),
+        Err(problem)
+            if problem.kind == crate::aws::ProblemKind::AccessDenied
+                || problem.kind == crate::aws::ProblemKind::NoCredentials =>
+        {
+            let answer = cognito::initiate_auth(aws, req.client_id, parameters()).await.map_err(|problem| {
+                match classify(problem) {
                     SignInError::FlowNotEnabled { .. } => SignInError::NoAllowedFlow,
                     other => other,
-                })?;
-            (
-                (out.authentication_result().cloned(), out.challenge_name().cloned(), out.session().map(String::from)),
-                "USER_PASSWORD_AUTH",
-            )
+                }
+            })?;
+            (answer, "USER_PASSWORD_AUTH")
         }
+        Err(problem) => return Err(classify(problem)),
     };
-    match result {
-        (Some(auth), _, _) => match (auth.id_token(), auth.access_token()) {
-            (Some(id), Some(access)) => Ok(SignIn::Tokens {
-                id_token: Secret::new(id),
-                access_token: Secret::new(access),
-                expires_in: auth.expires_in(),
-                flow,
-            }),
-            _ => Err(SignInError::Aws(unexpected("Cognito answered without an ID token"))),
-        },
-        (None, Some(ChallengeNameType::NewPasswordRequired), Some(session)) => {
-            Ok(SignIn::NewPasswordRequired { session: Secret::new(session), flow })
+    match answer {
+        AuthAnswer::Tokens { id_token, access_token, expires_in } => {
+            Ok(SignIn::Tokens { id_token, access_token, expires_in, flow })
         }
-        (None, Some(challenge), _) => Err(SignInError::Aws(unexpected(&format!(
-            "Cognito asks for the {} challenge, which walab does not answer",
-            challenge.as_str()
+        AuthAnswer::NewPasswordRequired { session } => Ok(SignIn::NewPasswordRequired { session, flow }),
+        AuthAnswer::OtherChallenge(challenge) => Err(SignInError::Aws(unexpected(&format!(
+            "Cognito asks for the {challenge} challenge, which walab does not answer"
         )))),
-        _ => Err(SignInError::Aws(unexpected("Cognito answered with neither tokens nor a challenge"))),
+        AuthAnswer::Incomplete(what) => Err(SignInError::Aws(unexpected(what))),
     }
 }
 
@@ -366,33 +335,18 @@ pub async fn set_new_password(
     session: &Secret,
     new_password: &Secret,
 ) -> Result<SignIn, SignInError> {
-    use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
     let mut responses = std::collections::HashMap::new();
     responses.insert("USERNAME".to_string(), req.username.to_string());
     responses.insert("NEW_PASSWORD".to_string(), new_password.expose().to_string());
     if let Some(secret) = req.client_secret {
         responses.insert("SECRET_HASH".to_string(), secret_hash(req.username, req.client_id, secret.expose()));
     }
-    let out = aws
-        .cognito
-        .respond_to_auth_challenge()
-        .client_id(req.client_id)
-        .challenge_name(ChallengeNameType::NewPasswordRequired)
-        .session(session.expose())
-        .set_challenge_responses(Some(responses))
-        .send()
-        .await
-        .map_err(|e| classify(aws.explain(&e, "cognito-idp:RespondToAuthChallenge")))?;
-    let auth =
-        out.authentication_result().ok_or_else(|| SignInError::Aws(unexpected("no tokens after the new password")))?;
-    match (auth.id_token(), auth.access_token()) {
-        (Some(id), Some(access)) => Ok(SignIn::Tokens {
-            id_token: Secret::new(id),
-            access_token: Secret::new(access),
-            expires_in: auth.expires_in(),
-            flow: "NEW_PASSWORD_REQUIRED",
-        }),
-        _ => Err(SignInError::Aws(unexpected("Cognito answered without an ID token"))),
+    match cognito::respond_new_password(aws, req.client_id, session, responses).await.map_err(classify)? {
+        AuthAnswer::Tokens { id_token, access_token, expires_in } => {
+            Ok(SignIn::Tokens { id_token, access_token, expires_in, flow: "NEW_PASSWORD_REQUIRED" })
+        }
+        AuthAnswer::Incomplete(what) => Err(SignInError::Aws(unexpected(what))),
+        _ => Err(SignInError::Aws(unexpected("no tokens after the new password"))),
     }
 }
 

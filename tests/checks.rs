@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use common::TestLab;
 use walab::aws::Clients;
-use walab::checks::{Context, Credentials, Outcome, Status, run_check};
+use walab::checks::{Context, Credentials, Evidence, Outcome, Status, run_check};
 use walab::guide::{CheckId, SolveAction};
 use walab::probe::Prober;
 use walab::secret::Secret;
-use walab::settings::Values;
+use walab::settings::{Field, Values};
 use walab::solve::{Solved, solve};
 use walab::target::TargetKind;
 
@@ -32,13 +32,20 @@ async fn check(ctx: &Context, id: CheckId) -> Outcome {
 fn assert_failed(outcome: &Outcome, summary: &str, hint: &str) {
     assert_eq!(outcome.status, Status::Failed, "{outcome:?}");
     assert!(outcome.summary.contains(summary), "summary {:?} lacks {summary:?}", outcome.summary);
-    let got = outcome.hint.as_deref().unwrap_or_default();
+    let got = outcome.hint_for_cli().unwrap_or_default();
     assert!(got.contains(hint), "hint {got:?} lacks {hint:?}");
 }
 
 #[track_caller]
 fn assert_passed(outcome: &Outcome) {
     assert_eq!(outcome.status, Status::Passed, "{outcome:?}");
+}
+
+/// What a check found, recorded the way its caller records it.
+fn recorded(outcome: &Outcome) -> Values {
+    let mut values = Values::default();
+    outcome.found.as_ref().expect("found values").record_into(&mut values);
+    values
 }
 
 async fn solved(ctx: &Context, action: SolveAction) {
@@ -53,13 +60,15 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     let lab = TestLab::start().await;
     let ctx = context(&lab);
 
-    // 5.2 holds on a fresh lab; the values are recorded.
-    assert_passed(&check(&ctx, CheckId::StackOutputs).await);
-    let values = ctx.values();
+    // 5.2 holds on a fresh lab; the values are found for the caller to record.
+    let outputs = check(&ctx, CheckId::StackOutputs).await;
+    assert_passed(&outputs);
+    let values = recorded(&outputs);
     assert_eq!(values.user_pool_id.as_deref(), Some(lab.info().user_pool_id.as_str()));
     assert_eq!(values.cloudfront_endpoint.as_deref(), Some(lab.info().cloudfront_endpoint.as_str()));
-    assert_passed(&check(&ctx, CheckId::ClientSecret).await);
-    assert!(ctx.values().app_client_secret.is_some());
+    let secret = check(&ctx, CheckId::ClientSecret).await;
+    assert_passed(&secret);
+    assert!(recorded(&secret).app_client_secret.is_some());
     assert_passed(&check(&ctx, CheckId::UserConfirmed).await);
 
     // The trap as section 5 begins: the warm cache answers 200 to anyone.
@@ -113,7 +122,7 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     // token (its TTL is a day, as on AWS); once that is gone, the API says the token expired.
     lab.lab().clock.advance(Duration::from_secs(3660));
     assert_passed(&check(&ctx, CheckId::Authenticated200).await);
-    walab::checks::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
+    walab::solve::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
     assert_failed(&check(&ctx, CheckId::Authenticated200).await, "expired", "new token");
 }
 
@@ -123,15 +132,16 @@ async fn a_200_that_reached_the_api_names_what_is_missing() {
     let ctx = context(&lab);
     // Empty the cache without protecting anything: the API itself answers 200.
     let dist = walab::checks::distribution_id(&ctx).await.unwrap();
-    walab::checks::create_invalidation(&ctx, &dist).await.unwrap();
+    walab::solve::create_invalidation(&ctx, &dist).await.unwrap();
     let outcome = check(&ctx, CheckId::Unauthenticated401).await;
     assert_failed(&outcome, "200 from the API itself: no Cognito authorizer", "deploy");
-    assert_eq!(outcome.evidence["status"], 200);
-    assert_eq!(outcome.evidence["headers"]["x_cache"], "Miss from cloudfront");
+    let Evidence::Response(response) = &outcome.evidence else { panic!("{outcome:?}") };
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers.x_cache.as_deref(), Some("Miss from cloudfront"));
 
     solved(&ctx, SolveAction::CreateAuthorizer).await;
     solved(&ctx, SolveAction::ProtectMethod).await;
-    walab::checks::create_invalidation(&ctx, &dist).await.unwrap();
+    walab::solve::create_invalidation(&ctx, &dist).await.unwrap();
     assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "not deployed to Dev", "deploy");
     // The invalidate solve does its part but says forwarding must come first.
     let refused = solve(SolveAction::InvalidateCache, &ctx).await.unwrap_err();
@@ -146,7 +156,7 @@ async fn a_valid_token_refused_means_cloudfront_drops_the_header() {
         solved(&ctx, action).await;
     }
     // Invalidate without forwarding: every request now reaches the API, token stripped.
-    walab::checks::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
+    walab::solve::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
     assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
     assert_failed(
         &check(&ctx, CheckId::Authenticated200).await,
@@ -159,8 +169,11 @@ async fn a_valid_token_refused_means_cloudfront_drops_the_header() {
 async fn sign_in_failures_say_what_is_wrong() {
     let lab = TestLab::start().await;
     let ctx = context(&lab);
-    assert_passed(&check(&ctx, CheckId::ClientSecret).await);
-    let good = ctx.values();
+    let outputs = check(&ctx, CheckId::StackOutputs).await;
+    let secret = check(&ctx, CheckId::ClientSecret).await;
+    assert_passed(&secret);
+    let mut good = recorded(&outputs);
+    good.app_client_secret = recorded(&secret).app_client_secret;
 
     let mut wrong_secret = good.clone();
     wrong_secret.app_client_secret = Some(Secret::new("not-the-secret-at-all"));
@@ -220,7 +233,7 @@ async fn wrong_stacks_and_wrong_authorizers_are_named() {
     // Checks that need the values are skipped, pointing at the first failure.
     let skipped = check(&ctx, CheckId::UserConfirmed).await;
     assert_eq!(skipped.status, Status::Skipped);
-    assert!(skipped.hint.unwrap().contains("stack-outputs"));
+    assert!(skipped.hint_for_cli().unwrap().contains("stack-outputs"));
 
     let ctx = context(&lab);
     let api = walab::checks::api_id(&ctx).await.unwrap();
@@ -282,4 +295,37 @@ async fn forwarding_works_through_a_cache_policy_too() {
     assert!(forwarded.summary.contains("cache policy"), "{forwarded:?}");
     assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
     assert_passed(&check(&ctx, CheckId::Authenticated200).await);
+}
+
+#[tokio::test]
+async fn checks_read_and_never_change_the_recorded_values() {
+    let lab = TestLab::start().await;
+    let mut stale = Values::default();
+    stale.set(Field::CloudFrontEndpoint, Some("http://127.0.0.1:9/?id=1".into()));
+    let info = lab.info();
+    let ctx = Context::new(
+        Clients::new(&lab.sdk()),
+        TargetKind::Local,
+        stale.clone(),
+        Credentials {
+            username: Some(info.demo_user.username.clone()),
+            password: Some(info.demo_user.password.clone()),
+        },
+        Prober::new().unwrap(),
+    );
+    for id in CheckId::ALL {
+        check(&ctx, id).await;
+        assert_eq!(ctx.values(), stale, "{id} changed the recorded values");
+    }
+    // What stack-outputs read is what the later checks used: the endpoint it found, not the stale one.
+    let outputs = check(&ctx, CheckId::StackOutputs).await;
+    assert!(outputs.summary.contains("recorded"), "{outputs:?}");
+    let found = recorded(&outputs);
+    assert_eq!(found.cloudfront_endpoint.as_deref(), Some(info.cloudfront_endpoint.as_str()));
+    assert_eq!(ctx.value(Field::CloudFrontEndpoint).as_deref(), Some(info.cloudfront_endpoint.as_str()));
+    assert_passed(&check(&ctx, CheckId::DirectApiBlocked).await);
+    // Until the owner records another value, which checks then use.
+    ctx.set_value(Field::CloudFrontEndpoint, Some("http://127.0.0.1:9/?id=1".into()));
+    assert_eq!(check(&ctx, CheckId::Unauthenticated401).await.status, Status::Error);
+    assert_eq!(ctx.values(), stale);
 }

@@ -76,15 +76,13 @@ where
     F: FnOnce(Driver) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut ctx = Context::new(
+    let ctx = Context::new(
         Clients::new(&lab.sdk()),
         TargetKind::Local,
         Values::default(),
         credentials,
         Prober::new().unwrap(),
     );
-    let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
-    ctx.set_events(events_tx);
     let progress = lab.dir.path().join("walkthrough.json");
     let services = Services {
         ctx: Arc::new(ctx),
@@ -98,7 +96,7 @@ where
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (keys, input) = futures::channel::mpsc::unbounded();
     let (observer, seen) = watch::channel(Observed::default());
-    let queue = Queue { tx, rx, events };
+    let queue = Queue { tx, rx };
     let theme = Theme::dark();
     let looped = run_loop(&mut terminal, &mut app, &services, &theme, queue, input, Some(observer));
     let driven = drive(Driver { keys, seen });
@@ -122,6 +120,8 @@ async fn run_all_see_the_diagnoses_solve_every_step_and_pass_all_twelve() {
         // A fresh lab: 5.2 holds, the rest fails, each with what to do.
         let screen = d.press_and_wait("R", 1).await;
         assert!(screen.contains("5 of 12 checks passed"), "{screen}");
+        // Each check's report arrives once, on the loop's one queue, before its job's end.
+        assert_eq!(d.seen.borrow().reports, 12);
         assert!(screen.contains("5.3 authorizer-created") && screen.contains("create-authorizer)"), "{screen}");
         d.press("jjjj");
         let screen = d.screen_with("Evidence · unauthenticated-401").await;

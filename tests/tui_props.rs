@@ -6,8 +6,11 @@ mod support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use support::*;
-use walab::checks::{Event, Outcome, Report, Status};
+use walab::checks::{Event, Evidence, Found, Hint, Outcome, Remedy, Report, Status};
 use walab::guide::CheckId;
+use walab::guide::SolveAction;
+use walab::secret::Secret;
+use walab::settings::Field;
 use walab::tui::app::{JobDone, Msg};
 use walab::tui::{Theme, ThemeName};
 
@@ -41,17 +44,45 @@ fn status() -> impl Strategy<Value = Status> {
     prop::sample::select(vec![Status::Passed, Status::Failed, Status::Skipped, Status::Error])
 }
 
-fn report(id: CheckId, status: Status, summary: String) -> Report {
-    let evidence = serde_json::json!({
-        "url": "http://127.0.0.1:1/?id=1", "status": 200, "headers": {"x_cache": summary.clone()},
-        "body": summary.clone(), "invalidations": [{"id": "I1", "status": "InProgress", "paths": ["/*"]}],
-        "claims": {"exp": -5}, "header": null,
-    });
+/// Every kind of evidence the view draws, filled with `text`.
+fn evidence(kind: u8, text: &str) -> Evidence {
+    let json = match kind % 5 {
+        0 => serde_json::json!({
+            "url": "http://127.0.0.1:1/?id=1", "status": 200, "latency_ms": 1, "token_sent": false,
+            "headers": {"x_cache": text}, "x_cache_means": text, "body": text,
+        }),
+        1 => serde_json::json!({
+            "distribution": text, "behaviour_changed": text,
+            "invalidations": [{"id": "I1", "status": text, "created": text, "paths": ["/*"]}],
+        }),
+        2 => serde_json::json!({"claims": {"exp": -5, "cognito:username": text}, "header": null}),
+        3 => serde_json::json!({
+            "url": "http://127.0.0.1:1/?id=1", "status": 200, "headers": {"x_cache": text},
+            "body": text, "invalidations": [{"id": "I1", "status": "InProgress", "paths": ["/*"]}],
+            "claims": {"exp": -5}, "header": null,
+        }),
+        _ => serde_json::Value::Null,
+    };
+    serde_json::from_value(json).unwrap()
+}
+
+fn report(id: CheckId, status: Status, summary: String, kind: u8) -> Report {
+    let found = match kind % 3 {
+        0 => Some(Found::Outputs(vec![(Field::CloudFrontEndpoint, format!("http://127.0.0.1:{kind}/?id=1"))])),
+        1 => Some(Found::ClientSecret(Secret::new(summary.clone()))),
+        _ => None,
+    };
     Report {
         id,
         step: id.step(),
         title: id.as_str().into(),
-        outcome: Outcome { status, summary: summary.clone(), hint: Some(summary), evidence },
+        outcome: Outcome {
+            status,
+            summary: summary.clone(),
+            hint: Some(Hint::new(summary.clone()).by(Remedy::Solve(SolveAction::DeployApi))),
+            evidence: evidence(kind, &summary),
+            found,
+        },
         duration_ms: 7,
     }
 }
@@ -63,15 +94,9 @@ fn msg() -> impl Strategy<Value = Msg> {
         1 => Just(Msg::Tick),
         1 => check().prop_map(|id| Msg::Check(Event::Started(id))),
         1 => (check(), ".{0,80}").prop_map(|(id, text)| Msg::Check(Event::Progress(id, text))),
-        1 => (check(), status(), ".{0,200}").prop_map(|(id, s, text)| Msg::Check(Event::Finished(report(id, s, text)))),
-        1 => (check(), status(), any::<bool>()).prop_map(|(id, s, cancelled)| Msg::Done(Box::new(JobDone {
-            reports: vec![report(id, s, "done".into())],
-            values: values(),
-            token: None,
-            cancelled,
-            solved: None,
-            email: None,
-        }))),
+        1 => (check(), status(), ".{0,200}", any::<u8>())
+            .prop_map(|(id, s, text, kind)| Msg::Check(Event::Finished(Box::new(report(id, s, text, kind))))),
+        1 => any::<bool>().prop_map(|cancelled| Msg::Done(Box::new(JobDone { cancelled, ..JobDone::default() }))),
     ]
 }
 

@@ -1,11 +1,12 @@
-//! API Gateway lookups shared by the checks and the solves: the lab's REST API, its
-//! authorizers, the `GET /` method, and what stage `Dev` actually serves.
+//! API Gateway for the checks and the solves: the lab's REST API, its authorizers, the `GET /`
+//! method, what stage `Dev` actually serves; and the console's changes (an authorizer, the
+//! method's authorization, a deployment).
 
-use aws_sdk_apigateway::types::{Authorizer, AuthorizerType, Method};
+use aws_sdk_apigateway::types::{Authorizer, AuthorizerType, Method, Op, PatchOperation};
 
 use super::{AwsProblem, Clients};
 
-use crate::names::{API_NAME, STAGE, TOKEN_SOURCE};
+use crate::names::{API_NAME, AUTHORIZER_NAME, COGNITO_USER_POOLS, STAGE, TOKEN_SOURCE};
 
 /// The lab's REST API id, if the account has one named `wa-lab-rds-api`.
 pub async fn find_api(aws: &Clients) -> Result<Option<String>, AwsProblem> {
@@ -65,22 +66,23 @@ pub async fn root_resource(aws: &Clients, api_id: &str) -> Result<Option<String>
     Ok(out.items().iter().find(|r| r.path() == Some("/")).and_then(|r| r.id().map(String::from)))
 }
 
-/// `GET /` as currently configured (not necessarily as deployed).
-pub async fn get_method(aws: &Clients, api_id: &str, resource_id: &str) -> Result<Method, AwsProblem> {
-    let out = aws
-        .apigateway
-        .get_method()
-        .rest_api_id(api_id)
-        .resource_id(resource_id)
-        .http_method("GET")
-        .send()
-        .await
-        .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
-    Ok(Method::builder()
-        .set_http_method(out.http_method().map(String::from))
-        .set_authorization_type(out.authorization_type().map(String::from))
-        .set_authorizer_id(out.authorizer_id().map(String::from))
-        .build())
+/// `GET /` as currently configured (not necessarily as deployed); `None` when there is none.
+pub async fn get_method(aws: &Clients, api_id: &str, resource_id: &str) -> Result<Option<Method>, AwsProblem> {
+    let out = aws.apigateway.get_method().rest_api_id(api_id).resource_id(resource_id).http_method("GET").send().await;
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            let problem = aws.explain(&e, "apigateway:GET");
+            return if problem.code() == Some("NotFoundException") { Ok(None) } else { Err(problem) };
+        }
+    };
+    Ok(Some(
+        Method::builder()
+            .set_http_method(out.http_method().map(String::from))
+            .set_authorization_type(out.authorization_type().map(String::from))
+            .set_authorizer_id(out.authorizer_id().map(String::from))
+            .build(),
+    ))
 }
 
 /// What stage `Dev` serves for `GET /`.
@@ -122,4 +124,54 @@ pub async fn deployed(aws: &Clients, api_id: &str) -> Result<Option<Deployed>, A
         authorization,
         deployed_at: deployment.created_date().cloned(),
     }))
+}
+
+/// Creates the lab's Cognito authorizer `walab-cognito` for the pool `pool_arn`.
+pub async fn create_authorizer(aws: &Clients, api_id: &str, pool_arn: &str) -> Result<(), AwsProblem> {
+    aws.apigateway
+        .create_authorizer()
+        .rest_api_id(api_id)
+        .name(AUTHORIZER_NAME)
+        .r#type(AuthorizerType::CognitoUserPools)
+        .provider_arns(pool_arn)
+        .identity_source(TOKEN_SOURCE)
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:POST"))?;
+    Ok(())
+}
+
+/// Sets `GET /` to use the Cognito authorizer `authorizer_id`.
+pub async fn protect_method(
+    aws: &Clients,
+    api_id: &str,
+    resource_id: &str,
+    authorizer_id: &str,
+) -> Result<(), AwsProblem> {
+    let replace = |path: &str, value: &str| PatchOperation::builder().op(Op::Replace).path(path).value(value).build();
+    aws.apigateway
+        .update_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("GET")
+        .patch_operations(replace("/authorizationType", COGNITO_USER_POOLS))
+        .patch_operations(replace("/authorizerId", authorizer_id))
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:PATCH"))?;
+    Ok(())
+}
+
+/// Deploys the API to stage `Dev`; returns the deployment's id.
+pub async fn deploy(aws: &Clients, api_id: &str) -> Result<Option<String>, AwsProblem> {
+    let out = aws
+        .apigateway
+        .create_deployment()
+        .rest_api_id(api_id)
+        .stage_name(STAGE)
+        .description("walab: GET / protected by the Cognito authorizer")
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:POST"))?;
+    Ok(out.id().map(String::from))
 }

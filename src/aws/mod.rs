@@ -1,8 +1,11 @@
-//! The AWS side of walab: one client per service over one `SdkConfig`, the lookups the checks
-//! and solves share, and failed calls explained in one line with what to do about them.
+//! The AWS side of walab: one client per service over one `SdkConfig`, and every call walab
+//! makes to them (one module per service, shared by the checks, the solves and `walab token`),
+//! each failure explained in one line with what to do about it.
 
 pub mod apigateway;
+pub mod cloudformation;
 pub mod cloudfront;
+pub mod cognito;
 
 use std::error::Error as StdError;
 

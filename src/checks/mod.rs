@@ -1,113 +1,41 @@
 //! The lab's checks: one async function per check id, each returning an [`Outcome`] with a
-//! diagnosis a learner can act on, and a runner that reports progress on a channel, bounds
-//! every check with a timeout and stops when cancelled.
+//! diagnosis a learner can act on, and a runner that reports progress to a sink its caller
+//! gives it, bounds every check with a timeout and stops when cancelled.
 //!
-//! Checks share a [`Context`]: the AWS clients, the recorded values (which the first checks
-//! fill in), the sign-in credentials, and what earlier checks learnt (the API's id, the ID
-//! token). Each check gets what it needs through the context, so any subset runs on its own.
+//! Checks read; they change nothing. They share a [`Context`]: the AWS clients, the recorded
+//! values as their owner last set them, who signs in, and what earlier checks learnt (the
+//! API's id, the stacks' outputs, the ID token). A value a check reads from AWS is reported
+//! in its outcome ([`Found`]) for the caller to record; until then the context remembers it
+//! as a fact, so any subset of checks runs on its own.
 
 mod api;
 mod cdn;
+pub mod evidence;
 mod identity;
+mod outcome;
 mod requests;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::{AwsProblem, Clients};
+use crate::aws::Clients;
 use crate::guide::{CheckId, Guide};
 use crate::probe::Prober;
 use crate::secret::Secret;
-use crate::settings::Values;
+use crate::settings::{Field, Values};
 use crate::target::TargetKind;
 
 pub use api::{api_id, lab_authorizer};
-pub use cdn::{create_invalidation, distribution_id};
+pub use cdn::{covers_lab_path, distribution_id};
+pub use evidence::Evidence;
 pub use identity::{IdToken, app_client_secret, pool_and_client};
+pub use outcome::{Event, Found, Hint, Outcome, Remedy, Report, Status};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Passed,
-    Failed,
-    Skipped,
-    /// The check could not be carried out (no permission, AWS unreachable, timed out).
-    Error,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Passed => "passed",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-            Status::Error => "error",
-        }
-    }
-}
-
-/// What a check found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
-    pub status: Status,
-    /// One line: what was seen.
-    pub summary: String,
-    /// One line: what to do about it (failures, errors and skips).
-    pub hint: Option<String>,
-    /// What the check saw, for the evidence pane and `--json` (never secrets).
-    pub evidence: Value,
-}
-
-impl Outcome {
-    pub fn passed(summary: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Passed, summary: summary.into(), hint: None, evidence: Value::Null }
-    }
-
-    pub fn failed(summary: impl Into<String>, hint: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Failed, summary: summary.into(), hint: Some(hint.into()), evidence: Value::Null }
-    }
-
-    pub fn skipped(summary: impl Into<String>, hint: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Skipped, summary: summary.into(), hint: Some(hint.into()), evidence: Value::Null }
-    }
-
-    /// An AWS call failed: trouble with the caller's access is an `error`; a refusal by the
-    /// service is a failure of the lab's state.
-    pub fn from_problem(problem: AwsProblem) -> Outcome {
-        let status = if problem.is_access() { Status::Error } else { Status::Failed };
-        Outcome { status, summary: problem.message, hint: problem.hint, evidence: Value::Null }
-    }
-
-    pub fn with_evidence(mut self, evidence: Value) -> Outcome {
-        self.evidence = evidence;
-        self
-    }
-}
-
-/// Progress of a run, for the walkthrough and the CLI.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Started(CheckId),
-    /// A slow check says what it is waiting for.
-    Progress(CheckId, String),
-    Finished(Report),
-}
-
-/// A finished check.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub id: CheckId,
-    pub step: &'static str,
-    pub title: String,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    pub duration_ms: u64,
-}
+/// What a check returns: `Ok` when it got as far as a verdict of its own, `Err` when it stopped
+/// early (a lookup failed, a value is missing); either way the outcome to report.
+pub type Checked = Result<Outcome, Outcome>;
 
 /// Who signs in for the token checks.
 #[derive(Debug, Clone, Default)]
@@ -116,13 +44,19 @@ pub struct Credentials {
     pub password: Option<Secret>,
 }
 
+/// Where a run reports its progress.
+pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
+
 /// What earlier checks learnt, so later ones do not ask AWS again.
 #[derive(Debug, Default)]
 struct Facts {
     api_id: Option<String>,
-    authorizer_id: Option<String>,
     distribution_id: Option<String>,
     console_link: Option<String>,
+    /// The stacks' outputs as last read; newer than the recorded values they differ from.
+    outputs: Vec<(Field, String)>,
+    /// The app client's secret as last read from the app client.
+    client_secret: Option<Secret>,
     token: Option<IdToken>,
 }
 
@@ -139,9 +73,10 @@ pub struct Context {
     pub request_timeout: Duration,
     /// How long a check may wait for CloudFront (invalidations, deployments).
     pub wait_limit: Duration,
+    /// The recorded values, as their owner (the session, the walkthrough) last set them.
     values: Mutex<Values>,
     facts: Mutex<Facts>,
-    events: Option<UnboundedSender<Event>>,
+    sink: Mutex<Option<Sink>>,
 }
 
 impl Context {
@@ -157,22 +92,44 @@ impl Context {
             wait_limit: Duration::from_secs(20 * 60),
             values: Mutex::new(values),
             facts: Mutex::new(Facts::default()),
-            events: None,
+            sink: Mutex::new(None),
         }
     }
 
-    /// Where the runner and slow checks report progress.
-    pub fn set_events(&mut self, events: UnboundedSender<Event>) {
-        self.events = Some(events);
+    /// Where the runner and slow checks report progress from now on.
+    pub fn report_to(&self, sink: Sink) {
+        *lock(&self.sink) = Some(sink);
     }
 
-    /// The recorded values as they stand (checks may have filled some in).
+    /// The recorded values, as their owner last set them (checks never change them).
     pub fn values(&self) -> Values {
         lock(&self.values).clone()
     }
 
-    pub(crate) fn update_values(&self, f: impl FnOnce(&mut Values)) {
-        f(&mut lock(&self.values));
+    /// The owner records `value` for `field`: checks use it from now on.
+    pub fn set_value(&self, field: Field, value: Option<String>) {
+        if field == Field::Username
+            && let Some(username) = &value
+        {
+            lock(&self.credentials).username = Some(username.clone());
+        }
+        lock(&self.values).set(field, value);
+        // The newest word on a value wins: what was read from AWS before no longer applies.
+        let mut facts = lock(&self.facts);
+        facts.outputs.retain(|(f, _)| *f != field);
+        if field == Field::AppClientSecret {
+            facts.client_secret = None;
+        }
+    }
+
+    /// The value checks use for `field`: what was last read from AWS, else the recorded one.
+    pub fn value(&self, field: Field) -> Option<String> {
+        let facts = lock(&self.facts);
+        let read = match field {
+            Field::AppClientSecret => facts.client_secret.as_ref().map(|s| s.expose().to_string()),
+            _ => facts.outputs.iter().find(|(f, _)| *f == field).map(|(_, v)| v.clone()),
+        };
+        read.or_else(|| self.values().get(field).map(String::from))
     }
 
     /// Who signs in, as it stands.
@@ -180,29 +137,25 @@ impl Context {
         lock(&self.credentials).clone()
     }
 
-    /// The username recorded in the walkthrough, who signs in from now on.
-    pub fn set_username(&self, username: String) {
-        lock(&self.credentials).username = Some(username);
-    }
-
     /// The password typed into the walkthrough's sign-in prompt.
     pub fn set_password(&self, password: Secret) {
         lock(&self.credentials).password = Some(password);
     }
 
-    /// The ID token the last `id-token` check (or `t`) obtained, if any.
+    /// The ID token the last sign-in obtained, if any.
     pub fn token(&self) -> Option<IdToken> {
         lock(&self.facts).token.clone()
     }
 
-    pub fn set_token(&self, token: Option<IdToken>) {
-        lock(&self.facts).token = token;
+    fn send(&self, event: Event) {
+        let sink = lock(&self.sink).clone();
+        if let Some(sink) = sink {
+            sink(event);
+        }
     }
 
     fn progress(&self, id: CheckId, message: impl Into<String>) {
-        if let Some(events) = &self.events {
-            let _ = events.send(Event::Progress(id, message.into()));
-        }
+        self.send(Event::Progress(id, message.into()));
     }
 }
 
@@ -212,7 +165,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Runs one check.
 pub async fn run_check(id: CheckId, ctx: &Context) -> Outcome {
-    match id {
+    let checked = match id {
         CheckId::StackOutputs => identity::stack_outputs(ctx).await,
         CheckId::ClientSecret => identity::client_secret(ctx).await,
         CheckId::UserConfirmed => identity::user_confirmed(ctx).await,
@@ -225,7 +178,8 @@ pub async fn run_check(id: CheckId, ctx: &Context) -> Outcome {
         CheckId::IdToken => identity::id_token(ctx).await,
         CheckId::Authenticated200 => requests::authenticated_200(ctx).await,
         CheckId::DirectApiBlocked => requests::direct_api_blocked(ctx).await,
-    }
+    };
+    checked.unwrap_or_else(|stopped| stopped)
 }
 
 /// How long a check may run before it is stopped and reported as an error.
@@ -236,37 +190,27 @@ fn time_limit(id: CheckId, ctx: &Context) -> Duration {
     }
 }
 
-/// Runs `ids` in order, reporting each on `ctx`'s channel; stops early when `cancel` fires.
+/// Runs `ids` in order, reporting each to the context's sink once; stops early when `cancel`
+/// fires. Returns the reports too, for callers without a sink.
 pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &CancellationToken) -> Vec<Report> {
     let mut reports = Vec::with_capacity(ids.len());
     for &id in ids {
         if cancel.is_cancelled() {
             break;
         }
-        if let Some(events) = &ctx.events {
-            let _ = events.send(Event::Started(id));
-        }
+        ctx.send(Event::Started(id));
         let started = Instant::now();
-        let outcome = tokio::select! {
-            _ = cancel.cancelled() => Outcome {
-                status: Status::Skipped,
-                summary: "cancelled".into(),
-                hint: Some("run it again when you are ready".into()),
-                evidence: Value::Null,
-            },
-            result = tokio::time::timeout(time_limit(id, ctx), run_check(id, ctx)) => match result {
+        let limit = time_limit(id, ctx);
+        let mut outcome = tokio::select! {
+            _ = cancel.cancelled() => Outcome::skipped("cancelled", "run it again when you are ready"),
+            result = tokio::time::timeout(limit, run_check(id, ctx)) => match result {
                 Ok(outcome) => outcome,
-                Err(_) => Outcome {
-                    status: Status::Error,
-                    summary: format!("gave up after {} s", time_limit(id, ctx).as_secs()),
-                    hint: Some("AWS is slow to answer; try again".into()),
-                    evidence: json!({}),
-                },
+                Err(_) => Outcome::error(format!("gave up after {} s", limit.as_secs()), "AWS is slow to answer; try again")
+                    .with_evidence(Evidence::TimedOut(evidence::NothingSeen {})),
             },
         };
-        let mut outcome = outcome;
         if outcome.status != Status::Passed && outcome.hint.is_none() {
-            outcome.hint = Some(guide.check_text(id).hint.clone());
+            outcome.hint = Some(Hint::new(guide.check_text(id).hint.clone()));
         }
         let report = Report {
             id,
@@ -275,9 +219,7 @@ pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &Cancell
             outcome,
             duration_ms: started.elapsed().as_millis() as u64,
         };
-        if let Some(events) = &ctx.events {
-            let _ = events.send(Event::Finished(report.clone()));
-        }
+        ctx.send(Event::Finished(Box::new(report.clone())));
         reports.push(report);
     }
     reports

@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -18,12 +19,9 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
         Ok(guide) => guide,
         Err(e) => return fail(USAGE, e, None),
     };
-    if args.solve && target.target == TargetKind::Aws && !args.yes && !std::io::stdin().is_terminal() {
-        return fail(
-            USAGE,
-            "--solve on AWS changes your resources, and there is no terminal to ask",
-            Some("pass --yes to let walab make the changes".into()),
-        );
+    let asks = args.solve && target.target == TargetKind::Aws && !args.yes;
+    if let Err(code) = super::can_ask(asks, "--solve") {
+        return code;
     }
     let prompt = if args.json { Prompt::Never } else { Prompt::IfTerminal };
     let session = match Session::open(target, prompt).await {
@@ -41,17 +39,14 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
         println!("walab check · {} · {}\n", session.target.label(), session.target.region);
     }
     // Slow checks say what they wait for, on a terminal.
-    let (events, mut progress) = tokio::sync::mpsc::unbounded_channel();
-    let show_progress = !args.json && std::io::stderr().is_terminal();
-    let printer = tokio::spawn(async move {
-        while let Some(event) = progress.recv().await {
-            if let (true, Event::Progress(id, message)) = (show_progress, event) {
+    if !args.json && std::io::stderr().is_terminal() {
+        session.ctx.report_to(Arc::new(|event| {
+            if let Event::Progress(id, message) = event {
                 eprintln!("  … {id}: {message}");
             }
-        }
-    });
+        }));
+    }
     let mut session = session;
-    session.ctx.set_events(events);
     let cancel = CancellationToken::new();
 
     let mut reports: Vec<Report> = Vec::new();
@@ -60,7 +55,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
         if args.solve
             && report.outcome.status == Status::Failed
             && let Some(action) = SolveAction::for_check(id)
-            && confirm(action, session.target.kind, args.yes)
+            && (!asks || super::confirm(crate::solve::what_it_changes(action, session.target.kind)))
         {
             if !args.json {
                 println!("   {} {}", paint.dim("solving:"), crate::solve::what_it_changes(action, session.target.kind));
@@ -70,6 +65,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
                 Err(outcome) => report.outcome = outcome,
             }
         }
+        session.record(&report.outcome);
         if !args.json {
             print_report(&paint, &report);
         }
@@ -90,23 +86,11 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
     } else {
         println!("\n{passed} of {} checks passed", reports.len());
     }
-    let closed = session.close().await;
-    printer.abort();
-    match closed {
+    match session.close().await {
         Err(code) => code,
         Ok(()) if failed == 0 => ExitCode::SUCCESS,
         Ok(()) => ExitCode::from(1),
     }
-}
-
-/// Whether to go ahead with `action`: always on the local lab, on AWS with --yes or a "y".
-fn confirm(action: SolveAction, kind: TargetKind, yes: bool) -> bool {
-    if kind == TargetKind::Local || yes {
-        return true;
-    }
-    eprint!("walab will {}. Go ahead? [y/N] ", crate::solve::what_it_changes(action, kind));
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
 }
 
 pub fn glyph(status: Status) -> &'static str {
@@ -133,7 +117,7 @@ fn print_report(paint: &Paint, report: &Report) {
         report.outcome.summary,
         paint.dim(&format!("({} ms)", report.duration_ms))
     );
-    if let Some(hint) = report.outcome.hint.as_deref().filter(|_| status != Status::Passed) {
+    if let Some(hint) = report.outcome.hint_for_cli().filter(|_| status != Status::Passed) {
         println!(" {:<9} {:<4} {:<20} {} {hint}", "", "", "", paint.wrap("36", "→"));
     }
 }

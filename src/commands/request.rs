@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::RequestArgs;
-use crate::probe::{BodyCut, CacheStatus, ProbeError, ProbeResponse, Prober};
+use crate::probe::{BodyCut, Diagnosis, ProbeError, ProbeResponse, Prober, diagnose};
 use crate::report::Paint;
 use crate::secret::Secret;
 
@@ -114,44 +114,40 @@ fn cut_note(response: &ProbeResponse) -> Option<String> {
 
 /// What a person should make of this answer, for the statuses section 5 is about.
 pub fn advice(response: &ProbeResponse) -> Vec<String> {
-    let body = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
-    let error_type = response.headers.x_amzn_error_type.as_deref().unwrap_or_default().to_ascii_lowercase();
     let through_cloudfront = response.headers.x_cache.is_some();
     let mut advice = Vec::new();
-    match response.status {
-        401 if body.contains("expired") => {
+    match diagnose(response) {
+        Diagnosis::TokenExpired => {
             advice.push("the ID token has expired (they last 60 minutes): get a new one with `walab token`".to_string())
         }
-        401 if response.token_sent => {
+        Diagnosis::Unauthorized if response.token_sent => {
             advice.push("the API refused this token: get a new ID token with `walab token` (an ID token from this lab's user pool, sent as it is)".to_string());
             if through_cloudfront {
                 advice.push("if the token is fresh, CloudFront may not be forwarding the Authorization header to the API (step 5.4)".to_string());
             }
         }
-        401 => advice.push(
+        Diagnosis::Unauthorized => advice.push(
             "the API wants an ID token in the Authorization header: walab request URL \"$(walab token)\"".to_string(),
         ),
-        403 if body.contains("missing authentication token") => advice.push(
+        Diagnosis::NoSuchPath => advice.push(
             "API Gateway has no method at this path: check the path and the stage, e.g. .../Dev/?id=1 on the API Gateway URL"
                 .to_string(),
         ),
-        403 if body.contains("forbidden") || error_type.contains("forbidden") => {
+        Diagnosis::Forbidden => {
             if through_cloudfront {
                 advice.push("refused behind CloudFront: the X-Origin-Verify header CloudFront adds is missing or does not match the WAF rule (section 3)".to_string());
             } else {
                 advice.push("AWS WAF refused it: the API only accepts requests carrying CloudFront's X-Origin-Verify header, so calling it directly is meant to fail; use the CloudFront endpoint".to_string());
             }
         }
-        403 => advice.push("access denied by CloudFront, AWS WAF or API Gateway; the body says which".to_string()),
-        400 if body.contains("missing required request parameters") => {
-            advice.push("the API needs the query parameter id, e.g. .../?id=1".to_string())
+        Diagnosis::Denied => {
+            advice.push("access denied by CloudFront, AWS WAF or API Gateway; the body says which".to_string())
         }
-        300..=399 => {
-            if let Some(location) = &response.headers.location {
-                advice.push(format!("a redirect to {location}: walab shows redirects without following them, so request that URL"));
-            }
-        }
-        200..=299 if !response.token_sent && response.cache_status() == Some(CacheStatus::Hit) => advice.push(
+        Diagnosis::MissingId => advice.push("the API needs the query parameter id, e.g. .../?id=1".to_string()),
+        Diagnosis::Redirect { location: Some(location) } => advice.push(format!(
+            "a redirect to {location}: walab shows redirects without following them, so request that URL"
+        )),
+        Diagnosis::Cached if !response.token_sent => advice.push(
             "this came from CloudFront's cache without reaching the API: once the API is protected, invalidate /* so cached answers stop being served (step 5.4)"
                 .to_string(),
         ),

@@ -1,11 +1,9 @@
 //! `walab solve (ACTION | --all) [--yes]`.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::cli::SolveArgs;
 use crate::guide::SolveAction;
-use crate::report::{USAGE, fail};
 use crate::session::{Prompt, Session};
 use crate::solve::{Solved, sign_up_as_admin, solve, what_it_changes};
 use crate::target::{TargetArgs, TargetKind};
@@ -16,12 +14,8 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         _ => SolveAction::ALL.to_vec(),
     };
     let asks = target.target == TargetKind::Aws && !args.yes;
-    if asks && !std::io::stdin().is_terminal() {
-        return fail(
-            USAGE,
-            "solving on AWS changes your resources, and there is no terminal to ask",
-            Some("pass --yes to let walab make the changes".into()),
-        );
+    if let Err(code) = super::can_ask(asks, "solving") {
+        return code;
     }
     let session = match Session::open(target, Prompt::IfTerminal).await {
         Ok(session) => session,
@@ -36,9 +30,7 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
             what_it_changes(action, session.target.kind)
         };
         if asks {
-            eprint!("walab will {what}. Go ahead? [y/N] ");
-            let mut answer = String::new();
-            if std::io::stdin().read_line(&mut answer).is_err() || !answer.trim().eq_ignore_ascii_case("y") {
+            if !super::confirm(what) {
                 eprintln!("{action}: left as it is");
                 continue;
             }
@@ -52,7 +44,7 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
             Err(outcome) => {
                 failed = true;
                 eprintln!("walab: error: {action}: {}", outcome.summary);
-                if let Some(hint) = outcome.hint.filter(|h| !h.is_empty()) {
+                if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
                     eprintln!("hint: {hint}");
                 }
                 // Later steps build on this one.

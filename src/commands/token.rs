@@ -52,11 +52,11 @@ async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
     } else {
         let (pool, client) = match crate::checks::pool_and_client(ctx).await {
             Ok(ids) => ids,
-            Err(outcome) => return fail(1, outcome.summary, outcome.hint),
+            Err(outcome) => return fail(1, &outcome.summary, outcome.hint_for_cli()),
         };
         let secret = match crate::checks::app_client_secret(ctx).await {
             Ok(secret) => Some(secret),
-            Err(outcome) => return fail(1, outcome.summary, outcome.hint),
+            Err(outcome) => return fail(1, &outcome.summary, outcome.hint_for_cli()),
         };
         let Some(username) = ctx.credentials().username else {
             return fail(1, "no username recorded", Some("walab config set username you@example.com".into()));

@@ -1,8 +1,10 @@
 //! The event loop: one queue of messages (keys, check progress, finished work, signals),
 //! drained before every redraw; `update` decides, this module carries out the effects. Work
-//! that talks to AWS runs on tasks under a cancellation token and reports back as messages,
-//! so the loop never waits on the network. It redraws only after a message, and ticks only
-//! while something on screen moves (a spinner, a countdown, a toast).
+//! that talks to AWS runs on tasks under a cancellation token and reports back as messages on
+//! the same queue (the checks' runner reports through a sink that sends them), so the loop
+//! never waits on the network and every report arrives once, before its job's end. It
+//! redraws only after a message, and ticks only while something on screen moves (a spinner, a
+//! countdown, a toast).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,14 +20,14 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::app::{App, Effect, Email, Header, Job, JobDone, Msg, TokenView, update};
+use super::app::{App, Effect, Email, Header, Job, JobDone, Msg, update};
 use super::theme::{Theme, ThemeName};
 use super::{store, view};
-use crate::checks::{Context, Event, IdToken};
+use crate::checks::{Context, Event};
 use crate::guide::{Guide, SolveAction};
 use crate::report::{USAGE, fail};
 use crate::session::{Prompt, Session};
-use crate::settings::{Dirs, Field};
+use crate::settings::Dirs;
 use crate::solve::Solved;
 use crate::target::TargetArgs;
 
@@ -41,21 +43,21 @@ pub struct Services {
     pub osc52: bool,
 }
 
-/// What a test driving the loop can watch: finished jobs and the screen's text.
+/// What a test driving the loop can watch: finished jobs and checks, and the screen's text.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
     pub jobs_done: u64,
+    /// Reports of finished checks handled so far.
+    pub reports: u64,
     pub busy: bool,
     pub modal: bool,
     pub screen: String,
 }
 
-/// The queue's two ends; check events arrive on their own channel (the check context's
-/// type) and are always drained before the queue, so a job's "done" never overtakes them.
+/// The queue's two ends.
 pub struct Queue {
     pub tx: UnboundedSender<Msg>,
     pub rx: UnboundedReceiver<Msg>,
-    pub events: UnboundedReceiver<Event>,
 }
 
 pub fn now_ms() -> i64 {
@@ -69,6 +71,7 @@ struct Runner<'a> {
     job: Option<CancellationToken>,
     root: CancellationToken,
     jobs_done: u64,
+    reports: u64,
     /// Progress to save, handed to the saver task so no key waits on the disk.
     saves: Option<watch::Sender<Option<super::app::Progress>>>,
 }
@@ -82,9 +85,13 @@ impl Runner<'_> {
         {
             return false;
         }
-        if matches!(msg, Msg::Done(_)) {
-            self.jobs_done += 1;
-            self.job = None;
+        match &msg {
+            Msg::Done(_) => {
+                self.jobs_done += 1;
+                self.job = None;
+            }
+            Msg::Check(Event::Finished(_)) => self.reports += 1,
+            _ => {}
         }
         self.app.now_ms = now_ms();
         for effect in update(self.app, msg) {
@@ -102,18 +109,10 @@ impl Runner<'_> {
                 let (ctx, guide, outbox, tx) =
                     (ctx.clone(), self.services.guide.clone(), self.services.outbox.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let values = ctx.clone();
                     let work =
                         tokio::spawn(async move { run_job(job, &ctx, &guide, outbox.as_deref(), &cancel).await });
                     // A job that panics (a bug) still ends, so the walkthrough does not wait forever.
-                    let done = work.await.unwrap_or_else(|_| JobDone {
-                        reports: vec![],
-                        values: values.values(),
-                        token: None,
-                        cancelled: true,
-                        solved: None,
-                        email: None,
-                    });
+                    let done = work.await.unwrap_or_else(|_| JobDone { cancelled: true, ..JobDone::default() });
                     let _ = tx.send(Msg::Done(Box::new(done)));
                 });
             }
@@ -122,12 +121,7 @@ impl Runner<'_> {
                     job.cancel();
                 }
             }
-            Effect::SetValue(key, value) => {
-                if key == Field::Username {
-                    ctx.set_username(value.clone());
-                }
-                ctx.update_values(|values| values.set(key, Some(value)));
-            }
+            Effect::SetValue(field, value) => ctx.set_value(field, Some(value)),
             Effect::SetPassword(password) => ctx.set_password(password),
             Effect::Copy(text) => {
                 if self.services.osc52 {
@@ -147,16 +141,8 @@ impl Runner<'_> {
     }
 }
 
-fn token_view(token: IdToken) -> TokenView {
-    TokenView {
-        username: token.username,
-        header: token.header,
-        claims: serde_json::Value::Object(token.claims),
-        expires_at: token.expires_at,
-    }
-}
-
-/// One piece of work, start to finish; it never fails, it reports.
+/// One piece of work, start to finish; it never fails, it reports (its checks through the
+/// context's sink as they finish, the rest in what it returns).
 async fn run_job(
     job: Job,
     ctx: &Context,
@@ -164,17 +150,14 @@ async fn run_job(
     outbox: Option<&crate::locallab::LocalLab>,
     cancel: &CancellationToken,
 ) -> JobDone {
-    let mut done = JobDone {
-        reports: vec![],
-        values: Default::default(),
-        token: None,
-        cancelled: false,
-        solved: None,
-        email: None,
-    };
+    let mut done = JobDone::default();
     match job {
-        Job::Checks(ids) => done.reports = crate::checks::run(&ids, ctx, guide, cancel).await,
-        Job::Token => done.reports = crate::checks::run(&[crate::guide::CheckId::IdToken], ctx, guide, cancel).await,
+        Job::Checks(ids) => {
+            crate::checks::run(&ids, ctx, guide, cancel).await;
+        }
+        Job::Token => {
+            crate::checks::run(&[crate::guide::CheckId::IdToken], ctx, guide, cancel).await;
+        }
         Job::Solve(action) => {
             let solved = tokio::select! {
                 _ = cancel.cancelled() => None,
@@ -189,13 +172,11 @@ async fn run_job(
             }
             done.solved = solved.map(|s| (action, s));
             if let Some(step) = guide.steps.iter().find(|s| s.checks.contains(&action.check())) {
-                done.reports = crate::checks::run(&step.checks, ctx, guide, cancel).await;
+                crate::checks::run(&step.checks, ctx, guide, cancel).await;
             }
         }
     }
     done.cancelled = cancel.is_cancelled();
-    done.values = ctx.values();
-    done.token = ctx.token().map(token_view);
     done
 }
 
@@ -221,25 +202,24 @@ where
     B: Backend,
     S: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
 {
-    let Queue { tx, mut rx, mut events } = queue;
+    let Queue { tx, mut rx } = queue;
+    // Checks report on the loop's own queue.
+    let sink = tx.clone();
+    services.ctx.report_to(Arc::new(move |event| {
+        let _ = sink.send(Msg::Check(event));
+    }));
     let root = CancellationToken::new();
     let saver = services.progress.clone().map(spawn_saver);
     let saves = saver.as_ref().map(|(saves, _)| saves.clone());
-    let mut runner = Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0, saves };
+    let mut runner = Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0, reports: 0, saves };
     if let Ok(size) = terminal.size() {
         runner.app.size = (size.width, size.height);
     }
     let mut dirty = true;
     let result = loop {
         // Everything already queued is handled before drawing.
-        loop {
-            if let Ok(event) = events.try_recv() {
-                dirty |= runner.handle(Msg::Check(event));
-            } else if let Ok(msg) = rx.try_recv() {
-                dirty |= runner.handle(msg);
-            } else {
-                break;
-            }
+        while let Ok(msg) = rx.try_recv() {
+            dirty |= runner.handle(msg);
         }
         if runner.app.quit {
             break Ok(());
@@ -254,6 +234,7 @@ where
             if let Some(observer) = &observer {
                 observer.send_replace(Observed {
                     jobs_done: runner.jobs_done,
+                    reports: runner.reports,
                     busy: runner.app.busy(),
                     modal: runner.app.modal.is_some(),
                     screen: view::buffer_text(frame.buffer),
@@ -263,13 +244,7 @@ where
         let tick = runner.app.next_tick();
         let msg = tokio::select! {
             biased;
-            Some(event) = events.recv() => Msg::Check(event),
-            Some(msg) = rx.recv() => {
-                while let Ok(event) = events.try_recv() {
-                    dirty |= runner.handle(Msg::Check(event));
-                }
-                msg
-            }
+            Some(msg) = rx.recv() => msg,
             event = input.next() => match event {
                 Some(Ok(event)) => match input_msg(event) {
                     Some(msg) => msg,
@@ -338,12 +313,11 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         Ok(guide) => guide,
         Err(e) => return fail(USAGE, e, None),
     };
-    let mut session = match Session::open(args, Prompt::Never).await {
+    let session = match Session::open(args, Prompt::Never).await {
         Ok(session) => session,
         Err(code) => return code,
     };
-    let (events_tx, events) = unbounded_channel();
-    session.ctx.set_events(events_tx);
+    let values = session.values().clone();
     let session = session.share();
     let target = &session.target;
     let header = Header {
@@ -362,7 +336,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         }
     };
     let password_known = session.ctx.credentials().password.is_some();
-    let mut app = App::new(guide.clone(), header, session.ctx.values(), password_known, progress);
+    let mut app = App::new(guide.clone(), header, values, password_known, progress);
     app.signs_in = session.ctx.credentials().username;
     if let Some(problem) = problem {
         app.modal = Some(super::app::Modal::Message {
@@ -390,20 +364,20 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
     let mut terminal = match ratatui::try_init() {
         Ok(terminal) => terminal,
         Err(e) => {
-            let _ = session.close().await;
+            let _ = session.close(app.values.clone()).await;
             return fail(1, format!("cannot set up the terminal: {e}"), None);
         }
     };
     keep_the_terminal_for_the_ui_thread();
     let input = crossterm::event::EventStream::new();
-    let result = run_loop(&mut terminal, &mut app, &services, &theme, Queue { tx, rx, events }, input, None).await;
+    let result = run_loop(&mut terminal, &mut app, &services, &theme, Queue { tx, rx }, input, None).await;
     ratatui::restore();
     if let Some((path, key)) = &services.progress
         && let Err(e) = store::save(path, key, &app.progress())
     {
         tracing::warn!("cannot save progress: {e}");
     }
-    let closed = session.close().await;
+    let closed = session.close(app.values.clone()).await;
     match (result, closed) {
         (Err(e), _) => fail(1, format!("the terminal failed: {e}"), None),
         (Ok(()), Err(code)) => code,

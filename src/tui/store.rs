@@ -66,7 +66,12 @@ mod tests {
                 status: Status::Failed,
                 summary: "still NONE".into(),
                 hint: Some("deploy".into()),
-                evidence: serde_json::json!({"a": 1}),
+                evidence: crate::checks::Evidence::Deployment {
+                    stage: "Dev".into(),
+                    deployment_id: "d1".into(),
+                    deployed_at: None,
+                    get: "NONE".into(),
+                },
                 duration_ms: 12,
                 finished_at: 1_700_000_000_000,
             },

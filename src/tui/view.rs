@@ -10,7 +10,10 @@ use serde_json::Value;
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Modal, Pane, Shown, VALUE_KEYS};
 use super::keymap::{Action, KEYS};
 use super::theme::Theme;
+use crate::checks::evidence::Response;
+use crate::checks::{Evidence, Hint};
 use crate::guide::CheckId;
+use crate::probe::ResponseHeaders;
 use crate::settings::Field;
 use crate::target::TargetKind;
 
@@ -200,6 +203,12 @@ fn draw_text(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(pane(theme, title, false)), area);
 }
 
+/// A hint as the walkthrough says it. For now in the command line's words (the walkthrough's
+/// own, naming its keys, are to come).
+fn said(hint: &Hint) -> String {
+    hint.for_cli()
+}
+
 pub fn duration(ms: u64) -> String {
     if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", ms as f64 / 1000.0) }
 }
@@ -246,7 +255,7 @@ fn draw_next(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else if app.results.is_empty() {
         lines.push(Line::styled("Press R to run every check and see where the lab stands.", theme.text));
     } else if let Some(id) = failing {
-        let hint = app.results.get(&id).and_then(|r| r.hint.clone()).unwrap_or_default();
+        let hint = app.results.get(&id).and_then(|r| r.hint.as_ref()).map(said).unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", id.step()), theme.dim),
             Span::styled(id.as_str(), theme.failed),
@@ -302,7 +311,7 @@ fn check_lines(app: &App, theme: &Theme, width: usize, compact: bool) -> Vec<Lin
         lines.push(Line::from(vec![Span::raw("           "), Span::styled(fit(&detail, room), theme.text)]));
         if running.is_none()
             && let Some(hint) =
-                result.filter(|r| r.status != crate::checks::Status::Passed).and_then(|r| r.hint.clone())
+                result.filter(|r| r.status != crate::checks::Status::Passed).and_then(|r| r.hint.as_ref()).map(said)
         {
             lines.push(Line::from(vec![
                 Span::styled("           → ", theme.hint),
@@ -343,21 +352,6 @@ fn json_lines(value: &Value, theme: &Theme) -> Vec<Line<'static>> {
     text.lines().map(|l| Line::styled(format!("  {l}"), theme.text)).collect()
 }
 
-fn header_name(key: &str) -> String {
-    match key {
-        "x_cache" => "X-Cache".into(),
-        "age" => "Age".into(),
-        "via" => "Via".into(),
-        "x_amz_cf_pop" => "X-Amz-Cf-Pop".into(),
-        "x_amz_cf_id" => "X-Amz-Cf-Id".into(),
-        "x_amzn_error_type" => "x-amzn-ErrorType".into(),
-        "x_amzn_request_id" => "x-amzn-RequestId".into(),
-        "content_type" => "Content-Type".into(),
-        "location" => "Location".into(),
-        other => other.to_string(),
-    }
-}
-
 pub fn countdown(seconds_left: i64) -> String {
     let s = seconds_left.abs();
     let mmss = format!("{:02}:{:02}", s / 60, s % 60);
@@ -386,118 +380,134 @@ fn evidence_lines(app: &App, id: CheckId, theme: &Theme) -> Vec<Line<'static>> {
     if shown != Shown::Passed
         && let Some(hint) = &result.hint
     {
-        lines.push(Line::styled(format!("→ {hint}"), theme.hint));
+        lines.push(Line::styled(format!("→ {}", said(hint)), theme.hint));
     }
     lines.push(Line::from(Span::styled(
         format!("took {} · last run {}", duration(result.duration_ms), clock(result.finished_at)),
         theme.dim,
     )));
-    let evidence = &result.evidence;
-    if id == CheckId::IdToken {
-        let (username, header, claims, exp) = match &app.token {
-            Some(t) => (t.username.clone(), t.header.clone(), t.claims.clone(), Some(t.expires_at)),
-            None => (
-                evidence["claims"]["cognito:username"].as_str().unwrap_or_default().to_string(),
-                evidence["header"].clone(),
-                evidence["claims"].clone(),
-                evidence["claims"]["exp"].as_i64(),
-            ),
-        };
-        if !claims.is_null() {
+    // The token pane shows the newest token, even when a later sign-in failed.
+    let token = match (&app.token, &result.evidence) {
+        (Some(t), _) if id == CheckId::IdToken => {
+            Some((t.username.clone(), t.header.clone(), t.claims.clone(), Some(t.expires_at)))
+        }
+        (None, Evidence::IdToken { header, claims }) if id == CheckId::IdToken => Some((
+            claims.get("cognito:username").and_then(Value::as_str).unwrap_or_default().to_string(),
+            header.clone(),
+            Value::Object(claims.clone()),
+            claims.get("exp").and_then(Value::as_i64),
+        )),
+        _ => None,
+    };
+    if let Some((username, header, claims, exp)) = token
+        && !claims.is_null()
+    {
+        token_lines(&mut lines, &username, &header, &claims, exp, app.now_ms, theme);
+        return lines;
+    }
+    match &result.evidence {
+        Evidence::Response(response) => response_lines(&mut lines, response, theme),
+        Evidence::Invalidations { distribution, behaviour_changed, invalidations } => {
             lines.push(Line::raw(""));
-            let mut first = vec![Span::styled(format!("ID token for {username}"), theme.accent)];
-            if let Some(exp) = exp {
-                let left = exp - app.now_ms.div_euclid(1000);
-                let style = if left > 60 { theme.passed } else { theme.failed };
-                first.push(Span::styled(" · ", theme.dim));
-                first.push(Span::styled(countdown(left), style));
+            lines.push(Line::styled(
+                format!("Distribution {distribution} · behaviour changed {behaviour_changed}"),
+                theme.text,
+            ));
+            if invalidations.is_empty() {
+                lines.push(Line::styled("No invalidations yet.", theme.dim));
             }
-            lines.push(Line::from(first));
-            lines.push(heading("Header", theme));
-            lines.extend(json_lines(&header, theme));
-            lines.push(heading("Claims", theme));
-            lines.extend(json_lines(&claims, theme));
-            return lines;
-        }
-    }
-    if let (Some(status), Some(url)) = (evidence["status"].as_u64(), evidence["url"].as_str()) {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![Span::styled("GET ", theme.accent), Span::styled(url.to_string(), theme.text)]));
-        let status_style = match status {
-            200..=299 => theme.passed,
-            400..=499 => theme.running,
-            _ => theme.failed,
-        };
-        let token = if evidence["token_sent"].as_bool() == Some(true) { "token sent" } else { "no token" };
-        lines.push(Line::from(vec![
-            Span::styled(format!("HTTP {status}"), status_style),
-            Span::styled(format!(" · {} ms · {token}", evidence["latency_ms"].as_u64().unwrap_or(0)), theme.dim),
-        ]));
-        let headers = evidence["headers"].as_object();
-        if let Some(x_cache) = headers.and_then(|h| h.get("x_cache")).and_then(Value::as_str) {
-            let mut line = vec![Span::styled(format!("X-Cache: {x_cache}"), theme.accent)];
-            if let Some(means) = evidence["x_cache_means"].as_str() {
-                line.push(Span::styled(format!(" — {means}"), theme.text));
-            }
-            lines.push(Line::from(line));
-        }
-        if let Some(headers) = headers {
-            lines.push(heading("Headers", theme));
-            for (name, value) in headers {
-                if let Some(value) = value.as_str() {
-                    lines.push(Line::styled(format!("  {}: {value}", header_name(name)), theme.text));
-                }
+            for inv in invalidations {
+                let done = inv.completed();
+                let shown = if done { Shown::Passed } else { Shown::Running };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{} {:<10}", if done { "✓" } else { "…" }, inv.status), theme.status(shown)),
+                    Span::styled(format!(" {} {} created {}", inv.id, inv.paths.join(" "), inv.created), theme.text),
+                ]));
             }
         }
-        if !evidence["body"].is_null() {
-            lines.push(heading("Body", theme));
-            match &evidence["body"] {
-                Value::String(text) => lines.extend(text.lines().map(|l| Line::styled(format!("  {l}"), theme.text))),
-                body => lines.extend(json_lines(body, theme)),
-            }
+        Evidence::None | Evidence::TimedOut(_) => {}
+        Evidence::Other(value) if value.as_object().is_some_and(|o| o.is_empty()) => {}
+        other => {
+            lines.push(Line::raw(""));
+            lines.push(heading("What the check saw", theme));
+            lines.extend(json_lines(&serde_json::to_value(other).unwrap_or_default(), theme));
         }
-        return lines;
-    }
-    if let Some(list) = evidence["invalidations"].as_array() {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(
-                "Distribution {} · behaviour changed {}",
-                evidence["distribution"].as_str().unwrap_or("?"),
-                evidence["behaviour_changed"].as_str().unwrap_or("?")
-            ),
-            theme.text,
-        ));
-        if list.is_empty() {
-            lines.push(Line::styled("No invalidations yet.", theme.dim));
-        }
-        for inv in list {
-            let status = inv["status"].as_str().unwrap_or("?");
-            let done = status.eq_ignore_ascii_case("completed");
-            let shown = if done { Shown::Passed } else { Shown::Running };
-            let paths: Vec<&str> =
-                inv["paths"].as_array().map(|p| p.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-            lines.push(Line::from(vec![
-                Span::styled(format!("{} {status:<10}", if done { "✓" } else { "…" }), theme.status(shown)),
-                Span::styled(
-                    format!(
-                        " {} {} created {}",
-                        inv["id"].as_str().unwrap_or("?"),
-                        paths.join(" "),
-                        inv["created"].as_str().unwrap_or("?")
-                    ),
-                    theme.text,
-                ),
-            ]));
-        }
-        return lines;
-    }
-    if !evidence.is_null() && evidence.as_object().is_none_or(|o| !o.is_empty()) {
-        lines.push(Line::raw(""));
-        lines.push(heading("What the check saw", theme));
-        lines.extend(json_lines(evidence, theme));
     }
     lines
+}
+
+fn token_lines(
+    lines: &mut Vec<Line<'static>>,
+    username: &str,
+    header: &Value,
+    claims: &Value,
+    exp: Option<i64>,
+    now_ms: i64,
+    theme: &Theme,
+) {
+    lines.push(Line::raw(""));
+    let mut first = vec![Span::styled(format!("ID token for {username}"), theme.accent)];
+    if let Some(exp) = exp {
+        let left = exp - now_ms.div_euclid(1000);
+        let style = if left > 60 { theme.passed } else { theme.failed };
+        first.push(Span::styled(" · ", theme.dim));
+        first.push(Span::styled(countdown(left), style));
+    }
+    lines.push(Line::from(first));
+    lines.push(heading("Header", theme));
+    lines.extend(json_lines(header, theme));
+    lines.push(heading("Claims", theme));
+    lines.extend(json_lines(claims, theme));
+}
+
+/// The headers an answer's evidence lists, in the order the pane has always shown them.
+fn shown_headers(headers: &ResponseHeaders) -> [(&'static str, &Option<String>); 9] {
+    [
+        ("Age", &headers.age),
+        ("Content-Type", &headers.content_type),
+        ("Location", &headers.location),
+        ("Via", &headers.via),
+        ("X-Amz-Cf-Id", &headers.x_amz_cf_id),
+        ("X-Amz-Cf-Pop", &headers.x_amz_cf_pop),
+        ("x-amzn-ErrorType", &headers.x_amzn_error_type),
+        ("x-amzn-RequestId", &headers.x_amzn_request_id),
+        ("X-Cache", &headers.x_cache),
+    ]
+}
+
+fn response_lines(lines: &mut Vec<Line<'static>>, response: &Response, theme: &Theme) {
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![Span::styled("GET ", theme.accent), Span::styled(response.url.clone(), theme.text)]));
+    let status_style = match response.status {
+        200..=299 => theme.passed,
+        400..=499 => theme.running,
+        _ => theme.failed,
+    };
+    let token = if response.token_sent { "token sent" } else { "no token" };
+    lines.push(Line::from(vec![
+        Span::styled(format!("HTTP {}", response.status), status_style),
+        Span::styled(format!(" · {} ms · {token}", response.latency_ms), theme.dim),
+    ]));
+    if let Some(x_cache) = &response.headers.x_cache {
+        let mut line = vec![Span::styled(format!("X-Cache: {x_cache}"), theme.accent)];
+        if let Some(means) = &response.x_cache_means {
+            line.push(Span::styled(format!(" — {means}"), theme.text));
+        }
+        lines.push(Line::from(line));
+    }
+    lines.push(heading("Headers", theme));
+    for (name, value) in shown_headers(&response.headers) {
+        if let Some(value) = value {
+            lines.push(Line::styled(format!("  {name}: {value}"), theme.text));
+        }
+    }
+    if let Some(body) = &response.body {
+        lines.push(heading("Body", theme));
+        match body {
+            Value::String(text) => lines.extend(text.lines().map(|l| Line::styled(format!("  {l}"), theme.text))),
+            body => lines.extend(json_lines(body, theme)),
+        }
+    }
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {

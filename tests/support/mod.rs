@@ -5,7 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use serde_json::json;
-use walab::checks::{Event, Outcome, Report, Status};
+use walab::checks::{Event, Evidence, Outcome, Report, Status};
 use walab::guide::{CheckId, Guide};
 use walab::settings::{Field, Values};
 use walab::target::TargetKind;
@@ -46,8 +46,21 @@ pub fn send(app: &mut App, msg: Msg) {
 pub fn finished(app: &mut App, id: CheckId, outcome: Outcome, duration_ms: u64) {
     send(
         app,
-        Msg::Check(Event::Finished(Report { id, step: id.step(), title: id.as_str().into(), outcome, duration_ms })),
+        Msg::Check(Event::Finished(Box::new(Report {
+            id,
+            step: id.step(),
+            title: id.as_str().into(),
+            outcome,
+            duration_ms,
+        }))),
     );
+}
+
+/// Evidence as JSON, read back as the typed evidence the view matches on.
+pub fn evidence(json: serde_json::Value) -> Evidence {
+    let evidence: Evidence = serde_json::from_value(json).unwrap();
+    assert!(!matches!(evidence, Evidence::Other(_)), "{evidence:?}");
+    evidence
 }
 
 pub fn select_step(app: &mut App, id: &str) {
@@ -80,7 +93,8 @@ pub fn after_first_run(app: &mut App) {
             status: Status::Failed,
             summary: "200 served from CloudFront's cache: an answer cached before the API was protected".into(),
             hint: Some("invalidate /* so CloudFront drops it (walab solve invalidate-cache)".into()),
-            evidence: json!({
+            // As `walab check --json` prints it, read back as typed evidence.
+            evidence: evidence(json!({
                 "url": "http://127.0.0.1:4567/?id=1",
                 "status": 200,
                 "latency_ms": 3,
@@ -93,7 +107,8 @@ pub fn after_first_run(app: &mut App) {
                 "x_cache_means": "served from CloudFront's cache, without reaching the API",
                 "token_sent": false,
                 "body": [{"id": 1, "name": "Jane Doe", "city": "Seattle"}]
-            }),
+            })),
+            found: None,
         },
         2,
     );
@@ -114,7 +129,7 @@ pub fn with_token(app: &mut App) {
         app,
         CheckId::IdToken,
         Outcome::passed("ID token for learner@example.com verified; valid for 59 more minutes")
-            .with_evidence(json!({"header": header, "claims": claims})),
+            .with_evidence(evidence(json!({"header": header, "claims": claims}))),
         31,
     );
     app.token = Some(walab::tui::app::TokenView {

@@ -1,8 +1,19 @@
 //! `update` alone: a key or a message in, the state and the effects out; no terminal, no lab.
 
-use crossterm::event::{KeyEventState, KeyModifiers};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use serde_json::{Value, json};
 
 use super::*;
+use crate::checks::{Event, Evidence, Found, Outcome, Report, Status};
+use crate::guide::{CheckId, Guide, SolveAction};
+use crate::secret::Secret;
+use crate::settings::{Field, Values};
+use crate::solve::Solved;
+use crate::target::TargetKind;
+use crate::tui::keymap::Action;
 
 fn header() -> Header {
     Header {
@@ -36,20 +47,24 @@ fn report(id: CheckId, status: Status, summary: &str) -> Report {
         id,
         step: id.step(),
         title: id.as_str().into(),
-        outcome: Outcome { status, summary: summary.into(), hint: Some("do this".into()), evidence: Value::Null },
+        outcome: Outcome {
+            status,
+            summary: summary.into(),
+            hint: Some("do this".into()),
+            evidence: Evidence::None,
+            found: None,
+        },
         duration_ms: 42,
     }
 }
 
-fn done(reports: Vec<Report>) -> Msg {
-    Msg::Done(Box::new(JobDone {
-        reports,
-        values: Values::default(),
-        token: None,
-        cancelled: false,
-        solved: None,
-        email: None,
-    }))
+fn finished(report: Report) -> Msg {
+    Msg::Check(Event::Finished(Box::new(report)))
+}
+
+/// The end of a job (its checks' reports came before, each once).
+fn done() -> Msg {
+    Msg::Done(Box::default())
 }
 
 fn step_of(app: &mut App, id: &str) {
@@ -87,7 +102,7 @@ fn run_all_starts_one_job_and_esc_cancels_it() {
     assert!(update(&mut app, ch('R')).is_empty(), "one job at a time");
     assert_eq!(update(&mut app, key(KeyCode::Esc)), vec![Effect::Cancel]);
     assert_eq!(app.toast.as_ref().unwrap().text, "stopping…");
-    assert_eq!(update(&mut app, done(vec![])), vec![Effect::Save]);
+    assert_eq!(update(&mut app, done()), vec![Effect::Save]);
     assert!(!app.busy());
 }
 
@@ -103,19 +118,19 @@ fn check_events_show_running_then_the_result_with_its_time() {
     update(&mut app, Msg::Check(Event::Progress(CheckId::AuthorizerCreated, "asking API Gateway".into())));
     assert_eq!(app.running.as_ref().unwrap().progress.as_deref(), Some("asking API Gateway"));
     app.now_ms = 2_000;
-    let effects = update(
-        &mut app,
-        Msg::Check(Event::Finished(report(CheckId::AuthorizerCreated, Status::Failed, "no Cognito authorizer"))),
-    );
+    let effects =
+        update(&mut app, finished(report(CheckId::AuthorizerCreated, Status::Failed, "no Cognito authorizer")));
     assert_eq!(effects, vec![Effect::Save]);
     assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Failed);
     let result = &app.results[&CheckId::AuthorizerCreated];
-    assert_eq!((result.duration_ms, result.finished_at, result.hint.as_deref()), (42, 2_000, Some("do this")));
+    let hint = result.hint.as_ref().map(|h| h.for_cli());
+    assert_eq!((result.duration_ms, result.finished_at, hint.as_deref()), (42, 2_000, Some("do this")));
     assert_eq!(app.step_shown(app.current_step()), Some(Shown::Failed));
-    // The job's own copy of the report does not move the time.
+    // The job's end carries no second copy of the report: the result stays as it came.
     app.now_ms = 3_000;
-    update(&mut app, done(vec![report(CheckId::AuthorizerCreated, Status::Failed, "no Cognito authorizer")]));
+    update(&mut app, done());
     assert_eq!(app.results[&CheckId::AuthorizerCreated].finished_at, 2_000);
+    assert!(!app.busy());
 }
 
 #[test]
@@ -133,7 +148,8 @@ fn solve_says_what_it_will_do_and_asks_first() {
     assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Running, "the step being done spins");
     assert_eq!(app.shown(CheckId::MethodProtected), Shown::Pending);
     // Once the authorizer exists, `s` moves on to the next console step of the section.
-    update(&mut app, done(vec![report(CheckId::AuthorizerCreated, Status::Passed, "walab-cognito")]));
+    update(&mut app, finished(report(CheckId::AuthorizerCreated, Status::Passed, "walab-cognito")));
+    update(&mut app, done());
     update(&mut app, ch('s'));
     assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::ProtectMethod)));
 }
@@ -227,7 +243,8 @@ fn token_asks_for_the_password_when_walab_does_not_know_it() {
     let effects = update(&mut app, key(KeyCode::Enter));
     assert_eq!(effects, vec![Effect::SetPassword(Secret::new("Pa55word!")), Effect::Start(Job::Token)]);
     // A wrong password: the next `t` asks again.
-    update(&mut app, done(vec![report(CheckId::IdToken, Status::Failed, "NotAuthorizedException")]));
+    update(&mut app, finished(report(CheckId::IdToken, Status::Failed, "NotAuthorizedException")));
+    update(&mut app, done());
     update(&mut app, ch('t'));
     assert!(matches!(app.modal, Some(Modal::Password { .. })));
 }
@@ -253,7 +270,7 @@ fn token_with_a_known_password_signs_in_at_once() {
     assert_eq!(effects, vec![Effect::Save, Effect::Start(Job::Token)]);
     assert_eq!(app.focus, Pane::Evidence);
     app.token = Some(TokenView { username: "u".into(), header: Value::Null, claims: Value::Null, expires_at: 3600 });
-    update(&mut app, done(vec![]));
+    update(&mut app, done());
     assert!(app.countdown_visible());
     app.now_ms = 10_250;
     assert_eq!(app.next_tick(), Some(Duration::from_millis(750)), "the countdown ticks on the second");
@@ -265,7 +282,7 @@ fn ticks_only_while_something_moves() {
     assert_eq!(app.next_tick(), None);
     update(&mut app, ch('R'));
     assert!(app.next_tick().unwrap() <= Duration::from_millis(100));
-    update(&mut app, done(vec![]));
+    update(&mut app, done());
     assert!(app.toast.is_none());
     assert_eq!(app.next_tick(), None);
 }
@@ -310,9 +327,6 @@ fn a_failed_solve_is_explained_and_sign_up_shows_the_email() {
     update(&mut app, ch('s'));
     update(&mut app, ch('y'));
     let mut finished = JobDone {
-        reports: vec![],
-        values: Values::default(),
-        token: None,
         cancelled: false,
         solved: Some((SolveAction::SignUp, Ok(Solved::Done("signed up".into())))),
         email: Some(Email { to: "me@example.com".into(), subject: "Your code".into(), body: "Code: 123456".into() }),
@@ -341,7 +355,7 @@ fn resumes_where_the_learner_was() {
             status: Status::Passed,
             summary: "forwards Authorization".into(),
             hint: None,
-            evidence: Value::Null,
+            evidence: Evidence::None,
             duration_ms: 3,
             finished_at: 5,
         },
@@ -360,4 +374,47 @@ fn resumes_where_the_learner_was() {
         Some(Progress { step: "9.9".into(), ..progress }),
     );
     assert_eq!(unknown.step, 0);
+}
+
+#[test]
+fn what_a_check_found_is_recorded_by_update_and_handed_to_the_loop() {
+    let mut app = fresh();
+    app.values.set(Field::UserPoolId, Some("us-east-1_Same".into()));
+    let mut stack_outputs = report(CheckId::StackOutputs, Status::Passed, "both stacks found");
+    stack_outputs.outcome.found = Some(Found::Outputs(vec![
+        (Field::UserPoolId, "us-east-1_Same".into()),
+        (Field::CloudFrontEndpoint, "http://127.0.0.1:4567/?id=1".into()),
+    ]));
+    let effects = update(&mut app, finished(stack_outputs));
+    assert_eq!(
+        effects,
+        vec![Effect::SetValue(Field::CloudFrontEndpoint, "http://127.0.0.1:4567/?id=1".into()), Effect::Save],
+        "only what changed goes to the loop"
+    );
+    assert_eq!(app.values.cloudfront_endpoint.as_deref(), Some("http://127.0.0.1:4567/?id=1"));
+
+    let mut client_secret = report(CheckId::ClientSecret, Status::Passed, "read from the app client");
+    client_secret.outcome.found = Some(Found::ClientSecret(Secret::new("s3cr3tvalue0123")));
+    let effects = update(&mut app, finished(client_secret));
+    assert_eq!(effects, vec![Effect::SetValue(Field::AppClientSecret, "s3cr3tvalue0123".into()), Effect::Save]);
+    assert_eq!(app.values.app_client_secret, Some(Secret::new("s3cr3tvalue0123")));
+}
+
+#[test]
+fn the_token_pane_comes_from_the_id_token_report() {
+    let mut app = fresh();
+    app.signs_in = Some("learner@example.com".into());
+    let mut id_token = report(CheckId::IdToken, Status::Passed, "verified");
+    let claims = json!({"exp": 4_000, "cognito:username": "0f3c-uuid", "token_use": "id"});
+    id_token.outcome.evidence =
+        Evidence::IdToken { header: json!({"alg": "RS256"}), claims: claims.as_object().cloned().unwrap_or_default() };
+    update(&mut app, finished(id_token));
+    let token = app.token.clone().expect("a token to show");
+    assert_eq!((token.username.as_str(), token.expires_at), ("learner@example.com", 4_000));
+    assert_eq!(token.claims, claims);
+    // A later failure keeps the token on screen.
+    update(&mut app, finished(report(CheckId::IdToken, Status::Failed, "wrong password")));
+    assert_eq!(app.token, Some(token));
+    assert_eq!(app.results[&CheckId::IdToken].evidence, Evidence::None);
+    let _ = Value::Null;
 }

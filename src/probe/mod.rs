@@ -12,9 +12,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
+
+mod diagnosis;
+
+pub use diagnosis::{Diagnosis, diagnose};
 
 /// How much of a body a probe keeps by default: far more than any lab answer, small enough
 /// that a wrong URL pointing at a large download costs nothing.
@@ -148,7 +152,7 @@ pub enum BodyCut {
 }
 
 /// The headers that tell who answered and why: CloudFront's, API Gateway's, and the body's type.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseHeaders {
     pub x_cache: Option<String>,
     pub age: Option<String>,

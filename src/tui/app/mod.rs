@@ -1,0 +1,15 @@
+//! The walkthrough's state and its pure, synchronous `update`: `state` is what the screen
+//! shows, `update` the one place it changes, `modal` the dialogs and their keys. Nothing here
+//! touches the network, the terminal or the clock: the time comes in as `now_ms`, set by the
+//! loop.
+
+mod modal;
+mod state;
+mod update;
+
+pub use modal::Modal;
+pub use state::*;
+pub use update::{Effect, JobDone, Msg, update};
+
+#[cfg(test)]
+mod tests;

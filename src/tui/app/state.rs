@@ -1,0 +1,377 @@
+//! What the walkthrough shows: the state `update` changes and `view` draws, and the questions
+//! the footer, the view and `update` ask of it. Nothing here changes anything.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Modal;
+use crate::checks::{Evidence, Hint, Status};
+use crate::guide::{CheckId, Guide, SolveAction, Step};
+use crate::settings::{Field, Values};
+use crate::target::TargetKind;
+use crate::tui::keymap::Action;
+
+/// The smallest terminal the layout is drawn in; below it, a one-line notice.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Steps,
+    Checks,
+    Evidence,
+    Values,
+}
+
+impl Pane {
+    pub(super) fn next(self) -> Pane {
+        match self {
+            Pane::Steps => Pane::Checks,
+            Pane::Checks => Pane::Evidence,
+            Pane::Evidence => Pane::Values,
+            Pane::Values => Pane::Steps,
+        }
+    }
+}
+
+/// A status as the learner sees it: a glyph and a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Passed,
+    Failed,
+    Error,
+    Running,
+    Pending,
+    Skipped,
+}
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+impl Shown {
+    pub fn glyph(self, now_ms: i64) -> &'static str {
+        match self {
+            Shown::Passed => "✓",
+            Shown::Failed | Shown::Error => "✗",
+            Shown::Running => SPINNER[(now_ms.rem_euclid(1000) / 100) as usize],
+            Shown::Pending => "○",
+            Shown::Skipped => "–",
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Shown::Passed => "passed",
+            Shown::Failed => "failed",
+            Shown::Error => "error",
+            Shown::Running => "running",
+            Shown::Pending => "pending",
+            Shown::Skipped => "skipped",
+        }
+    }
+
+    fn of(status: Status) -> Shown {
+        match status {
+            Status::Passed => Shown::Passed,
+            Status::Failed => Shown::Failed,
+            Status::Skipped => Shown::Skipped,
+            Status::Error => Shown::Error,
+        }
+    }
+}
+
+/// The last result of one check, kept across restarts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub status: Status,
+    pub summary: String,
+    pub hint: Option<Hint>,
+    #[serde(default)]
+    pub evidence: Evidence,
+    pub duration_ms: u64,
+    /// When it finished, epoch milliseconds.
+    pub finished_at: i64,
+}
+
+/// What the walkthrough remembers per target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub step: String,
+    #[serde(default)]
+    pub results: BTreeMap<CheckId, CheckResult>,
+}
+
+/// What the header says about the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub kind: TargetKind,
+    pub target: String,
+    pub profile: Option<String>,
+    pub region: String,
+    pub account: Option<String>,
+}
+
+/// The ID token as the evidence pane shows it (the token itself stays in the check context,
+/// which needs it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenView {
+    pub username: String,
+    pub header: Value,
+    pub claims: Value,
+    /// `exp`, epoch seconds.
+    pub expires_at: i64,
+}
+
+impl TokenView {
+    /// The token an `id-token` result shows, signed in for `who`.
+    pub fn of(evidence: &Evidence, who: Option<&str>) -> Option<TokenView> {
+        let Evidence::IdToken { header, claims } = evidence else { return None };
+        let claim = |name: &str| claims.get(name).and_then(Value::as_str).map(String::from);
+        Some(TokenView {
+            username: who.map(String::from).or_else(|| claim("cognito:username")).unwrap_or_default(),
+            header: header.clone(),
+            claims: Value::Object(claims.clone()),
+            expires_at: claims.get("exp").and_then(Value::as_i64).unwrap_or_default(),
+        })
+    }
+}
+
+/// Work the loop runs on a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    Checks(Vec<CheckId>),
+    /// The console step, then its step's checks again.
+    Solve(SolveAction),
+    /// Sign in: the `id-token` check, which keeps the token.
+    Token,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Running {
+    pub job: Job,
+    pub started_ms: i64,
+    pub current: Option<CheckId>,
+    pub current_since: i64,
+    pub progress: Option<String>,
+    pub cancelling: bool,
+}
+
+/// A message the local lab "emailed" (sign-up on the local lab).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub until_ms: i64,
+}
+
+pub struct App {
+    pub guide: Guide,
+    pub header: Header,
+    pub step: usize,
+    pub focus: Pane,
+    pub check: usize,
+    pub value: usize,
+    pub scroll: u16,
+    pub results: BTreeMap<CheckId, CheckResult>,
+    pub running: Option<Running>,
+    pub values: Values,
+    pub revealed: bool,
+    pub token: Option<TokenView>,
+    /// Whether signing in needs no password typed (the local lab's demo user, `WALAB_PASSWORD`).
+    pub password_known: bool,
+    /// The password was typed into the prompt (so a failed sign-in asks again).
+    pub password_typed: bool,
+    /// Who signs in when no username is recorded (the local lab's demo user).
+    pub signs_in: Option<String>,
+    pub modal: Option<Modal>,
+    pub toast: Option<Toast>,
+    pub now_ms: i64,
+    pub size: (u16, u16),
+    pub quit: bool,
+}
+
+/// The values pane's rows, in order.
+pub const VALUE_KEYS: [Field; 6] = [
+    Field::UserPoolId,
+    Field::AppClientId,
+    Field::AppClientSecret,
+    Field::Username,
+    Field::CloudFrontEndpoint,
+    Field::ApiGatewayUrl,
+];
+
+impl App {
+    pub fn new(guide: Guide, header: Header, values: Values, password_known: bool, progress: Option<Progress>) -> App {
+        let mut app = App {
+            guide,
+            header,
+            step: 0,
+            focus: Pane::Steps,
+            check: 0,
+            value: 0,
+            scroll: 0,
+            results: BTreeMap::new(),
+            running: None,
+            values,
+            revealed: false,
+            token: None,
+            password_known,
+            password_typed: false,
+            signs_in: None,
+            modal: None,
+            toast: None,
+            now_ms: 0,
+            size: (120, 40),
+            quit: false,
+        };
+        if let Some(progress) = progress {
+            app.step = app.guide.steps.iter().position(|s| s.id == progress.step).unwrap_or(0);
+            app.results = progress.results;
+        }
+        app
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress { step: self.current_step().id.clone(), results: self.results.clone() }
+    }
+
+    pub fn current_step(&self) -> &Step {
+        &self.guide.steps[self.step.min(self.guide.steps.len().saturating_sub(1))]
+    }
+
+    pub fn focused_check(&self) -> Option<CheckId> {
+        let checks = &self.current_step().checks;
+        checks.get(self.check.min(checks.len().saturating_sub(1))).copied()
+    }
+
+    pub fn focused_key(&self) -> Field {
+        VALUE_KEYS[self.value.min(VALUE_KEYS.len() - 1)]
+    }
+
+    pub fn busy(&self) -> bool {
+        self.running.is_some()
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    /// The work running on `id` now: its check, or the console step that makes it pass.
+    pub fn running_on(&self, id: CheckId) -> Option<&Running> {
+        self.running.as_ref().filter(|r| match r.job {
+            Job::Solve(action) if r.current.is_none() => action.check() == id,
+            _ => r.current == Some(id),
+        })
+    }
+
+    /// The status of a check as it is shown now.
+    pub fn shown(&self, id: CheckId) -> Shown {
+        if self.running_on(id).is_some() {
+            return Shown::Running;
+        }
+        self.results.get(&id).map_or(Shown::Pending, |r| Shown::of(r.status))
+    }
+
+    /// A step's status from its checks; `None` for a step with nothing to check.
+    pub fn step_shown(&self, step: &Step) -> Option<Shown> {
+        if step.checks.is_empty() {
+            return None;
+        }
+        let all: Vec<Shown> = step.checks.iter().map(|&id| self.shown(id)).collect();
+        Some(if all.contains(&Shown::Running) {
+            Shown::Running
+        } else if all.iter().any(|s| matches!(s, Shown::Failed | Shown::Error)) {
+            Shown::Failed
+        } else if all.iter().all(|&s| s == Shown::Passed) {
+            Shown::Passed
+        } else if all.contains(&Shown::Pending) {
+            Shown::Pending
+        } else {
+            Shown::Skipped
+        })
+    }
+
+    /// The console step `s` would do: the first of this step's whose check has not passed.
+    pub fn solve_target(&self) -> Option<SolveAction> {
+        let solves = &self.current_step().solves;
+        if let Some(action) = self.focused_check().and_then(SolveAction::for_check).filter(|a| solves.contains(a))
+            && self.shown(action.check()) != Shown::Passed
+        {
+            return Some(action);
+        }
+        solves.iter().copied().find(|a| self.shown(a.check()) != Shown::Passed).or_else(|| solves.first().copied())
+    }
+
+    /// Whether a key's action does anything now (the footer greys out the rest).
+    pub fn applies(&self, action: Action) -> bool {
+        let step = self.current_step();
+        let has_checks = !step.checks.is_empty();
+        match action {
+            Action::Up | Action::Down | Action::NextPane | Action::Help | Action::Quit => true,
+            Action::Act => match self.focus {
+                Pane::Steps => has_checks,
+                Pane::Checks => has_checks && !self.busy(),
+                Pane::Evidence => false,
+                Pane::Values => true,
+            },
+            Action::RunStep => has_checks && !self.busy(),
+            Action::RunAll | Action::Token => !self.busy(),
+            Action::Solve => !step.solves.is_empty() && !self.busy(),
+            Action::Edit => self.focus == Pane::Values,
+            Action::Copy | Action::CopyExport => {
+                self.focus == Pane::Values && self.values.get(self.focused_key()).is_some()
+            }
+            Action::Reveal => self.values.app_client_secret.is_some(),
+            Action::Back => self.busy() || self.focus != Pane::Steps,
+        }
+    }
+
+    /// Whether the token's countdown is on screen.
+    pub fn countdown_visible(&self) -> bool {
+        self.token.is_some() && self.focused_check() == Some(CheckId::IdToken) && self.modal.is_none()
+    }
+
+    /// How soon the loop should send a `Tick`: only while something on screen moves.
+    pub fn next_tick(&self) -> Option<Duration> {
+        if self.too_small() {
+            return None;
+        }
+        let mut next: Option<i64> = None;
+        let mut sooner = |ms: i64| next = Some(next.map_or(ms, |n| n.min(ms)));
+        if self.running.is_some() {
+            sooner(100 - self.now_ms.rem_euclid(100));
+        }
+        if let Some(toast) = &self.toast {
+            sooner(toast.until_ms - self.now_ms);
+        }
+        if self.countdown_visible() {
+            sooner(1000 - self.now_ms.rem_euclid(1000));
+        }
+        next.map(|ms| Duration::from_millis(ms.clamp(10, 60_000) as u64))
+    }
+}
+
+/// The shell variable a value is exported as.
+pub fn export_var(key: Field) -> &'static str {
+    match key {
+        Field::UserPoolId => "USER_POOL_ID",
+        Field::AppClientId => "APP_CLIENT_ID",
+        Field::AppClientSecret => "APP_CLIENT_SECRET",
+        Field::CloudFrontEndpoint => "CLOUDFRONT_ENDPOINT",
+        Field::ApiGatewayUrl => "API_GATEWAY_URL",
+        Field::Username => "WALAB_USERNAME",
+    }
+}
+
+/// `export VAR='value'`, quoted for any POSIX shell.
+pub fn export_line(key: Field, value: &str) -> String {
+    format!("export {}='{}'", export_var(key), value.replace('\'', r"'\''"))
+}
