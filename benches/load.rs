@@ -7,7 +7,13 @@
 //! - `uncached`: the same, each with a query no one asked before, so each goes through the
 //!   authorizer (RS256 verification) and the origin;
 //! - `auth`: `AdminInitiateAuth` (`ADMIN_NO_SRP_AUTH` with the secret hash), raw JSON 1.1 with
-//!   a SigV4-looking `Authorization` header, as the SDK sends it.
+//!   a SigV4-looking `Authorization` header, as the SDK sends it; each sign-in commits a
+//!   refresh grant to the store before it is answered;
+//! - `rsa`: no server: RS256 signatures with aws-lc-rs (the lab's signing primitive) on one
+//!   thread for `WALAB_LOAD_SECS`, the bound a sign-in (two signatures) cannot beat;
+//! - `writes`: `SignUp` latency (one at a time, 1,000 of them) in a pool of about 1,000 users,
+//!   then again once `WALAB_LOAD_USERS` (default 100,000) have signed up: a write's cost must
+//!   not grow with the lab.
 //!
 //! Inputs (environment): `WALAB_LOAD_EDGE` (host:port of the edge), `WALAB_LOAD_AWS` (host:port
 //! of the AWS endpoint), `WALAB_LOAD_TOKEN`, `WALAB_LOAD_POOL`, `WALAB_LOAD_CLIENT`,
@@ -65,6 +71,8 @@ enum Scenario {
     Cached,
     Uncached,
     Auth,
+    Rsa,
+    Writes,
 }
 
 impl Scenario {
@@ -73,6 +81,8 @@ impl Scenario {
             Scenario::Cached => "cached",
             Scenario::Uncached => "uncached",
             Scenario::Auth => "auth",
+            Scenario::Rsa => "rsa",
+            Scenario::Writes => "writes",
         }
     }
 }
@@ -108,6 +118,8 @@ fn main() {
             "cached" => Scenario::Cached,
             "uncached" => Scenario::Uncached,
             "auth" => Scenario::Auth,
+            "rsa" => Scenario::Rsa,
+            "writes" => Scenario::Writes,
             other => panic!("unknown scenario {other}"),
         })
         .collect();
@@ -128,6 +140,8 @@ fn main() {
 
 async fn run(scenario: Scenario, config: Arc<Config>) {
     let addr = match scenario {
+        Scenario::Rsa => return rsa(&config),
+        Scenario::Writes => return writes(config).await,
         Scenario::Cached | Scenario::Uncached => config.edge.expect("WALAB_LOAD_EDGE"),
         Scenario::Auth => config.aws.expect("WALAB_LOAD_AWS"),
     };
@@ -217,6 +231,7 @@ async fn learner(
                 .header("host", &host)
                 .header("authorization", &config.token)
                 .body(Full::new(Bytes::new())),
+            Scenario::Rsa | Scenario::Writes => return Ok(()),
             Scenario::Auth => Request::post("/")
                 .header("host", &host)
                 .header("content-type", "application/x-amz-json-1.1")
@@ -259,6 +274,7 @@ async fn learner(
             Scenario::Cached => status == 200 && x_cache.as_deref().is_some_and(|v| v.starts_with(b"Hit")),
             Scenario::Uncached => status == 200 && x_cache.as_deref().is_some_and(|v| v.starts_with(b"Miss")),
             Scenario::Auth => status == 200 && memchr(&body, b"IdToken"),
+            Scenario::Rsa | Scenario::Writes => false,
         };
         if expected {
             tally.ok.fetch_add(1, Ordering::Relaxed);
@@ -285,4 +301,97 @@ async fn connect(addr: SocketAddr) -> Result<hyper::client::conn::http1::SendReq
 
 fn memchr(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// RS256 signatures per second on one thread, with the primitive and key size the lab uses.
+fn rsa(config: &Config) {
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+    let key = KeyPair::generate(KeySize::Rsa2048).expect("an RSA key");
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let message = [b'x'; 700]; // about a token's header and claims
+    let mut signature = vec![0; key.public_modulus_len()];
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed().as_secs_f64() < config.secs {
+        key.sign(&RSA_PKCS1_SHA256, &rng, &message, &mut signature).expect("sign");
+        n += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("scenario=rsa signs={n} secs={secs:.2} signs_per_sec={:.0}", n as f64 / secs);
+}
+
+/// One `SignUp` request for `email`.
+fn sign_up(host: &str, config: &Config, email: &str) -> Request<Full<Bytes>> {
+    let mut body = serde_json::json!({ "ClientId": config.client, "Username": email, "Password": "Load-Pass1!" });
+    if !config.secret.is_empty() {
+        body["SecretHash"] = walab::token::secret_hash(email, &config.client, &config.secret).into();
+    }
+    Request::post("/")
+        .header("host", host)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.SignUp")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("a request")
+}
+
+/// Sign-ups from `from` to `to` over `conns` connections; the latency of each when `conns` is 1.
+async fn sign_ups(addr: SocketAddr, config: Arc<Config>, run: &str, from: u64, to: u64, conns: u64) -> Vec<f64> {
+    let next = Arc::new(AtomicU64::new(from));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (next, config, run) = (next.clone(), config.clone(), run.to_string());
+        tasks.push(tokio::spawn(async move {
+            let host = addr.to_string();
+            let mut sender = connect(addr).await.expect("connect");
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= to {
+                    return latencies;
+                }
+                let started = Instant::now();
+                sender.ready().await.expect("connection");
+                let response = sender.send_request(sign_up(&host, &config, &format!("{run}-{i}@example.com"))).await;
+                let response = response.expect("an answer");
+                let status = response.status();
+                let _ = response.into_body().collect().await;
+                assert_eq!(status, 200, "sign-up {i}");
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("a writer"));
+    }
+    all
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn writes(config: Arc<Config>) {
+    let addr = config.aws.expect("WALAB_LOAD_AWS");
+    let users: u64 = env("WALAB_LOAD_USERS").parse().unwrap_or(100_000);
+    let run = format!("w{}", std::process::id());
+    let measure = |mut latencies: Vec<f64>| {
+        latencies.sort_by(f64::total_cmp);
+        (percentile(&latencies, 0.5), percentile(&latencies, 0.99))
+    };
+    sign_ups(addr, config.clone(), &run, 0, 1_000, config.conns as u64).await;
+    let (small_p50, small_p99) = measure(sign_ups(addr, config.clone(), &run, 1_000, 2_000, 1).await);
+    let started = Instant::now();
+    sign_ups(addr, config.clone(), &run, 2_000, users, config.conns as u64).await;
+    let fill_secs = started.elapsed().as_secs_f64();
+    let (large_p50, large_p99) = measure(sign_ups(addr, config.clone(), &run, users, users + 1_000, 1).await);
+    println!(
+        "scenario=writes small_users=1000 small_p50_ms={small_p50:.3} small_p99_ms={small_p99:.3} large_users={users} \
+         large_p50_ms={large_p50:.3} large_p99_ms={large_p99:.3} fill_rps={:.0}",
+        (users.saturating_sub(2_000)) as f64 / fill_secs
+    );
 }

@@ -27,6 +27,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             deploy: Duration::from_secs(args.deploy_secs),
         },
         signing_key: None,
+        room: None,
     };
     let running = match RunningLab::start(options).await {
         Ok(running) => running,

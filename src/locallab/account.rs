@@ -14,6 +14,7 @@ use super::context::AccountContext;
 use super::edge::EdgeState;
 use super::ids;
 use super::store::{AccountRow, Change, Slice, Store, StoreError, Tables};
+use super::room::Attendee;
 use super::waf::{self, WafState, WebAcls};
 use crate::names::{API_STACK, EDGE_STACK, output};
 use crate::secret::Secret;
@@ -22,11 +23,16 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountMeta {
     pub region: String,
+    /// In a room: who the account belongs to and their credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee: Option<Attendee>,
 }
 
 pub struct Account {
     pub ctx: AccountContext,
     pub created: Millis,
+    /// In a room: who the account belongs to.
+    pub attendee: Option<Attendee>,
     pub cognito: Slice<CognitoState>,
     pub apigateway: Slice<ApiGatewayState>,
     pub cloudfront: Slice<CloudFrontState>,
@@ -85,21 +91,27 @@ impl Account {
     pub fn create(
         store: &std::sync::Arc<Store>,
         ctx: AccountContext,
+        attendee: Option<Attendee>,
         mut seeded: Seeded,
     ) -> Result<Account, StoreError> {
         let created = ctx.now_ms();
-        let meta = AccountMeta { region: ctx.region.clone() };
+        let meta = AccountMeta { region: ctx.region.clone(), attendee: attendee.clone() };
         let row = AccountRow {
             id: ctx.id.clone(),
             created,
             body: serde_json::to_value(&meta).map_err(|e| StoreError::Write(e.to_string()))?,
         };
         store.create_account(&row, &seeded.changes())?;
-        Ok(Account::assemble(store, ctx, created, seeded))
+        Ok(Account::assemble(store, ctx, created, attendee, seeded))
     }
 
     /// Reads an account back from the store.
-    pub fn load(store: &std::sync::Arc<Store>, ctx: AccountContext, created: Millis) -> Result<Account, StoreError> {
+    pub fn load(
+        store: &std::sync::Arc<Store>,
+        ctx: AccountContext,
+        created: Millis,
+        attendee: Option<Attendee>,
+    ) -> Result<Account, StoreError> {
         fn slice<S: Tables>(store: &std::sync::Arc<Store>, id: &str) -> Result<S, StoreError> {
             S::load(&mut store.rows(id, S::KINDS)?)
         }
@@ -112,10 +124,16 @@ impl Account {
             waf: slice(store, &id)?,
             edge: slice(store, &id)?,
         };
-        Ok(Account::assemble(store, ctx, created, seeded))
+        Ok(Account::assemble(store, ctx, created, attendee, seeded))
     }
 
-    fn assemble(store: &std::sync::Arc<Store>, ctx: AccountContext, created: Millis, seeded: Seeded) -> Account {
+    fn assemble(
+        store: &std::sync::Arc<Store>,
+        ctx: AccountContext,
+        created: Millis,
+        attendee: Option<Attendee>,
+        seeded: Seeded,
+    ) -> Account {
         let slice = |id: &str| (store.clone(), id.to_string());
         let (s, id) = slice(&ctx.id);
         Account {
@@ -126,6 +144,7 @@ impl Account {
             waf: Slice::new(seeded.waf, s.clone(), id.clone()),
             edge: Slice::new(seeded.edge, s, id),
             created,
+            attendee,
             ctx,
         }
     }

@@ -30,7 +30,7 @@ pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn pick(chars: &[u8], len: usize) -> String {
+pub fn pick(chars: &[u8], len: usize) -> String {
     let mut rng = rand::rng();
     (0..len).map(|_| chars[rng.random_range(0..chars.len())] as char).collect()
 }

@@ -22,12 +22,14 @@ pub mod invoke;
 pub mod lab;
 mod legacy;
 pub mod players;
+pub mod room;
 mod router;
 pub mod running;
+pub mod sigv4;
 pub mod store;
 pub mod waf;
 pub mod wire;
 
 pub use context::Timing;
-pub use lab::{DemoUser, Endpoints, LabInfo, LocalLab};
+pub use lab::{DemoUser, Endpoints, LabInfo, LocalLab, RoomOptions};
 pub use running::{LabError, LabOptions, RunningLab, running_lab};

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::clock::Clock;
 use super::cognito;
 use super::context::Timing;
-use super::lab::{Endpoints, LabInfo, LocalLab};
+use super::lab::{Endpoints, LabInfo, LocalLab, RoomOptions};
 use super::store::{self, Store, StoreError};
 use super::{legacy, router};
 use crate::secret::Secret;
@@ -29,6 +29,8 @@ pub struct LabOptions {
     /// A PEM private key for a newly seeded pool; `None` generates one (tests pass one in,
     /// so they do not spend time generating RSA keys).
     pub signing_key: Option<Secret>,
+    /// Serve a room: an account per attendee, created when they join.
+    pub room: Option<RoomOptions>,
 }
 
 impl LabOptions {
@@ -40,6 +42,7 @@ impl LabOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             timing: Timing::default(),
             signing_key: None,
+            room: None,
         }
     }
 }
@@ -100,8 +103,8 @@ impl RunningLab {
             ));
         }
         let clock = Arc::new(Clock::default());
-        let lab = Arc::new(LocalLab::open(store, clock, options.timing, endpoints)?);
-        if lab.account().is_none() {
+        let lab = Arc::new(LocalLab::open(store, clock, options.timing, endpoints, options.room.clone())?);
+        if lab.room.is_none() && lab.account().is_none() {
             let signing_key = || match options.signing_key.clone() {
                 Some(key) => Ok(key),
                 None => cognito::generate_signing_key().map_err(|_| LabError::KeyGeneration),

@@ -18,6 +18,8 @@ pub struct AwsRequest {
     /// Percent-decoded path segments, without empty ones.
     pub segments: Vec<String>,
     pub query: Vec<(String, String)>,
+    /// The query string as it arrived (still percent-encoded), for checking signatures.
+    pub raw_query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -26,9 +28,9 @@ impl AwsRequest {
     pub fn new(method: Method, uri: &http::Uri, headers: HeaderMap, body: Bytes) -> Self {
         let path = uri.path().to_string();
         let segments = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
-        let query =
-            uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
-        AwsRequest { method, path, segments, query, headers, body }
+        let raw_query = uri.query().unwrap_or_default().to_string();
+        let query = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
+        AwsRequest { method, path, segments, query, raw_query, headers, body }
     }
 
     pub fn query_param(&self, name: &str) -> Option<&str> {

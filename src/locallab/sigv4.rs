@@ -1,0 +1,352 @@
+//! SigV4, checked as AWS checks it: the signature is computed again from the request (with the
+//! `aws-sigv4` crate, the SDK's own signer) using the secret issued to the access key, and
+//! compared in constant time; the credential scope must name the day of the request, the lab's
+//! region and the service addressed; and the request's time must be within 15 minutes of now.
+//!
+//! A room checks every signed call this way; a lab that is not a room accepts any credentials,
+//! as a learner's own machine may.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4::SigningParams;
+use http::StatusCode;
+
+use super::clock::Millis;
+use super::wire::{ApiError, AwsRequest};
+use crate::secret::Secret;
+
+/// How far a request's time may be from the lab's.
+const MAX_SKEW_MS: Millis = 15 * 60 * 1000;
+
+/// How a service names refusals of credentials: the JSON protocols (Cognito, API Gateway) one
+/// way, the query and XML protocols (CloudFormation, STS, CloudFront) another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Json,
+    QueryXml,
+}
+
+/// Why a request's credentials were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No signature where one is needed.
+    Missing,
+    /// The access key is not one the lab issued.
+    UnknownKey,
+    /// The signature does not match, or the scope is wrong (the message says which).
+    Mismatch(String),
+    /// The request's time is too far from now.
+    Expired(String),
+}
+
+const MISMATCH: &str = "The request signature we calculated does not match the signature you provided. \
+Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+impl Refusal {
+    pub fn into_error(self, dialect: Dialect) -> ApiError {
+        let forbidden = |code: &str, message: &str| ApiError::new(StatusCode::FORBIDDEN, code, message);
+        match (self, dialect) {
+            (Refusal::Missing, Dialect::Json) => {
+                forbidden("MissingAuthenticationTokenException", "Missing Authentication Token")
+            }
+            (Refusal::Missing, Dialect::QueryXml) => {
+                forbidden("MissingAuthenticationToken", "Request is missing Authentication Token")
+            }
+            (Refusal::UnknownKey, Dialect::Json) => {
+                forbidden("UnrecognizedClientException", "The security token included in the request is invalid.")
+            }
+            (Refusal::UnknownKey, Dialect::QueryXml) => {
+                forbidden("InvalidClientTokenId", "The security token included in the request is invalid.")
+            }
+            (Refusal::Mismatch(message), Dialect::Json) => forbidden("InvalidSignatureException", &message),
+            (Refusal::Mismatch(message), Dialect::QueryXml) => forbidden("SignatureDoesNotMatch", &message),
+            (Refusal::Expired(message), Dialect::Json) => forbidden("InvalidSignatureException", &message),
+            (Refusal::Expired(message), Dialect::QueryXml) => forbidden("RequestExpired", &message),
+        }
+    }
+}
+
+/// The parts of an `Authorization: AWS4-HMAC-SHA256 …` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization<'a> {
+    pub access_key: &'a str,
+    /// `YYYYMMDD`.
+    pub date: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+    pub signed_headers: Vec<&'a str>,
+    pub signature: &'a str,
+}
+
+/// Reads the `Authorization` header; `None` when there is none or it is not SigV4.
+pub fn authorization(req: &AwsRequest) -> Option<Result<Authorization<'_>, Refusal>> {
+    let value = req.header("authorization")?;
+    let rest = value.strip_prefix("AWS4-HMAC-SHA256")?;
+    Some(parse(rest.trim()))
+}
+
+fn parse(rest: &str) -> Result<Authorization<'_>, Refusal> {
+    let incomplete = |what: &str| {
+        Refusal::Mismatch(format!("Authorization header requires '{what}' parameter. Authorization=AWS4-HMAC-SHA256"))
+    };
+    let mut credential = None;
+    let mut signed = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let (name, value) = part.trim().split_once('=').unwrap_or((part.trim(), ""));
+        match name {
+            "Credential" => credential = Some(value),
+            "SignedHeaders" => signed = Some(value),
+            "Signature" => signature = Some(value),
+            _ => {}
+        }
+    }
+    let credential = credential.ok_or_else(|| incomplete("Credential"))?;
+    let signed = signed.ok_or_else(|| incomplete("SignedHeaders"))?;
+    let signature = signature.ok_or_else(|| incomplete("Signature"))?;
+    let scope: Vec<&str> = credential.split('/').collect();
+    let [access_key, date, region, service, terminator] = scope.as_slice() else {
+        return Err(Refusal::Mismatch(format!(
+            "Credential should be scoped to a valid region, service and date: {credential}"
+        )));
+    };
+    if *terminator != "aws4_request" {
+        return Err(Refusal::Mismatch("Credential should be scoped with a valid terminator: 'aws4_request'.".into()));
+    }
+    Ok(Authorization {
+        access_key,
+        date,
+        region,
+        service,
+        signed_headers: signed.split(';').filter(|h| !h.is_empty()).collect(),
+        signature,
+    })
+}
+
+/// `20261127T120000Z` → milliseconds since the epoch.
+pub fn parse_amz_date(value: &str) -> Option<Millis> {
+    let b = value.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| value.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hour * 3_600 + minute * 60 + second) * 1000)
+}
+
+/// `ms` as `20261127T120000Z`.
+pub fn format_amz_date(ms: Millis) -> String {
+    let dt = aws_smithy_types::DateTime::from_millis(ms);
+    let text = dt.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default();
+    // 2026-11-27T12:00:00Z (maybe with a fraction) → 20261127T120000Z
+    let digits: String = text.chars().take(19).filter(|c| c.is_ascii_digit() || *c == 'T').collect();
+    format!("{digits}Z")
+}
+
+/// What the room expects of a signature: the service addressed and the region it answers in.
+pub struct Expected<'a> {
+    pub service: &'a str,
+    pub region: &'a str,
+}
+
+/// Checks a signed request. `secret_for` finds the secret issued to an access key. Returns the
+/// access key the request was signed with.
+pub fn verify<'a>(
+    req: &'a AwsRequest,
+    expected: &Expected,
+    now: Millis,
+    secret_for: impl FnOnce(&str) -> Option<Secret>,
+) -> Result<&'a str, Refusal> {
+    let auth = authorization(req).ok_or(Refusal::Missing)??;
+    let secret = secret_for(auth.access_key).ok_or(Refusal::UnknownKey)?;
+    let amz_date = req.header("x-amz-date").unwrap_or_default();
+    let Some(time) = parse_amz_date(amz_date) else {
+        return Err(Refusal::Mismatch(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+        ));
+    };
+    if !amz_date.starts_with(auth.date) || auth.date.len() != 8 {
+        return Err(Refusal::Mismatch(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from 'X-Amz-Date'.",
+            auth.date,
+            amz_date.get(..8).unwrap_or_default()
+        )));
+    }
+    if auth.region != expected.region {
+        return Err(Refusal::Mismatch(format!(
+            "Credential should be scoped to a valid region, not '{}'. ",
+            auth.region
+        )));
+    }
+    if auth.service != expected.service {
+        return Err(Refusal::Mismatch(format!("Credential should be scoped to correct service: '{}'. ", expected.service)));
+    }
+    if time < now - MAX_SKEW_MS {
+        return Err(Refusal::Expired(format!(
+            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+            format_amz_date(now - MAX_SKEW_MS),
+            format_amz_date(now)
+        )));
+    }
+    if time > now + MAX_SKEW_MS {
+        return Err(Refusal::Expired(format!(
+            "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+            format_amz_date(now + MAX_SKEW_MS),
+            format_amz_date(now)
+        )));
+    }
+    let computed = signature(req, &auth, &secret, time).ok_or_else(|| Refusal::Mismatch(MISMATCH.into()))?;
+    match aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), auth.signature.as_bytes()) {
+        Ok(()) => Ok(auth.access_key),
+        Err(_) => Err(Refusal::Mismatch(MISMATCH.into())),
+    }
+}
+
+/// The signature the client should have sent: the request's signed headers, path, query and
+/// payload, signed again with `secret`.
+fn signature(req: &AwsRequest, auth: &Authorization, secret: &Secret, time: Millis) -> Option<String> {
+    let host = req.header("host")?;
+    // The signed headers exactly, whatever the signer's defaults would leave out.
+    let mut headers = Vec::new();
+    for name in &auth.signed_headers {
+        if *name == "x-amz-date" {
+            continue; // the signer writes it from the time
+        }
+        for value in req.headers.get_all(*name) {
+            headers.push((*name, value.to_str().ok()?));
+        }
+    }
+    let body = match req.header("x-amz-content-sha256") {
+        Some("UNSIGNED-PAYLOAD") => SignableBody::UnsignedPayload,
+        Some(hash) => SignableBody::Precomputed(hash.to_string()),
+        None => SignableBody::Bytes(&req.body),
+    };
+    let uri = if req.raw_query.is_empty() {
+        format!("http://{host}{}", req.path)
+    } else {
+        format!("http://{host}{}?{}", req.path, req.raw_query)
+    };
+    let request = SignableRequest::new(req.method.as_str(), uri, headers.into_iter(), body).ok()?;
+    let identity =
+        aws_credential_types::Credentials::new(auth.access_key, secret.expose(), None, None, "walab-room").into();
+    let mut settings = SigningSettings::default();
+    settings.excluded_headers = None;
+    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(auth.region)
+        .name(auth.service)
+        .time(time)
+        .settings(settings)
+        .build()
+        .ok()?
+        .into();
+    let output = sign(request, &params).ok()?;
+    Some(output.signature().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use http::{HeaderMap, HeaderValue, Method};
+
+    use super::*;
+
+    /// A request signed by the SDK's own signer, as a client would send it.
+    fn signed(secret: &str, at: Millis, region: &str, body: &'static [u8]) -> AwsRequest {
+        let amz_date = format_amz_date(at);
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("127.0.0.1:4566"));
+        headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+        headers.insert("x-amz-target", HeaderValue::from_static("AWSCognitoIdentityProviderService.ListUserPools"));
+        headers.insert("x-amz-date", HeaderValue::from_str(&amz_date).unwrap());
+        let signable = SignableRequest::new(
+            "POST",
+            "http://127.0.0.1:4566/",
+            headers.iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+            SignableBody::Bytes(body),
+        )
+        .unwrap();
+        let identity = aws_credential_types::Credentials::new("AKIDTEST", secret, None, None, "test").into();
+        let params = SigningParams::builder()
+            .identity(&identity)
+            .region(region)
+            .name("cognito-idp")
+            .time(UNIX_EPOCH + Duration::from_millis(at as u64))
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let (new_headers, _) = instructions.into_parts();
+        for header in new_headers {
+            headers.insert(header.name(), HeaderValue::from_str(header.value()).unwrap());
+        }
+        let uri: http::Uri = "/".parse().unwrap();
+        AwsRequest::new(Method::POST, &uri, headers, Bytes::from_static(body))
+    }
+
+    const NOW: Millis = 1_795_766_400_000; // 2026-11-27T08:00:00Z
+    const EXPECTED: Expected = Expected { service: "cognito-idp", region: "us-east-1" };
+
+    #[test]
+    fn a_request_signed_with_the_issued_secret_passes_and_nothing_else_does() {
+        let secret = || Some(Secret::new("issued-secret"));
+        let req = signed("issued-secret", NOW, "us-east-1", b"{\"MaxResults\":5}");
+        assert_eq!(verify(&req, &EXPECTED, NOW, |_| secret()), Ok("AKIDTEST"));
+
+        let wrong = signed("another-secret", NOW, "us-east-1", b"{}");
+        assert!(matches!(verify(&wrong, &EXPECTED, NOW, |_| secret()), Err(Refusal::Mismatch(m)) if m == MISMATCH));
+        assert_eq!(verify(&req, &EXPECTED, NOW, |_| None), Err(Refusal::UnknownKey));
+
+        let mut tampered = signed("issued-secret", NOW, "us-east-1", b"{\"MaxResults\":5}");
+        tampered.body = Bytes::from_static(b"{\"MaxResults\":6}");
+        assert!(matches!(verify(&tampered, &EXPECTED, NOW, |_| secret()), Err(Refusal::Mismatch(_))));
+
+        let elsewhere = signed("issued-secret", NOW, "eu-west-1", b"{}");
+        assert!(
+            matches!(verify(&elsewhere, &EXPECTED, NOW, |_| secret()), Err(Refusal::Mismatch(m)) if m.contains("region"))
+        );
+        let mut unsigned = req;
+        unsigned.headers.remove("authorization");
+        assert_eq!(verify(&unsigned, &EXPECTED, NOW, |_| secret()), Err(Refusal::Missing));
+    }
+
+    #[test]
+    fn a_clock_off_by_more_than_15_minutes_is_refused_with_aws_words() {
+        let secret = || Some(Secret::new("s"));
+        let req = signed("s", NOW - 16 * 60_000, "us-east-1", b"{}");
+        let Err(Refusal::Expired(message)) = verify(&req, &EXPECTED, NOW, |_| secret()) else { panic!() };
+        assert_eq!(
+            message,
+            "Signature expired: 20261127T074400Z is now earlier than 20261127T074500Z (20261127T080000Z - 15 min.)"
+        );
+        let ok = signed("s", NOW - 14 * 60_000, "us-east-1", b"{}");
+        assert!(verify(&ok, &EXPECTED, NOW, |_| secret()).is_ok());
+        let future = signed("s", NOW + 16 * 60_000, "us-east-1", b"{}");
+        assert!(matches!(verify(&future, &EXPECTED, NOW, |_| secret()), Err(Refusal::Expired(m)) if m.contains("not yet current")));
+    }
+
+    #[test]
+    fn reads_amz_dates() {
+        assert_eq!(parse_amz_date("19700101T000001Z"), Some(1000));
+        assert_eq!(parse_amz_date("20261127T080000Z"), Some(NOW));
+        assert_eq!(format_amz_date(NOW), "20261127T080000Z");
+        for bad in ["", "2026-11-27T08:00:00Z", "20261327T080000Z", "20261127T080000"] {
+            assert_eq!(parse_amz_date(bad), None, "{bad}");
+        }
+    }
+}
