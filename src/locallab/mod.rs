@@ -16,6 +16,7 @@ pub mod invoke;
 pub mod players;
 mod router;
 pub mod state;
+pub mod sts;
 pub mod waf;
 pub mod wire;
 
