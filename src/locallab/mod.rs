@@ -11,6 +11,7 @@ pub mod cloudformation;
 pub mod cloudfront;
 pub mod cognito;
 pub mod edge;
+pub mod hosted_ui;
 pub mod ids;
 pub mod invoke;
 pub mod players;
