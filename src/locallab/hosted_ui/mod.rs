@@ -15,7 +15,7 @@
 //! confirmation links it puts in the outbox should be
 //! `<endpoint>/confirmUser?client_id=…&user_name=…&confirmation_code=…`, and the lab client's
 //! callback URLs should include `<endpoint>` + [`CALLBACK_PATH`], which `CognitoSignupURL`
-//! then names as its `redirect_uri`.
+//! then names as its `redirect_uri` ([`signup_url`] builds that URL).
 
 mod directory;
 mod oauth;
@@ -67,6 +67,21 @@ const PATHS: [&str; 9] = [
 /// True for the paths the hosted UI answers.
 pub fn serves(path: &str) -> bool {
     PATHS.contains(&path)
+}
+
+/// The local lab's `CognitoSignupURL`: the hosted UI's sign-in page at `endpoint` (e.g.
+/// `http://127.0.0.1:4566`) for the client, returning to walab's callback page, with the lab's
+/// scopes, in the same shape as the lab's real output.
+pub fn signup_url(endpoint: &str, client_id: &str) -> String {
+    let endpoint = endpoint.trim_end_matches('/');
+    let request = AuthRequest {
+        client_id: client_id.to_string(),
+        response_type: "code".into(),
+        scope: Some("aws.cognito.signin.user.admin email openid".into()),
+        redirect_uri: format!("{endpoint}{CALLBACK_PATH}"),
+        ..AuthRequest::default()
+    };
+    format!("{endpoint}/login?{}", request.query())
 }
 
 /// The hosted UI of every pool the [`Directory`] knows.

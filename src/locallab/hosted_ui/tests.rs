@@ -684,3 +684,17 @@ fn answers_only_its_own_paths() {
     assert!(serves("/login") && serves("/oauth2/token") && serves(OUTBOX_PATH) && serves(CALLBACK_PATH));
     assert!(!serves("/restapis") && !serves("/") && !serves("/_walab/confirm"));
 }
+
+#[tokio::test]
+async fn the_signup_url_opens_the_sign_in_page() {
+    let url = signup_url("http://127.0.0.1:4566/", CLIENT);
+    assert_eq!(
+        url,
+        format!(
+            "http://127.0.0.1:4566/login?client_id={CLIENT}&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A4566%2F_walab%2Fcallback&scope=aws.cognito.signin.user.admin+email+openid"
+        )
+    );
+    let page = Lab::new().get(url.trim_start_matches("http://127.0.0.1:4566")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<h1>Sign in</h1>"));
+}
