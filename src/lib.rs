@@ -19,6 +19,7 @@ pub mod session;
 pub mod settings;
 pub mod signals;
 pub mod solve;
+pub mod srp;
 pub mod target;
 pub mod token;
 pub mod tui;

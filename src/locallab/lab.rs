@@ -209,7 +209,8 @@ impl LocalLab {
 
     /// In a room: the account an app client belongs to.
     pub fn account_by_client(&self, client_id: &str) -> Option<Arc<Account>> {
-        let id = self.room.as_ref()?.directory.read().unwrap_or_else(|e| e.into_inner()).clients.get(client_id).cloned()?;
+        let id =
+            self.room.as_ref()?.directory.read().unwrap_or_else(|e| e.into_inner()).clients.get(client_id).cloned()?;
         self.account_by_id(&id)
     }
 
@@ -223,7 +224,10 @@ impl LocalLab {
     /// first join and the same one on every later join with that name.
     pub fn join(&self, code: &str, name: &str, host: &str) -> Result<Arc<Account>, JoinRefusal> {
         let Some(room) = &self.room else { return Err(JoinRefusal::WrongCode) };
-        let right = aws_lc_rs::constant_time::verify_slices_are_equal(code.trim().as_bytes(), room.keys.code.expose().as_bytes());
+        let right = aws_lc_rs::constant_time::verify_slices_are_equal(
+            code.trim().as_bytes(),
+            room.keys.code.expose().as_bytes(),
+        );
         if right.is_err() {
             return Err(JoinRefusal::WrongCode);
         }

@@ -71,7 +71,8 @@ pub fn import(lab: &LocalLab, dir: &Path) -> Result<Imported, StoreError> {
     let row = AccountRow {
         id: meta.0,
         created,
-        body: serde_json::to_value(AccountMeta { region: meta.1, attendee: None }).map_err(|e| StoreError::Write(e.to_string()))?,
+        body: serde_json::to_value(AccountMeta { region: meta.1, attendee: None })
+            .map_err(|e| StoreError::Write(e.to_string()))?,
     };
     lab.store.create_account(&row, &changes)?;
     lab.add(Account::load(&lab.store, ctx, created, None)?)?;

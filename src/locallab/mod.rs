@@ -17,6 +17,7 @@ pub mod cloudfront;
 pub mod cognito;
 pub mod context;
 pub mod edge;
+pub mod hosted_ui;
 pub mod ids;
 pub mod invoke;
 pub mod lab;
@@ -27,6 +28,7 @@ mod router;
 pub mod running;
 pub mod sigv4;
 pub mod store;
+pub mod sts;
 pub mod waf;
 pub mod wire;
 

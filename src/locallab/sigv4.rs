@@ -192,7 +192,10 @@ pub fn verify<'a>(
         )));
     }
     if auth.service != expected.service {
-        return Err(Refusal::Mismatch(format!("Credential should be scoped to correct service: '{}'. ", expected.service)));
+        return Err(Refusal::Mismatch(format!(
+            "Credential should be scoped to correct service: '{}'. ",
+            expected.service
+        )));
     }
     if time < now - MAX_SKEW_MS {
         return Err(Refusal::Expired(format!(
@@ -337,7 +340,9 @@ mod tests {
         let ok = signed("s", NOW - 14 * 60_000, "us-east-1", b"{}");
         assert!(verify(&ok, &EXPECTED, NOW, |_| secret()).is_ok());
         let future = signed("s", NOW + 16 * 60_000, "us-east-1", b"{}");
-        assert!(matches!(verify(&future, &EXPECTED, NOW, |_| secret()), Err(Refusal::Expired(m)) if m.contains("not yet current")));
+        assert!(
+            matches!(verify(&future, &EXPECTED, NOW, |_| secret()), Err(Refusal::Expired(m)) if m.contains("not yet current"))
+        );
     }
 
     #[test]
