@@ -137,7 +137,7 @@ impl LocalLab {
                     Some(text) => serde_json::from_str(&text)
                         .map_err(|e| StoreError::Unreadable(format!("the room's keys: {e}")))?,
                     None => {
-                        let keys = RoomKeys::new();
+                        let keys = RoomKeys::generate();
                         let text = serde_json::to_string(&keys).map_err(|e| StoreError::Write(e.to_string()))?;
                         store.set_meta(ROOM_META, &text)?;
                         keys

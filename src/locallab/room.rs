@@ -26,7 +26,7 @@ pub struct RoomKeys {
 }
 
 impl RoomKeys {
-    pub fn new() -> RoomKeys {
+    pub fn generate() -> RoomKeys {
         // Easy to read aloud and to type: no 0/O or 1/I.
         const CODE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         let pick = |n: usize| ids::pick(CODE, n);
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn codes_are_easy_to_read_aloud() {
-        let keys = RoomKeys::new();
+        let keys = RoomKeys::generate();
         let code = keys.code.expose();
         assert_eq!(code.len(), 9);
         assert!(!code.contains(['0', 'O', '1', 'I']), "{code}");
