@@ -29,6 +29,7 @@ pub mod sigv4;
 pub mod store;
 pub mod waf;
 pub mod wire;
+pub mod xml;
 
 pub use context::Timing;
 pub use lab::{DemoUser, Endpoints, LabInfo, LocalLab, RoomOptions};
