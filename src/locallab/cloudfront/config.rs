@@ -12,7 +12,7 @@ mod cache_policy;
 mod list;
 mod origin;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,6 +6,7 @@
 //! the round trip; the edge's settings are derived from it once per document.
 
 pub mod config;
+pub mod documents;
 mod managed;
 pub mod model;
 mod ops;

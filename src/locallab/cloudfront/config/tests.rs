@@ -242,7 +242,7 @@ fn sdk_origin_groups() -> sdk::OriginGroups {
 }
 
 /// A configuration with every member the SDK's model has, and lists of several items.
-fn sdk_distribution_config() -> sdk::DistributionConfig {
+pub(crate) fn sdk_distribution_config() -> sdk::DistributionConfig {
     let error_response = |code, path: Option<&str>, response: Option<&str>, ttl| {
         sdk::CustomErrorResponse::builder()
             .error_code(code)
@@ -359,6 +359,21 @@ fn sdk_distribution_config() -> sdk::DistributionConfig {
         .cache_tag_config(sdk::CacheTagConfig::builder().header_name("Cache-Tag").build().unwrap())
         .build()
         .unwrap()
+}
+
+/// `config` as the model reads it from the SDK's UpdateDistribution, and the body itself.
+pub(crate) async fn sent_by_sdk(
+    server: &Loopback,
+    client: &Client,
+    config: sdk::DistributionConfig,
+) -> (DistributionConfig, String) {
+    server.answer(200, &[("ETag", "E1")], "");
+    client.update_distribution().id("EDFDVBD6EXAMPLE").if_match("E0").distribution_config(config).send().await.unwrap();
+    let sent = server.last();
+    assert_eq!(sent.method, http::Method::PUT);
+    assert_eq!(sent.uri.path(), "/2020-05-31/distribution/EDFDVBD6EXAMPLE/config");
+    assert_eq!(sent.headers.get("if-match").and_then(|v| v.to_str().ok()), Some("E0"));
+    (DistributionConfig::from_xml(&sent.body).unwrap(), sent.body)
 }
 
 /// Sends `config` with UpdateDistribution, reads the body with the model, and has the SDK
