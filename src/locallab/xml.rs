@@ -268,10 +268,9 @@ fn close(stack: &mut Vec<Open>) -> Result<(), WireError> {
             }
         }
         Kind::Items => {
+            // A list without Quantity is the model's to refuse (a missing member).
             if let Some(list) = stack.last_mut() {
                 list.items = open.items;
-                // Seen as a list from here on, even if Quantity is missing (the model says so).
-                list.quantity.get_or_insert_with(String::new);
             }
         }
         Kind::Plain => {
@@ -411,6 +410,8 @@ mod tests {
         );
         let e = read("<Doc><Headers><Quantity>1</Quantity></Headers></Doc>").unwrap_err();
         assert_eq!(e.code(), "InconsistentQuantities");
+        let e = read("<Doc><Headers><Items><Name>x</Name></Items><Quantity>2</Quantity></Headers></Doc>").unwrap_err();
+        assert_eq!(e.code(), "InconsistentQuantities", "Quantity after Items: {e}");
         let e = read("<Doc><Headers><Quantity>x</Quantity><Items/></Headers></Doc>").unwrap_err();
         assert!(e.to_string().contains("Headers/Quantity must be a number"), "{e}");
         // Consistent lists pass the check (and then meet the model, which has no Headers).

@@ -557,6 +557,7 @@ fn refuses_documents_that_do_not_fit_the_model() {
             "missing field `Enabled`",
         ),
         ("<HTTPPort>80</HTTPPort>", "<HTTPPort>eighty</HTTPPort>", "MalformedXML", "HTTPPort"),
+        ("<Quantity>1</Quantity><Items><Origin>", "<Items><Origin>", "MalformedXML", "missing field `Quantity`"),
     ] {
         assert!(seed.contains(from), "{from}");
         let e = DistributionConfig::from_xml(&seed.replacen(from, to, 1)).unwrap_err();
