@@ -2,6 +2,8 @@
 //! Outputs are rendered on each call from the account's resources and addresses (the account
 //! gathers them), so they stay right when the lab comes back on other ports.
 
+pub mod wire;
+
 use axum::response::Response;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};

@@ -31,6 +31,7 @@ pub mod store;
 pub mod sts;
 pub mod waf;
 pub mod wire;
+pub mod xml;
 
 pub use context::Timing;
 pub use lab::{DemoUser, Endpoints, LabInfo, LocalLab, RoomOptions};

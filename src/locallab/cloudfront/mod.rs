@@ -5,6 +5,8 @@
 //! GetDistributionConfig hands it back verbatim, so whatever a learner's tool writes survives
 //! the round trip; the edge's settings are derived from it once per document.
 
+pub mod config;
+pub mod documents;
 mod managed;
 pub mod model;
 mod ops;
