@@ -49,6 +49,28 @@ walab serve --listen 127.0.0.1:0 --json  free ports; first stdout line is JSON\n
 walab serve --fresh                      start over as section 5 begins"
     )]
     Serve(ServeArgs),
+    /// Join a workshop's room: your own lab account, served by the instructor's machine
+    #[command(
+        long_about = "Join a workshop's room: the instructor's `walab serve --room` gives every attendee an \
+account of their own, in the state section 5 starts from. The code is the only way in; joining again \
+with the same name gives you the same account.\n\n\
+walab records the account as target `room` (so `walab --target room check` and the rest use it), \
+writes the credentials the room issued to a file only you can read, says how to use them from a \
+shell, and opens the walkthrough on your account.",
+        after_help = "Examples:\n  walab join http://192.168.1.20:4566 --code K7QF-2MXP --name \"Ada Lovelace\"\n  \
+walab join http://192.168.1.20:4566 --code K7QF-2MXP --name \"Ada Lovelace\" --json"
+    )]
+    Join(JoinArgs),
+    /// Watch a room: every attendee's progress through section 5 (the instructor's dashboard)
+    #[command(
+        long_about = "Watch a room: one row per attendee, one column per check, how many passed, what each did \
+last and how long they have been on their step. The room works progress out itself, from each \
+account's state and traffic, so attendees using the AWS CLI or an SDK are followed too.\n\n\
+On the room's machine walab finds the running room; elsewhere pass --server and --key (both in \
+`walab serve --room`'s output).",
+        after_help = "Examples:\n  walab room\n  walab room --json\n  walab room --server http://192.168.1.20:4566 --key wik_…"
+    )]
+    Room(RoomArgs),
     /// Show or change the values walab records for the lab (ids, the app client secret, URLs)
     #[command(
         long_about = "Show or change the values walab records for the lab: the user pool and app client ids, \
@@ -183,7 +205,42 @@ pub enum ConfigAction {
 }
 
 #[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The room's address, as the instructor gave it (http://HOST:4566)
+    #[arg(value_name = "SERVER_URL")]
+    pub server: String,
+    /// The room's code
+    #[arg(long)]
+    pub code: String,
+    /// Your name, as the instructor will see it
+    #[arg(long)]
+    pub name: String,
+    /// Print the account as one JSON object (credentials included) and exit
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RoomArgs {
+    /// The room's address (default: the room running on this machine)
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// The instructor key `walab serve --room` printed
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Print one snapshot as JSON and exit
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Serve a room for a workshop: an account per attendee, created when they join
+    #[arg(long)]
+    pub room: bool,
+    /// The most attendees a room takes
+    #[arg(long, value_name = "N", default_value_t = 300, requires = "room")]
+    pub max_attendees: usize,
     /// Address of the AWS endpoint; the edge and invoke listeners take the next two ports
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4566")]
     pub listen: SocketAddr,

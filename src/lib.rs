@@ -23,3 +23,4 @@ pub mod srp;
 pub mod target;
 pub mod token;
 pub mod tui;
+pub mod workshop;

@@ -34,6 +34,12 @@ impl Secret {
     }
 }
 
+/// For `#[serde(serialize_with = …)]` where a contract hands the value itself to a script
+/// (`walab serve --json`, `walab join --json`); `Debug` still never shows it.
+pub fn serialize_exposed<S: serde::Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose())
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)

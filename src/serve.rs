@@ -13,8 +13,14 @@ pub fn default_lab_dir() -> Option<std::path::PathBuf> {
     crate::settings::Dirs::from_env().ok().map(|dirs| dirs.lab_dir())
 }
 
+/// Where `walab serve --room` keeps its room.
+pub fn default_room_dir() -> Option<std::path::PathBuf> {
+    crate::settings::Dirs::from_env().ok().map(|dirs| dirs.room_dir())
+}
+
 pub async fn run(args: ServeArgs) -> ExitCode {
-    let Some(state_dir) = args.state_dir.clone().or_else(default_lab_dir) else {
+    let default_dir = if args.room { default_room_dir } else { default_lab_dir };
+    let Some(state_dir) = args.state_dir.clone().or_else(default_dir) else {
         eprintln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
         return ExitCode::from(2);
     };
@@ -29,6 +35,9 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         signing_key: None,
         room: None,
     };
+    if args.room {
+        return crate::workshop::serve::run(options, args.max_attendees, args.json).await;
+    }
     let running = match RunningLab::start(options).await {
         Ok(running) => running,
         Err(e) => {

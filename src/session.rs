@@ -11,7 +11,7 @@ use crate::probe::Prober;
 use crate::report::{USAGE, fail};
 use crate::secret::Secret;
 use crate::settings::{Dirs, Values, ValuesFile};
-use crate::target::{Target, TargetArgs, TargetKind};
+use crate::target::{Target, TargetArgs};
 
 pub struct Session {
     pub dirs: Dirs,
@@ -48,7 +48,7 @@ impl Session {
         ctx.stack = target.stack.clone();
         ctx.api_stack = target.api_stack.clone();
         let mut session = Session { dirs, target, ctx, values: loaded.clone(), loaded };
-        if session.target.kind == TargetKind::Local {
+        if session.target.kind.is_walab_lab() {
             // The embedded lab listens on new ports each run: re-read the URLs from its stacks
             // (in-process, a few milliseconds) rather than trust the recorded ones.
             let outcome = crate::checks::run_check(crate::guide::CheckId::StackOutputs, &session.ctx).await;
@@ -121,7 +121,7 @@ async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) ->
 /// or a prompt; on the local lab both default to its demo user.
 pub fn credentials(target: &Target, values: &Values, prompt: Prompt) -> Credentials {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let demo = target.demo_user.as_ref().filter(|_| target.kind == TargetKind::Local);
+    let demo = target.demo_user.as_ref().filter(|_| target.kind.is_walab_lab());
     let username =
         values.username.clone().or_else(|| env("WALAB_USERNAME")).or_else(|| demo.map(|d| d.username.clone()));
     let mut password = env("WALAB_PASSWORD").map(Secret::new);

@@ -42,6 +42,14 @@ impl Dirs {
     pub fn lab_dir(&self) -> PathBuf {
         self.data.join("local-lab")
     }
+    /// Where `walab serve --room` keeps a room.
+    pub fn room_dir(&self) -> PathBuf {
+        self.data.join("room")
+    }
+    /// The room this machine joined (`walab join`): its address and the credentials issued.
+    pub fn joined_room_file(&self) -> PathBuf {
+        self.config.join("room.json")
+    }
     pub fn log_file(&self) -> PathBuf {
         self.data.join("walab.log")
     }

@@ -13,7 +13,7 @@ use crate::token::secret_hash;
 /// What an action would change, said before doing it.
 pub fn what_it_changes(action: SolveAction, kind: TargetKind) -> &'static str {
     match (action, kind) {
-        (SolveAction::SignUp, TargetKind::Local) => {
+        (SolveAction::SignUp, TargetKind::Local | TargetKind::Room) => {
             "sign your user up in the lab's user pool and confirm it with the code from the local outbox"
         }
         (SolveAction::SignUp, TargetKind::Aws) => {
@@ -111,7 +111,7 @@ async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
     };
     if !cognito::user_exists(&ctx.aws, &pool, &username).await {
         cognito::sign_up(&ctx.aws, &call, &password).await?;
-    } else if ctx.kind == TargetKind::Local {
+    } else if ctx.kind.is_walab_lab() {
         cognito::resend_confirmation_code(&ctx.aws, &call).await?;
     }
     if ctx.kind == TargetKind::Aws {
@@ -127,7 +127,9 @@ async fn outbox_code(ctx: &Context, username: &str) -> Result<Secret, Outcome> {
     let Some(endpoint) = ctx.aws.endpoint() else {
         return Err(Outcome::failed("the local lab's outbox is not reachable", "confirm with the emailed link"));
     };
-    let url = format!("{}/_walab/outbox", endpoint.trim_end_matches('/'));
+    // A room keeps each account's outbox apart; the app client says whose it is.
+    let (_, client) = crate::checks::pool_and_client(ctx).await?;
+    let url = format!("{}/_walab/outbox?client_id={client}", endpoint.trim_end_matches('/'));
     let outbox: serde_json::Value =
         async { reqwest::Client::new().get(&url).timeout(ctx.request_timeout).send().await?.json().await }
             .await

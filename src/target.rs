@@ -9,6 +9,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use clap::{Args, ValueEnum};
 
+use crate::locallab::room_api::JoinInfo;
 use crate::locallab::{DemoUser, LabError, LabOptions, RunningLab, Timing};
 use crate::names::{API_STACK, EDGE_STACK};
 use crate::settings::Dirs;
@@ -19,6 +20,24 @@ pub enum TargetKind {
     Local,
     /// Your AWS account, through the default credential chain (profiles, SSO, env)
     Aws,
+    /// Your account in the workshop room you joined with `walab join`
+    Room,
+}
+
+impl TargetKind {
+    /// True for labs walab serves (the local lab, a room): no money at stake, an outbox to
+    /// read, a demo user who signs in when nobody else is named.
+    pub fn is_walab_lab(self) -> bool {
+        matches!(self, TargetKind::Local | TargetKind::Room)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Local => "local",
+            TargetKind::Aws => "aws",
+            TargetKind::Room => "room",
+        }
+    }
 }
 
 /// The target flags every lab command takes.
@@ -49,12 +68,17 @@ pub enum TargetError {
     NoRegion { profile: String },
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error("this machine has not joined a room")]
+    NotJoined,
 }
 
 impl TargetError {
     /// What to do about it, in one line.
     pub fn hint(&self) -> Option<String> {
         match self {
+            TargetError::NotJoined => {
+                Some("join your workshop's room first: walab join SERVER_URL --code CODE --name \"Your Name\"".into())
+            }
             TargetError::NoRegion { .. } => {
                 Some("pass --region us-east-1 (the lab's region), or set AWS_REGION, or run `aws configure`".into())
             }
@@ -81,6 +105,8 @@ pub struct Target {
     pub lab: Option<RunningLab>,
     /// The local lab's demo user, who signs in when nobody else is named.
     pub demo_user: Option<DemoUser>,
+    /// In a room: the name the attendee joined with.
+    pub attendee: Option<String>,
 }
 
 impl Target {
@@ -88,6 +114,7 @@ impl Target {
         match args.target {
             TargetKind::Local => connect_local(args, dirs).await,
             TargetKind::Aws => connect_aws(args).await,
+            TargetKind::Room => connect_room(args, dirs),
         }
     }
 
@@ -104,6 +131,7 @@ impl Target {
         match self.kind {
             TargetKind::Local => "local lab".to_string(),
             TargetKind::Aws => format!("aws · profile {}", self.profile.as_deref().unwrap_or("default")),
+            TargetKind::Room => format!("room · {}", self.attendee.as_deref().unwrap_or("attendee")),
         }
     }
 }
@@ -134,6 +162,7 @@ pub async fn region_of(args: &TargetArgs) -> Option<String> {
 pub async fn values_key(args: &TargetArgs) -> Result<String, TargetError> {
     match args.target {
         TargetKind::Local => Ok("local".to_string()),
+        TargetKind::Room => Ok(room_values_key(&joined_room(&Dirs::from_env()?)?)),
         TargetKind::Aws => {
             let profile = profile_of(args);
             let region = region_of(args)
@@ -164,6 +193,50 @@ async fn connect_aws(args: &TargetArgs) -> Result<Target, TargetError> {
         sdk,
         lab: None,
         demo_user: None,
+        attendee: None,
+    })
+}
+
+/// The table of a room account's recorded values.
+fn room_values_key(room: &JoinInfo) -> String {
+    format!("room:{}", room.account_id)
+}
+
+/// The room this machine joined, as `walab join` recorded it.
+pub fn joined_room(dirs: &Dirs) -> Result<JoinInfo, TargetError> {
+    let path = dirs.joined_room_file();
+    let bytes = std::fs::read(&path).map_err(|_| TargetError::NotJoined)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| TargetError::Settings(crate::settings::SettingsError::Invalid { path, reason: e.to_string() }))
+}
+
+/// Your account in a room: its endpoint and the credentials the room issued, nothing from the
+/// AWS credential chain.
+fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+    let room = joined_room(dirs)?;
+    let sdk = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(room.region.clone()))
+        .endpoint_url(&room.aws_endpoint_url)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            room.access_key_id.clone(),
+            room.secret_access_key.expose().to_string(),
+            None,
+            None,
+            "walab-room",
+        )))
+        .build();
+    Ok(Target {
+        kind: TargetKind::Room,
+        profile: None,
+        attendee: Some(room.name.clone()),
+        region: room.region.clone(),
+        stack: args.stack.clone(),
+        api_stack: args.api_stack.clone(),
+        sdk,
+        values_key: room_values_key(&room),
+        lab: None,
+        demo_user: Some(room.demo_user),
     })
 }
 
@@ -206,6 +279,7 @@ async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetE
         values_key: "local".to_string(),
         lab,
         demo_user: Some(info.demo_user),
+        attendee: None,
     })
 }
 

@@ -76,7 +76,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
     let failed = reports.len() - passed;
     if args.json {
         let out = json!({
-            "target": match session.target.kind { TargetKind::Local => "local", TargetKind::Aws => "aws" },
+            "target": session.target.kind.as_str(),
             "region": session.target.region,
             "checks": reports,
             "passed": passed,

@@ -13,6 +13,7 @@ use super::cognito::{self, CognitoState, PoolSeed};
 use super::context::AccountContext;
 use super::edge::EdgeState;
 use super::ids;
+use super::progress::ProgressState;
 use super::room::Attendee;
 use super::store::{AccountRow, Change, Slice, Store, StoreError, Tables};
 use super::waf::{self, WafState, WebAcls};
@@ -39,6 +40,8 @@ pub struct Account {
     pub stacks: Slice<StacksState>,
     pub waf: Slice<WafState>,
     pub edge: Slice<EdgeState>,
+    /// What a room sees of the account's progress.
+    pub progress: Slice<ProgressState>,
 }
 
 /// An account's state before it has slices: what seeding and importing build.
@@ -49,6 +52,7 @@ pub struct Seeded {
     pub stacks: StacksState,
     pub waf: WafState,
     pub edge: EdgeState,
+    pub progress: ProgressState,
 }
 
 impl Seeded {
@@ -70,6 +74,7 @@ impl Seeded {
             stacks: StacksState::seed(now, region, account_id),
             waf: WafState::seed(acls),
             edge: EdgeState::seed(now),
+            progress: ProgressState::new(),
         })
     }
 
@@ -82,6 +87,7 @@ impl Seeded {
         self.stacks.take_changes(&mut changes);
         self.waf.take_changes(&mut changes);
         self.edge.take_changes(&mut changes);
+        self.progress.take_changes(&mut changes);
         changes
     }
 }
@@ -123,6 +129,7 @@ impl Account {
             stacks: slice(store, &id)?,
             waf: slice(store, &id)?,
             edge: slice(store, &id)?,
+            progress: slice(store, &id)?,
         };
         Ok(Account::assemble(store, ctx, created, attendee, seeded))
     }
@@ -142,7 +149,8 @@ impl Account {
             cloudfront: Slice::new(seeded.cloudfront, s.clone(), id.clone()),
             stacks: Slice::new(seeded.stacks, s.clone(), id.clone()),
             waf: Slice::new(seeded.waf, s.clone(), id.clone()),
-            edge: Slice::new(seeded.edge, s, id),
+            edge: Slice::new(seeded.edge, s.clone(), id.clone()),
+            progress: Slice::new(seeded.progress, s, id),
             created,
             attendee,
             ctx,

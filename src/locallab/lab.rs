@@ -72,12 +72,8 @@ pub struct LabInfo {
 pub struct DemoUser {
     pub username: String,
     /// Serialised in full: the `--json` contract hands it to scripts and tests.
-    #[serde(serialize_with = "expose_secret")]
+    #[serde(serialize_with = "crate::secret::serialize_exposed")]
     pub password: Secret,
-}
-
-fn expose_secret<S: serde::Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(secret.expose())
 }
 
 pub struct LocalLab {

@@ -12,8 +12,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::account::Account;
 use super::lab::LocalLab;
+use super::progress::{self, Seen};
+use super::resolve::{self, Unsigned};
+use super::sigv4::{Dialect, Expected};
 use super::wire::{ApiError, AwsRequest, read_body};
-use super::{apigateway, cloudformation, cloudfront, cognito, edge, invoke};
+use super::{apigateway, cloudformation, cloudfront, cognito, edge, invoke, room_api};
 
 pub(super) fn serve(
     lab: Arc<LocalLab>,
@@ -87,12 +90,37 @@ async fn read_request(request: Request) -> Result<AwsRequest, (http::request::Pa
     }
 }
 
-/// The account a request is for. A lab that is not a room has one account, which every
-/// request reaches whatever its credentials.
-fn account_for(lab: &LocalLab) -> Result<Arc<Account>, ApiError> {
-    lab.account().ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The local lab has no account yet.")
-    })
+/// What the AWS listener's request says about who sent it and to which service.
+fn addressing(protocol: Protocol, req: &AwsRequest) -> (Dialect, Expected<'static>, Unsigned) {
+    let region = crate::names::REGION;
+    match protocol {
+        Protocol::AwsJson => {
+            let target = req.header("x-amz-target").unwrap_or_default();
+            let operation = target.strip_prefix(cognito::TARGET_PREFIX).unwrap_or_default();
+            let unsigned = if !cognito::is_unsigned(operation) {
+                Unsigned::Refused
+            } else if operation == "GetUser" || operation == "GlobalSignOut" {
+                Unsigned::PoolId(cognito::pool_of_access_token(&req.body))
+            } else {
+                Unsigned::ClientId(cognito::client_id_of(&req.body))
+            };
+            (Dialect::Json, Expected { service: "cognito-idp", region }, unsigned)
+        }
+        Protocol::Query => (Dialect::QueryXml, Expected { service: "cloudformation", region }, Unsigned::Refused),
+        Protocol::CloudFrontXml => {
+            (Dialect::QueryXml, Expected { service: "cloudfront", region: "us-east-1" }, Unsigned::Refused)
+        }
+        Protocol::RestJson => {
+            let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+            let query = |name: &str| req.query_param(name).map(String::from);
+            let unsigned = match segments.as_slice() {
+                [pool_id, ".well-known", _] => Unsigned::PoolId(Some(pool_id.to_string())),
+                ["login"] | ["_walab", "outbox"] | ["_walab", "confirm"] => Unsigned::ClientId(query("client_id")),
+                _ => Unsigned::Refused,
+            };
+            (Dialect::Json, Expected { service: "apigateway", region }, unsigned)
+        }
+    }
 }
 
 async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
@@ -101,18 +129,27 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         Ok(req) => req,
         Err((_, e)) => return protocol.error(e),
     };
-    let account = match account_for(&lab) {
+    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    match (segments.as_slice(), &req.method) {
+        (["_walab", "room", "join"], &Method::POST) if lab.room.is_some() => return room_api::join(&lab, &req),
+        (["_walab", "room"], &Method::GET) => return room_api::snapshot_page(&lab, &req),
+        _ => {}
+    }
+    let (dialect, expected, unsigned) = addressing(protocol, &req);
+    let account = match resolve::control_plane(&lab, &req, dialect, expected, unsigned) {
         Ok(account) => account,
         Err(e) => return protocol.error(e),
     };
+    let now = lab.clock.now_ms();
+    progress::touch(&account.progress, now);
     let ctx = &account.ctx;
-    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match (protocol, segments.as_slice()) {
         (Protocol::AwsJson, _) => {
             let target = req.header("x-amz-target").unwrap_or_default().to_string();
             match target.strip_prefix(cognito::TARGET_PREFIX) {
                 Some(operation) if req.method == Method::POST => {
-                    cognito::handle(ctx, &account.cognito, operation, &req)
+                    let response = cognito::handle(ctx, &account.cognito, operation, &req);
+                    seen_by_cognito(&account, operation, &req, response, now).await
                 }
                 _ => protocol.error(ApiError::bad_request(
                     "UnknownOperationException",
@@ -120,7 +157,13 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
                 )),
             }
         }
-        (Protocol::Query, _) => cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req),
+        (Protocol::Query, _) => {
+            let response = cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req);
+            if response.status() == StatusCode::OK {
+                seen_stacks(&account, &req, now);
+            }
+            response
+        }
         (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
         (_, ["restapis", ..]) => {
             apigateway::handle(ctx, &account.apigateway, &|pool| cognito::has_pool(&account.cognito, pool), &req)
@@ -132,7 +175,11 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         (_, ["_walab", "outbox"]) if req.method == Method::GET => cognito::outbox_page(&account.cognito),
         (_, ["_walab", "confirm"]) if req.method == Method::GET => {
             let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
-            cognito::confirm_link_page(ctx, &account.cognito, &query)
+            let response = cognito::confirm_link_page(ctx, &account.cognito, &query);
+            if response.status() == StatusCode::OK {
+                progress::observe(&account.progress, Seen::UserConfirmed, now);
+            }
+            response
         }
         _ => protocol.error(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -140,6 +187,63 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             format!("The local lab has nothing at {} {}", req.method, req.path),
         )),
     }
+}
+
+/// What a room learns from a Cognito call that succeeded.
+async fn seen_by_cognito(
+    account: &Account,
+    operation: &str,
+    req: &AwsRequest,
+    response: Response,
+    now: i64,
+) -> Response {
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let p = &account.progress;
+    if memmem(&req.body, b"SECRET_HASH") || memmem(&req.body, b"SecretHash") {
+        progress::observe(p, Seen::SecretHashVerified, now);
+    }
+    match operation {
+        "DescribeUserPoolClient" => progress::observe(p, Seen::ClientDescribed, now),
+        "ConfirmSignUp" | "AdminConfirmSignUp" => progress::observe(p, Seen::UserConfirmed, now),
+        "InitiateAuth" | "AdminInitiateAuth" | "RespondToAuthChallenge" | "AdminRespondToAuthChallenge"
+            if progress::wants(p, Seen::IdTokenIssued, now) =>
+        {
+            // Only a sign-in that ended in tokens counts (not one that asked for a challenge).
+            let (parts, body) = response.into_parts();
+            let body = axum::body::to_bytes(body, super::wire::MAX_BODY).await.unwrap_or_default();
+            if memmem(&body, b"\"IdToken\"") {
+                progress::observe(p, Seen::IdTokenIssued, now);
+            }
+            return Response::from_parts(parts, axum::body::Body::from(body));
+        }
+        _ => {}
+    }
+    response
+}
+
+/// DescribeStacks answered: which of the lab's stacks the attendee now knows.
+fn seen_stacks(account: &Account, req: &AwsRequest, now: i64) {
+    let params: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if param("Action") != Some("DescribeStacks") {
+        return;
+    }
+    let p = &account.progress;
+    match param("StackName") {
+        Some(crate::names::EDGE_STACK) => progress::observe(p, Seen::EdgeStackDescribed, now),
+        Some(crate::names::API_STACK) => progress::observe(p, Seen::ApiStackDescribed, now),
+        None | Some("") => {
+            progress::observe(p, Seen::EdgeStackDescribed, now);
+            progress::observe(p, Seen::ApiStackDescribed, now);
+        }
+        Some(_) => {}
+    }
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn invoke_backends(account: &Account) -> invoke::Backends<'_> {
@@ -151,20 +255,51 @@ fn invoke_backends(account: &Account) -> invoke::Backends<'_> {
     }
 }
 
+/// True when the request carries something in `Authorization` (a token, for the lab's API).
+fn has_token(req: &AwsRequest) -> bool {
+    req.header("authorization").is_some_and(|v| !v.trim().is_empty())
+}
+
 async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
     let req = match read_request(request).await {
         Ok(req) => req,
         Err((_, e)) => return edge::unreadable(e),
     };
-    let account = match account_for(&lab) {
-        Ok(account) => account,
-        Err(e) => return edge::unreadable(e),
+    let Some((account, req)) = resolve::by_path(&lab, req) else {
+        return edge::unreadable(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "No distribution serves this address.",
+        ));
     };
+    let now = lab.clock.now_ms();
+    progress::touch(&account.progress, now);
+    let token = has_token(&req);
     let api_domain = account.api_domain();
     let distribution =
         edge::Distribution { ctx: &account.ctx, cloudfront: &account.cloudfront, api_domain: &api_domain };
     let backends = invoke_backends(&account);
-    edge::handle(&account.edge, distribution, |origin| invoke::handle(&backends, origin), req).await
+    let response = edge::handle(&account.edge, distribution, |origin| invoke::handle(&backends, origin), req).await;
+    let seen = match (response.status().as_u16(), token) {
+        (401, false) => Some(Seen::EdgeRefusedAnonymous),
+        (401, true) => Some(Seen::EdgeRefusedToken),
+        (200, false) => Some(Seen::EdgeServedAnonymous),
+        (200, true) => Some(Seen::EdgeServedToken),
+        _ => None,
+    };
+    if let Some(seen) = seen
+        && progress::wants(&account.progress, seen, now)
+    {
+        // A 200 means something only once the API is protected.
+        let protected = || {
+            let pool = cognito::lab_identity(&account.cognito).map(|i| i.pool_id).unwrap_or_default();
+            apigateway::protection(&account.apigateway, &pool).deployed
+        };
+        if matches!(seen, Seen::EdgeRefusedAnonymous | Seen::EdgeRefusedToken) || protected() {
+            progress::observe(&account.progress, seen, now);
+        }
+    }
+    response
 }
 
 async fn invoke_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
@@ -172,8 +307,14 @@ async fn invoke_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> 
         Ok(req) => req,
         Err((_, e)) => return e.into_rest_json(),
     };
-    match account_for(&lab) {
-        Ok(account) => invoke::handle(&invoke_backends(&account), &req),
-        Err(e) => e.into_rest_json(),
+    let Some((account, req)) = resolve::by_path(&lab, req) else {
+        return ApiError::new(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden").into_rest_json();
+    };
+    let now = lab.clock.now_ms();
+    progress::touch(&account.progress, now);
+    let response = invoke::handle(&invoke_backends(&account), &req);
+    if response.status() == StatusCode::FORBIDDEN {
+        progress::observe(&account.progress, Seen::DirectRefused, now);
     }
+    response
 }

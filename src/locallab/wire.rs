@@ -33,6 +33,17 @@ impl AwsRequest {
         AwsRequest { method, path, segments, query, raw_query, headers, body }
     }
 
+    /// The request with its first path segment taken off (`/123456789012/Dev/` → `/Dev/`).
+    pub fn without_first_segment(mut self) -> AwsRequest {
+        let rest = self.path.trim_start_matches('/');
+        let rest = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+        self.path = rest.to_string();
+        if !self.segments.is_empty() {
+            self.segments.remove(0);
+        }
+        self
+    }
+
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }

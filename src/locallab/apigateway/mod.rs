@@ -36,3 +36,40 @@ pub fn stage_route(apigw: &Slice<ApiGatewayState>, stage: &str, path: &str, http
         Some(StageRoute { web_acl_arn: stage.web_acl_arn.clone(), method })
     })
 }
+
+/// How far the lab's API is protected by a Cognito authorizer for `pool_id` reading the token
+/// from `Authorization`: the authorizer exists, `GET /` uses it, stage `Dev` serves that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protection {
+    pub authorizer: bool,
+    pub method: bool,
+    pub deployed: bool,
+}
+
+pub fn protection(apigw: &Slice<ApiGatewayState>, pool_id: &str) -> Protection {
+    apigw.read(|s| {
+        let Some(api) = s.lab_api() else { return Protection::default() };
+        let reads_the_header =
+            |a: &model::Authorizer| a.token_header().is_some_and(|h| h.eq_ignore_ascii_case("authorization"));
+        let labs: Vec<&str> = s
+            .api_authorizers(&api.id)
+            .filter(|a| a.kind == crate::names::COGNITO_USER_POOLS && a.pool_ids().iter().any(|p| p == pool_id))
+            .filter(|a| reads_the_header(a))
+            .map(|a| a.id.as_str())
+            .collect();
+        let get = api.resources.iter().find(|r| r.path == "/").and_then(|r| r.methods.get("GET"));
+        let method = get.is_some_and(|m| {
+            m.authorization_type == AuthorizationType::CognitoUserPools
+                && m.authorizer_id.as_deref().is_some_and(|id| labs.contains(&id))
+        });
+        let deployed = s
+            .stage(&api.id, crate::names::STAGE)
+            .and_then(|stage| s.deployment(&api.id, &stage.deployment_id))
+            .and_then(|d| d.snapshot.iter().find(|m| m.path == "/" && m.http_method == "GET"))
+            .is_some_and(|m| {
+                m.authorization_type == AuthorizationType::CognitoUserPools
+                    && m.authorizer.as_ref().is_some_and(|a| a.pool_ids.iter().any(|p| p == pool_id))
+            });
+        Protection { authorizer: !labs.is_empty(), method, deployed }
+    })
+}

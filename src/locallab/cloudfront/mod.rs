@@ -101,6 +101,30 @@ pub fn completed_invalidations(
     cf.read(|s| s.completing_between(after, until))
 }
 
+/// True when the edge, as deployed now, passes `Authorization` to the origin.
+pub fn forwards_authorization(ctx: &AccountContext, cf: &Slice<CloudFrontState>, api_domain: &str) -> bool {
+    edge_settings(ctx, cf, api_domain).is_some_and(|s| {
+        s.key_headers.iter().any(|h| h.as_str() == "authorization") || s.all_viewer_headers != AllViewerHeaders::No
+    })
+}
+
+/// True when an invalidation covering `/` was created after the distribution last changed and
+/// has completed: the 200s cached before the change are gone.
+pub fn invalidated_since_change(ctx: &AccountContext, cf: &Slice<CloudFrontState>) -> bool {
+    let now = ctx.now_ms();
+    cf.read(|s| {
+        let Some(d) = s.lab_distribution() else { return false };
+        s.invalidations_of(&d.id).iter().any(|i| {
+            i.created >= d.last_modified
+                && i.completes <= now
+                && i.paths.iter().any(|p| {
+                    let p = p.split('?').next().unwrap_or_default();
+                    p == "/" || p.strip_suffix('*').is_some_and(|prefix| "/".starts_with(prefix))
+                })
+        })
+    })
+}
+
 /// The lab's distribution id, for the stack's console link.
 pub fn distribution_id(cf: &Slice<CloudFrontState>) -> Option<String> {
     cf.read(|s| s.lab_distribution().map(|d| d.id.clone()))

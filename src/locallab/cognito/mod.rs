@@ -115,6 +115,18 @@ pub fn client_id_of(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<WithClient>(body).ok()?.client_id
 }
 
+/// The pool an access token (in an unsigned call's `AccessToken`) says it comes from.
+pub fn pool_of_access_token(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct WithToken {
+        access_token: Option<String>,
+    }
+    let token = serde_json::from_slice::<WithToken>(body).ok()?.access_token?;
+    let (_, claims) = crate::token::decode_unverified(&token)?;
+    claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from)
+}
+
 /// Verifies a token the way an API Gateway Cognito authorizer does for `pool_id`: signed by
 /// the pool's key, issued by the pool, of the expected use, for one of the pool's app clients.
 ///

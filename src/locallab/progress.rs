@@ -1,0 +1,135 @@
+//! What a room sees of an attendee's progress, worked out by the room itself: from the
+//! account's state (the authorizer, the method, the deployment, the distribution, the
+//! invalidation) and from the traffic the account's endpoints saw (stacks described, tokens
+//! issued, the edge answering 401 or 200, WAF refusing the API's own URL). So attendees who use
+//! the AWS CLI, an SDK or the lab's Python scripts instead of walab are followed too.
+//!
+//! An observation is recorded the first time it is made (a write only then); failures are
+//! remembered with their time, so a later success clears them.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use super::clock::Millis;
+use super::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
+
+/// Something the room saw an attendee's endpoints do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Seen {
+    /// DescribeStacks answered for the section 3 stack (CloudFront, WAF, Cognito).
+    EdgeStackDescribed,
+    /// DescribeStacks answered for the section 1 stack (the API).
+    ApiStackDescribed,
+    /// DescribeUserPoolClient answered (with the secret).
+    ClientDescribed,
+    /// A call carrying a secret hash succeeded: the caller holds the secret.
+    SecretHashVerified,
+    /// A user of the pool was confirmed (code, link, or an administrator).
+    UserConfirmed,
+    /// The pool issued an ID token.
+    IdTokenIssued,
+    /// The edge answered 401 to a request without a token.
+    EdgeRefusedAnonymous,
+    /// The edge answered 200 to a request without a token while the API was protected.
+    EdgeServedAnonymous,
+    /// The edge answered 200 to a request with a token, the API protected.
+    EdgeServedToken,
+    /// The edge answered 401 to a request with a token.
+    EdgeRefusedToken,
+    /// The API Gateway URL, called directly, was refused with 403.
+    DirectRefused,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Observed {
+    /// When each thing was first seen.
+    pub first: BTreeMap<Seen, Millis>,
+    /// When each thing was last seen (failures' times matter: a later success clears them).
+    pub last: BTreeMap<Seen, Millis>,
+    pub last_activity: Millis,
+}
+
+impl Record for Observed {
+    const KIND: &'static str = "room.progress";
+    fn key(&self) -> String {
+        "progress".to_string()
+    }
+}
+
+pub struct ProgressState {
+    row: Table<Observed>,
+    /// The newest request of any kind, kept in memory between observations.
+    activity: AtomicI64,
+}
+
+impl Tables for ProgressState {
+    const KINDS: &'static [&'static str] = &[Observed::KIND];
+    fn load(rows: &mut Rows) -> Result<Self, StoreError> {
+        let row: Table<Observed> = rows.table()?;
+        let activity = row.values().next().map(|o| o.last_activity).unwrap_or_default();
+        Ok(ProgressState { row, activity: AtomicI64::new(activity) })
+    }
+    fn take_changes(&mut self, out: &mut Vec<Change>) {
+        self.row.take_changes(out);
+    }
+}
+
+impl ProgressState {
+    pub fn new() -> ProgressState {
+        ProgressState { row: Table::default(), activity: AtomicI64::new(0) }
+    }
+
+    pub fn observed(&self) -> Observed {
+        let mut observed = self.row.values().next().cloned().unwrap_or_default();
+        observed.last_activity = observed.last_activity.max(self.activity.load(Ordering::Relaxed));
+        observed
+    }
+}
+
+impl Default for ProgressState {
+    fn default() -> Self {
+        ProgressState::new()
+    }
+}
+
+/// Notes that the account was used at `now`.
+pub fn touch(progress: &Slice<ProgressState>, now: Millis) {
+    progress.read(|p| p.activity.fetch_max(now, Ordering::Relaxed));
+}
+
+/// True when recording `seen` now would add something (it is new, or its last time is over a
+/// second old): callers check this before working out whether it happened.
+pub fn wants(progress: &Slice<ProgressState>, seen: Seen, now: Millis) -> bool {
+    progress.read(|p| {
+        let o = p.row.values().next();
+        o.and_then(|o| o.last.get(&seen)).is_none_or(|at| now - at >= 1000)
+    })
+}
+
+/// Records that `seen` happened at `now`. Written to the store when it is new, and for
+/// failures (whose time matters) when it is newer than what the store has by a second.
+pub fn observe(progress: &Slice<ProgressState>, seen: Seen, now: Millis) {
+    touch(progress, now);
+    let (first, last) = progress.read(|p| {
+        let o = p.observed();
+        (o.first.get(&seen).copied(), o.last.get(&seen).copied())
+    });
+    let stale = |at: Option<Millis>| at.is_none_or(|at| now - at >= 1000);
+    if first.is_some() && !stale(last) {
+        return;
+    }
+    let result = progress.write(|p| {
+        let mut observed = p.observed();
+        observed.first.entry(seen).or_insert(now);
+        observed.last.insert(seen, now);
+        observed.last_activity = now;
+        p.row.insert(observed);
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::warn!("the room could not record progress: {}", e.message);
+    }
+}

@@ -1,0 +1,80 @@
+//! Which account a request is for. A lab that is not a room has one account, which every
+//! request reaches whatever its credentials (as a learner's own machine may). In a room, a
+//! signed call reaches the account of the access key that signed it, once the signature checks
+//! out; Cognito's unsigned calls find their account by app client (or user pool); the edge and
+//! the invoke URL find it by the account's path.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+
+use super::account::Account;
+use super::lab::LocalLab;
+use super::sigv4::{self, Dialect, Expected, Refusal};
+use super::wire::{ApiError, AwsRequest};
+
+/// How an unsigned call names its account.
+pub enum Unsigned {
+    /// Not allowed: the operation needs a signature.
+    Refused,
+    ClientId(Option<String>),
+    PoolId(Option<String>),
+}
+
+fn no_account() -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The local lab has no account yet.")
+}
+
+/// The account a control-plane call is for. `expected` is the service the request addressed;
+/// `unsigned` says how to find the account when the request carries no signature.
+pub fn control_plane(
+    lab: &LocalLab,
+    req: &AwsRequest,
+    dialect: Dialect,
+    expected: Expected,
+    unsigned: Unsigned,
+) -> Result<Arc<Account>, ApiError> {
+    if lab.room.is_none() {
+        return lab.account().ok_or_else(no_account);
+    }
+    if sigv4::authorization(req).is_some() {
+        let mut account = None;
+        sigv4::verify(req, &expected, lab.clock.now_ms(), |key| {
+            let (secret, found) = lab.credentials(key)?;
+            account = Some(found);
+            Some(secret)
+        })
+        .map_err(|refusal| refusal.into_error(dialect))?;
+        return account.ok_or_else(|| Refusal::UnknownKey.into_error(dialect));
+    }
+    let found = match unsigned {
+        Unsigned::Refused => None,
+        Unsigned::ClientId(id) => {
+            let id = id.unwrap_or_default();
+            return lab.account_by_client(&id).ok_or_else(|| {
+                ApiError::bad_request("ResourceNotFoundException", format!("User pool client {id} does not exist."))
+            });
+        }
+        Unsigned::PoolId(id) => {
+            let id = id.unwrap_or_default();
+            return lab.account_by_pool(&id).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "ResourceNotFoundException",
+                    format!("User pool {id} does not exist."),
+                )
+            });
+        }
+    };
+    found.ok_or_else(|| Refusal::Missing.into_error(dialect))
+}
+
+/// The account the edge or the invoke URL serves `req` for, and the request as that account
+/// sees it (in a room, without the account's path).
+pub fn by_path(lab: &LocalLab, req: AwsRequest) -> Option<(Arc<Account>, AwsRequest)> {
+    if lab.room.is_none() {
+        return lab.account().map(|account| (account, req));
+    }
+    let account = lab.account_by_id(req.segments.first()?)?;
+    Some((account, req.without_first_segment()))
+}

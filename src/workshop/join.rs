@@ -1,0 +1,115 @@
+//! `walab join SERVER --code CODE --name NAME`: asks the room for an account (the same one
+//! again for the same name), records it as target `room`, says how to use it from a shell, and
+//! opens the walkthrough on it (or, with `--json`, prints the account and exits).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::cli::JoinArgs;
+use crate::locallab::room_api::JoinInfo;
+use crate::report::{USAGE, fail};
+use crate::settings::Dirs;
+
+/// Why a join did not work, each with what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("cannot reach the room at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the room refused to let you in: {0}")]
+    Refused(String),
+    #[error("the room answered something walab does not understand ({0})")]
+    Unexpected(String),
+}
+
+/// Asks the room at `server` for an account.
+pub async fn request(server: &str, code: &str, name: &str) -> Result<JoinInfo, JoinError> {
+    let url = format!("{}/_walab/room/join", server.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| JoinError::Unexpected(e.to_string()))?;
+    let response = client
+        .post(&url)
+        .json(&serde_json::json!({ "code": code, "name": name }))
+        .send()
+        .await
+        .map_err(|e| JoinError::Unreachable { url: server.to_string(), reason: innermost(&e) })?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|e| JoinError::Unexpected(e.to_string()))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| JoinError::Unexpected(e.to_string()));
+    }
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(String::from))
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    Err(JoinError::Refused(message))
+}
+
+pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
+    let dirs = match Dirs::from_env() {
+        Ok(dirs) => dirs,
+        Err(e) => return fail(USAGE, e, None),
+    };
+    let info = match request(&args.server, &args.code, &args.name).await {
+        Ok(info) => info,
+        Err(e @ JoinError::Refused(_)) => {
+            return fail(USAGE, e, Some("check the code and the name with your instructor".into()));
+        }
+        Err(e @ JoinError::Unreachable { .. }) => {
+            return fail(
+                1,
+                e,
+                Some("check the address your instructor gave, and that you are on the same network".into()),
+            );
+        }
+        Err(e) => return fail(1, e, None),
+    };
+    let record = serde_json::to_vec_pretty(&info).unwrap_or_default();
+    if let Err(e) = crate::fsutil::write_private(&dirs.joined_room_file(), &record) {
+        return fail(USAGE, format!("cannot record the room in {}: {e}", dirs.joined_room_file().display()), None);
+    }
+    let env_file = dirs.config.join("room.env");
+    if let Err(e) = crate::fsutil::write_private(&env_file, exports(&info, false).as_bytes()) {
+        tracing::warn!("cannot write {}: {e}", env_file.display());
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&info).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "Joined the room as {} (account {}).\n\nTo use the AWS CLI or an SDK in a shell, source the credentials the room issued you:\n  source {}\nwhich sets:\n{}\nwalab uses this account with --target room (e.g. walab --target room check).\n",
+        info.name,
+        info.account_id,
+        env_file.display(),
+        exports(&info, true)
+    );
+    let target = crate::target::TargetArgs {
+        target: crate::target::TargetKind::Room,
+        profile: None,
+        region: None,
+        stack: crate::names::EDGE_STACK.to_string(),
+        api_stack: crate::names::API_STACK.to_string(),
+    };
+    crate::tui::run(&target, theme).await
+}
+
+/// The shell lines that point the AWS CLI at the account (the secret masked when `masked`).
+pub fn exports(info: &JoinInfo, masked: bool) -> String {
+    let secret = if masked { info.secret_access_key.masked() } else { info.secret_access_key.expose().to_string() };
+    format!(
+        "export AWS_ENDPOINT_URL={}\nexport AWS_ACCESS_KEY_ID={}\nexport AWS_SECRET_ACCESS_KEY={secret}\nexport AWS_REGION={region} AWS_DEFAULT_REGION={region}\n",
+        info.aws_endpoint_url,
+        info.access_key_id,
+        region = info.region
+    )
+}
+
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
