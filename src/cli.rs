@@ -225,9 +225,12 @@ pub struct RoomArgs {
     /// The room's address (default: the room running on this machine)
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
-    /// The instructor key `walab serve --room` printed
+    /// The instructor key (in `walab serve --room --json`'s first line, and in the room's room.json)
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+    /// The state directory of a room running on this machine (if not the default)
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["server", "key"])]
+    pub state_dir: Option<std::path::PathBuf>,
     /// Print one snapshot as JSON and exit
     #[arg(long)]
     pub json: bool,

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             runtime.block_on(walab::serve::run(args))
         }
         Some(Command::Join(args)) => runtime.block_on(walab::workshop::join::run(args, cli.theme)),
-        Some(Command::Room(args)) => runtime.block_on(walab::workshop::watch::run(args)),
+        Some(Command::Room(args)) => runtime.block_on(walab::workshop::watch::run(args, cli.theme)),
         Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),
         Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
         Some(Command::Check(args)) => runtime.block_on(walab::commands::check::run(args, &cli.target)),

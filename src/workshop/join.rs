@@ -3,49 +3,12 @@
 //! opens the walkthrough on it (or, with `--json`, prints the account and exits).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
+use super::client::{JoinError, request};
 use crate::cli::JoinArgs;
 use crate::locallab::room_api::JoinInfo;
 use crate::report::{USAGE, fail};
 use crate::settings::Dirs;
-
-/// Why a join did not work, each with what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum JoinError {
-    #[error("cannot reach the room at {url}: {reason}")]
-    Unreachable { url: String, reason: String },
-    #[error("the room refused to let you in: {0}")]
-    Refused(String),
-    #[error("the room answered something walab does not understand ({0})")]
-    Unexpected(String),
-}
-
-/// Asks the room at `server` for an account.
-pub async fn request(server: &str, code: &str, name: &str) -> Result<JoinInfo, JoinError> {
-    let url = format!("{}/_walab/room/join", server.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| JoinError::Unexpected(e.to_string()))?;
-    let response = client
-        .post(&url)
-        .json(&serde_json::json!({ "code": code, "name": name }))
-        .send()
-        .await
-        .map_err(|e| JoinError::Unreachable { url: server.to_string(), reason: innermost(&e) })?;
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(|e| JoinError::Unexpected(e.to_string()))?;
-    if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| JoinError::Unexpected(e.to_string()));
-    }
-    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v["message"].as_str().map(String::from))
-        .unwrap_or_else(|| format!("HTTP {status}"));
-    Err(JoinError::Refused(message))
-}
 
 pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
     let dirs = match Dirs::from_env() {
@@ -104,12 +67,4 @@ pub fn exports(info: &JoinInfo, masked: bool) -> String {
         info.access_key_id,
         region = info.region
     )
-}
-
-fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }

@@ -2,6 +2,8 @@
 //! join it (`walab join`), and the instructor watches everyone's progress (`walab room`). The
 //! room itself (accounts, SigV4, progress) is the local lab's; this is the command line around it.
 
+pub mod client;
+pub mod dashboard;
 pub mod join;
 pub mod serve;
 pub mod watch;

@@ -11,6 +11,7 @@ use crate::locallab::{LabOptions, RoomOptions, RunningLab};
 use crate::report::fail;
 
 pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool) -> ExitCode {
+    let default_dir = crate::settings::Dirs::from_env().is_ok_and(|d| d.room_dir() == options.state_dir);
     options.room = Some(RoomOptions { max_attendees, signing_keys: Vec::new() });
     let running = match RunningLab::start(options).await {
         Ok(running) => running,
@@ -49,8 +50,8 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         "walab room is open (state in {dir}), for up to {max_attendees} attendees\n\
          \nAttendees join with one command:\n{joins}\n\
          {reach}\
-         \nWatch everyone's progress on this machine with: walab room\n\
-         From another machine: walab room --server {aws} --key {key}\n\
+         \nWatch everyone's progress on this machine with: walab room{state_flag}\n\
+         From another machine: walab room --server {aws} --key {key} (the key is in {record})\n\
          Stop with Ctrl-C; the room and every account are kept and continue next time.",
         dir = running.state_dir.display(),
         joins = joins.join("\n"),
@@ -63,6 +64,8 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         },
         aws = endpoints.aws_endpoint_url(),
         key = keys.instructor_key.masked(),
+        record = record_path.display(),
+        state_flag = if default_dir { String::new() } else { format!(" --state-dir {}", running.state_dir.display()) },
     );
     if json_line {
         let line = json!({
