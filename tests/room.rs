@@ -27,7 +27,7 @@ impl Room {
         let dir = tempfile::tempdir().unwrap();
         let mut options = LabOptions::ephemeral(dir.path());
         options.timing = Timing::INSTANT;
-        options.room = Some(RoomOptions { max_attendees: 4, signing_keys: vec![common::signing_key()] });
+        options.room = Some(RoomOptions { max_attendees: 4, keys_ahead: 0, signing_keys: vec![common::signing_key()] });
         let running = RunningLab::start(options).await.expect("the room starts");
         Room { running, _dir: dir }
     }

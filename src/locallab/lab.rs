@@ -100,11 +100,15 @@ pub struct Room {
 #[derive(Debug, Clone)]
 pub struct RoomOptions {
     pub max_attendees: usize,
+    /// How many pool keys to keep made ahead (an RSA key takes tens of milliseconds to make;
+    /// a join should take a few): enough for a row of attendees joining at once.
+    pub keys_ahead: usize,
     /// Keys to give the first pools (tests pass some so they need not generate any).
     pub signing_keys: Vec<Secret>,
 }
 
 const ROOM_META: &str = "room";
+
 
 impl LocalLab {
     /// The lab on `store`, with the accounts the store holds; a room when `room` is given.
@@ -147,7 +151,7 @@ impl LocalLab {
                     keys,
                     max_attendees: options.max_attendees,
                     directory: RwLock::new(directory),
-                    key_pool: KeyPool::start(4, options.signing_keys),
+                    key_pool: KeyPool::start(options.keys_ahead, options.signing_keys),
                     joining: Mutex::new(()),
                 })
             }

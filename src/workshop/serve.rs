@@ -12,7 +12,7 @@ use crate::report::fail;
 
 pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool) -> ExitCode {
     let default_dir = crate::settings::Dirs::from_env().is_ok_and(|d| d.room_dir() == options.state_dir);
-    options.room = Some(RoomOptions { max_attendees, signing_keys: Vec::new() });
+    options.room = Some(RoomOptions { max_attendees, keys_ahead: 32, signing_keys: Vec::new() });
     let running = match RunningLab::start(options).await {
         Ok(running) => running,
         Err(e) => {
