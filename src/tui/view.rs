@@ -29,11 +29,25 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     draw_text(frame, areas.text, app, theme);
     draw_checks(frame, &areas, app, theme);
     draw_evidence(frame, areas.evidence, app, theme);
-    frame.render_widget(Paragraph::new(content::next_line(app, theme)).wrap(Wrap { trim: false }), areas.next);
+    draw_next(frame, areas.next, app, theme);
     draw_footer(frame, areas.footer, app, theme);
     if let Some(modal) = &app.modal {
         draw_modal(frame, area, app, modal, theme);
     }
+}
+
+/// The next thing to do; cut with `…` when it does not fit its lines (the checks say it whole).
+fn draw_next(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let line = content::next_line(app, theme);
+    if wrapped(std::slice::from_ref(&line), area.width) <= area.height {
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    let plain: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let room = (area.width.saturating_sub(12) as usize) * area.height as usize;
+    let mut cut = vec![line.spans[0].clone()];
+    cut.push(Span::styled(fit(plain.strip_prefix("Next ").unwrap_or(&plain), room), theme.hint));
+    frame.render_widget(Paragraph::new(Line::from(cut)).wrap(Wrap { trim: false }), area);
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
