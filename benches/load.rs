@@ -507,9 +507,13 @@ async fn client_secret(addr: SocketAddr, a: &Attendee) -> Result<String, String>
         ("content-type", "application/x-amz-json-1.1"),
         ("x-amz-target", "AWSCognitoIdentityProviderService.DescribeUserPoolClient"),
     ];
-    let signable =
-        SignableRequest::new("POST", format!("http://{host}/"), headers.iter().copied(), SignableBody::Bytes(body.as_bytes()))
-            .map_err(|e| e.to_string())?;
+    let signable = SignableRequest::new(
+        "POST",
+        format!("http://{host}/"),
+        headers.iter().copied(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .map_err(|e| e.to_string())?;
     let identity = aws_credential_types::Credentials::new(&a.key, &a.secret, None, None, "load").into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
@@ -599,13 +603,13 @@ async fn room(config: Arc<Config>) {
                     }
                 }
             }
-            edge_latencies.lock().await.extend(mine);
+            edge_latencies.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
         }));
     }
     for task in tasks {
         let _ = task.await;
     }
-    let mut edge = std::mem::take(&mut *edge_latencies.lock().await);
+    let mut edge = std::mem::take(&mut *edge_latencies.lock().unwrap_or_else(|e| e.into_inner()));
     edge.sort_by(f64::total_cmp);
     println!(
         "scenario=room attendees={attendees} join_secs={join_secs:.2} join_p50_ms={join_p50:.1} join_p99_ms={join_p99:.1} \

@@ -22,7 +22,7 @@ By default everything runs against a local lab that walab serves itself, on this
 the real AWS wire protocols: no AWS account or network needed.",
     after_help = "Start a local lab other tools can use:\n  walab serve\n\
 Then, in another terminal, point the AWS CLI or any SDK at it:\n  \
-export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1"
+export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -46,7 +46,9 @@ Three listeners: the AWS endpoint (ADDR), the CloudFront edge (ADDR's port + 1) 
 Gateway invoke URL (port + 2). With port 0 all three get free ports.",
         after_help = "Examples:\n  walab serve                              AWS endpoint on 127.0.0.1:4566\n  \
 walab serve --listen 127.0.0.1:0 --json  free ports; first stdout line is JSON\n  \
-walab serve --fresh                      start over as section 5 begins"
+walab serve --fresh                      start over as section 5 begins\n  \
+walab serve --show-password              print the demo user's password (for a projector)\n  \
+walab serve info --json                  the running lab's JSON line, read while it runs"
     )]
     Serve(ServeArgs),
     /// Join a workshop's room: your own lab account, served by the instructor's machine
@@ -135,7 +137,8 @@ stdout, so TOKEN=$(walab token) works; its expiry and claims go to stderr. With 
 the recorded values (username from `walab config`, password from WALAB_PASSWORD or a prompt).",
         after_help = "Examples:\n  TOKEN=$(walab token)\n  \
 walab token me@example.com 'P4ssword!' us-east-1_AbCdEfGhI 1example23456789 SECRET\n  \
-walab request \"$(walab --target aws token)\""
+walab request \"$CLOUDFRONT_ENDPOINT\" \"$(walab --target aws token)\"\n      \
+CLOUDFRONT_ENDPOINT is the stack output (walab config show lists it)"
     )]
     Token(TokenArgs),
 }
@@ -237,7 +240,13 @@ pub struct RoomArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServeArgs {
+    #[command(subcommand)]
+    pub action: Option<ServeAction>,
+    /// Print the demo user's password instead of masking it
+    #[arg(long)]
+    pub show_password: bool,
     /// Serve a room for a workshop: an account per attendee, created when they join
     #[arg(long)]
     pub room: bool,
@@ -262,6 +271,22 @@ pub struct ServeArgs {
     /// Seconds a distribution update stays InProgress before it is Deployed
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub deploy_secs: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeAction {
+    /// Describe the lab a running `walab serve` serves (endpoints, ids, the demo user)
+    Info {
+        /// Print the same JSON object as `walab serve --json`'s first line
+        #[arg(long)]
+        json: bool,
+        /// Print the demo user's password instead of masking it
+        #[arg(long)]
+        show_password: bool,
+        /// The state directory the lab was started with [default: walab's data directory]
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

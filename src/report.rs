@@ -4,6 +4,26 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// Writes a line to stdout like `println!`, but a reader that went away (`walab check | head -1`)
+/// ends walab quietly with exit 0 instead of a panic: what it wanted has been read.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::report::write_out(format_args!($($arg)*))
+    };
+}
+pub(crate) use outln;
+
+/// The line `outln!` writes; exits 0 when stdout is a closed pipe.
+pub fn write_out(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|_| out.write_all(b"\n")).and_then(|_| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 /// Exit code 2: usage or configuration error (DESIGN.md).
 pub const USAGE: u8 = 2;
 

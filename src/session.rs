@@ -34,6 +34,15 @@ impl Session {
     /// Connects to the target and prepares the checks; errors are reported and become the
     /// exit code.
     pub async fn open(args: &TargetArgs, prompt: Prompt) -> Result<Session, ExitCode> {
+        let session = Session::open_quietly(args, prompt).await?;
+        for notice in &session.target.notices {
+            eprintln!("walab: note: {notice}");
+        }
+        Ok(session)
+    }
+
+    /// `open`, leaving the target's notices for the caller to show (the walkthrough).
+    pub async fn open_quietly(args: &TargetArgs, prompt: Prompt) -> Result<Session, ExitCode> {
         let dirs = Dirs::from_env().map_err(|e| fail(USAGE, e, None))?;
         let values_file = ValuesFile::load(&dirs.values_file()).map_err(|e| fail(USAGE, e, None))?;
         let target = Target::connect(args, &dirs).await.map_err(|e| {

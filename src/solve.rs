@@ -3,10 +3,11 @@
 
 use crate::aws::cognito::{self, ClientCall};
 use crate::aws::{apigateway, cloudfront};
-use crate::checks::{Context, Outcome, Status, run_check};
+use crate::checks::{Context, Hint, Outcome, Remedy, Status, run_check};
 use crate::guide::SolveAction;
 use crate::names::{AUTHORIZER_NAME, STAGE};
 use crate::secret::Secret;
+use crate::settings::Field;
 use crate::target::TargetKind;
 use crate::token::secret_hash;
 
@@ -95,7 +96,10 @@ pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
 async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
     let (pool, client) = crate::checks::pool_and_client(ctx).await?;
     let Some(username) = ctx.credentials().username else {
-        return Err(Outcome::failed("no username to sign up", "walab config set username you@example.com"));
+        return Err(Outcome::failed(
+            "no username to sign up",
+            Hint::new("record the email address to sign up with").by(Remedy::Record(Field::Username)),
+        ));
     };
     let Some(password) = ctx.credentials().password else {
         return Err(Outcome::failed(

@@ -107,13 +107,15 @@ pub struct Target {
     pub demo_user: Option<DemoUser>,
     /// In a room: the name the attendee joined with.
     pub attendee: Option<String>,
+    /// Things to tell the user about which lab this is (another one is being served).
+    pub notices: Vec<String>,
 }
 
 impl Target {
     pub async fn connect(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
         match args.target {
             TargetKind::Local => connect_local(args, dirs).await,
-            TargetKind::Aws => connect_aws(args).await,
+            TargetKind::Aws => connect_aws(args, dirs).await,
             TargetKind::Room => connect_room(args, dirs),
         }
     }
@@ -123,6 +125,14 @@ impl Target {
         match self.lab {
             Some(lab) => lab.shutdown().await,
             None => Ok(()),
+        }
+    }
+
+    /// The AWS endpoint when it is not AWS's own (`AWS_ENDPOINT_URL`, e.g. a `walab serve`).
+    pub fn foreign_endpoint(&self) -> Option<String> {
+        match self.kind {
+            TargetKind::Aws | TargetKind::Room => self.sdk.endpoint_url().map(String::from),
+            TargetKind::Local => None,
         }
     }
 
@@ -173,17 +183,33 @@ pub async fn values_key(args: &TargetArgs) -> Result<String, TargetError> {
     }
 }
 
-async fn connect_aws(args: &TargetArgs) -> Result<Target, TargetError> {
+async fn connect_aws(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
     let profile = profile_of(args);
     let region = region_of(args)
         .await
         .ok_or_else(|| TargetError::NoRegion { profile: profile.clone().unwrap_or("default".into()) })?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.clone()));
+    // An endpoint that does not answer fails fast, once, rather than after minutes of retries.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder().connect_timeout(crate::aws::CONNECT_TIMEOUT).build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.clone()))
+        .timeout_config(timeouts)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
     if let Some(profile) = &profile {
         loader = loader.profile_name(profile);
     }
     let sdk = loader.load().await;
+    let mut notices = Vec::new();
+    if let (Some(endpoint), Some(served)) = (sdk.endpoint_url(), crate::locallab::served_lab(&dirs.data))
+        && endpoint.trim_end_matches('/') != served.aws_endpoint_url.trim_end_matches('/')
+    {
+        notices.push(format!(
+            "using AWS_ENDPOINT_URL={endpoint}; the walab serve running now is at {} (its lab in {})",
+            served.aws_endpoint_url,
+            served.state_dir.display()
+        ));
+    }
     Ok(Target {
+        notices,
         kind: TargetKind::Aws,
         values_key: aws_values_key(profile.as_deref(), &region),
         profile,
@@ -230,6 +256,7 @@ fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
         kind: TargetKind::Room,
         profile: None,
         attendee: Some(room.name.clone()),
+        notices: Vec::new(),
         region: room.region.clone(),
         stack: args.stack.clone(),
         api_stack: args.api_stack.clone(),
@@ -253,9 +280,31 @@ fn local_timing() -> Timing {
     }
 }
 
-async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+/// How the walkthrough and the lab tools start their own local lab: in walab's data
+/// directory, on the ports it had last time when they are free.
+pub fn embedded_lab_options(dirs: &Dirs) -> LabOptions {
     let mut options = LabOptions::ephemeral(dirs.lab_dir());
     options.timing = local_timing();
+    options.reuse_ports = true;
+    options
+}
+
+async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+    let options = embedded_lab_options(dirs);
+    let mut notices = Vec::new();
+    // A `walab serve` on another state directory is not this lab: say which one is used.
+    if let Some(served) = crate::locallab::served_lab(&dirs.data)
+        && served.state_dir != dirs.lab_dir()
+    {
+        notices.push(format!(
+            "a walab serve is running at {} with its lab in {}; this uses walab's own lab in {} \
+             (for the served one: AWS_ENDPOINT_URL={} walab --target aws)",
+            served.aws_endpoint_url,
+            served.state_dir.display(),
+            dirs.lab_dir().display(),
+            served.aws_endpoint_url
+        ));
+    }
     let (info, lab) = match RunningLab::start(options).await {
         Ok(lab) => match lab.lab.info() {
             Some(info) => (info, Some(lab)),
@@ -280,6 +329,7 @@ async fn connect_local(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetE
         lab,
         demo_user: Some(info.demo_user),
         attendee: None,
+        notices,
     })
 }
 

@@ -21,7 +21,7 @@ use walab::settings::Values;
 use walab::target::TargetKind;
 use walab::tui::Theme;
 use walab::tui::app::{App, Header};
-use walab::tui::run::{Observed, Queue, Services, run_loop};
+use walab::tui::run::{EmbeddedLab, Observed, Queue, Services, run_loop};
 
 struct Driver {
     keys: UnboundedSender<std::io::Result<TermEvent>>,
@@ -67,6 +67,7 @@ fn header() -> Header {
         profile: None,
         region: "us-east-1".into(),
         account: None,
+        endpoint: None,
     }
 }
 
@@ -87,7 +88,7 @@ where
     let services = Services {
         ctx: Arc::new(ctx),
         guide: Guide::load().unwrap(),
-        outbox: Some(lab.running.lab.clone()),
+        lab: Some(Arc::new(EmbeddedLab::borrowed(lab.running.lab.clone()))),
         progress: Some((progress.clone(), "local".into())),
         osc52: false,
     };
@@ -122,7 +123,8 @@ async fn run_all_see_the_diagnoses_solve_every_step_and_pass_all_twelve() {
         assert!(screen.contains("5 of 12 checks passed"), "{screen}");
         // Each check's report arrives once, on the loop's one queue, before its job's end.
         assert_eq!(d.seen.borrow().reports, 12);
-        assert!(screen.contains("5.3 authorizer-created") && screen.contains("create-authorizer)"), "{screen}");
+        // The next thing to do, in the walkthrough's own keys.
+        assert!(screen.contains("5.3 authorizer-created") && screen.contains("press s to do it for you"), "{screen}");
         d.press("jjjj");
         let screen = d.screen_with("Evidence · unauthenticated-401").await;
         assert!(screen.contains("served from CloudFront's cache"), "{screen}");

@@ -1,6 +1,7 @@
 //! The built binary in a real pseudo-terminal, read through a VT parser: it starts on the
 //! embedded lab, shows the steps, and leaves the terminal as it found it when quit by `q`,
-//! Ctrl-C or SIGTERM, exiting 0 with nothing printed.
+//! Ctrl-C or SIGTERM, exiting 0 with nothing printed; and the whole section done with keys
+//! only, 5.5 passing without a re-run after the last console step.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::Receiver;
@@ -105,4 +106,64 @@ fn ctrl_c_quits_restoring_the_terminal() {
 #[test]
 fn sigterm_quits_restoring_the_terminal() {
     walkthrough_in_a_pty(Quit::Sigterm);
+}
+
+#[test]
+fn the_whole_section_with_keys_only_and_no_rerun_after_the_last_solve() {
+    let data = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let pair =
+        native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_walab"));
+    cmd.cwd(data.path());
+    cmd.env("WALAB_DATA_DIR", data.path());
+    cmd.env("WALAB_CONFIG_DIR", config.path());
+    cmd.env("WALAB_INVALIDATION_SECS", "0");
+    cmd.env("WALAB_DEPLOY_SECS", "0");
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("WALAB_TARGET");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
+    let mut raw = Vec::new();
+    let mut press = |keys: &str, then: &str, parser: &mut vt100::Parser, raw: &mut Vec<u8>| {
+        writer.write_all(keys.as_bytes()).unwrap();
+        writer.flush().unwrap();
+        until(&rx, parser, raw, then);
+    };
+    until(&rx, &mut parser, &mut raw, "5.3 Add a Cognito");
+    press("R", "ran all 12 checks", &mut parser, &mut raw);
+    press("jj", "Evidence · authorizer-created", &mut parser, &mut raw);
+    for action in ["create-authorizer", "protect-method", "deploy-api"] {
+        press("s", &format!("Solve: {action}"), &mut parser, &mut raw);
+        press("y", &format!("{action} done"), &mut parser, &mut raw);
+    }
+    press("j", "Evidence · header-forwarded", &mut parser, &mut raw);
+    for action in ["forward-header", "invalidate-cache"] {
+        press("s", &format!("Solve: {action}"), &mut parser, &mut raw);
+        press("y", &format!("{action} done"), &mut parser, &mut raw);
+    }
+    // The last console step re-checked 5.5 itself: no r, only a look.
+    press("j", "Evidence · unauthenticated-401", &mut parser, &mut raw);
+    until(&rx, &mut parser, &mut raw, "Section 5 is done");
+    let screen = parser.screen().contents();
+    for id in ["unauthenticated-401", "id-token", "authenticated-200", "direct-api-blocked"] {
+        assert!(screen.contains(&format!("✓ passed  {id}")), "{id}:\n{screen}");
+    }
+    press("q", "", &mut parser, &mut raw);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
 }

@@ -1,5 +1,6 @@
-//! The walkthrough drawn on a `TestBackend`: text snapshots at 120×40 and 80×24 (ids, times
-//! and ports filtered), and the colours of status cells asserted directly.
+//! The walkthrough drawn on a `TestBackend`: text snapshots at 120×40, 80×24 and 60×16 (ids,
+//! times and ports filtered), each checked for text cut without a marker; the colours of status
+//! cells asserted directly; hints in the walkthrough's own keys, never a shell command.
 
 mod support;
 
@@ -13,11 +14,48 @@ use walab::tui::app::{App, Msg, Pane};
 use walab::tui::view::buffer_text;
 use walab::tui::{Theme, ThemeName};
 
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+const SIZES: [(u16, u16); 3] = [(120, 40), (80, 24), (60, 16)];
+
+/// Nothing on `screen` is cut without saying so: every recorded value is whole or ends in `…`
+/// (the focused one whole), and the step's text either ends on screen or its pane says how
+/// much more there is.
+fn assert_nothing_cut_silently(app: &App, screen: &str) {
+    let flat: String = screen.lines().map(|l| l.trim_matches(|c: char| "│┃╭╮╰╯┏┓┗┛ ".contains(c))).collect();
+    for key in walab::tui::app::VALUE_KEYS {
+        let shown = if key.is_secret() && app.revealed {
+            app.values.get(key).map(String::from)
+        } else {
+            app.values.display(key)
+        };
+        let Some(value) = shown else { continue };
+        let whole = flat.contains(&value);
+        let chars: Vec<char> = value.chars().collect();
+        let marked = (4..chars.len()).any(|n| screen.contains(&format!("{}…", chars[..n].iter().collect::<String>())));
+        // A value scrolled out of sight: the values pane says there is more.
+        let scrolled = screen.lines().any(|l| l.contains("more · ↑↓") || l.contains("┏ Values ━━━ ▲"));
+        assert!(
+            whole || marked || scrolled || app.modal.is_some(),
+            "{key:?} = {value} cut without a marker:\n{screen}"
+        );
+    }
+    let step = app.current_step();
+    let last = step.solves.last().map(|a| a.as_str().to_string()).or_else(|| {
+        step.console
+            .clone()
+            .or_else(|| step.paragraphs.last().cloned())
+            .map(|t| t.split_whitespace().last().unwrap_or_default().trim_matches('`').to_string())
+    });
+    if let Some(last) = last
+        && app.modal.is_none()
+    {
+        assert!(flat.contains(&last) || screen.contains("more"), "the step's text ends unseen, unmarked:\n{screen}");
+    }
+}
 
 fn snapshot(name: &str, app: &mut App) {
     for (width, height) in SIZES {
         let text = buffer_text(&render(app, width, height, &Theme::dark()));
+        assert_nothing_cut_silently(app, &text);
         let mut settings = insta::Settings::clone_current();
         settings.add_filter(r"127\.0\.0\.1:\d{4,5}", "127.0.0.1:PORT");
         settings.add_filter(r"\d\d:\d\d:\d\dZ", "hh:mm:ssZ");
@@ -155,4 +193,113 @@ fn the_secret_is_masked_until_revealed() {
     send(&mut app, key('v'));
     let text = buffer_text(&render(&mut app, 120, 40, &Theme::dark()));
     assert!(text.contains("s3cr3tvalue0123456789abcd"), "{text}");
+}
+
+#[test]
+fn a_long_step_scrolls_and_says_so() {
+    let mut app = app();
+    after_first_run(&mut app);
+    select_step(&mut app, "5.3");
+    snapshot("long_step", &mut app);
+    let text = buffer_text(&render(&mut app, 80, 24, &Theme::dark()));
+    assert!(text.contains("more · PgDn"), "{text}");
+    for _ in 0..10 {
+        send(&mut app, Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
+    }
+    let text = buffer_text(&render(&mut app, 80, 24, &Theme::dark()));
+    assert!(text.contains("people forget") && text.contains("above"), "{text}");
+}
+
+#[test]
+fn the_focused_value_and_a_revealed_secret_show_whole() {
+    let mut app = app();
+    after_first_run(&mut app);
+    app.focus = Pane::Values;
+    send(&mut app, key('v'));
+    for (width, height) in SIZES {
+        for value in 0..6 {
+            app.value = value;
+            let buffer = render(&mut app, width, height, &Theme::dark());
+            let text = buffer_text(&buffer);
+            let areas = walab::tui::layout::areas(&app, buffer.area);
+            let flat: String = pane_rows(&buffer, areas.values).concat();
+            let key = walab::tui::app::VALUE_KEYS[value];
+            let whole = app.values.get(key).unwrap_or("learner@example.com").to_string();
+            assert!(flat.contains(&whole), "{key:?} at {width}×{height}:\n{text}");
+            let secret_whole = flat.contains("s3cr3tvalue0123456789abcd");
+            let scrolled_away = value != 2 && text.contains("more · ↑↓");
+            assert!(secret_whole || scrolled_away, "the revealed secret, whole or marked:\n{text}");
+        }
+    }
+    snapshot("values_focused", &mut app);
+}
+
+#[test]
+fn hints_in_the_walkthrough_name_its_keys_not_shell_commands() {
+    let guide = walab::guide::Guide::load().unwrap();
+    for id in CheckId::ALL {
+        let text = guide.check_text(id);
+        let mut app = app();
+        after_first_run(&mut app);
+        let hint = walab::checks::Hint { text: text.hint.clone(), action: text.action };
+        finished(&mut app, id, walab::checks::Outcome::failed("seen", hint), 1);
+        app.results.retain(|&k, _| k == id);
+        select_step(&mut app, id.step());
+        app.check = app.current_step().checks.iter().position(|&c| c == id).unwrap();
+        for (width, height) in SIZES {
+            for focus in [Pane::Checks, Pane::Evidence] {
+                app.focus = focus;
+                let screen = buffer_text(&render(&mut app, width, height, &Theme::dark()));
+                for shell in ["walab solve", "walab config", "walab token", "WALAB_", "`", "$("] {
+                    assert!(!screen.contains(shell), "{id}: {shell:?} on screen:\n{screen}");
+                }
+            }
+        }
+    }
+    // Every action a hint can name, in the walkthrough's words.
+    let app = app();
+    for remedy in walab::guide::SolveAction::ALL
+        .map(walab::checks::Remedy::Solve)
+        .into_iter()
+        .chain(walab::settings::Field::ALL.map(walab::checks::Remedy::Record))
+        .chain([walab::checks::Remedy::GetToken, walab::checks::Remedy::Password])
+    {
+        let words = walab::tui::content::remedy_words(&app, remedy);
+        assert!(words.starts_with("press ") || words.starts_with("on step "), "{words}");
+        assert!(!words.contains("walab"), "{words}");
+    }
+}
+
+#[test]
+fn the_header_shows_a_local_endpoint_and_truncates_cleanly() {
+    let mut app = app();
+    app.header.kind = walab::target::TargetKind::Aws;
+    app.header.profile = None;
+    app.header.account = None;
+    app.header.endpoint = Some("http://127.0.0.1:4566".into());
+    for (width, height) in SIZES {
+        let text = buffer_text(&render(&mut app, width, height, &Theme::dark()));
+        let header = text.lines().next().unwrap();
+        assert!(header.contains("endpoint http://127.0.0.1:4566"), "{header}");
+        assert!(header.contains('…') || header.contains("Cognito in front of the API"), "{header}");
+        assert!(!header.contains("API·") && !header.contains("of the APIAWS"), "run together: {header}");
+    }
+}
+
+#[test]
+fn the_footer_keeps_moving_help_and_quit_and_shows_the_status() {
+    let mut app = app();
+    after_first_run(&mut app);
+    app.toast =
+        Some(walab::tui::app::Toast { text: "ran all 12 checks: 3 passed, 9 failed".into(), until_ms: NOW_MS + 3000 });
+    for (width, height) in SIZES {
+        let text = buffer_text(&render(&mut app, width, height, &Theme::dark()));
+        let footer = text.lines().last().unwrap();
+        for key in ["↑↓ move", "Tab pane", "? help", "q quit", "ran all 12"] {
+            assert!(footer.contains(key), "{key} at {width}×{height}: {footer}");
+        }
+        // The status never covers a pane's border.
+        let above = text.lines().nth(height as usize - 2).unwrap();
+        assert!(!above.contains("ran all 12"), "{above}");
+    }
 }

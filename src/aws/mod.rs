@@ -82,6 +82,12 @@ pub fn pool_region(pool_id: &str) -> Option<&str> {
     pool_id.split_once('_').map(|(region, _)| region)
 }
 
+/// How an unreachable AWS endpoint is reported (the runner skips the checks after it).
+pub const UNREACHABLE: &str = "cannot reach the AWS endpoint";
+
+/// How long walab waits for a connection to AWS before it says the endpoint cannot be reached.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What kind of trouble an AWS call ran into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
@@ -180,7 +186,7 @@ where
     if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) {
         return problem(
             ProblemKind::Unreachable,
-            format!("cannot reach the AWS endpoint: {}", last_cause(err)),
+            format!("{UNREACHABLE}: {}", last_cause(err)),
             Some("check the network, or AWS_ENDPOINT_URL if you point walab at a local lab".into()),
         );
     }

@@ -233,6 +233,7 @@ fn sign_in_hint(error: &SignInError) -> Hint {
         SignInError::NotConfirmed => {
             Hint::new("open the link in the confirmation email").by(Remedy::Solve(SolveAction::SignUp))
         }
+        SignInError::WrongCredentials => Hint::new("check the username and the password").by(Remedy::Password),
         other => Hint::new(other.hint()),
     }
 }
@@ -246,7 +247,7 @@ pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
     let Some(password) = ctx.credentials().password else {
         return Err(Outcome::failed(
             format!("no password for {username}"),
-            Hint::new("set WALAB_PASSWORD, or get a token, which asks for the password").by(Remedy::GetToken),
+            Hint::new("walab needs your password to sign in").by(Remedy::Password),
         ));
     };
     let secret = Some(app_client_secret(ctx).await?);

@@ -142,6 +142,20 @@ impl Context {
         lock(&self.credentials).password = Some(password);
     }
 
+    /// Who signs in from now on (the lab's new demo user, after starting over).
+    pub fn set_credentials(&self, credentials: Credentials) {
+        *lock(&self.credentials) = credentials;
+    }
+
+    /// Forgets every recorded value (the username too, unless `keep_username`) and everything
+    /// earlier checks learnt: the section starts over.
+    pub fn forget(&self, keep_username: bool) {
+        let mut values = lock(&self.values);
+        let username = values.username.clone().filter(|_| keep_username);
+        *values = Values { username, ..Values::default() };
+        *lock(&self.facts) = Facts::default();
+    }
+
     /// The ID token the last sign-in obtained, if any.
     pub fn token(&self) -> Option<IdToken> {
         lock(&self.facts).token.clone()
@@ -190,10 +204,25 @@ fn time_limit(id: CheckId, ctx: &Context) -> Duration {
     }
 }
 
+/// Whether a check found the AWS endpoint unreachable (the checks after it need not wait too).
+pub fn is_unreachable(outcome: &Outcome) -> bool {
+    outcome.status == Status::Error && outcome.summary.starts_with(crate::aws::UNREACHABLE)
+}
+
+/// What a check says without running when an earlier one found AWS unreachable.
+pub fn skipped_as_unreachable(first: &Outcome) -> Outcome {
+    Outcome::skipped(
+        "not run: the AWS endpoint cannot be reached",
+        first.hint.clone().unwrap_or_else(|| Hint::new("check the network")),
+    )
+}
+
 /// Runs `ids` in order, reporting each to the context's sink once; stops early when `cancel`
 /// fires. Returns the reports too, for callers without a sink.
 pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &CancellationToken) -> Vec<Report> {
     let mut reports = Vec::with_capacity(ids.len());
+    // Once AWS cannot be reached, the checks after say so at once instead of each waiting.
+    let mut unreachable: Option<Outcome> = None;
     for &id in ids {
         if cancel.is_cancelled() {
             break;
@@ -201,16 +230,24 @@ pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &Cancell
         ctx.send(Event::Started(id));
         let started = Instant::now();
         let limit = time_limit(id, ctx);
-        let mut outcome = tokio::select! {
+        let mut outcome = if let Some(first) = &unreachable {
+            skipped_as_unreachable(first)
+        } else {
+            tokio::select! {
             _ = cancel.cancelled() => Outcome::skipped("cancelled", "run it again when you are ready"),
             result = tokio::time::timeout(limit, run_check(id, ctx)) => match result {
                 Ok(outcome) => outcome,
                 Err(_) => Outcome::error(format!("gave up after {} s", limit.as_secs()), "AWS is slow to answer; try again")
                     .with_evidence(Evidence::TimedOut(evidence::NothingSeen {})),
             },
+            }
         };
+        if unreachable.is_none() && is_unreachable(&outcome) {
+            unreachable = Some(outcome.clone());
+        }
         if outcome.status != Status::Passed && outcome.hint.is_none() {
-            outcome.hint = Some(Hint::new(guide.check_text(id).hint.clone()));
+            let text = guide.check_text(id);
+            outcome.hint = Some(Hint { text: text.hint.clone(), action: text.action });
         }
         let report = Report {
             id,

@@ -5,7 +5,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::evidence::Evidence;
 use crate::aws::AwsProblem;
-use crate::guide::{CheckId, SolveAction};
+use crate::guide::CheckId;
+pub use crate::guide::Remedy;
+#[cfg(test)]
+use crate::guide::SolveAction;
 use crate::secret::Secret;
 use crate::settings::{Field, Values};
 
@@ -26,32 +29,6 @@ impl Status {
             Status::Failed => "failed",
             Status::Skipped => "skipped",
             Status::Error => "error",
-        }
-    }
-}
-
-/// What a hint recommends doing, which each face names in its own voice (a command in the
-/// CLI, a key in the walkthrough).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Remedy {
-    /// Let walab do a console step.
-    Solve(SolveAction),
-    /// Record (or correct) a value: the username, the pasted app client secret.
-    Record(Field),
-    /// Sign in for a new ID token.
-    GetToken,
-}
-
-impl Remedy {
-    /// The command that does it.
-    pub fn command(self) -> String {
-        match self {
-            Remedy::Solve(action) => format!("walab solve {action}"),
-            Remedy::Record(Field::Username) => "walab config set username you@example.com".into(),
-            // The secret is read from stdin, so it stays out of the shell's history.
-            Remedy::Record(field) if field.is_secret() => format!("walab config set {} -", field.name()),
-            Remedy::Record(field) => format!("walab config set {} …", field.name()),
-            Remedy::GetToken => "walab token".into(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `walab check [--json] [--only ID]... [--solve] [--yes]`.
 
+use crate::report::outln;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
 
     let paint = Paint::for_stdout();
     if !args.json {
-        println!("walab check · {} · {}\n", session.target.label(), session.target.region);
+        outln!("walab check · {} · {}\n", session.target.label(), session.target.region);
     }
     // Slow checks say what they wait for, on a terminal.
     if !args.json && std::io::stderr().is_terminal() {
@@ -51,6 +52,17 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
 
     let mut reports: Vec<Report> = Vec::new();
     for id in ids {
+        // AWS unreachable: one error, then the rest say so at once.
+        if let Some(first) = reports.iter().find(|r| crate::checks::is_unreachable(&r.outcome)) {
+            let outcome = crate::checks::skipped_as_unreachable(&first.outcome);
+            let report =
+                Report { id, step: id.step(), title: guide.check_text(id).title.clone(), outcome, duration_ms: 0 };
+            if !args.json {
+                print_report(&paint, &report);
+            }
+            reports.push(report);
+            continue;
+        }
         let mut report = crate::checks::run(&[id], &session.ctx, &guide, &cancel).await.remove(0);
         if args.solve
             && report.outcome.status == Status::Failed
@@ -58,7 +70,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
             && (!asks || super::confirm(crate::solve::what_it_changes(action, session.target.kind)))
         {
             if !args.json {
-                println!("   {} {}", paint.dim("solving:"), crate::solve::what_it_changes(action, session.target.kind));
+                outln!("   {} {}", paint.dim("solving:"), crate::solve::what_it_changes(action, session.target.kind));
             }
             match crate::solve::solve(action, &session.ctx).await {
                 Ok(_) => report = crate::checks::run(&[id], &session.ctx, &guide, &cancel).await.remove(0),
@@ -82,9 +94,9 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
             "passed": passed,
             "failed": failed,
         });
-        println!("{out}");
+        outln!("{out}");
     } else {
-        println!("\n{passed} of {} checks passed", reports.len());
+        outln!("\n{passed} of {} checks passed", reports.len());
     }
     match session.close().await {
         Err(code) => code,
@@ -110,7 +122,7 @@ fn print_report(paint: &Paint, report: &Report) {
         Status::Failed | Status::Error => paint.wrap("1;31", &word),
         Status::Skipped => paint.dim(&word),
     };
-    println!(
+    outln!(
         " {word} {:<4} {:<20} {} {}",
         report.step,
         report.id.as_str(),
@@ -118,6 +130,6 @@ fn print_report(paint: &Paint, report: &Report) {
         paint.dim(&format!("({} ms)", report.duration_ms))
     );
     if let Some(hint) = report.outcome.hint_for_cli().filter(|_| status != Status::Passed) {
-        println!(" {:<9} {:<4} {:<20} {} {hint}", "", "", "", paint.wrap("36", "→"));
+        outln!(" {:<9} {:<4} {:<20} {} {hint}", "", "", "", paint.wrap("36", "→"));
     }
 }

@@ -1,5 +1,6 @@
 //! `walab config path | show | set KEY VALUE | unset KEY | reset`.
 
+use crate::report::outln;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -14,10 +15,10 @@ pub async fn run(args: ConfigArgs, target: &TargetArgs) -> ExitCode {
         Err(e) => return fail(USAGE, e, None),
     };
     if let ConfigAction::Path = args.action {
-        println!("values   {}", dirs.values_file().display());
-        println!("lab      {}", dirs.lab_dir().display());
-        println!("log      {}", dirs.log_file().display());
-        println!("progress {}", crate::tui::store::path(&dirs.data).display());
+        outln!("values   {}", dirs.values_file().display());
+        outln!("lab      {}", dirs.lab_dir().display());
+        outln!("log      {}", dirs.log_file().display());
+        outln!("progress {}", crate::tui::store::path(&dirs.data).display());
         return ExitCode::SUCCESS;
     }
     let target = match crate::target::values_key(target).await {
@@ -40,10 +41,10 @@ fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsE
     match action {
         ConfigAction::Path => return Ok(()),
         ConfigAction::Show => {
-            println!("Recorded values for {target} ({})", path.display());
+            outln!("Recorded values for {target} ({})", path.display());
             for key in Field::ALL {
                 let shown = values.display(key).unwrap_or_else(|| "(not recorded)".to_string());
-                println!("  {:<20} {shown}", key.name());
+                outln!("  {:<20} {shown}", key.name());
             }
             return Ok(());
         }

@@ -1,5 +1,6 @@
 //! `walab solve (ACTION | --all) [--yes]`.
 
+use crate::report::outln;
 use std::process::ExitCode;
 
 use crate::cli::SolveArgs;
@@ -39,8 +40,8 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         }
         let result = if admin { sign_up_as_admin(&session.ctx).await } else { solve(action, &session.ctx).await };
         match result {
-            Ok(Solved::AlreadyDone(summary)) => println!("{action}: already done ({summary})"),
-            Ok(Solved::Done(summary)) => println!("{action}: {summary}"),
+            Ok(Solved::AlreadyDone(summary)) => outln!("{action}: already done ({summary})"),
+            Ok(Solved::Done(summary)) => outln!("{action}: {summary}"),
             Err(outcome) => {
                 failed = true;
                 eprintln!("walab: error: {action}: {}", outcome.summary);

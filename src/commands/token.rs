@@ -1,6 +1,7 @@
 //! `walab token [USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET]`: sign in and print only
 //! the ID token on stdout, so `TOKEN=$(walab token)` works; what a person reads goes to stderr.
 
+use crate::report::outln;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -96,7 +97,7 @@ async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
     match result {
         Ok(SignIn::Tokens { id_token, expires_in, flow, .. }) => {
             print_token_details(&id_token, &username, expires_in, flow);
-            println!("{}", id_token.expose());
+            outln!("{}", id_token.expose());
             ExitCode::SUCCESS
         }
         Ok(SignIn::NewPasswordRequired { .. }) => {

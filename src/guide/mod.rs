@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::settings::Field;
+
 /// The lab file, compiled in: the walkthrough needs no files beside the binary.
 const LAB_TOML: &str = include_str!("../../assets/lab.toml");
 
@@ -136,6 +138,28 @@ impl SolveAction {
         }
     }
 
+    /// The checks whose verdict this action can change: its step's own, and those downstream
+    /// that test the whole path (5.5 after the API or CloudFront changed).
+    pub fn rechecks(self) -> &'static [CheckId] {
+        match self {
+            SolveAction::SignUp => &[CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200],
+            SolveAction::CreateAuthorizer | SolveAction::ProtectMethod | SolveAction::DeployApi => &[
+                CheckId::AuthorizerCreated,
+                CheckId::MethodProtected,
+                CheckId::ApiDeployed,
+                CheckId::Unauthenticated401,
+                CheckId::Authenticated200,
+                CheckId::DirectApiBlocked,
+            ],
+            SolveAction::ForwardHeader | SolveAction::InvalidateCache => &[
+                CheckId::HeaderForwarded,
+                CheckId::CacheInvalidated,
+                CheckId::Unauthenticated401,
+                CheckId::Authenticated200,
+            ],
+        }
+    }
+
     /// The action that makes `check` pass, if walab can do it.
     pub fn for_check(check: CheckId) -> Option<SolveAction> {
         SolveAction::ALL.into_iter().find(|a| a.check() == check)
@@ -176,6 +200,76 @@ pub struct Step {
 pub struct CheckText {
     pub title: String,
     pub hint: String,
+    /// What the hint recommends doing, named by each face in its own voice.
+    pub action: Option<Remedy>,
+}
+
+/// What a hint recommends doing, which each face names in its own voice (a command in the
+/// CLI, a key in the walkthrough).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Let walab do a console step.
+    Solve(SolveAction),
+    /// Record (or correct) a value: the username, the pasted app client secret.
+    Record(Field),
+    /// Sign in for a new ID token.
+    GetToken,
+    /// Give walab the password (again) and sign in.
+    Password,
+}
+
+impl Remedy {
+    /// The command that does it.
+    pub fn command(self) -> String {
+        match self {
+            Remedy::Solve(action) => format!("walab solve {action}"),
+            Remedy::Record(Field::Username) => "walab config set username you@example.com".into(),
+            // The secret is read from stdin, so it stays out of the shell's history.
+            Remedy::Record(field) if field.is_secret() => format!("walab config set {} -", field.name()),
+            Remedy::Record(field) => format!("walab config set {} …", field.name()),
+            Remedy::GetToken => "walab token".into(),
+            Remedy::Password => "WALAB_PASSWORD=… walab token, or walab token, which asks for it".into(),
+        }
+    }
+
+    /// The remedy a command names (how hints saved by an older walab are read back).
+    pub fn from_command(command: &str) -> Option<Remedy> {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        match words.as_slice() {
+            ["walab", "solve", action, ..] => action.parse().ok().map(Remedy::Solve),
+            ["walab", "token", ..] => Some(Remedy::GetToken),
+            [first, ..] if first.starts_with("WALAB_PASSWORD=") => Some(Remedy::Password),
+            ["walab", "config", "set", field, ..] => Field::parse(field).ok().map(Remedy::Record),
+            _ => None,
+        }
+    }
+}
+
+/// As the lab file writes it: a solve action (`deploy-api`), `record <value>`, or `token`.
+impl fmt::Display for Remedy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Remedy::Solve(action) => write!(f, "{action}"),
+            Remedy::Record(field) => write!(f, "record {}", field.name()),
+            Remedy::GetToken => f.write_str("token"),
+            Remedy::Password => f.write_str("password"),
+        }
+    }
+}
+
+impl FromStr for Remedy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "token" => return Ok(Remedy::GetToken),
+            "password" => return Ok(Remedy::Password),
+            _ => {}
+        }
+        if let Some(field) = s.strip_prefix("record ") {
+            return Field::parse(field.trim()).map(Remedy::Record).map_err(|e| e.to_string());
+        }
+        s.parse::<SolveAction>().map(Remedy::Solve).map_err(|e| format!("{e}, `record <value>` or `token`"))
+    }
 }
 
 /// The whole lab.
@@ -236,9 +330,12 @@ impl<'de> Deserialize<'de> for CheckText {
         struct Raw {
             title: String,
             hint: String,
+            #[serde(default)]
+            action: Option<String>,
         }
         let raw = Raw::deserialize(d)?;
-        Ok(CheckText { title: raw.title, hint: raw.hint })
+        let action = raw.action.map(|a| a.parse::<Remedy>()).transpose().map_err(serde::de::Error::custom)?;
+        Ok(CheckText { title: raw.title, hint: raw.hint, action })
     }
 }
 
@@ -339,11 +436,9 @@ mod tests {
                 "unknown check",
             ),
             (good.replace("\"id-token\", \"authenticated-200\"", "\"id-token\", \"id-token\""), "more than one step"),
-            (
-                good.replace("hint = \"Deploy the API to the Dev stage (`walab solve deploy-api`).\"", "hint = \"\""),
-                "no title or hint",
-            ),
+            (good.replace("hint = \"Deploy the API to the `Dev` stage.\"", "hint = \"\""), "no title or hint"),
             (good.replace("[checks.api-deployed]", "[checks.api-deploy]"), "is not a check"),
+            (good.replace("action = \"deploy-api\"", "action = \"deploy-apis\""), "unknown action"),
             (good.replace("solves = [\"sign-up\"]", "solves = [\"sign-in\"]"), "unknown action"),
             (good.replace("id = \"5.4\"", "id = \"5.3\""), "duplicate step"),
         ];
@@ -352,6 +447,30 @@ mod tests {
             let err = Guide::parse(&text).unwrap_err().to_string();
             assert!(err.contains(expect), "{expect}: {err}");
         }
+    }
+
+    #[test]
+    fn remedies_read_as_the_lab_file_and_old_commands_write_them() {
+        for remedy in SolveAction::ALL
+            .map(Remedy::Solve)
+            .into_iter()
+            .chain(Field::ALL.map(Remedy::Record))
+            .chain([Remedy::GetToken, Remedy::Password])
+        {
+            assert_eq!(remedy.to_string().parse::<Remedy>(), Ok(remedy));
+            assert_eq!(Remedy::from_command(&remedy.command()), Some(remedy));
+        }
+        assert!("record nothing".parse::<Remedy>().is_err());
+    }
+
+    #[test]
+    fn the_lab_file_hints_name_actions_not_commands() {
+        let lab = Guide::load().unwrap();
+        for (id, text) in &lab.checks {
+            assert!(!text.hint.contains("walab "), "{id}: {}", text.hint);
+        }
+        let actions = lab.checks.values().filter(|t| t.action.is_some()).count();
+        assert!(actions >= 8, "the console steps, the secret and the token are named as actions");
     }
 
     #[test]

@@ -109,7 +109,6 @@ pub struct RoomOptions {
 
 const ROOM_META: &str = "room";
 
-
 impl LocalLab {
     /// The lab on `store`, with the accounts the store holds; a room when `room` is given.
     pub fn open(

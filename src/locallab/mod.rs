@@ -38,4 +38,7 @@ pub mod xml;
 
 pub use context::Timing;
 pub use lab::{DemoUser, Endpoints, LabInfo, LocalLab, RoomOptions};
-pub use running::{LabError, LabOptions, RunningLab, running_lab};
+pub use running::{
+    LabError, LabOptions, RunningLab, ServedLab, register_served, running_lab, served_lab, served_lab_in,
+    unregister_served,
+};

@@ -31,6 +31,9 @@ pub struct LabOptions {
     pub signing_key: Option<Secret>,
     /// Serve a room: an account per attendee, created when they join.
     pub room: Option<RoomOptions>,
+    /// With `listen` on port 0: bind the ports this state directory's lab had last time when
+    /// they are free, so URLs exported yesterday still work (the embedded lab).
+    pub reuse_ports: bool,
 }
 
 impl LabOptions {
@@ -43,6 +46,7 @@ impl LabOptions {
             timing: Timing::default(),
             signing_key: None,
             room: None,
+            reuse_ports: false,
         }
     }
 }
@@ -95,7 +99,27 @@ impl RunningLab {
         }
         let store = Arc::new(opened.store);
 
-        let (listeners, endpoints) = bind(options.listen).await?;
+        let remembered = if options.reuse_ports && options.listen.port() == 0 { last_ports(&dir) } else { None };
+        let (listeners, endpoints) = match remembered {
+            Some(last) => match bind_each([last.aws, last.edge, last.invoke]).await {
+                Ok(bound) => bound,
+                Err(_) => {
+                    let bound = bind(options.listen).await?;
+                    notices.push(format!(
+                        "the lab's usual ports ({}, {}, {}) are taken, so its addresses changed: the CloudFront endpoint is now {}",
+                        last.aws.port(),
+                        last.edge.port(),
+                        last.invoke.port(),
+                        bound.1.cloudfront_endpoint()
+                    ));
+                    bound
+                }
+            },
+            None => bind(options.listen).await?,
+        };
+        if options.reuse_ports {
+            remember_ports(&dir, &endpoints);
+        }
         if !options.listen.ip().is_loopback() {
             notices.push(format!(
                 "listening on {} beyond this machine: the local lab has no real security, anyone who can reach it can use it",
@@ -160,6 +184,34 @@ async fn bind(listen: SocketAddr) -> Result<([tokio::net::TcpListener; 3], Endpo
         };
         [port(0), port(1), port(2)]
     };
+    bind_each(addrs).await
+}
+
+/// Where the lab's ports are remembered between runs.
+const PORTS_FILE: &str = "ports.json";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Ports {
+    aws: SocketAddr,
+    edge: SocketAddr,
+    invoke: SocketAddr,
+}
+
+fn last_ports(dir: &Path) -> Option<Ports> {
+    let text = std::fs::read_to_string(dir.join(PORTS_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn remember_ports(dir: &Path, endpoints: &Endpoints) {
+    let ports = Ports { aws: endpoints.aws, edge: endpoints.edge, invoke: endpoints.invoke };
+    let body = serde_json::to_vec(&ports).unwrap_or_default();
+    if let Err(e) = crate::fsutil::write_private(&dir.join(PORTS_FILE), &body) {
+        tracing::warn!("could not remember the lab's ports: {e}");
+    }
+}
+
+async fn bind_each(addrs: [SocketAddr; 3]) -> Result<([tokio::net::TcpListener; 3], Endpoints), LabError> {
+    let listen = addrs[0];
     let mut listeners = Vec::with_capacity(3);
     for addr in addrs {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
@@ -189,6 +241,45 @@ fn write_running_endpoint(dir: &Path, info: &LabInfo) {
 pub fn running_lab(dir: &Path) -> Option<LabInfo> {
     let text = std::fs::read_to_string(dir.join(ENDPOINT_FILE)).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+/// Where a running `walab serve` registers itself in walab's data directory, so that another
+/// walab can say which lab it uses when it is not that one.
+const SERVED_FILE: &str = "served.json";
+
+/// A `walab serve` running now.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ServedLab {
+    pub aws_endpoint_url: String,
+    pub state_dir: PathBuf,
+}
+
+/// Registers a served lab in `data_dir` (removed by [`unregister_served`]).
+pub fn register_served(data_dir: &Path, served: &ServedLab) {
+    let body = serde_json::to_vec(served).unwrap_or_default();
+    let _ = crate::fsutil::create_private_dir(data_dir);
+    if let Err(e) = crate::fsutil::write_private(&data_dir.join(SERVED_FILE), &body) {
+        tracing::warn!("could not register the served lab: {e}");
+    }
+}
+
+pub fn unregister_served(data_dir: &Path) {
+    let _ = std::fs::remove_file(data_dir.join(SERVED_FILE));
+}
+
+/// The `walab serve` registered in `data_dir`, if it still runs (its state directory is locked).
+pub fn served_lab(data_dir: &Path) -> Option<ServedLab> {
+    let text = std::fs::read_to_string(data_dir.join(SERVED_FILE)).ok()?;
+    let served: ServedLab = serde_json::from_str(&text).ok()?;
+    match lock_state_dir(&served.state_dir) {
+        Err(LabError::Busy(_)) => Some(served),
+        _ => None,
+    }
+}
+
+/// Whether a lab is running on the state directory `dir` now (its lock is held).
+pub fn served_lab_in(dir: &Path) -> bool {
+    matches!(lock_state_dir(dir), Err(LabError::Busy(_)))
 }
 
 fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {

@@ -20,23 +20,82 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::app::{App, Effect, Email, Header, Job, JobDone, Msg, update};
+use super::app::{App, Copyable, Effect, Email, Header, Job, JobDone, Msg, StartedOver, update};
 use super::theme::{Theme, ThemeName};
 use super::{store, view};
-use crate::checks::{Context, Event};
+use crate::checks::{Context, Credentials, Event};
 use crate::guide::{Guide, SolveAction};
+use crate::locallab::{LabOptions, LocalLab, RunningLab};
 use crate::report::{USAGE, fail};
 use crate::session::{Prompt, Session};
 use crate::settings::Dirs;
 use crate::solve::Solved;
 use crate::target::TargetArgs;
 
+/// The local lab the walkthrough uses in this process: its outbox (sign-up shows the email)
+/// and, when this walkthrough started it, the lab itself, so starting over can reset it.
+pub struct EmbeddedLab {
+    current: std::sync::Mutex<Arc<LocalLab>>,
+    running: tokio::sync::Mutex<Option<(RunningLab, LabOptions)>>,
+    owns: bool,
+}
+
+impl EmbeddedLab {
+    /// A lab this walkthrough runs: starting over sets it back to where section 5 begins.
+    pub fn owning(running: RunningLab, options: LabOptions) -> EmbeddedLab {
+        EmbeddedLab {
+            current: std::sync::Mutex::new(running.lab.clone()),
+            running: tokio::sync::Mutex::new(Some((running, options))),
+            owns: true,
+        }
+    }
+
+    /// A lab run by someone else in this process (tests): its outbox only.
+    pub fn borrowed(lab: Arc<LocalLab>) -> EmbeddedLab {
+        EmbeddedLab { current: std::sync::Mutex::new(lab), running: tokio::sync::Mutex::new(None), owns: false }
+    }
+
+    pub fn owns(&self) -> bool {
+        self.owns
+    }
+
+    pub fn lab(&self) -> Arc<LocalLab> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stops the lab and starts it afresh, on the same ports; the new lab's account.
+    async fn start_over(&self) -> Result<Arc<LocalLab>, String> {
+        let mut running = self.running.lock().await;
+        let Some((lab, options)) = running.take() else { return Err("this walkthrough does not run the lab".into()) };
+        let before = lab.endpoints();
+        lab.shutdown().await.map_err(|e| e.to_string())?;
+        let fresh = LabOptions { fresh: true, ..options.clone() };
+        let started = RunningLab::start(fresh).await.map_err(|e| e.to_string())?;
+        let moved = started.endpoints() != before;
+        let lab = started.lab.clone();
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = lab.clone();
+        *running = Some((started, options));
+        if moved {
+            return Err("the lab came back on other ports (the old ones were taken): restart walab".into());
+        }
+        Ok(lab)
+    }
+
+    /// Stops the lab, if this walkthrough runs it (its state is saved).
+    pub async fn shutdown(&self) -> Result<(), crate::locallab::LabError> {
+        match self.running.lock().await.take() {
+            Some((lab, _)) => lab.shutdown().await,
+            None => Ok(()),
+        }
+    }
+}
+
 /// What the loop needs besides the state: the shared check context and where things go.
 pub struct Services {
     pub ctx: Arc<Context>,
     pub guide: Guide,
-    /// The embedded local lab, whose outbox sign-up shows.
-    pub outbox: Option<Arc<crate::locallab::LocalLab>>,
+    /// The local lab in this process, if any.
+    pub lab: Option<Arc<EmbeddedLab>>,
     /// Where progress is saved, and under which target.
     pub progress: Option<(PathBuf, String)>,
     /// Copy with OSC 52 on stdout (off in tests).
@@ -51,6 +110,8 @@ pub struct Observed {
     pub reports: u64,
     pub busy: bool,
     pub modal: bool,
+    /// Evidence items copied so far.
+    pub copied: u64,
     pub screen: String,
 }
 
@@ -74,15 +135,28 @@ struct Runner<'a> {
     reports: u64,
     /// Progress to save, handed to the saver task so no key waits on the disk.
     saves: Option<watch::Sender<Option<super::app::Progress>>>,
+    copied: u64,
 }
 
 impl Runner<'_> {
+    fn copy(&self, text: &str) {
+        if self.services.osc52 {
+            // OSC 52: the terminal puts it on the clipboard, over SSH too.
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            let mut out = std::io::stdout();
+            let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
+        }
+    }
+
     /// Handles one message; false when it cannot have changed the screen (a key bound to nothing).
     fn handle(&mut self, msg: Msg) -> bool {
         if let Msg::Key(key) = &msg
             && self.app.modal.is_none()
             && super::keymap::action_for(key).is_none()
         {
+            return false;
+        }
+        if matches!(msg, Msg::Paste(_)) && self.app.modal.is_none() {
             return false;
         }
         match &msg {
@@ -106,11 +180,10 @@ impl Runner<'_> {
             Effect::Start(job) => {
                 let cancel = self.root.child_token();
                 self.job = Some(cancel.clone());
-                let (ctx, guide, outbox, tx) =
-                    (ctx.clone(), self.services.guide.clone(), self.services.outbox.clone(), self.tx.clone());
+                let (ctx, guide, lab, tx) =
+                    (ctx.clone(), self.services.guide.clone(), self.services.lab.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let work =
-                        tokio::spawn(async move { run_job(job, &ctx, &guide, outbox.as_deref(), &cancel).await });
+                    let work = tokio::spawn(async move { run_job(job, &ctx, &guide, lab.as_deref(), &cancel).await });
                     // A job that panics (a bug) still ends, so the walkthrough does not wait forever.
                     let done = work.await.unwrap_or_else(|_| JobDone { cancelled: true, ..JobDone::default() });
                     let _ = tx.send(Msg::Done(Box::new(done)));
@@ -123,13 +196,21 @@ impl Runner<'_> {
             }
             Effect::SetValue(field, value) => ctx.set_value(field, Some(value)),
             Effect::SetPassword(password) => ctx.set_password(password),
-            Effect::Copy(text) => {
-                if self.services.osc52 {
-                    // OSC 52: the terminal puts it on the clipboard, over SSH too.
-                    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-                    let mut out = std::io::stdout();
-                    let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
+            Effect::ForgetValues { keep_username } => ctx.forget(keep_username),
+            Effect::Copy(text) => self.copy(&text),
+            Effect::CopyEvidence(what) => {
+                let token = ctx.token();
+                let text = match what {
+                    Copyable::IdToken => token.map(|t| t.token.expose().to_string()),
+                    Copyable::Curl { url, with_token } => {
+                        let token = token.filter(|_| with_token);
+                        Some(super::content::curl_line(&url, token.as_ref().map(|t| t.token.expose())))
+                    }
+                };
+                if let Some(text) = text {
+                    self.copy(&text);
                 }
+                self.copied = self.copied.saturating_add(1);
             }
             Effect::Save => {
                 if let Some(saves) = &self.saves {
@@ -147,43 +228,79 @@ async fn run_job(
     job: Job,
     ctx: &Context,
     guide: &Guide,
-    outbox: Option<&crate::locallab::LocalLab>,
+    lab: Option<&EmbeddedLab>,
     cancel: &CancellationToken,
 ) -> JobDone {
     let mut done = JobDone::default();
-    match job {
-        Job::Checks(ids) => {
-            crate::checks::run(&ids, ctx, guide, cancel).await;
-        }
-        Job::Token => {
-            crate::checks::run(&[crate::guide::CheckId::IdToken], ctx, guide, cancel).await;
-        }
-        Job::Solve(action) => {
+    match &job {
+        Job::Checks(_) | Job::Token(_) => {}
+        Job::Solve(action, _) => {
+            let action = *action;
             let solved = tokio::select! {
                 _ = cancel.cancelled() => None,
                 solved = crate::solve::solve(action, ctx) => Some(solved),
             };
             if action == SolveAction::SignUp
                 && matches!(solved, Some(Ok(Solved::Done(_))))
-                && let (Some(outbox), Some(username)) = (outbox, ctx.credentials().username)
+                && let (Some(lab), Some(username)) = (lab, ctx.credentials().username)
             {
                 done.email =
-                    outbox.last_email_to(&username).map(|m| Email { to: m.to, subject: m.subject, body: m.body });
+                    lab.lab().last_email_to(&username).map(|m| Email { to: m.to, subject: m.subject, body: m.body });
             }
             done.solved = solved.map(|s| (action, s));
-            if let Some(step) = guide.steps.iter().find(|s| s.checks.contains(&action.check())) {
-                crate::checks::run(&step.checks, ctx, guide, cancel).await;
-            }
         }
+        Job::StartOver => done.started_over = Some(start_over(ctx, lab).await),
     }
+    crate::checks::run(&job.checks(), ctx, guide, cancel).await;
     done.cancelled = cancel.is_cancelled();
     done
+}
+
+/// Sets the lab back to where section 5 begins when this walkthrough runs it, and signs in as
+/// its new demo user from then on.
+async fn start_over(ctx: &Context, lab: Option<&EmbeddedLab>) -> StartedOver {
+    let mut over = StartedOver::default();
+    let Some(lab) = lab.filter(|l| l.owns()) else {
+        over.lab_kept = Some(match ctx.kind {
+            crate::target::TargetKind::Local => {
+                "the lab belongs to a walab serve: restart it with --fresh to reset it too".into()
+            }
+            crate::target::TargetKind::Aws => "the lab in AWS is left as it is".into(),
+            crate::target::TargetKind::Room => {
+                "your account in the room is left as it is: ask your instructor if it needs to start over".into()
+            }
+        });
+        over.password_known = ctx.credentials().password.is_some();
+        return over;
+    };
+    match lab.start_over().await {
+        Ok(fresh) => {
+            let info = fresh.info();
+            over.account = fresh.account().map(|a| a.ctx.id.clone());
+            if let Some(info) = info {
+                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+                let username = env("WALAB_USERNAME").unwrap_or_else(|| info.demo_user.username.clone());
+                let password = env("WALAB_PASSWORD").map(crate::secret::Secret::new).or_else(|| {
+                    username.eq_ignore_ascii_case(&info.demo_user.username).then(|| info.demo_user.password.clone())
+                });
+                over.signs_in = Some(info.demo_user.username.clone());
+                over.password_known = password.is_some();
+                ctx.set_credentials(Credentials { username: Some(username), password });
+            }
+        }
+        Err(e) => {
+            over.lab_kept = Some(format!("the lab could not be reset: {e}"));
+            over.password_known = ctx.credentials().password.is_some();
+        }
+    }
+    over
 }
 
 fn input_msg(event: crossterm::event::Event) -> Option<Msg> {
     match event {
         crossterm::event::Event::Key(key) => Some(Msg::Key(key)),
         crossterm::event::Event::Resize(width, height) => Some(Msg::Resize(width, height)),
+        crossterm::event::Event::Paste(text) => Some(Msg::Paste(text)),
         _ => None,
     }
 }
@@ -211,9 +328,15 @@ where
     let root = CancellationToken::new();
     let saver = services.progress.clone().map(spawn_saver);
     let saves = saver.as_ref().map(|(saves, _)| saves.clone());
-    let mut runner = Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0, reports: 0, saves };
+    let mut runner =
+        Runner { app, services, tx, job: None, root: root.clone(), jobs_done: 0, reports: 0, saves, copied: 0 };
     if let Ok(size) = terminal.size() {
         runner.app.size = (size.width, size.height);
+    }
+    runner.app.now_ms = now_ms();
+    runner.app.owns_lab = services.lab.as_ref().is_some_and(|l| l.owns());
+    for effect in runner.app.on_start() {
+        runner.carry_out(effect);
     }
     let mut dirty = true;
     let result = loop {
@@ -237,6 +360,7 @@ where
                     reports: runner.reports,
                     busy: runner.app.busy(),
                     modal: runner.app.modal.is_some(),
+                    copied: runner.copied,
                     screen: view::buffer_text(frame.buffer),
                 });
             }
@@ -313,19 +437,21 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
         Ok(guide) => guide,
         Err(e) => return fail(USAGE, e, None),
     };
-    let session = match Session::open(args, Prompt::Never).await {
+    let session = match Session::open_quietly(args, Prompt::Never).await {
         Ok(session) => session,
         Err(code) => return code,
     };
     let values = session.values().clone();
-    let session = session.share();
+    let mut session = session.share();
+    let running = session.target.lab.take();
     let target = &session.target;
     let header = Header {
         kind: target.kind,
         target: target.label(),
         profile: target.profile.clone(),
         region: target.region.clone(),
-        account: target.lab.as_ref().and_then(|l| l.lab.account()).map(|a| a.ctx.id.clone()),
+        account: running.as_ref().and_then(|l| l.lab.account()).map(|a| a.ctx.id.clone()),
+        endpoint: target.foreign_endpoint(),
     };
     let progress_path = store::path(&dirs.data);
     let (progress, problem) = match store::load(&progress_path, &target.values_key) {
@@ -344,15 +470,18 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
             lines: vec![problem, "It will be replaced when you move on.".into()],
         });
     }
-    if let Some(running) = &target.lab
-        && !running.notices.is_empty()
-    {
-        app.modal = Some(super::app::Modal::Message { title: "The local lab".into(), lines: running.notices.clone() });
+    let mut notices = target.notices.clone();
+    if let Some(running) = &running {
+        notices.extend(running.notices.iter().cloned());
     }
+    if !notices.is_empty() && app.modal.is_none() {
+        app.modal = Some(super::app::Modal::Message { title: "The local lab".into(), lines: notices });
+    }
+    let lab = running.map(|running| Arc::new(EmbeddedLab::owning(running, crate::target::embedded_lab_options(&dirs))));
     let services = Services {
         ctx: session.ctx.clone(),
         guide,
-        outbox: target.lab.as_ref().map(|l| l.lab.clone()),
+        lab: lab.clone(),
         progress: Some((progress_path, target.values_key.clone())),
         osc52: true,
     };
@@ -364,25 +493,40 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
     let mut terminal = match ratatui::try_init() {
         Ok(terminal) => terminal,
         Err(e) => {
+            if let Some(lab) = &lab {
+                let _ = lab.shutdown().await;
+            }
             let _ = session.close(app.values.clone()).await;
             return fail(1, format!("cannot set up the terminal: {e}"), None);
         }
     };
+    // Pasted text arrives whole (into a value being edited), not as keys.
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     keep_the_terminal_for_the_ui_thread();
     let input = crossterm::event::EventStream::new();
     let result = run_loop(&mut terminal, &mut app, &services, &theme, Queue { tx, rx }, input, None).await;
-    ratatui::restore();
+    restore_terminal();
     if let Some((path, key)) = &services.progress
         && let Err(e) = store::save(path, key, &app.progress())
     {
         tracing::warn!("cannot save progress: {e}");
     }
-    let closed = session.close(app.values.clone()).await;
+    let stopped = match &lab {
+        Some(lab) => lab.shutdown().await.map_err(|e| fail(1, e, None)),
+        None => Ok(()),
+    };
+    let closed = session.close(app.values.clone()).await.and(stopped);
     match (result, closed) {
         (Err(e), _) => fail(1, format!("the terminal failed: {e}"), None),
         (Ok(()), Err(code)) => code,
         (Ok(()), Ok(())) => ExitCode::SUCCESS,
     }
+}
+
+/// Gives the terminal back as it was: bracketed paste off, then ratatui's restore.
+fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+    ratatui::restore();
 }
 
 /// ratatui's panic hook restores the terminal, then reports the panic. That is right for the
@@ -393,6 +537,7 @@ fn keep_the_terminal_for_the_ui_thread() {
     let restore_and_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().id() == ui {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
             restore_and_report(info);
         } else {
             tracing::error!("a task panicked: {info}");

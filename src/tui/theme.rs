@@ -30,7 +30,10 @@ pub struct Theme {
     pub key: Style,
     pub key_off: Style,
     pub hint: Style,
+    /// A status message in the footer, while it is fresh (it fades to `dim`).
     pub toast: Style,
+    /// Inline `code` in the lab's text and hints.
+    pub code: Style,
 }
 
 impl Theme {
@@ -69,7 +72,8 @@ impl Theme {
             key: fg(Color::Cyan).add_modifier(Modifier::BOLD),
             key_off: fg(Color::DarkGray),
             hint: fg(Color::Cyan),
-            toast: fg(Color::Black).bg(Color::Cyan),
+            toast: fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            code: fg(Color::LightYellow),
         }
     }
 
@@ -91,7 +95,8 @@ impl Theme {
             key: fg(Color::Blue).add_modifier(Modifier::BOLD),
             key_off: fg(Color::Gray),
             hint: fg(Color::Blue),
-            toast: fg(Color::White).bg(Color::Blue),
+            toast: fg(Color::Blue).add_modifier(Modifier::BOLD),
+            code: fg(Color::Magenta),
         }
     }
 
@@ -113,7 +118,8 @@ impl Theme {
             key: fg(Color::LightYellow),
             key_off: Style::new().fg(Color::Gray).add_modifier(Modifier::DIM),
             hint: fg(Color::LightCyan),
-            toast: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            toast: fg(Color::LightCyan),
+            code: fg(Color::LightYellow),
         }
     }
 
@@ -136,7 +142,8 @@ impl Theme {
             key: none.add_modifier(Modifier::BOLD),
             key_off: none.add_modifier(Modifier::DIM),
             hint: none,
-            toast: none.add_modifier(Modifier::REVERSED),
+            toast: none.add_modifier(Modifier::BOLD),
+            code: none.add_modifier(Modifier::BOLD),
         }
     }
 

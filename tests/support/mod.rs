@@ -5,8 +5,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use serde_json::json;
-use walab::checks::{Event, Evidence, Outcome, Report, Status};
-use walab::guide::{CheckId, Guide};
+use walab::checks::{Event, Evidence, Hint, Outcome, Remedy, Report, Status};
+use walab::guide::{CheckId, Guide, SolveAction};
 use walab::settings::{Field, Values};
 use walab::target::TargetKind;
 use walab::tui::Theme;
@@ -32,6 +32,7 @@ pub fn app() -> App {
         profile: None,
         region: "us-east-1".into(),
         account: Some("123456789012".into()),
+        endpoint: None,
     };
     let mut app = App::new(Guide::load().unwrap(), header, Values::default(), true, None);
     app.signs_in = Some("learner@example.com".into());
@@ -83,7 +84,10 @@ pub fn after_first_run(app: &mut App) {
     finished(
         app,
         CheckId::AuthorizerCreated,
-        Outcome::failed("wa-lab-rds-api has no Cognito authorizer", "create one (walab solve create-authorizer)"),
+        Outcome::failed(
+            "wa-lab-rds-api has no Cognito authorizer",
+            Hint::new("create one for the lab's pool").by(Remedy::Solve(SolveAction::CreateAuthorizer)),
+        ),
         9,
     );
     finished(
@@ -92,7 +96,9 @@ pub fn after_first_run(app: &mut App) {
         Outcome {
             status: Status::Failed,
             summary: "200 served from CloudFront's cache: an answer cached before the API was protected".into(),
-            hint: Some("invalidate /* so CloudFront drops it (walab solve invalidate-cache)".into()),
+            hint: Some(
+                Hint::new("invalidate `/*` so CloudFront drops it").by(Remedy::Solve(SolveAction::InvalidateCache)),
+            ),
             // As `walab check --json` prints it, read back as typed evidence.
             evidence: evidence(json!({
                 "url": "http://127.0.0.1:4567/?id=1",
@@ -145,4 +151,17 @@ pub fn render(app: &mut App, width: u16, height: u16, theme: &Theme) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| walab::tui::view::draw(frame, app, theme)).unwrap();
     terminal.backend().buffer().clone()
+}
+
+/// The text inside a pane's borders, row by row, trimmed.
+pub fn pane_rows(buffer: &Buffer, area: ratatui::layout::Rect) -> Vec<String> {
+    (area.top() + 1..area.bottom().saturating_sub(1))
+        .map(|y| {
+            (area.left() + 1..area.right().saturating_sub(1))
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect()
 }

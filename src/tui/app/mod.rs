@@ -7,9 +7,9 @@ mod modal;
 mod state;
 mod update;
 
-pub use modal::Modal;
+pub use modal::{Modal, TextField, read_from_lab, refusal};
 pub use state::*;
-pub use update::{Effect, JobDone, Msg, update};
+pub use update::{Effect, JobDone, Msg, StartedOver, update};
 
 #[cfg(test)]
 mod tests;

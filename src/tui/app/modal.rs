@@ -2,11 +2,67 @@
 //! and the keys they take while open.
 
 use crossterm::event::{KeyCode, KeyEvent};
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
 
 use super::{App, Effect, Job};
-use crate::guide::SolveAction;
+use crate::guide::{CheckId, SolveAction};
 use crate::secret::Secret;
-use crate::settings::Field;
+use crate::settings::{Field, SettingsError, Values};
+
+/// The longest value a field takes (a pasted secret or URL fits many times over).
+const MAX_INPUT: usize = 512;
+
+/// A one-line text field with a cursor: Left/Right, Home/End, Ctrl-U/W/K, paste (tui-input).
+#[derive(Debug, Clone, Default)]
+pub struct TextField(Input);
+
+impl TextField {
+    pub fn new(value: impl Into<String>) -> TextField {
+        TextField(Input::new(value.into()))
+    }
+
+    pub fn value(&self) -> &str {
+        self.0.value()
+    }
+
+    /// Where the cursor is, in characters from the start.
+    pub fn cursor(&self) -> usize {
+        self.0.cursor()
+    }
+
+    /// Applies a key; false when the key is not an editing key.
+    pub fn key(&mut self, key: &KeyEvent) -> bool {
+        match to_input_request(&crossterm::event::Event::Key(*key)) {
+            Some(InputRequest::InsertChar(c)) if c.is_control() || self.full() => true,
+            Some(request) => {
+                self.0.handle(request);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Inserts pasted text at the cursor (line breaks and control characters dropped).
+    pub fn paste(&mut self, text: &str) {
+        for c in text.chars().filter(|c| !c.is_control()) {
+            if self.full() {
+                break;
+            }
+            self.0.handle(InputRequest::InsertChar(c));
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.0.value().chars().count() >= MAX_INPUT
+    }
+}
+
+impl PartialEq for TextField {
+    fn eq(&self, other: &TextField) -> bool {
+        self.value() == other.value() && self.cursor() == other.cursor()
+    }
+}
 
 /// A dialog over the layout; it takes the keys while open.
 #[derive(Clone, PartialEq)]
@@ -15,17 +71,22 @@ pub enum Modal {
     Confirm(SolveAction),
     Edit {
         key: Field,
-        input: String,
+        input: TextField,
+        /// Why the value as typed would not be recorded (checked as it is typed).
         error: Option<String>,
     },
     /// The password, then `then` (signing in, or signing up).
     Password {
-        input: String,
+        input: TextField,
         then: Job,
     },
     Message {
         title: String,
         lines: Vec<String>,
+    },
+    /// Start the section over? `why` says what made walab ask (another lab under it).
+    StartOver {
+        why: Option<String>,
     },
 }
 
@@ -37,82 +98,168 @@ impl std::fmt::Debug for Modal {
             Modal::Edit { key, error, .. } => write!(f, "Edit({}, {error:?})", key.name()),
             Modal::Password { .. } => f.write_str("Password(••••)"),
             Modal::Message { title, .. } => write!(f, "Message({title})"),
+            Modal::StartOver { why } => write!(f, "StartOver({why:?})"),
         }
     }
+}
+
+/// Whether `key` is a value the lab itself gives (a stack output, the app client's secret).
+pub fn read_from_lab(key: Field) -> bool {
+    key != Field::Username
+}
+
+/// Why `input` would not be recorded for `key`, if it would not: a malformed value, or one the
+/// next run would replace with the lab's own (`from_lab`).
+pub fn refusal(from_lab: &Values, key: Field, input: &str) -> Option<String> {
+    let value = match key.validate(input) {
+        Ok(value) => value,
+        Err(SettingsError::BadValue { reason, .. }) => return Some(reason),
+        Err(e) => return Some(e.to_string()),
+    };
+    match from_lab.get(key) {
+        Some(lab) if lab != value => Some(if key.is_secret() {
+            "the app client's own secret is different, and the next run would record it again".to_string()
+        } else {
+            format!("the stack says {lab}, and the next run would record that again")
+        }),
+        _ => None,
+    }
+}
+
+/// The checks whose verdict a new value for `key` can change.
+fn affected_by(app: &App, key: Field) -> Vec<CheckId> {
+    let downstream: &[CheckId] = match key {
+        Field::UserPoolId | Field::AppClientId | Field::AppClientSecret => {
+            &[CheckId::ClientSecret, CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200]
+        }
+        Field::Username if app.password_known => &[CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200],
+        Field::Username => &[CheckId::UserConfirmed],
+        Field::CloudFrontEndpoint => &[CheckId::Unauthenticated401, CheckId::Authenticated200],
+        Field::ApiGatewayUrl => &[CheckId::DirectApiBlocked],
+    };
+    app.rechecks(&[], downstream)
+}
+
+pub(super) fn on_modal_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    match &mut app.modal {
+        Some(Modal::Edit { key, input, error }) => {
+            input.paste(text);
+            *error = if input.value().is_empty() { None } else { refusal(&app.from_lab, *key, input.value()) };
+        }
+        Some(Modal::Password { input, .. }) => input.paste(text),
+        _ => {}
+    }
+    vec![]
 }
 
 pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(modal) = app.modal.take() else { return vec![] };
     match modal {
-        Modal::Help | Modal::Message { .. } => match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') => vec![],
-            KeyCode::Char('q') => app.quit(),
-            _ => {
-                app.modal = Some(modal);
-                vec![]
+        Modal::Help | Modal::Message { .. } => {
+            let scroll = |app: &mut App, by: i32| {
+                let limit = i32::from(crate::tui::layout::modal_limit(app));
+                app.modal_scroll = (i32::from(app.modal_scroll) + by).clamp(0, limit) as u16;
+            };
+            let page = i32::from(app.size.1.saturating_sub(6).max(1));
+            app.modal = Some(modal);
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') => {
+                    app.modal = None;
+                    app.modal_scroll = 0;
+                }
+                KeyCode::Char('q') => {
+                    app.modal = None;
+                    return app.quit();
+                }
+                KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
+                KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
+                KeyCode::PageDown => scroll(app, page),
+                KeyCode::PageUp => scroll(app, -page),
+                _ => {}
             }
-        },
+            vec![]
+        }
         Modal::Confirm(action) => match key.code {
             // Signing up needs the password the learner chooses.
             KeyCode::Char('y') | KeyCode::Enter if action == SolveAction::SignUp && !app.password_known => {
-                app.modal = Some(Modal::Password { input: String::new(), then: Job::Solve(action) });
+                let then = Job::Solve(action, app.after_solve(action));
+                app.modal = Some(Modal::Password { input: TextField::default(), then });
                 vec![]
             }
-            KeyCode::Char('y') | KeyCode::Enter => app.start(Job::Solve(action)),
+            KeyCode::Char('y') | KeyCode::Enter => {
+                let rechecks = app.after_solve(action);
+                app.start(Job::Solve(action, rechecks))
+            }
             KeyCode::Char('n') | KeyCode::Esc => vec![],
             _ => {
                 app.modal = Some(modal);
                 vec![]
             }
         },
+        Modal::StartOver { why } => match key.code {
+            KeyCode::Char('y') | KeyCode::Enter => app.start_over(),
+            KeyCode::Char('n') | KeyCode::Esc => {
+                if why.is_some() {
+                    // Keep the results, but they are about this lab from now on.
+                    app.lab = app.lab.merged(&app.lab_here());
+                    app.toast("kept your results; R checks them against this lab");
+                    return vec![Effect::Save];
+                }
+                vec![]
+            }
+            _ => {
+                app.modal = Some(Modal::StartOver { why });
+                vec![]
+            }
+        },
         Modal::Edit { key: value_key, mut input, .. } => match key.code {
             KeyCode::Esc => vec![],
-            KeyCode::Enter => match value_key.validate(&input) {
-                Ok(value) => {
+            KeyCode::Enter => match refusal(&app.from_lab, value_key, input.value()) {
+                None => {
+                    let value = value_key.validate(input.value()).unwrap_or_default();
                     if value_key == Field::Username && app.signs_in.as_deref() != Some(value.as_str()) {
                         // Someone else signs in now: their password is not the one walab knew.
                         app.password_known = false;
                     }
                     app.values.set(value_key, Some(value.clone()));
-                    app.toast(format!("recorded {}", value_key.label().to_lowercase()));
-                    vec![Effect::SetValue(value_key, value)]
+                    let mut effects = vec![Effect::SetValue(value_key, value)];
+                    let rechecks = affected_by(app, value_key);
+                    if rechecks.is_empty() {
+                        app.toast(format!("recorded {}", value_key.label().to_lowercase()));
+                    } else {
+                        app.toast(format!("recorded {}; re-checking what uses it", value_key.label().to_lowercase()));
+                        effects.extend(app.start(Job::Checks(rechecks)));
+                    }
+                    effects
                 }
-                Err(e) => {
-                    app.modal = Some(Modal::Edit { key: value_key, input, error: Some(e.to_string()) });
+                Some(reason) => {
+                    app.modal = Some(Modal::Edit { key: value_key, input, error: Some(reason) });
                     vec![]
                 }
             },
-            code => {
-                edit_text(&mut input, code);
-                // The refusal goes once the learner starts fixing the value.
-                app.modal = Some(Modal::Edit { key: value_key, input, error: None });
+            _ => {
+                input.key(&key);
+                // Checked as it is typed; an empty field is not wrong yet.
+                let error =
+                    if input.value().is_empty() { None } else { refusal(&app.from_lab, value_key, input.value()) };
+                app.modal = Some(Modal::Edit { key: value_key, input, error });
                 vec![]
             }
         },
         Modal::Password { mut input, then } => match key.code {
             KeyCode::Esc => vec![],
-            KeyCode::Enter if !input.is_empty() => {
+            KeyCode::Enter if !input.value().is_empty() => {
                 app.password_known = true;
                 app.password_typed = true;
-                let mut effects = vec![Effect::SetPassword(Secret::new(input))];
+                let mut effects = vec![Effect::SetPassword(Secret::new(input.value()))];
                 effects.extend(app.start(then));
                 effects
             }
-            code => {
-                edit_text(&mut input, code);
+            _ => {
+                input.key(&key);
                 app.modal = Some(Modal::Password { input, then });
                 vec![]
             }
         },
-    }
-}
-
-fn edit_text(input: &mut String, code: KeyCode) {
-    match code {
-        KeyCode::Char(c) if !c.is_control() && input.chars().count() < 512 => input.push(c),
-        KeyCode::Backspace => {
-            input.pop();
-        }
-        _ => {}
     }
 }

@@ -14,6 +14,9 @@ use crate::settings::{Field, Values};
 use crate::target::TargetKind;
 use crate::tui::keymap::Action;
 
+/// How long before a status message goes it is drawn dimmed.
+pub const FADE_MS: i64 = 1000;
+
 /// The smallest terminal the layout is drawn in; below it, a one-line notice.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
@@ -87,6 +90,7 @@ impl Shown {
 pub struct CheckResult {
     pub status: Status,
     pub summary: String,
+    #[serde(with = "stored_hint", default)]
     pub hint: Option<Hint>,
     #[serde(default)]
     pub evidence: Evidence,
@@ -95,12 +99,84 @@ pub struct CheckResult {
     pub finished_at: i64,
 }
 
+/// A hint in the progress file keeps the action it recommends, so the walkthrough can name its
+/// key after a restart; a hint saved as the command line's sentence (an older walab) is read
+/// back into its sentence and action.
+mod stored_hint {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::checks::{Hint, Remedy};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Structured {
+            text: String,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            action: Option<String>,
+        },
+        Line(String),
+    }
+
+    pub fn serialize<S: Serializer>(hint: &Option<Hint>, s: S) -> Result<S::Ok, S::Error> {
+        hint.as_ref()
+            .map(|h| Stored::Structured { text: h.text.clone(), action: h.action.map(|a| a.to_string()) })
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Hint>, D::Error> {
+        Ok(Option::<Stored>::deserialize(d)?.map(|stored| match stored {
+            Stored::Structured { text, action } => Hint { text, action: action.and_then(|a| a.parse().ok()) },
+            Stored::Line(line) => match line.strip_suffix(')').and_then(|l| l.rsplit_once(" (walab ")) {
+                Some((text, command)) => match Remedy::from_command(&format!("walab {command}")) {
+                    Some(action) => Hint { text: text.to_string(), action: Some(action) },
+                    None => Hint::new(line),
+                },
+                None => Hint::new(line),
+            },
+        }))
+    }
+}
+
+/// Which lab the results are about: a new pool or a new account is another lab.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabId {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+}
+
+impl LabId {
+    /// What differs between the lab remembered (`self`) and `now`, in words; `None` when
+    /// nothing known differs.
+    pub fn differs_from(&self, now: &LabId) -> Option<String> {
+        let changed = |what: &str, was: &Option<String>, is: &Option<String>| match (was, is) {
+            (Some(was), Some(is)) if was != is => Some(format!("{what} {is} (you were working on {was})")),
+            _ => None,
+        };
+        changed("account", &self.account, &now.account)
+            .or_else(|| changed("user pool", &self.user_pool_id, &now.user_pool_id))
+    }
+
+    /// `self`, with what `now` knows that `self` does not.
+    pub fn merged(&self, now: &LabId) -> LabId {
+        LabId {
+            account: now.account.clone().or_else(|| self.account.clone()),
+            user_pool_id: now.user_pool_id.clone().or_else(|| self.user_pool_id.clone()),
+        }
+    }
+}
+
 /// What the walkthrough remembers per target.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub step: String,
     #[serde(default)]
     pub results: BTreeMap<CheckId, CheckResult>,
+    /// The lab the results are about.
+    #[serde(default)]
+    pub lab: LabId,
 }
 
 /// What the header says about the target.
@@ -111,6 +187,8 @@ pub struct Header {
     pub profile: Option<String>,
     pub region: String,
     pub account: Option<String>,
+    /// The AWS endpoint, when it is not AWS's own (`AWS_ENDPOINT_URL`: a `walab serve`, say).
+    pub endpoint: Option<String>,
 }
 
 /// The ID token as the evidence pane shows it (the token itself stays in the check context,
@@ -142,10 +220,44 @@ impl TokenView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
     Checks(Vec<CheckId>),
-    /// The console step, then its step's checks again.
-    Solve(SolveAction),
-    /// Sign in: the `id-token` check, which keeps the token.
-    Token,
+    /// The console step, then the checks it can change.
+    Solve(SolveAction, Vec<CheckId>),
+    /// Sign in (the `id-token` check, which keeps the token), then the checks that use it.
+    Token(Vec<CheckId>),
+    /// Start the section over: the local lab set back to where section 5 begins (when this
+    /// walkthrough runs it), the values forgotten, then the stacks read again.
+    StartOver,
+}
+
+impl Job {
+    /// The checks the job runs, in order.
+    pub fn checks(&self) -> Vec<CheckId> {
+        match self {
+            Job::Checks(ids) | Job::Solve(_, ids) => ids.clone(),
+            Job::Token(then) => std::iter::once(CheckId::IdToken).chain(then.iter().copied()).collect(),
+            Job::StartOver => vec![CheckId::StackOutputs],
+        }
+    }
+}
+
+/// What `y` copies from the evidence pane: the loop resolves it (the token lives in the
+/// check context, never in the walkthrough's state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Copyable {
+    /// The raw ID token, as the `Authorization` header takes it.
+    IdToken,
+    /// A `curl` line that repeats the request the check made.
+    Curl { url: String, with_token: bool },
+}
+
+/// How far each scrolling pane is scrolled, in lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    /// The step's text (PgUp/PgDn while the steps have the focus).
+    pub text: u16,
+    /// Into the focused check's lines.
+    pub checks: u16,
+    pub evidence: u16,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +291,7 @@ pub struct App {
     pub focus: Pane,
     pub check: usize,
     pub value: usize,
-    pub scroll: u16,
+    pub scroll: Scroll,
     pub results: BTreeMap<CheckId, CheckResult>,
     pub running: Option<Running>,
     pub values: Values,
@@ -192,10 +304,27 @@ pub struct App {
     /// Who signs in when no username is recorded (the local lab's demo user).
     pub signs_in: Option<String>,
     pub modal: Option<Modal>,
+    /// How far the open dialog (help, a long message) is scrolled.
+    pub modal_scroll: u16,
+    /// The status message in the footer, until it fades.
     pub toast: Option<Toast>,
     pub now_ms: i64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The lab the results are about.
+    pub lab: LabId,
+    /// The values as the lab itself gave them (stack outputs, the app client's secret): a
+    /// different one recorded by hand would be replaced by the next run.
+    pub from_lab: Values,
+    /// Whether this walkthrough runs the local lab itself, so starting over resets the lab too.
+    pub owns_lab: bool,
+}
+
+impl Toast {
+    /// Whether it is in its last moments, drawn dimmed.
+    pub fn fading(&self, now_ms: i64) -> bool {
+        self.until_ms - now_ms <= FADE_MS
+    }
 }
 
 /// The values pane's rows, in order.
@@ -217,7 +346,7 @@ impl App {
             focus: Pane::Steps,
             check: 0,
             value: 0,
-            scroll: 0,
+            scroll: Scroll::default(),
             results: BTreeMap::new(),
             running: None,
             values,
@@ -227,20 +356,33 @@ impl App {
             password_typed: false,
             signs_in: None,
             modal: None,
+            modal_scroll: 0,
             toast: None,
             now_ms: 0,
             size: (120, 40),
             quit: false,
+            lab: LabId::default(),
+            from_lab: Values::default(),
+            owns_lab: false,
         };
+        let here = LabId { account: app.header.account.clone(), user_pool_id: app.values.user_pool_id.clone() };
+        app.lab = here.clone();
         if let Some(progress) = progress {
             app.step = app.guide.steps.iter().position(|s| s.id == progress.step).unwrap_or(0);
             app.results = progress.results;
+            if app.results.is_empty() {
+                return app;
+            }
+            match progress.lab.differs_from(&here) {
+                Some(what) => app.modal = Some(Modal::StartOver { why: Some(what) }),
+                None => app.lab = progress.lab.merged(&here),
+            }
         }
         app
     }
 
     pub fn progress(&self) -> Progress {
-        Progress { step: self.current_step().id.clone(), results: self.results.clone() }
+        Progress { step: self.current_step().id.clone(), results: self.results.clone(), lab: self.lab.clone() }
     }
 
     pub fn current_step(&self) -> &Step {
@@ -267,7 +409,7 @@ impl App {
     /// The work running on `id` now: its check, or the console step that makes it pass.
     pub fn running_on(&self, id: CheckId) -> Option<&Running> {
         self.running.as_ref().filter(|r| match r.job {
-            Job::Solve(action) if r.current.is_none() => action.check() == id,
+            Job::Solve(action, _) if r.current.is_none() => action.check() == id,
             _ => r.current == Some(id),
         })
     }
@@ -299,7 +441,8 @@ impl App {
         })
     }
 
-    /// The console step `s` would do: the first of this step's whose check has not passed.
+    /// The console step `s` would do: the focused check's, else the first of this step's whose
+    /// check has not passed; `None` when they all passed.
     pub fn solve_target(&self) -> Option<SolveAction> {
         let solves = &self.current_step().solves;
         if let Some(action) = self.focused_check().and_then(SolveAction::for_check).filter(|a| solves.contains(a))
@@ -307,7 +450,7 @@ impl App {
         {
             return Some(action);
         }
-        solves.iter().copied().find(|a| self.shown(a.check()) != Shown::Passed).or_else(|| solves.first().copied())
+        solves.iter().copied().find(|a| self.shown(a.check()) != Shown::Passed)
     }
 
     /// Whether a key's action does anything now (the footer greys out the rest).
@@ -323,15 +466,54 @@ impl App {
                 Pane::Values => true,
             },
             Action::RunStep => has_checks && !self.busy(),
-            Action::RunAll | Action::Token => !self.busy(),
+            Action::RunAll | Action::Token | Action::StartOver => !self.busy(),
             Action::Solve => !step.solves.is_empty() && !self.busy(),
-            Action::Edit => self.focus == Pane::Values,
-            Action::Copy | Action::CopyExport => {
-                self.focus == Pane::Values && self.values.get(self.focused_key()).is_some()
-            }
+            Action::Edit => self.focus == Pane::Values && !self.busy(),
+            Action::Copy => match self.focus {
+                Pane::Values => self.values.get(self.focused_key()).is_some(),
+                Pane::Evidence => self.evidence_copy().is_some(),
+                _ => false,
+            },
+            Action::CopyExport => self.focus == Pane::Values && self.values.get(self.focused_key()).is_some(),
             Action::Reveal => self.values.app_client_secret.is_some(),
+            Action::PageUp | Action::PageDown => matches!(self.focus, Pane::Steps | Pane::Checks | Pane::Evidence),
             Action::Back => self.busy() || self.focus != Pane::Steps,
         }
+    }
+
+    /// What `y` copies in the evidence pane of the focused check, if anything.
+    pub fn evidence_copy(&self) -> Option<Copyable> {
+        let id = self.focused_check()?;
+        if id == CheckId::IdToken {
+            return self.token.as_ref().map(|_| Copyable::IdToken);
+        }
+        match &self.results.get(&id)?.evidence {
+            Evidence::Response(response) => {
+                Some(Copyable::Curl { url: response.url.clone(), with_token: response.token_sent })
+            }
+            _ => None,
+        }
+    }
+
+    /// `base`, then those of `downstream` that have run before (their results would be stale),
+    /// in the order the checks run.
+    pub fn rechecks(&self, base: &[CheckId], downstream: &[CheckId]) -> Vec<CheckId> {
+        CheckId::ALL
+            .into_iter()
+            .filter(|id| base.contains(id) || (downstream.contains(id) && self.results.contains_key(id)))
+            .collect()
+    }
+
+    /// The checks a console step is followed by: its step's, and those downstream it can change.
+    pub fn after_solve(&self, action: SolveAction) -> Vec<CheckId> {
+        let own: Vec<CheckId> = self
+            .guide
+            .steps
+            .iter()
+            .find(|s| s.checks.contains(&action.check()))
+            .map(|s| s.checks.clone())
+            .unwrap_or_default();
+        self.rechecks(&own, action.rechecks())
     }
 
     /// Whether the token's countdown is on screen.
@@ -350,7 +532,9 @@ impl App {
             sooner(100 - self.now_ms.rem_euclid(100));
         }
         if let Some(toast) = &self.toast {
-            sooner(toast.until_ms - self.now_ms);
+            // Once when it starts to fade, once when it goes.
+            let fades = toast.until_ms - FADE_MS;
+            sooner(if self.now_ms < fades { fades - self.now_ms } else { toast.until_ms - self.now_ms });
         }
         if self.countdown_visible() {
             sooner(1000 - self.now_ms.rem_euclid(1000));

@@ -22,6 +22,7 @@ fn header() -> Header {
         profile: None,
         region: "us-east-1".into(),
         account: Some("123456789012".into()),
+        endpoint: None,
     }
 }
 
@@ -144,7 +145,8 @@ fn solve_says_what_it_will_do_and_asks_first() {
     assert!(update(&mut app, ch('n')).is_empty());
     assert_eq!(app.modal, None);
     update(&mut app, ch('s'));
-    assert_eq!(update(&mut app, ch('y')), vec![Effect::Start(Job::Solve(SolveAction::CreateAuthorizer))]);
+    let rechecks = vec![CheckId::AuthorizerCreated, CheckId::MethodProtected, CheckId::ApiDeployed];
+    assert_eq!(update(&mut app, ch('y')), vec![Effect::Start(Job::Solve(SolveAction::CreateAuthorizer, rechecks))]);
     assert_eq!(app.shown(CheckId::AuthorizerCreated), Shown::Running, "the step being done spins");
     assert_eq!(app.shown(CheckId::MethodProtected), Shown::Pending);
     // Once the authorizer exists, `s` moves on to the next console step of the section.
@@ -172,7 +174,9 @@ fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
     }
     assert_eq!(app.focus, Pane::Values);
     assert!(update(&mut app, ch('e')).is_empty());
-    assert!(matches!(&app.modal, Some(Modal::Edit { key: Field::UserPoolId, input, .. }) if input == "us-east-1_Old"));
+    assert!(
+        matches!(&app.modal, Some(Modal::Edit { key: Field::UserPoolId, input, .. }) if input.value() == "us-east-1_Old")
+    );
     for _ in 0.."us-east-1_Old".len() {
         update(&mut app, key(KeyCode::Backspace));
     }
@@ -215,7 +219,7 @@ fn the_secret_is_masked_until_revealed_and_typed_afresh_when_edited() {
     update(&mut app, ch('v'));
     assert!(!app.revealed);
     update(&mut app, ch('e'));
-    assert!(matches!(&app.modal, Some(Modal::Edit { input, .. }) if input.is_empty()));
+    assert!(matches!(&app.modal, Some(Modal::Edit { input, .. }) if input.value().is_empty()));
     assert!(!format!("{:?}", app.modal).contains("abcdefgh"));
 }
 
@@ -241,7 +245,7 @@ fn token_asks_for_the_password_when_walab_does_not_know_it() {
     typed(&mut app, "Pa55word!");
     assert_eq!(format!("{:?}", app.modal), "Some(Password(••••))");
     let effects = update(&mut app, key(KeyCode::Enter));
-    assert_eq!(effects, vec![Effect::SetPassword(Secret::new("Pa55word!")), Effect::Start(Job::Token)]);
+    assert_eq!(effects, vec![Effect::SetPassword(Secret::new("Pa55word!")), Effect::Start(Job::Token(vec![]))]);
     // A wrong password: the next `t` asks again.
     update(&mut app, finished(report(CheckId::IdToken, Status::Failed, "NotAuthorizedException")));
     update(&mut app, done());
@@ -259,7 +263,13 @@ fn sign_up_asks_for_the_password_to_choose_when_walab_does_not_know_it() {
     typed(&mut app, "N3w-Passw0rd");
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
-        vec![Effect::SetPassword(Secret::new("N3w-Passw0rd")), Effect::Start(Job::Solve(SolveAction::SignUp))]
+        vec![
+            Effect::SetPassword(Secret::new("N3w-Passw0rd")),
+            Effect::Start(Job::Solve(
+                SolveAction::SignUp,
+                vec![CheckId::StackOutputs, CheckId::ClientSecret, CheckId::UserConfirmed]
+            ))
+        ]
     );
 }
 
@@ -267,7 +277,7 @@ fn sign_up_asks_for_the_password_to_choose_when_walab_does_not_know_it() {
 fn token_with_a_known_password_signs_in_at_once() {
     let mut app = fresh();
     let effects = update(&mut app, ch('t'));
-    assert_eq!(effects, vec![Effect::Save, Effect::Start(Job::Token)]);
+    assert_eq!(effects, vec![Effect::Save, Effect::Start(Job::Token(vec![]))]);
     assert_eq!(app.focus, Pane::Evidence);
     app.token = Some(TokenView { username: "u".into(), header: Value::Null, claims: Value::Null, expires_at: 3600 });
     update(&mut app, done());
@@ -330,6 +340,7 @@ fn a_failed_solve_is_explained_and_sign_up_shows_the_email() {
         cancelled: false,
         solved: Some((SolveAction::SignUp, Ok(Solved::Done("signed up".into())))),
         email: Some(Email { to: "me@example.com".into(), subject: "Your code".into(), body: "Code: 123456".into() }),
+        started_over: None,
     };
     update(&mut app, Msg::Done(Box::new(finished.clone())));
     let Some(Modal::Message { lines, .. }) = &app.modal else { panic!("{:?}", app.modal) };
@@ -360,7 +371,9 @@ fn resumes_where_the_learner_was() {
             finished_at: 5,
         },
     );
-    let progress = Progress { step: "5.4".into(), results };
+    // The results are about this lab (the header's account).
+    let lab = LabId { account: header().account, user_pool_id: None };
+    let progress = Progress { step: "5.4".into(), results, lab };
     let app = App::new(Guide::load().unwrap(), header(), Values::default(), true, Some(progress.clone()));
     assert_eq!(app.current_step().id, "5.4");
     assert_eq!(app.shown(CheckId::HeaderForwarded), Shown::Passed);
@@ -417,4 +430,272 @@ fn the_token_pane_comes_from_the_id_token_report() {
     assert_eq!(app.token, Some(token));
     assert_eq!(app.results[&CheckId::IdToken].evidence, Evidence::None);
     let _ = Value::Null;
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Every check run once, as `R` leaves a lab where 5.2 holds and the rest fails.
+fn all_run(app: &mut App) {
+    for id in CheckId::ALL {
+        let status = if id.step() == "5.2" { Status::Passed } else { Status::Failed };
+        update(app, finished(report(id, status, "as it was")));
+    }
+}
+
+#[test]
+fn sign_up_that_failed_asks_for_the_password_again() {
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), false, None);
+    step_of(&mut app, "5.2");
+    update(&mut app, ch('s'));
+    update(&mut app, ch('y'));
+    typed(&mut app, "abc");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert!(matches!(effects.last(), Some(Effect::Start(Job::Solve(SolveAction::SignUp, _)))), "{effects:?}");
+    let refused = Outcome::failed("InvalidPasswordException: Password did not conform with policy", "choose another");
+    update(
+        &mut app,
+        Msg::Done(Box::new(JobDone { solved: Some((SolveAction::SignUp, Err(refused))), ..JobDone::default() })),
+    );
+    assert!(matches!(app.modal, Some(Modal::Message { .. })));
+    update(&mut app, key(KeyCode::Esc));
+    update(&mut app, ch('s'));
+    update(&mut app, ch('y'));
+    assert!(matches!(app.modal, Some(Modal::Password { .. })), "asks again: {:?}", app.modal);
+    // What is typed next goes into the prompt, not to the main screen as commands.
+    typed(&mut app, "qR");
+    assert!(!app.quit && !app.busy());
+}
+
+#[test]
+fn a_solve_rechecks_its_step_and_the_checks_downstream_that_ran() {
+    let mut app = fresh();
+    all_run(&mut app);
+    step_of(&mut app, "5.4");
+    app.check = 1;
+    update(&mut app, ch('s'));
+    assert_eq!(app.modal, Some(Modal::Confirm(SolveAction::InvalidateCache)));
+    let effects = update(&mut app, ch('y'));
+    let expected = vec![
+        CheckId::HeaderForwarded,
+        CheckId::CacheInvalidated,
+        CheckId::Unauthenticated401,
+        CheckId::Authenticated200,
+    ];
+    assert_eq!(effects, vec![Effect::Start(Job::Solve(SolveAction::InvalidateCache, expected))]);
+    // Downstream checks that never ran are not run behind the learner's back.
+    let mut app = fresh();
+    step_of(&mut app, "5.3");
+    assert_eq!(app.after_solve(SolveAction::DeployApi), app.current_step().checks);
+    // A new token re-checks the requests that use it.
+    let mut app = fresh();
+    all_run(&mut app);
+    let effects = update(&mut app, ch('t'));
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::Start(Job::Token(vec![CheckId::Authenticated200, CheckId::DirectApiBlocked])))
+    );
+}
+
+#[test]
+fn every_run_updates_last_run_and_says_what_it_checked() {
+    let mut app = fresh();
+    app.now_ms = 1_000;
+    update(&mut app, ch('R'));
+    all_run(&mut app);
+    update(&mut app, done());
+    assert_eq!(app.toast.as_ref().unwrap().text, "ran all 12 checks: 3 passed, 9 failed");
+    // The same result again: "last run" moves on all the same.
+    app.now_ms = 61_000;
+    step_of(&mut app, "5.3");
+    update(&mut app, ch('r'));
+    for id in app.current_step().checks.clone() {
+        update(&mut app, finished(report(id, Status::Failed, "as it was")));
+    }
+    update(&mut app, done());
+    assert_eq!(app.results[&CheckId::ApiDeployed].finished_at, 61_000);
+    assert_eq!(app.toast.as_ref().unwrap().text, "re-checked 5.3: 0 passed, 3 failed");
+}
+
+#[test]
+fn another_lab_under_the_walkthrough_offers_to_start_over() {
+    let mut app = fresh();
+    let mut outputs = report(CheckId::StackOutputs, Status::Passed, "both stacks found");
+    outputs.outcome.found = Some(Found::Outputs(vec![(Field::UserPoolId, "us-east-1_First".into())]));
+    update(&mut app, finished(outputs.clone()));
+    all_run(&mut app);
+    assert_eq!(app.progress().lab.user_pool_id.as_deref(), Some("us-east-1_First"));
+    // `walab serve --fresh` happened meanwhile: the stacks name a new pool.
+    outputs.outcome.found = Some(Found::Outputs(vec![(Field::UserPoolId, "us-east-1_Second".into())]));
+    update(&mut app, finished(outputs));
+    let Some(Modal::StartOver { why: Some(why) }) = &app.modal else { panic!("{:?}", app.modal) };
+    assert!(why.contains("us-east-1_Second") && why.contains("us-east-1_First"), "{why}");
+    let effects = update(&mut app, ch('y'));
+    assert_eq!(
+        effects,
+        vec![Effect::ForgetValues { keep_username: false }, Effect::Start(Job::StartOver), Effect::Save]
+    );
+    assert!(app.results.is_empty() && app.token.is_none() && app.values == Values::default());
+    let over = StartedOver {
+        account: Some("210987654321".into()),
+        signs_in: Some("demo@example.com".into()),
+        password_known: true,
+        lab_kept: None,
+    };
+    update(&mut app, Msg::Done(Box::new(JobDone { started_over: Some(over), ..JobDone::default() })));
+    assert_eq!(app.header.account.as_deref(), Some("210987654321"));
+    assert!(app.toast.as_ref().unwrap().text.starts_with("started over"));
+
+    // Coming back to another account: asked at once; `n` keeps the results for this lab.
+    let progress = Progress {
+        step: "5.3".into(),
+        results: app.results.clone().into_iter().chain([(CheckId::ApiDeployed, some_result())]).collect(),
+        lab: LabId { account: Some("999999999999".into()), user_pool_id: None },
+    };
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), true, Some(progress));
+    assert!(matches!(&app.modal, Some(Modal::StartOver { why: Some(w) }) if w.contains("123456789012")));
+    assert_eq!(update(&mut app, ch('n')), vec![Effect::Save]);
+    assert_eq!(app.progress().lab.account.as_deref(), Some("123456789012"));
+    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Failed);
+    // `O` starts over on purpose, asking first.
+    update(&mut app, ch('O'));
+    assert_eq!(app.modal, Some(Modal::StartOver { why: None }));
+    assert!(update(&mut app, key(KeyCode::Esc)).is_empty());
+    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Failed);
+}
+
+fn some_result() -> CheckResult {
+    CheckResult {
+        status: Status::Failed,
+        summary: "not deployed".into(),
+        hint: None,
+        evidence: Evidence::None,
+        duration_ms: 1,
+        finished_at: 1,
+    }
+}
+
+#[test]
+fn the_edit_field_moves_deletes_and_checks_as_you_type() {
+    let mut app = fresh();
+    app.focus = Pane::Values;
+    app.value = 3;
+    update(&mut app, ch('e'));
+    typed(&mut app, "me@example.com");
+    update(&mut app, ctrl('w'));
+    let Some(Modal::Edit { input, .. }) = &app.modal else { panic!() };
+    assert_eq!(input.value(), "me@", "Ctrl-W deletes words, not typing w");
+    update(&mut app, ctrl('u'));
+    typed(&mut app, "ab");
+    update(&mut app, key(KeyCode::Home));
+    typed(&mut app, "x");
+    update(&mut app, key(KeyCode::End));
+    update(&mut app, key(KeyCode::Left));
+    typed(&mut app, "y");
+    let Some(Modal::Edit { input, .. }) = &app.modal else { panic!() };
+    assert_eq!((input.value(), input.cursor()), ("xayb", 3));
+    update(&mut app, Msg::Paste("@example.com\n".into()));
+    let Some(Modal::Edit { input, .. }) = &app.modal else { panic!() };
+    assert_eq!(input.value(), "xay@example.comb", "pasted at the cursor, line breaks dropped");
+
+    // A pool id is checked as it is typed.
+    update(&mut app, key(KeyCode::Esc));
+    app.value = 0;
+    update(&mut app, ch('e'));
+    typed(&mut app, "us-east-1");
+    assert!(matches!(&app.modal, Some(Modal::Edit { error: Some(e), .. }) if e.contains("<region>_<id>")));
+    typed(&mut app, "_abc");
+    assert!(matches!(&app.modal, Some(Modal::Edit { error: None, .. })));
+    // One the next run would replace with the stack's is refused, and says why.
+    app.from_lab.set(Field::UserPoolId, Some("us-east-1_CPRNUgSOx".into()));
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    let Some(Modal::Edit { error: Some(error), .. }) = &app.modal else { panic!("{:?}", app.modal) };
+    assert!(error.contains("us-east-1_CPRNUgSOx") && error.contains("next run"), "{error}");
+}
+
+#[test]
+fn an_edit_rechecks_what_uses_the_value() {
+    let mut app = fresh();
+    all_run(&mut app);
+    app.focus = Pane::Values;
+    app.value = 4;
+    update(&mut app, ch('e'));
+    update(&mut app, ctrl('u'));
+    typed(&mut app, "http://127.0.0.1:4567/?id=1");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::SetValue(Field::CloudFrontEndpoint, "http://127.0.0.1:4567/?id=1".into()),
+            Effect::Start(Job::Checks(vec![CheckId::Unauthenticated401, CheckId::Authenticated200])),
+        ]
+    );
+}
+
+#[test]
+fn y_in_the_evidence_copies_the_raw_token_or_a_curl_line() {
+    let mut app = fresh();
+    step_of(&mut app, "5.5");
+    app.focus = Pane::Evidence;
+    assert!(!app.applies(Action::Copy), "nothing to copy before a run");
+    let mut unauthenticated = report(CheckId::Unauthenticated401, Status::Failed, "200 from the cache");
+    unauthenticated.outcome.evidence = serde_json::from_value(json!({
+        "url": "http://127.0.0.1:4567/?id=1", "status": 200, "latency_ms": 1, "token_sent": false,
+        "headers": {}, "body": null
+    }))
+    .unwrap();
+    update(&mut app, finished(unauthenticated));
+    assert_eq!(
+        update(&mut app, ch('y')),
+        vec![Effect::CopyEvidence(Copyable::Curl { url: "http://127.0.0.1:4567/?id=1".into(), with_token: false })]
+    );
+    app.check = 1;
+    app.token = Some(TokenView { username: "u".into(), header: Value::Null, claims: json!({}), expires_at: 1 });
+    assert_eq!(update(&mut app, ch('y')), vec![Effect::CopyEvidence(Copyable::IdToken)]);
+    assert!(app.toast.as_ref().unwrap().text.contains("raw ID token"));
+}
+
+#[test]
+fn status_messages_fade_then_go() {
+    let mut app = fresh();
+    app.toast("ran all 12 checks");
+    let toast = app.toast.clone().unwrap();
+    assert!(!toast.fading(app.now_ms));
+    assert_eq!(app.next_tick(), Some(Duration::from_millis(2000)), "wakes when it starts to fade");
+    app.now_ms += 2000;
+    update(&mut app, Msg::Tick);
+    assert!(app.toast.as_ref().unwrap().fading(app.now_ms));
+    app.now_ms += 1000;
+    update(&mut app, Msg::Tick);
+    assert!(app.toast.is_none());
+}
+
+#[test]
+fn s_on_a_step_whose_console_steps_passed_says_so_instead_of_asking() {
+    let mut app = fresh();
+    step_of(&mut app, "5.3");
+    for id in app.current_step().checks.clone() {
+        update(&mut app, finished(report(id, Status::Passed, "done")));
+    }
+    assert!(update(&mut app, ch('s')).is_empty());
+    assert_eq!(app.modal, None);
+    assert!(app.toast.as_ref().unwrap().text.contains("nothing to do"));
+}
+
+#[test]
+fn page_down_scrolls_the_step_text_within_what_it_holds() {
+    let mut app = fresh();
+    app.size = (80, 24);
+    step_of(&mut app, "5.3");
+    let limit = crate::tui::layout::scroll_limits(&app).text;
+    assert!(limit > 0, "5.3's text does not fit at 80×24");
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::PageDown));
+    }
+    assert_eq!(app.scroll.text, limit);
+    update(&mut app, key(KeyCode::PageUp));
+    assert!(app.scroll.text < limit);
+    update(&mut app, ch('j'));
+    assert_eq!(app.scroll.text, 0, "a new step starts at its top");
 }

@@ -4,16 +4,18 @@
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-use super::modal::on_modal_key;
+use super::modal::{TextField, on_modal_key, on_modal_paste};
 use super::{
-    App, CheckResult, Email, Job, Modal, Pane, Running, Shown, Toast, TokenView, VALUE_KEYS, export_line, export_var,
+    App, CheckResult, Copyable, Email, Job, LabId, Modal, Pane, Running, Shown, Toast, TokenView, VALUE_KEYS,
+    export_line, export_var,
 };
-use crate::checks::{Event, Outcome, Report};
+use crate::checks::{Event, Found, Outcome, Report, Status};
 use crate::guide::{CheckId, SolveAction};
 use crate::secret::Secret;
 use crate::settings::Field;
 use crate::solve::Solved;
 use crate::tui::keymap::{Action, action_for, is_ctrl_c};
+use crate::tui::layout;
 
 const TOAST_MS: i64 = 3000;
 
@@ -24,6 +26,20 @@ pub struct JobDone {
     pub cancelled: bool,
     pub solved: Option<(SolveAction, Result<Solved, Outcome>)>,
     pub email: Option<Email>,
+    /// Starting over: what became of the lab.
+    pub started_over: Option<StartedOver>,
+}
+
+/// The lab after starting over.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartedOver {
+    /// The local lab was set back to where section 5 begins: its new account.
+    pub account: Option<String>,
+    /// Who signs in now (the new lab's demo user), and whether walab knows the password.
+    pub signs_in: Option<String>,
+    pub password_known: bool,
+    /// Why the lab itself was left as it is (it is AWS, or another walab serves it).
+    pub lab_kept: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +51,8 @@ pub enum Msg {
     /// A check started, made progress or finished (on the same queue as everything else).
     Check(Event),
     Done(Box<JobDone>),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
     /// SIGTERM or SIGINT from outside.
     Terminate,
 }
@@ -48,6 +66,12 @@ pub enum Effect {
     SetValue(Field, String),
     SetPassword(Secret),
     Copy(String),
+    /// Copy what the evidence pane offers (the loop has the token).
+    CopyEvidence(Copyable),
+    /// Forget the recorded values (starting over), keeping the username when `keep_username`.
+    ForgetValues {
+        keep_username: bool,
+    },
     /// Write the progress file.
     Save,
     Quit,
@@ -60,8 +84,8 @@ impl App {
 
     pub(super) fn start(&mut self, job: Job) -> Vec<Effect> {
         let progress = match &job {
-            Job::Solve(action) => {
-                Some(format!("walab solve {action}: {}", crate::solve::what_it_changes(*action, self.header.kind)))
+            Job::Solve(action, _) => {
+                Some(format!("{action}: {}", crate::solve::what_it_changes(*action, self.header.kind)))
             }
             _ => None,
         };
@@ -83,7 +107,7 @@ impl App {
         }
         self.step = index;
         self.check = 0;
-        self.scroll = 0;
+        self.scroll = super::Scroll::default();
         vec![Effect::Save]
     }
 
@@ -91,8 +115,56 @@ impl App {
         let Some(step) = self.guide.steps.iter().position(|s| s.checks.contains(&id)) else { return vec![] };
         let effects = self.select_step(step);
         self.check = self.guide.steps[step].checks.iter().position(|&c| c == id).unwrap_or(0);
-        self.scroll = 0;
+        self.scroll.checks = 0;
+        self.scroll.evidence = 0;
         effects
+    }
+
+    /// The lab as this walkthrough sees it now.
+    pub(super) fn lab_here(&self) -> LabId {
+        LabId { account: self.header.account.clone(), user_pool_id: self.values.user_pool_id.clone() }
+    }
+
+    /// What the walkthrough does as it opens: on AWS, with results remembered, it reads the
+    /// stacks again to make sure they are about the lab under it (the local lab's are read
+    /// before it opens).
+    pub fn on_start(&mut self) -> Vec<Effect> {
+        if self.header.kind == crate::target::TargetKind::Aws && !self.results.is_empty() && self.modal.is_none() {
+            return self.start(Job::Checks(vec![CheckId::StackOutputs]));
+        }
+        vec![]
+    }
+
+    /// Starts the section over: progress forgotten at once, the lab reset on a task.
+    pub(super) fn start_over(&mut self) -> Vec<Effect> {
+        self.results.clear();
+        self.token = None;
+        self.step = 0;
+        self.check = 0;
+        self.focus = Pane::Steps;
+        self.scroll = super::Scroll::default();
+        self.revealed = false;
+        self.from_lab = crate::settings::Values::default();
+        self.lab = LabId::default();
+        let keep_username = self.header.kind != crate::target::TargetKind::Local;
+        let username = self.values.username.clone().filter(|_| keep_username);
+        self.values = crate::settings::Values { username, ..Default::default() };
+        let mut effects = vec![Effect::ForgetValues { keep_username }];
+        effects.extend(self.start(Job::StartOver));
+        effects.push(Effect::Save);
+        effects
+    }
+
+    /// Scrolls the pane with the focus by `lines` (negative: up), within what it holds.
+    fn scroll_by(&mut self, lines: i32) {
+        let limits = layout::scroll_limits(self);
+        let by = |at: u16, max: u16| (i32::from(at) + lines).clamp(0, i32::from(max)) as u16;
+        match self.focus {
+            Pane::Steps => self.scroll.text = by(self.scroll.text, limits.text),
+            Pane::Checks => self.scroll.checks = by(self.scroll.checks, limits.checks),
+            Pane::Evidence => self.scroll.evidence = by(self.scroll.evidence, limits.evidence),
+            Pane::Values => {}
+        }
     }
 
     pub(super) fn quit(&mut self) -> Vec<Effect> {
@@ -113,8 +185,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) => vec![],
         Msg::Resize(width, height) => {
             app.size = (width, height);
+            let limits = layout::scroll_limits(app);
+            app.scroll.text = app.scroll.text.min(limits.text);
+            app.scroll.checks = app.scroll.checks.min(limits.checks);
+            app.scroll.evidence = app.scroll.evidence.min(limits.evidence);
             vec![]
         }
+        Msg::Paste(text) => on_modal_paste(app, &text),
         Msg::Tick => {
             if app.toast.as_ref().is_some_and(|t| t.until_ms <= app.now_ms) {
                 app.toast = None;
@@ -151,11 +228,10 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 Pane::Steps => return app.select_step(step(app.step, app.guide.steps.len())),
                 Pane::Checks => {
                     app.check = step(app.check, step_checks.len());
-                    app.scroll = 0;
+                    app.scroll.checks = 0;
+                    app.scroll.evidence = 0;
                 }
-                Pane::Evidence => {
-                    app.scroll = if down { app.scroll.saturating_add(1) } else { app.scroll.saturating_sub(1) }
-                }
+                Pane::Evidence => app.scroll_by(if down { 1 } else { -1 }),
                 Pane::Values => app.value = step(app.value, VALUE_KEYS.len()),
             }
             vec![]
@@ -186,8 +262,12 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::RunStep => app.start(Job::Checks(step_checks)),
         Action::RunAll => app.start(Job::Checks(CheckId::ALL.to_vec())),
         Action::Solve => {
-            if let Some(action) = app.solve_target() {
-                app.modal = Some(Modal::Confirm(action));
+            match app.solve_target() {
+                Some(action) => app.modal = Some(Modal::Confirm(action)),
+                None => {
+                    let step = app.current_step().id.clone();
+                    app.toast(format!("nothing to do: the console steps of {step} have passed"));
+                }
             }
             vec![]
         }
@@ -196,8 +276,16 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             // The secret is typed afresh rather than shown for editing.
             let input =
                 if key.is_secret() { String::new() } else { app.values.get(key).unwrap_or_default().to_string() };
-            app.modal = Some(Modal::Edit { key, input, error: None });
+            app.modal = Some(Modal::Edit { key, input: TextField::new(input), error: None });
             vec![]
+        }
+        Action::Copy if app.focus == Pane::Evidence => {
+            let Some(what) = app.evidence_copy() else { return vec![] };
+            app.toast(match &what {
+                Copyable::IdToken => "copied the raw ID token: send it as the Authorization header",
+                Copyable::Curl { .. } => "copied a curl line that repeats this request",
+            });
+            vec![Effect::CopyEvidence(what)]
         }
         Action::Copy | Action::CopyExport => {
             let key = app.focused_key();
@@ -217,12 +305,22 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Token => {
             let mut effects = app.focus_check(CheckId::IdToken);
             app.focus = Pane::Evidence;
+            let then = Job::Token(app.rechecks(&[], &[CheckId::Authenticated200, CheckId::DirectApiBlocked]));
             if app.password_known {
-                effects.extend(app.start(Job::Token));
+                effects.extend(app.start(then));
             } else {
-                app.modal = Some(Modal::Password { input: String::new(), then: Job::Token });
+                app.modal = Some(Modal::Password { input: TextField::default(), then });
             }
             effects
+        }
+        Action::PageUp | Action::PageDown => {
+            let page = i32::from(layout::page(app).max(1));
+            app.scroll_by(if action == Action::PageDown { page } else { -page });
+            vec![]
+        }
+        Action::StartOver => {
+            app.modal = Some(Modal::StartOver { why: None });
+            vec![]
         }
         Action::Help => {
             app.modal = Some(Modal::Help);
@@ -275,6 +373,19 @@ fn record(app: &mut App, report: Report) -> Vec<Effect> {
     let outcome = report.outcome;
     let mut effects = Vec::new();
     if let Some(found) = &outcome.found {
+        found.record_into(&mut app.from_lab);
+        if let Found::Outputs(outputs) = found
+            && let Some((_, pool)) = outputs.iter().find(|(f, _)| *f == crate::settings::Field::UserPoolId)
+        {
+            let now = LabId { user_pool_id: Some(pool.clone()), ..app.lab.clone() };
+            match app.lab.differs_from(&now) {
+                // Results about another lab: say so, and offer to start over.
+                Some(what) if !app.results.is_empty() && app.modal.is_none() => {
+                    app.modal = Some(Modal::StartOver { why: Some(what) })
+                }
+                _ => app.lab = now,
+            }
+        }
         for (field, value) in found.record_into(&mut app.values) {
             effects.push(Effect::SetValue(field, value));
         }
@@ -297,27 +408,86 @@ fn record(app: &mut App, report: Report) -> Vec<Effect> {
     effects
 }
 
+/// Which steps `ids` belong to, as "5.3 and 5.5".
+fn steps_of(ids: &[CheckId]) -> String {
+    let mut steps: Vec<&str> = ids.iter().map(|id| id.step()).collect();
+    steps.dedup();
+    match steps.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// One line on what a run found: which checks, and how they came out.
+fn run_summary(app: &App, ids: &[CheckId]) -> String {
+    let count = |s: Status| ids.iter().filter(|id| app.results.get(id).is_some_and(|r| r.status == s)).count();
+    let mut verdicts = vec![format!("{} passed", count(Status::Passed))];
+    for (status, word) in [(Status::Failed, "failed"), (Status::Error, "error"), (Status::Skipped, "skipped")] {
+        let n = count(status);
+        if n > 0 {
+            verdicts.push(format!("{n} {word}"));
+        }
+    }
+    let what = if ids.len() == CheckId::ALL.len() {
+        format!("ran all {} checks", ids.len())
+    } else if ids.len() == 1 {
+        format!("checked {}", ids[0])
+    } else {
+        format!("re-checked {}", steps_of(ids))
+    };
+    format!("{what}: {}", verdicts.join(", "))
+}
+
 fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
     let job = app.running.take().map(|r| r.job);
-    if done.cancelled {
-        app.toast("stopped");
-    }
+    let mut said = Vec::new();
     match done.solved {
-        Some((_, Ok(Solved::AlreadyDone(summary)))) => app.toast(format!("already done: {summary}")),
-        Some((_, Ok(Solved::Done(summary)))) => app.toast(summary),
+        Some((action, Ok(Solved::AlreadyDone(_)))) => said.push(format!("{action} was already done")),
+        Some((action, Ok(Solved::Done(_)))) => said.push(format!("{action} done")),
         Some((action, Err(outcome))) => {
             let mut lines = vec![outcome.summary.clone()];
-            lines.extend(outcome.hint_for_cli().map(|h| format!("→ {h}")));
+            lines.extend(outcome.hint.as_ref().map(|h| format!("→ {}", crate::tui::content::hint_text(app, h))));
             app.modal = Some(Modal::Message { title: format!("{action} did not work"), lines });
+            if action == SolveAction::SignUp && app.password_typed {
+                // The password chosen may be what was refused: ask for it again next time.
+                app.password_known = false;
+                app.password_typed = false;
+            }
         }
         None => {}
+    }
+    if let Some(over) = &done.started_over {
+        app.header.account = over.account.clone().or(app.header.account.take());
+        if over.signs_in.is_some() {
+            app.signs_in = over.signs_in.clone();
+        }
+        app.password_known = over.password_known;
+        app.password_typed = false;
+        app.lab = app.lab.merged(&app.lab_here());
+        said.push(match &over.lab_kept {
+            None => "started over: the local lab is back where section 5 begins".to_string(),
+            Some(why) => format!("started over: progress forgotten; {why}"),
+        });
+    }
+    if let Some(job) = &job {
+        let ran: Vec<CheckId> = job.checks().into_iter().filter(|id| app.results.contains_key(id)).collect();
+        if !ran.is_empty() && done.started_over.is_none() {
+            said.push(run_summary(app, &ran));
+        }
+    }
+    if done.cancelled {
+        said = vec!["stopped".to_string()];
+    }
+    if !said.is_empty() {
+        app.toast(said.join(" · "));
     }
     if let Some(email) = done.email {
         let mut lines = vec![format!("To: {}", email.to), format!("Subject: {}", email.subject), String::new()];
         lines.extend(email.body.lines().map(String::from));
         app.modal = Some(Modal::Message { title: "The local lab's outbox".into(), lines });
     }
-    if job == Some(Job::Token) && app.password_typed && app.shown(CheckId::IdToken) != Shown::Passed {
+    if matches!(job, Some(Job::Token(_))) && app.password_typed && app.shown(CheckId::IdToken) != Shown::Passed {
         // The typed password may have been wrong: ask again next time.
         app.password_known = false;
         app.password_typed = false;
