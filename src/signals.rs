@@ -1,11 +1,12 @@
-//! SIGINT and SIGTERM: how `walab serve` and the walkthrough learn they should stop, through
-//! the same watcher (registered before anything announces that walab is up).
+//! SIGINT, SIGTERM and SIGHUP: how `walab serve`, a room, the walkthrough and the dashboard
+//! learn they should stop (a closed terminal window sends SIGHUP), through one watcher
+//! registered before anything announces that walab is up.
 
-/// SIGINT or SIGTERM, registered before anything announces that the lab is up.
+/// The stop signals, registered before anything announces that the lab is up.
 /// (`tokio::signal::ctrl_c` registers only when first polled, too late for that.)
 pub struct StopSignal {
     #[cfg(unix)]
-    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+    signals: Vec<tokio::signal::unix::Signal>,
 }
 
 impl StopSignal {
@@ -13,8 +14,8 @@ impl StopSignal {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let signals = signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
-            StopSignal { signals: signals.ok() }
+            let kinds = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()];
+            StopSignal { signals: kinds.into_iter().filter_map(|kind| signal(kind).ok()).collect() }
         }
         #[cfg(not(unix))]
         StopSignal {}
@@ -22,11 +23,9 @@ impl StopSignal {
 
     pub async fn wait(self) {
         #[cfg(unix)]
-        if let Some((mut int, mut term)) = self.signals {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
+        if !self.signals.is_empty() {
+            let waits = self.signals.into_iter().map(|mut s| Box::pin(async move { s.recv().await }));
+            futures::future::select_all(waits).await;
             return;
         }
         let _ = tokio::signal::ctrl_c().await;
