@@ -39,8 +39,9 @@ fi
 
 WORK=$(mktemp -d)
 export WALAB_DATA_DIR=$WORK/data WALAB_CONFIG_DIR=$WORK/config WALAB_INVALIDATION_SECS=0 WALAB_DEPLOY_SECS=0
-SERVE_PID= MOTO_PID= BASE_PID=
+SERVE_PID= MOTO_PID= BASE_PID= ROOM_PID=
 cleanup() {
+    [ -n "$ROOM_PID" ] && kill "$ROOM_PID" 2>/dev/null && wait "$ROOM_PID" 2>/dev/null
     [ -n "$BASE_PID" ] && kill "$BASE_PID" 2>/dev/null && wait "$BASE_PID" 2>/dev/null
     [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
     [ -n "$MOTO_PID" ] && kill "$MOTO_PID" 2>/dev/null && wait "$MOTO_PID" 2>/dev/null
@@ -117,6 +118,30 @@ if [ "$HAVE_MOTO" = 1 ]; then
     say "AdminInitiateAuth on walab again (same run, after moto)"
     load auth "$SERVE_PID" "$EDGE" "$AWS" "$POOL" "$CLIENT" "$SECRET" "$USER_NAME" "$PASSWORD" >"$WORK/load-auth2.txt"
 fi
+
+say "row 6: signing bound (RS256 on one thread), then sign-ins with durable commits and write latency at 1k and ${WRITE_USERS:-100000} users"
+WALAB_LOAD_SCENARIOS=rsa WALAB_LOAD_SECS=2 timeout 30 "$LOAD_BIN" >"$WORK/rsa.txt"
+WALAB_LOAD_SCENARIOS=writes WALAB_LOAD_AWS=$AWS WALAB_LOAD_CLIENT=$CLIENT WALAB_LOAD_SECRET=$SECRET \
+    WALAB_LOAD_USERS=${WRITE_USERS:-100000} WALAB_LOAD_CONNS=$LOAD_CONNS timeout 900 "$LOAD_BIN" >"$WORK/writes.txt"
+DB_BYTES=$(du -cb "$WORK"/data/local-lab/lab.sqlite3* 2>/dev/null | tail -1 | cut -f1)
+say "row 7: a room: ${ROOM_ATTENDEES:-200} attendees join, ${ROOM_ACTIVE:-30} run the lab loop for ${ROOM_SECS:-10}s"
+mkfifo "$WORK/room.out"
+"$WALAB" serve --room --listen 127.0.0.1:0 --json --state-dir "$WORK/room" --invalidation-secs 0 --deploy-secs 0 \
+    >"$WORK/room.out" 2>"$WORK/room.log" &
+ROOM_PID=$!
+exec 5<"$WORK/room.out"
+read -r -t 60 ROOM_INFO <&5 || { say "walab serve --room did not start"; cat "$WORK/room.log" >&2; exit 1; }
+rfield() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval("d"+sys.argv[2]))' "$ROOM_INFO" "$1"; }
+ROOM_URL=$(rfield '["aws_endpoint_url"]')
+WALAB_LOAD_SCENARIOS=room WALAB_LOAD_AWS=$(hostport "$ROOM_URL") WALAB_LOAD_CODE=$(rfield '["room"]["code"]') \
+    WALAB_LOAD_ATTENDEES=${ROOM_ATTENDEES:-200} WALAB_LOAD_ACTIVE=${ROOM_ACTIVE:-30} WALAB_LOAD_SECS=${ROOM_SECS:-10} \
+    timeout 600 "$LOAD_BIN" >"$WORK/room.txt"
+ROOM_RSS_MB=$(awk '/VmRSS/{printf "%.0f", $2/1024}' "/proc/$ROOM_PID/status")
+ROOM_KEY=$(rfield '["room"]["instructor_key"]')
+T0=$(date +%s%N)
+"$WALAB" room --server "$ROOM_URL" --key "$ROOM_KEY" --json >"$WORK/room-snapshot.json"
+ROOM_JSON_MS=$(( ($(date +%s%N) - T0) / 1000000 ))
+kill "$ROOM_PID" 2>/dev/null; wait "$ROOM_PID" 2>/dev/null || true
 
 if [ -n "${BASELINE_WALAB:-}" ]; then
     say "row 5 again on the baseline build $BASELINE_WALAB (before/after, same run)"
@@ -199,6 +224,27 @@ if [ -n "${BASELINE_WALAB:-}" ]; then
             "$(ratio "$(get "load-$scenario.txt" rps)" "$(get "base-$scenario.txt" rps)")x"
     done
 fi
+SIGNS=$(get rsa.txt signs_per_sec)
+AUTH_CPU=$(get load-auth.txt server_cpu_secs) AUTH_SECS=$(get load-auth.txt secs) AUTH_RPS=$(get load-auth.txt rps)
+BOUND_ALL=$(awk -v s="$SIGNS" -v n="$(nproc)" 'BEGIN{printf "%.0f", s*n/2}')
+BOUND_USED=$(awk -v s="$SIGNS" -v c="$AUTH_CPU" -v t="$AUTH_SECS" 'BEGIN{ if (t>0) printf "%.0f", s*(c/t)/2; else print 0 }')
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "6. sign-ins with durable commits (AdminInitiateAuth)" "$AUTH_RPS/s on $(ratio "$AUTH_CPU" "$AUTH_SECS") cores" \
+    "$BOUND_USED/s (2 RS256 on those cores)" "$(awk -v a="$AUTH_RPS" -v b="$BOUND_USED" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b }') of bound / >=90%"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   RSA bound: RS256 signatures per core" "$SIGNS/s" "$BOUND_ALL sign-ins/s on $(nproc) cores" ""
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   SignUp latency with 1k users (p50, p99, one at a time)" \
+    "$(get writes.txt small_p50_ms) ms, $(get writes.txt small_p99_ms) ms" "" ""
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   SignUp latency with $(get writes.txt large_users) users (p50, p99)" \
+    "$(get writes.txt large_p50_ms) ms, $(get writes.txt large_p99_ms) ms" "$(get writes.txt small_p50_ms) ms at 1k" \
+    "$(ratio "$(get writes.txt large_p50_ms)" "$(get writes.txt small_p50_ms)")x (flat ~1x)"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   store size after them" "$(awk -v b="$DB_BYTES" 'BEGIN{printf "%.1f MB", b/1e6}')" \
+    "$(get writes.txt fill_rps) sign-ups/s while filling" ""
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "7. a room: $(get room.txt attendees) attendees join (p50, p99)" \
+    "$(get room.txt join_p50_ms) ms, $(get room.txt join_p99_ms) ms ($(get room.txt join_secs) s in all)" "" ""
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   $(get room.txt active) attendees' lab loop at once: edge p99" \
+    "$(get room.txt edge_p99_ms) ms (p50 $(get room.txt edge_p50_ms) ms)" "" "$(ratio 250 "$(get room.txt edge_p99_ms)")x under 250 ms"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   sign-ins/s during it" "$(get room.txt sign_in_rps)/s ($(get room.txt errors) errors)" "" ""
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   room server resident memory" "$ROOM_RSS_MB MB" "" "$(ratio 400 "$ROOM_RSS_MB")x under 400 MB"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "   walab room --json (whole command)" "$ROOM_JSON_MS ms" "" "$(ratio 1000 "$ROOM_JSON_MS")x under 1 s"
 echo
 echo "The load generator runs on the same $(nproc) cores as the server (1 client thread, $LOAD_CONNS keep-alive"
 echo "connections); 'server CPU' is the cores walab serve used. Rows 3 and 4 run the walkthrough in a"
