@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::account::Account;
 use super::lab::LocalLab;
 use super::wire::{ApiError, AwsRequest, read_body};
-use super::{apigateway, cloudformation, cloudfront, cognito, edge, invoke};
+use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke};
 
 pub(super) fn serve(
     lab: Arc<LocalLab>,
@@ -96,6 +96,12 @@ fn account_for(lab: &LocalLab) -> Result<Arc<Account>, ApiError> {
 }
 
 async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
+    if hosted_ui::serves(request.uri().path()) {
+        return match account_for(&lab) {
+            Ok(account) => account.hosted_ui(request).await,
+            Err(e) => e.into_rest_json(),
+        };
+    }
     let protocol = Protocol::of(request.method(), request.uri(), request.headers());
     let req = match read_request(request).await {
         Ok(req) => req,
@@ -128,8 +134,6 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         (_, [pool_id, ".well-known", document]) if req.method == Method::GET => {
             cognito::well_known(ctx, &account.cognito, pool_id, document)
         }
-        (_, ["login"]) if req.method == Method::GET => cognito::hosted_ui(ctx),
-        (_, ["_walab", "outbox"]) if req.method == Method::GET => cognito::outbox_page(&account.cognito),
         (_, ["_walab", "confirm"]) if req.method == Method::GET => {
             let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
             cognito::confirm_link_page(ctx, &account.cognito, &query)
