@@ -25,15 +25,13 @@ pub trait CognitoHome: Send + Sync + 'static {
     fn cognito(&self) -> &Slice<CognitoState>;
 }
 
-/// The client's callback URLs: those it was created with, and walab's own callback page on
-/// the account's endpoint (which `CognitoSignupURL` returns to).
+/// The client's callback URLs: walab's own callback page on the account's endpoint (which
+/// `CognitoSignupURL` returns to) first, then those it was created with. First, because the
+/// confirmation page's "Sign in" returns to the first, and the lab works offline.
 pub fn callback_urls(ctx: &AccountContext, stored: &[String]) -> Vec<String> {
-    let mut urls = stored.to_vec();
     let walab = format!("{}{}", ctx.urls.aws_endpoint.trim_end_matches('/'), hosted_ui::CALLBACK_PATH);
-    if !urls.contains(&walab) {
-        urls.push(walab);
-    }
-    urls
+    let others = stored.iter().filter(|u| **u != walab).cloned();
+    std::iter::once(walab.clone()).chain(others).collect()
 }
 
 /// The directory of one account. It holds the account weakly: the account holds the hosted UI.
