@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::account::Account;
 use super::lab::LocalLab;
 use super::wire::{ApiError, AwsRequest, read_body};
-use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke};
+use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke, sts, waf};
 
 pub(super) fn serve(
     lab: Arc<LocalLab>,
@@ -103,6 +103,7 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         };
     }
     let protocol = Protocol::of(request.method(), request.uri(), request.headers());
+    let (uri, to_sts) = (request.uri().clone(), sts::is_addressed_to_sts(request.uri(), request.headers()));
     let req = match read_request(request).await {
         Ok(req) => req,
         Err((_, e)) => return protocol.error(e),
@@ -112,6 +113,10 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         Err(e) => return protocol.error(e),
     };
     let ctx = &account.ctx;
+    if to_sts {
+        return sts::serve(&uri, &req, &ctx.id, account.attendee.as_ref().map(|a| a.name.as_str()));
+    }
+    let service = req.signing_service().unwrap_or_default().to_string();
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match (protocol, segments.as_slice()) {
         (Protocol::AwsJson, _) => {
@@ -120,12 +125,19 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
                 Some(operation) if req.method == Method::POST => {
                     cognito::handle(ctx, &account.cognito, operation, &req)
                 }
+                _ if target.starts_with(waf::TARGET_PREFIX) => {
+                    let stage_acl = |api: &str, stage: &str| apigateway::stage_web_acl(&account.apigateway, api, stage);
+                    waf::handle(&account.waf, &stage_acl, &target[waf::TARGET_PREFIX.len()..], &req)
+                }
                 _ => protocol.error(ApiError::bad_request(
                     "UnknownOperationException",
                     format!("The local lab does not implement {target}"),
                 )),
             }
         }
+        (Protocol::Query, _) if !matches!(service.as_str(), "" | "cloudformation") => protocol.error(
+            ApiError::bad_request("InvalidAction", format!("The local lab does not implement the {service} service.")),
+        ),
         (Protocol::Query, _) => cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req),
         (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
         (_, ["restapis", ..]) => {
@@ -138,6 +150,11 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
             cognito::confirm_link_page(ctx, &account.cognito, &query)
         }
+        _ if !matches!(service.as_str(), "" | "apigateway" | "cognito-idp") => protocol.error(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!("The local lab does not implement the {service} service ({} {}).", req.method, req.path),
+        )),
         _ => protocol.error(ApiError::new(
             StatusCode::NOT_FOUND,
             "UnknownOperationException",

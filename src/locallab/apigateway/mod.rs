@@ -36,3 +36,9 @@ pub fn stage_route(apigw: &Slice<ApiGatewayState>, stage: &str, path: &str, http
         Some(StageRoute { web_acl_arn: stage.web_acl_arn.clone(), method })
     })
 }
+
+/// What WAF asks about a stage of the account's APIs: `None` when there is no such stage,
+/// else the web ACL associated with it, if any.
+pub fn stage_web_acl(apigw: &Slice<ApiGatewayState>, api_id: &str, stage: &str) -> Option<Option<String>> {
+    apigw.read(|s| s.stage(api_id, stage).map(|st| st.web_acl_arn.clone()))
+}
