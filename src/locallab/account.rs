@@ -92,6 +92,15 @@ impl Seeded {
     }
 }
 
+impl apigateway::UserPools for Account {
+    fn has_pool(&self, pool_id: &str) -> bool {
+        cognito::has_pool(&self.cognito, pool_id)
+    }
+    fn verify_id_token(&self, pool_id: &str, token: &str) -> Result<crate::token::Claims, crate::token::TokenError> {
+        cognito::verify_for_pool(&self.ctx, &self.cognito, pool_id, token, crate::token::TokenUse::Id)
+    }
+}
+
 impl CognitoHome for Account {
     fn ctx(&self) -> &AccountContext {
         &self.ctx

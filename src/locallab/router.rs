@@ -140,9 +140,7 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         ),
         (Protocol::Query, _) => cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req),
         (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
-        (_, ["restapis", ..]) => {
-            apigateway::handle(ctx, &account.apigateway, &|pool| cognito::has_pool(&account.cognito, pool), &req)
-        }
+        (_, ["restapis", ..]) => apigateway::handle(ctx, &account.apigateway, account.as_ref(), &req),
         (_, [pool_id, ".well-known", document]) if req.method == Method::GET => {
             cognito::well_known(ctx, &account.cognito, pool_id, document)
         }
