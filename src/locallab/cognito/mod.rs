@@ -12,6 +12,7 @@ mod errors;
 mod input;
 pub mod keys;
 pub mod model;
+mod sessions;
 mod signin;
 mod signup;
 mod srp_auth;
@@ -51,6 +52,9 @@ fn needs_signature(operation: &str) -> bool {
             | "DescribeUserPoolClient"
             | "ListUserPools"
             | "ListUserPoolClients"
+            | "ListUsers"
+            | "AdminUserGlobalSignOut"
+            | "DescribeUserPoolDomain"
     )
 }
 
@@ -113,6 +117,11 @@ fn dispatch(
         "ListUserPools" => describe::list_user_pools(cognito, input::parse(body)?),
         "ListUserPoolClients" => describe::list_user_pool_clients(cognito, input::parse(body)?),
         "GetUser" => admin::get_user(ctx, cognito, input::parse(body)?),
+        "GlobalSignOut" => sessions::global_sign_out(ctx, cognito, input::parse(body)?),
+        "AdminUserGlobalSignOut" => sessions::admin_user_global_sign_out(cognito, input::parse(body)?),
+        "RevokeToken" => sessions::revoke_token(cognito, input::parse(body)?),
+        "ListUsers" => sessions::list_users(cognito, input::parse(body)?),
+        "DescribeUserPoolDomain" => sessions::describe_user_pool_domain(ctx, cognito, input::parse(body)?),
         other => Err(ApiError::bad_request(
             "UnknownOperationException",
             format!("The local lab's Cognito does not implement {TARGET_PREFIX}{other}"),

@@ -271,6 +271,25 @@ impl CognitoState {
         self.refresh.insert(grant);
     }
 
+    /// Ends a user's sign-ins: every one (a global sign-out), or the one a refresh token
+    /// belongs to. Their refresh tokens stop working, and `GetUser` refuses their access tokens.
+    pub fn end_sign_ins(&mut self, pool_id: &str, username: &str, only_digest: Option<&str>) {
+        let key = user_key(pool_id, username);
+        let digests: Vec<String> = match only_digest {
+            Some(digest) => vec![digest.to_string()],
+            None => self.grants.get(&key).map(|l| l.iter().map(|(_, d)| d.clone()).collect()).unwrap_or_default(),
+        };
+        let mut origins = Vec::new();
+        for digest in digests {
+            let origin = self.refresh.update(&digest, |g| {
+                g.revoked = true;
+                g.origin_jti.clone()
+            });
+            origins.extend(origin);
+        }
+        self.update_user(pool_id, username, |u| u.revoke_origins(origins));
+    }
+
     /// Keeps the outbox to the recent past.
     pub fn post(&mut self, message: OutboxMessage) {
         self.outbox.insert(message);
