@@ -137,6 +137,7 @@ stdout, so TOKEN=$(walab token) works; its expiry and claims go to stderr. With 
 the recorded values (username from `walab config`, password from WALAB_PASSWORD or a prompt).",
         after_help = "Examples:\n  TOKEN=$(walab token)\n  \
 walab token me@example.com 'P4ssword!' us-east-1_AbCdEfGhI 1example23456789 SECRET\n  \
+walab token --srp          (sign in as an app does, without AWS credentials)\n  \
 walab request \"$CLOUDFRONT_ENDPOINT\" \"$(walab --target aws token)\"\n      \
 CLOUDFRONT_ENDPOINT is the stack output (walab config show lists it)"
     )]
@@ -181,6 +182,9 @@ pub struct TokenArgs {
     /// USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET, as the lab's script takes them (all five or none)
     #[arg(value_name = "ARGS", num_args = 0..=5)]
     pub args: Vec<String>,
+    /// Sign in with SRP (USER_SRP_AUTH), as an app does: needs no AWS credentials
+    #[arg(long)]
+    pub srp: bool,
 }
 
 #[derive(Debug, Args)]

@@ -156,6 +156,12 @@ async fn create_authorizer(ctx: &Context) -> Result<String, Outcome> {
     let arn = cognito::pool_arn(&ctx.aws, &pool)
         .await?
         .ok_or_else(|| Outcome::failed(format!("user pool {pool} has no ARN"), "try again"))?;
+    // A second authorizer of the same name is refused, as AWS does: fix the one that is there.
+    let existing = apigateway::authorizers(&ctx.aws, &api).await?;
+    if let Some(authorizer) = existing.iter().find(|a| a.name() == Some(AUTHORIZER_NAME)) {
+        apigateway::repair_authorizer(&ctx.aws, &api, authorizer, &arn).await?;
+        return Ok(format!("pointed authorizer {AUTHORIZER_NAME} at pool {pool}, token source Authorization"));
+    }
     apigateway::create_authorizer(&ctx.aws, &api, &arn).await?;
     Ok(format!("created authorizer {AUTHORIZER_NAME} for pool {pool}"))
 }

@@ -306,16 +306,25 @@ pub async fn sign_in(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, S
             if problem.kind == crate::aws::ProblemKind::AccessDenied
                 || problem.kind == crate::aws::ProblemKind::NoCredentials =>
         {
-            let answer = cognito::initiate_auth(aws, req.client_id, parameters()).await.map_err(|problem| {
-                match classify(problem) {
-                    SignInError::FlowNotEnabled { .. } => SignInError::NoAllowedFlow,
-                    other => other,
+            // Without the admin call, sign in as an app would: the plain password flow if the
+            // client allows it, else SRP (which the lab's client allows).
+            match cognito::initiate_auth(aws, req.client_id, parameters()).await.map_err(classify) {
+                Ok(answer) => (answer, "USER_PASSWORD_AUTH"),
+                Err(SignInError::FlowNotEnabled { .. }) => {
+                    return sign_in_srp(aws, req).await.map_err(|e| match e {
+                        SignInError::FlowNotEnabled { .. } => SignInError::NoAllowedFlow,
+                        other => other,
+                    });
                 }
-            })?;
-            (answer, "USER_PASSWORD_AUTH")
+                Err(other) => return Err(other),
+            }
         }
         Err(problem) => return Err(classify(problem)),
     };
+    signed_in(answer, flow)
+}
+
+fn signed_in(answer: AuthAnswer, flow: &'static str) -> Result<SignIn, SignInError> {
     match answer {
         AuthAnswer::Tokens { id_token, access_token, expires_in } => {
             Ok(SignIn::Tokens { id_token, access_token, expires_in, flow })
@@ -326,6 +335,52 @@ pub async fn sign_in(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, S
         )))),
         AuthAnswer::Incomplete(what) => Err(SignInError::Aws(unexpected(what))),
     }
+}
+
+/// Signs in with SRP (`USER_SRP_AUTH`), as Amplify and the other app libraries do: the
+/// password never leaves this process, and no AWS credentials are needed.
+pub async fn sign_in_srp(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignIn, SignInError> {
+    const FLOW: &str = "USER_SRP_AUTH";
+    let srp_error = |e: crate::srp::SrpError| SignInError::Aws(unexpected(&format!("SRP sign-in failed: {e}")));
+    let client = crate::srp::SrpClient::new(req.pool_id).map_err(srp_error)?;
+    let mut parameters = std::collections::HashMap::new();
+    parameters.insert("USERNAME".to_string(), req.username.to_string());
+    parameters.insert("SRP_A".to_string(), client.srp_a());
+    if let Some(secret) = req.client_secret {
+        parameters.insert("SECRET_HASH".to_string(), secret_hash(req.username, req.client_id, secret.expose()));
+    }
+    let (answer, challenge) = cognito::initiate_srp(aws, req.client_id, parameters).await.map_err(classify)?;
+    match &answer {
+        AuthAnswer::OtherChallenge(name) if name == "PASSWORD_VERIFIER" => {}
+        _ => return signed_in(answer, FLOW),
+    }
+    let field = |name: &str| {
+        challenge
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SignInError::Aws(unexpected(&format!("Cognito's PASSWORD_VERIFIER challenge lacks {name}"))))
+    };
+    let user_id = field("USER_ID_FOR_SRP")?;
+    let username = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
+    let parameters = crate::srp::ChallengeParameters {
+        srp_b: field("SRP_B")?,
+        salt: field("SALT")?,
+        secret_block: field("SECRET_BLOCK")?,
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let timestamp = crate::srp::timestamp(i64::try_from(now).unwrap_or(0));
+    let signature =
+        client.password_claim_signature(&user_id, req.password.expose(), &parameters, &timestamp).map_err(srp_error)?;
+    let mut responses = std::collections::HashMap::new();
+    responses.insert("USERNAME".to_string(), username.clone());
+    responses.insert("PASSWORD_CLAIM_SECRET_BLOCK".to_string(), parameters.secret_block.clone());
+    responses.insert("PASSWORD_CLAIM_SIGNATURE".to_string(), signature);
+    responses.insert("TIMESTAMP".to_string(), timestamp);
+    if let Some(secret) = req.client_secret {
+        responses.insert("SECRET_HASH".to_string(), secret_hash(&username, req.client_id, secret.expose()));
+    }
+    let answer = cognito::respond_password_verifier(aws, req.client_id, responses).await.map_err(classify)?;
+    signed_in(answer, FLOW)
 }
 
 /// Answers `NEW_PASSWORD_REQUIRED` with the user's new password.

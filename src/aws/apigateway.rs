@@ -141,6 +141,31 @@ pub async fn create_authorizer(aws: &Clients, api_id: &str, pool_arn: &str) -> R
     Ok(())
 }
 
+/// Points the existing authorizer `authorizer_id` at the lab's pool only, reading the token
+/// from the Authorization header (what `create_authorizer` would have made).
+pub async fn repair_authorizer(
+    aws: &Clients,
+    api_id: &str,
+    authorizer: &Authorizer,
+    pool_arn: &str,
+) -> Result<(), AwsProblem> {
+    let patch = |op: Op, path: &str, value: &str| PatchOperation::builder().op(op).path(path).value(value).build();
+    let mut patches = vec![patch(Op::Add, "/providerARNs", pool_arn)];
+    for stale in authorizer.provider_arns().iter().filter(|a| *a != pool_arn) {
+        patches.push(patch(Op::Remove, "/providerARNs", stale));
+    }
+    patches.push(patch(Op::Replace, "/identitySource", TOKEN_SOURCE));
+    aws.apigateway
+        .update_authorizer()
+        .rest_api_id(api_id)
+        .authorizer_id(authorizer.id().unwrap_or_default())
+        .set_patch_operations(Some(patches))
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:PATCH"))?;
+    Ok(())
+}
+
 /// Sets `GET /` to use the Cognito authorizer `authorizer_id`.
 pub async fn protect_method(
     aws: &Clients,

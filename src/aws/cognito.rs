@@ -237,3 +237,41 @@ pub async fn respond_new_password(
         .map_err(|e| aws.explain(&e, "cognito-idp:RespondToAuthChallenge"))?;
     Ok(answer(out.authentication_result(), out.challenge_name(), out.session()))
 }
+
+/// InitiateAuth with `USER_SRP_AUTH`: the challenge's name and parameters (`SRP_B`, `SALT`,
+/// `SECRET_BLOCK`, `USER_ID_FOR_SRP`, …), or tokens should Cognito skip the challenge.
+pub async fn initiate_srp(
+    aws: &Clients,
+    client_id: &str,
+    parameters: HashMap<String, String>,
+) -> Result<(AuthAnswer, HashMap<String, String>), AwsProblem> {
+    let out = aws
+        .cognito
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .set_auth_parameters(Some(parameters))
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "cognito-idp:InitiateAuth"))?;
+    let challenge = out.challenge_parameters().cloned().unwrap_or_default();
+    Ok((answer(out.authentication_result(), out.challenge_name(), out.session()), challenge))
+}
+
+/// Answers `PASSWORD_VERIFIER` with the password claim.
+pub async fn respond_password_verifier(
+    aws: &Clients,
+    client_id: &str,
+    responses: HashMap<String, String>,
+) -> Result<AuthAnswer, AwsProblem> {
+    let out = aws
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(client_id)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .set_challenge_responses(Some(responses))
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "cognito-idp:RespondToAuthChallenge"))?;
+    Ok(answer(out.authentication_result(), out.challenge_name(), out.session()))
+}

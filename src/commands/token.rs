@@ -13,7 +13,7 @@ use crate::secret::Secret;
 use crate::session::{Prompt, Session};
 use crate::settings::Field;
 use crate::target::TargetArgs;
-use crate::token::{SignIn, SignInRequest, decode_unverified, set_new_password, sign_in};
+use crate::token::{SignIn, SignInRequest, decode_unverified, set_new_password, sign_in, sign_in_srp};
 
 pub async fn run(args: TokenArgs, target: &TargetArgs) -> ExitCode {
     if !(args.args.is_empty() || args.args.len() == 5) {
@@ -39,14 +39,14 @@ pub async fn run(args: TokenArgs, target: &TargetArgs) -> ExitCode {
         Ok(session) => session,
         Err(code) => return code,
     };
-    let code = sign_in_and_print(&session, &args.args).await;
+    let code = sign_in_and_print(&session, &args.args, args.srp).await;
     match session.close().await {
         Err(closing) if code == ExitCode::SUCCESS => closing,
         _ => code,
     }
 }
 
-async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
+async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> ExitCode {
     let ctx = &session.ctx;
     let (username, password, pool, client, secret) = if let [user, password, pool, client, secret] = args {
         (user.clone(), Secret::new(password.as_str()), pool.clone(), client.clone(), Some(Secret::new(secret.as_str())))
@@ -78,7 +78,7 @@ async fn sign_in_and_print(session: &Session, args: &[String]) -> ExitCode {
         username: &username,
         password: &password,
     };
-    let mut result = sign_in(&ctx.aws, &request).await;
+    let mut result = if srp { sign_in_srp(&ctx.aws, &request).await } else { sign_in(&ctx.aws, &request).await };
     if let Ok(SignIn::NewPasswordRequired { session: challenge, .. }) = &result {
         if !std::io::stdin().is_terminal() {
             return fail(

@@ -3,15 +3,19 @@
 //! them together, gathers the stack outputs from their facts, and hands each service what it
 //! needs of the others as narrow answers (a domain, a yes/no), never their state.
 
+use std::sync::{Arc, OnceLock};
+
 use serde::{Deserialize, Serialize};
 
 use super::apigateway::{self, ApiGatewayState};
 use super::clock::Millis;
 use super::cloudformation::{Output, StacksState};
 use super::cloudfront::{self, CloudFrontState};
+use super::cognito::directory::{CognitoHome, PoolDirectory};
 use super::cognito::{self, CognitoState, PoolSeed};
 use super::context::AccountContext;
 use super::edge::EdgeState;
+use super::hosted_ui::{self, HostedUi};
 use super::ids;
 use super::progress::ProgressState;
 use super::room::Attendee;
@@ -42,6 +46,8 @@ pub struct Account {
     pub edge: Slice<EdgeState>,
     /// What a room sees of the account's progress.
     pub progress: Slice<ProgressState>,
+    /// The hosted UI of the account's pool, made on first use.
+    hosted_ui: OnceLock<axum::Router>,
 }
 
 /// An account's state before it has slices: what seeding and importing build.
@@ -92,7 +98,39 @@ impl Seeded {
     }
 }
 
+impl apigateway::UserPools for Account {
+    fn has_pool(&self, pool_id: &str) -> bool {
+        cognito::has_pool(&self.cognito, pool_id)
+    }
+    fn verify_id_token(&self, pool_id: &str, token: &str) -> Result<crate::token::Claims, crate::token::TokenError> {
+        cognito::verify_for_pool(&self.ctx, &self.cognito, pool_id, token, crate::token::TokenUse::Id)
+    }
+}
+
+impl CognitoHome for Account {
+    fn ctx(&self) -> &AccountContext {
+        &self.ctx
+    }
+    fn cognito(&self) -> &Slice<CognitoState> {
+        &self.cognito
+    }
+}
+
 impl Account {
+    /// Answers a request for the hosted UI of the account's pool (paths [`hosted_ui::serves`]).
+    pub async fn hosted_ui(self: &Arc<Self>, request: axum::extract::Request) -> axum::response::Response {
+        use tower::ServiceExt;
+        let router = self.hosted_ui.get_or_init(|| {
+            let home: Arc<dyn CognitoHome> = self.clone();
+            let directory = PoolDirectory::new(Arc::downgrade(&home));
+            HostedUi::new(Arc::new(directory)).router()
+        });
+        match router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+
     /// Creates the account in the store with everything `seeded` holds, in one transaction.
     pub fn create(
         store: &std::sync::Arc<Store>,
@@ -151,6 +189,7 @@ impl Account {
             waf: Slice::new(seeded.waf, s.clone(), id.clone()),
             edge: Slice::new(seeded.edge, s.clone(), id.clone()),
             progress: Slice::new(seeded.progress, s, id),
+            hosted_ui: OnceLock::new(),
             created,
             attendee,
             ctx,
@@ -187,10 +226,7 @@ impl Account {
                 let Some(identity) = cognito::lab_identity(&self.cognito) else { return Vec::new() };
                 let acls = waf::acls(&self.waf);
                 let distribution = cloudfront::distribution_id(&self.cloudfront).unwrap_or_default();
-                let signup = format!(
-                    "{}/login?client_id={}&response_type=code&scope=aws.cognito.signin.user.admin+email+openid&redirect_uri=https://example.com/callback",
-                    urls.aws_endpoint, identity.client_id
-                );
+                let signup = hosted_ui::signup_url(&urls.aws_endpoint, &identity.client_id);
                 vec![
                     out(output::USER_POOL_ID, identity.pool_id, "The user pool's id"),
                     out(output::APP_CLIENT_ID, identity.client_id, "The app client's id"),

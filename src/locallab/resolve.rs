@@ -78,3 +78,44 @@ pub fn by_path(lab: &LocalLab, req: AwsRequest) -> Option<(Arc<Account>, AwsRequ
     let account = lab.account_by_id(req.segments.first()?)?;
     Some((account, req.without_first_segment()))
 }
+
+/// The account a hosted-UI request is for, and the request (its body read and put back when the
+/// app client is named only there). In a room the app client (`client_id` in the query or the
+/// form, or HTTP Basic) or the token's pool says whose it is.
+pub async fn hosted_ui(
+    lab: &LocalLab,
+    request: axum::extract::Request,
+) -> (axum::extract::Request, Option<Arc<Account>>) {
+    if lab.room.is_none() {
+        return (request, lab.account());
+    }
+    let query_client = request.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "client_id").map(|(_, v)| v.into_owned())
+    });
+    if let Some(client) = query_client {
+        return (request, lab.account_by_client(&client));
+    }
+    let authorization =
+        request.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if let Some(basic) = authorization.strip_prefix("Basic ") {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(basic.trim()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&decoded);
+        let client = text.split(':').next().unwrap_or_default().to_string();
+        return (request, lab.account_by_client(&client));
+    }
+    if let Some(token) = authorization.strip_prefix("Bearer ") {
+        let pool = crate::token::decode_unverified(token.trim())
+            .and_then(|(_, claims)| claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from));
+        return (request, pool.and_then(|p| lab.account_by_pool(&p)));
+    }
+    // A form (the token endpoint, a page's POST): the client is in the body.
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
+        return (axum::extract::Request::from_parts(parts, axum::body::Body::empty()), None);
+    };
+    let client =
+        form_urlencoded::parse(&bytes).find(|(k, _)| k == "client_id").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let account = lab.account_by_client(&client);
+    (axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)), account)
+}

@@ -16,7 +16,7 @@ use super::progress::{self, Seen};
 use super::resolve::{self, Unsigned};
 use super::sigv4::{Dialect, Expected};
 use super::wire::{ApiError, AwsRequest, read_body};
-use super::{apigateway, cloudformation, cloudfront, cognito, edge, invoke, room_api};
+use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke, room_api, sts, waf};
 
 pub(super) fn serve(
     lab: Arc<LocalLab>,
@@ -91,11 +91,18 @@ async fn read_request(request: Request) -> Result<AwsRequest, (http::request::Pa
 }
 
 /// What the AWS listener's request says about who sent it and to which service.
-fn addressing(protocol: Protocol, req: &AwsRequest) -> (Dialect, Expected<'static>, Unsigned) {
+fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, Expected<'static>, Unsigned) {
     let region = crate::names::REGION;
+    let target = req.header("x-amz-target").unwrap_or_default();
+    if to_sts {
+        let dialect = if protocol == Protocol::AwsJson { Dialect::Json } else { Dialect::QueryXml };
+        return (dialect, Expected { service: "sts", region }, Unsigned::Refused);
+    }
+    if target.starts_with(waf::TARGET_PREFIX) {
+        return (Dialect::Json, Expected { service: "wafv2", region }, Unsigned::Refused);
+    }
     match protocol {
         Protocol::AwsJson => {
-            let target = req.header("x-amz-target").unwrap_or_default();
             let operation = target.strip_prefix(cognito::TARGET_PREFIX).unwrap_or_default();
             let unsigned = if !cognito::is_unsigned(operation) {
                 Unsigned::Refused
@@ -124,7 +131,20 @@ fn addressing(protocol: Protocol, req: &AwsRequest) -> (Dialect, Expected<'stati
 }
 
 async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
+    if hosted_ui::serves(request.uri().path()) {
+        let (request, account) = resolve::hosted_ui(&lab, request).await;
+        return match account {
+            Some(account) => account.hosted_ui(request).await,
+            None => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFoundException",
+                "No user pool client is named in this request.",
+            )
+            .into_rest_json(),
+        };
+    }
     let protocol = Protocol::of(request.method(), request.uri(), request.headers());
+    let (uri, to_sts) = (request.uri().clone(), sts::is_addressed_to_sts(request.uri(), request.headers()));
     let req = match read_request(request).await {
         Ok(req) => req,
         Err((_, e)) => return protocol.error(e),
@@ -135,7 +155,7 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         (["_walab", "room"], &Method::GET) => return room_api::snapshot_page(&lab, &req),
         _ => {}
     }
-    let (dialect, expected, unsigned) = addressing(protocol, &req);
+    let (dialect, expected, unsigned) = addressing(protocol, &req, to_sts);
     let account = match resolve::control_plane(&lab, &req, dialect, expected, unsigned) {
         Ok(account) => account,
         Err(e) => return protocol.error(e),
@@ -143,6 +163,10 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
     let now = lab.clock.now_ms();
     progress::touch(&account.progress, now);
     let ctx = &account.ctx;
+    if to_sts {
+        return sts::serve(&uri, &req, &ctx.id, account.attendee.as_ref().map(|a| a.name.as_str()));
+    }
+    let service = req.signing_service().unwrap_or_default().to_string();
     match (protocol, segments.as_slice()) {
         (Protocol::AwsJson, _) => {
             let target = req.header("x-amz-target").unwrap_or_default().to_string();
@@ -151,12 +175,19 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
                     let response = cognito::handle(ctx, &account.cognito, operation, &req);
                     seen_by_cognito(&account, operation, &req, response, now).await
                 }
+                _ if target.starts_with(waf::TARGET_PREFIX) => {
+                    let stage_acl = |api: &str, stage: &str| apigateway::stage_web_acl(&account.apigateway, api, stage);
+                    waf::handle(&account.waf, &stage_acl, &target[waf::TARGET_PREFIX.len()..], &req)
+                }
                 _ => protocol.error(ApiError::bad_request(
                     "UnknownOperationException",
                     format!("The local lab does not implement {target}"),
                 )),
             }
         }
+        (Protocol::Query, _) if !matches!(service.as_str(), "" | "cloudformation") => protocol.error(
+            ApiError::bad_request("InvalidAction", format!("The local lab does not implement the {service} service.")),
+        ),
         (Protocol::Query, _) => {
             let response = cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req);
             if response.status() == StatusCode::OK {
@@ -165,14 +196,10 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             response
         }
         (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
-        (_, ["restapis", ..]) => {
-            apigateway::handle(ctx, &account.apigateway, &|pool| cognito::has_pool(&account.cognito, pool), &req)
-        }
+        (_, ["restapis", ..]) => apigateway::handle(ctx, &account.apigateway, account.as_ref(), &req),
         (_, [pool_id, ".well-known", document]) if req.method == Method::GET => {
             cognito::well_known(ctx, &account.cognito, pool_id, document)
         }
-        (_, ["login"]) if req.method == Method::GET => cognito::hosted_ui(ctx),
-        (_, ["_walab", "outbox"]) if req.method == Method::GET => cognito::outbox_page(&account.cognito),
         (_, ["_walab", "confirm"]) if req.method == Method::GET => {
             let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
             let response = cognito::confirm_link_page(ctx, &account.cognito, &query);
@@ -181,6 +208,11 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             }
             response
         }
+        _ if !matches!(service.as_str(), "" | "apigateway" | "cognito-idp") => protocol.error(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!("The local lab does not implement the {service} service ({} {}).", req.method, req.path),
+        )),
         _ => protocol.error(ApiError::new(
             StatusCode::NOT_FOUND,
             "UnknownOperationException",

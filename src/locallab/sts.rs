@@ -87,6 +87,20 @@ fn credential(uri: &Uri, headers: &HeaderMap) -> Option<Credential> {
     Some(Credential { access_key_id, service })
 }
 
+/// Answers an STS request that reached `account`: the caller is an IAM user of the account,
+/// named after the room's attendee (`walab-learner` outside a room).
+pub fn serve(uri: &Uri, req: &super::wire::AwsRequest, account: &str, attendee: Option<&str>) -> Response {
+    let key = access_key_id(uri, &req.headers).unwrap_or_default();
+    let name: String = attendee
+        .map(|n| {
+            n.trim().chars().map(|c| if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) { c } else { '-' }).collect()
+        })
+        .filter(|n: &String| !n.is_empty())
+        .unwrap_or_else(|| "walab-learner".to_string());
+    let caller = CallerIdentity::iam_user(account, &key, &name.chars().take(64).collect::<String>());
+    handle(&req.method, uri, &req.headers, &req.body, &caller)
+}
+
 /// How the caller wants its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wire {

@@ -1,10 +1,17 @@
 //! The regional WAF rule on the API stage: only requests carrying CloudFront's secret origin
-//! header get through; everything else is refused with 403 before the authorizer runs.
+//! header get through; everything else is refused with 403 before the authorizer runs. And
+//! WAFv2's `GetWebACLForResource` (JSON 1.1, `X-Amz-Target: AWSWAF_20190729.*`), which says
+//! which web ACL protects a resource.
 
+use axum::response::Response;
+use base64::Engine;
+use http::StatusCode;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::ids;
 use super::store::{Change, One, Record, Rows, Slice, StoreError, Tables};
+use super::wire::{ApiError, AwsRequest, json_response};
 use crate::names::ORIGIN_VERIFY_HEADER;
 use crate::secret::Secret;
 
@@ -83,6 +90,112 @@ pub fn admits(waf: &Slice<WafState>, acl_arn: Option<&str>, headers: &http::Head
     waf.read(|w| {
         let acls = w.acls.get();
         acl_arn != Some(acls.regional_acl_arn.as_str()) || acls.allows(headers)
+    })
+}
+
+/// The `X-Amz-Target` prefix of WAFv2.
+pub const TARGET_PREFIX: &str = "AWSWAF_20190729.";
+
+/// What WAF asks API Gateway about a stage (API id, stage name): `None` when the stage does
+/// not exist, else the ARN of the web ACL on it, if any.
+pub type StageAcl<'a> = &'a dyn Fn(&str, &str) -> Option<Option<String>>;
+
+/// Answers one WAFv2 operation; only `GetWebACLForResource` is served.
+pub fn handle(waf: &Slice<WafState>, stage_acl: StageAcl, operation: &str, req: &AwsRequest) -> Response {
+    let answer = match operation {
+        _ if !req.is_signed() => {
+            Err(ApiError::bad_request("MissingAuthenticationTokenException", "Missing Authentication Token"))
+        }
+        "GetWebACLForResource" => web_acl_for_resource(waf, stage_acl, &req.body),
+        other => Err(ApiError::bad_request(
+            "UnknownOperationException",
+            format!("The local lab's WAF answers GetWebACLForResource, not {other}"),
+        )),
+    };
+    match answer {
+        Ok(body) => json_response(StatusCode::OK, &body, "application/x-amz-json-1.1"),
+        Err(e) => e.into_aws_json(),
+    }
+}
+
+fn invalid_arn(arn: &str) -> ApiError {
+    ApiError::bad_request(
+        "WAFInvalidParameterException",
+        format!(
+            "Error reason: The ARN isn’t valid. A valid ARN begins with arn: and includes other information separated by colons or slashes., field: RESOURCE_ARN, parameter: {arn}"
+        ),
+    )
+}
+
+fn nonexistent() -> ApiError {
+    ApiError::bad_request(
+        "WAFNonexistentItemException",
+        "AWS WAF couldn’t perform the operation because your resource doesn’t exist.",
+    )
+}
+
+fn web_acl_for_resource(waf: &Slice<WafState>, stage_acl: StageAcl, body: &[u8]) -> Result<Value, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Input {
+        resource_arn: Option<String>,
+    }
+    let input: Input = serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request("SerializationException", "The request body is not a valid JSON object"))?;
+    let Some(arn) = input.resource_arn else {
+        return Err(ApiError::bad_request(
+            "ValidationException",
+            "1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    if arn.len() < 20 || arn.len() > 2048 || !arn.starts_with("arn:") || arn.split(':').count() < 6 {
+        return Err(invalid_arn(&arn));
+    }
+    let Some((_, path)) = arn.strip_prefix("arn:aws:apigateway:").and_then(|rest| rest.split_once("::/restapis/"))
+    else {
+        // User pools, load balancers, AppSync APIs…: the lab associates no web ACL with any,
+        // and has none but its user pool.
+        return if arn.starts_with("arn:aws:cognito-idp:") { Ok(json!({})) } else { Err(nonexistent()) };
+    };
+    let Some((api, stage)) = path.split_once("/stages/") else { return Err(invalid_arn(&arn)) };
+    let acl_arn = stage_acl(api, stage).ok_or_else(nonexistent)?;
+    let acls = acls(waf);
+    match acl_arn {
+        Some(acl) if acl == acls.regional_acl_arn => Ok(json!({ "WebACL": regional_acl_json(&acls) })),
+        _ => Ok(json!({})),
+    }
+}
+
+/// The regional web ACL as WAFv2 describes it: block by default, allow what carries the
+/// origin header's secret.
+fn regional_acl_json(acls: &WebAcls) -> Value {
+    let id = acls.regional_acl_arn.rsplit('/').next().unwrap_or_default();
+    let account = acls.regional_acl_arn.split(':').nth(4).unwrap_or_default();
+    let visibility = |metric: &str| json!({ "SampledRequestsEnabled": true, "CloudWatchMetricsEnabled": true, "MetricName": metric });
+    let secret = base64::engine::general_purpose::STANDARD.encode(acls.header_value.expose());
+    json!({
+        "Name": acls.regional_acl_name,
+        "Id": id,
+        "ARN": acls.regional_acl_arn,
+        "DefaultAction": { "Block": {} },
+        "Description": "Lets through only requests that carry CloudFront's origin header",
+        "Rules": [{
+            "Name": "AllowOriginVerifyHeader",
+            "Priority": 0,
+            "Statement": { "ByteMatchStatement": {
+                "SearchString": secret,
+                "FieldToMatch": { "SingleHeader": { "Name": acls.header_name.to_ascii_lowercase() } },
+                "TextTransformations": [{ "Priority": 0, "Type": "NONE" }],
+                "PositionalConstraint": "EXACTLY",
+            }},
+            "Action": { "Allow": {} },
+            "VisibilityConfig": visibility("AllowOriginVerifyHeader"),
+        }],
+        "VisibilityConfig": visibility(&acls.regional_acl_name),
+        "Capacity": 2,
+        "ManagedByFirewallManager": false,
+        "LabelNamespace": format!("awswaf:{account}:webacl:{}:", acls.regional_acl_name),
+        "RetrofittedByFirewallManager": false,
     })
 }
 

@@ -52,6 +52,14 @@ impl AwsRequest {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The service a SigV4 signature is scoped to (`Credential=AKID/date/region/<service>/…`),
+    /// which names the service the caller meant to reach.
+    pub fn signing_service(&self) -> Option<&str> {
+        let auth = self.header("authorization")?.strip_prefix("AWS4-HMAC-SHA256")?;
+        let scope = auth.split(',').map(str::trim).find_map(|p| p.strip_prefix("Credential="))?;
+        scope.split('/').nth(3).filter(|s| !s.is_empty())
+    }
+
     /// True when the request carries a SigV4 signature (the lab accepts any credentials, but
     /// like AWS it refuses unsigned calls to operations that need them).
     pub fn is_signed(&self) -> bool {

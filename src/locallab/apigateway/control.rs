@@ -9,10 +9,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::UserPools;
+use super::authorizers::{Patch, check_provider_arns, check_unique_name, update_authorizer};
 use super::model::{
     ApiGatewayState, AuthorizationType, Authorizer, Deployment, Method, RequiredParameter, Resource, RestApi, Stage,
-    pool_id_of,
 };
+use super::test_invoke::{TestInvokeInput, probe, test_invoke_authorizer, test_invoke_method};
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
 use crate::locallab::ids;
@@ -24,7 +26,7 @@ use crate::locallab::wire::{ApiError, AwsRequest, json_response};
 pub fn handle(
     ctx: &AccountContext,
     apigw: &Slice<ApiGatewayState>,
-    has_pool: &dyn Fn(&str) -> bool,
+    pools: &dyn UserPools,
     req: &AwsRequest,
 ) -> Response {
     if !req.is_signed() {
@@ -35,7 +37,7 @@ pub fn handle(
         )
         .into_rest_json();
     }
-    match route(ctx, apigw, has_pool, req) {
+    match route(ctx, apigw, pools, req) {
         Ok((status, body)) => json_response(status, &body, "application/json"),
         Err(e) => e.into_rest_json(),
     }
@@ -43,12 +45,8 @@ pub fn handle(
 
 type Answer = Result<(StatusCode, Value), ApiError>;
 
-fn route(
-    ctx: &AccountContext,
-    apigw: &Slice<ApiGatewayState>,
-    has_pool: &dyn Fn(&str) -> bool,
-    req: &AwsRequest,
-) -> Answer {
+fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserPools, req: &AwsRequest) -> Answer {
+    let has_pool = &|pool: &str| pools.has_pool(pool);
     let segments: Vec<&str> = req.segments.iter().skip(1).map(String::as_str).collect();
     let now = ctx.now_ms();
     let account = ctx.id.as_str();
@@ -73,9 +71,62 @@ fn route(
         (&HttpMethod::GET, [api, "resources", resource, "methods", method]) => {
             apigw.read(|s| Ok(ok(method_json(the_method(the_resource(the_api(s, account, api)?, resource)?, method)?))))
         }
+        (&HttpMethod::POST, [api, "resources", resource, "methods", method]) => {
+            let input: TestInvokeInput = parse_body(req)?;
+            apigw.read(|s| {
+                let rest_api = the_api(s, account, api)?;
+                let found = the_resource(rest_api, resource)?;
+                let frozen = s.freeze(rest_api, &found.path, the_method(found, method)?);
+                Ok(ok(test_invoke_method(&frozen, &input)))
+            })
+        }
+        (&HttpMethod::POST, [api, "authorizers", id]) => {
+            let input: TestInvokeInput = parse_body(req)?;
+            let probe = apigw.read(|s| {
+                the_api(s, account, api)?;
+                probe(s, api, id).ok_or_else(|| not_found("Invalid Authorizer identifier specified"))
+            })?;
+            test_invoke_authorizer(&probe, &input, pools).map(ok)
+        }
         (&HttpMethod::PATCH, [api, "resources", resource, "methods", method]) => {
             let input: PatchInput = parse_body(req)?;
             apigw.write(|s| update_method(s, account, api, resource, method, &input.patch_operations)).map(ok)
+        }
+        (&HttpMethod::GET, [api, "resources", resource, "methods", method, "integration"]) => apigw.read(|s| {
+            let method = the_method(the_resource(the_api(s, account, api)?, resource)?, method)?;
+            Ok(ok(method_json(method)["methodIntegration"].clone()))
+        }),
+        (&HttpMethod::GET, [api, "resources", resource, "methods", method, "responses", code]) => apigw.read(|s| {
+            let method = the_method(the_resource(the_api(s, account, api)?, resource)?, method)?;
+            let response = method_json(method)["methodResponses"][*code].clone();
+            if response.is_null() {
+                return Err(not_found("Invalid Response status code specified"));
+            }
+            Ok(ok(response))
+        }),
+        (&HttpMethod::DELETE, [api, "stages", stage, "cache", "authorizers"]) => apigw.read(|s| {
+            the_api(s, account, api)?;
+            s.stage(api, stage).ok_or_else(|| not_found("Invalid Stage identifier specified"))?;
+            // The lab caches no authorizer results, so there is nothing to flush.
+            Ok((StatusCode::ACCEPTED, json!({})))
+        }),
+        (&HttpMethod::PATCH, [api, "authorizers", id]) => {
+            let input: PatchInput = parse_body(req)?;
+            let patches: Vec<Patch> = input
+                .patch_operations
+                .iter()
+                .map(|p| Patch {
+                    op: p.op.as_deref().unwrap_or_default(),
+                    path: p.path.as_deref().unwrap_or_default(),
+                    value: p.value.as_deref(),
+                })
+                .collect();
+            apigw
+                .write(|s| {
+                    the_api(s, account, api)?;
+                    update_authorizer(s, api, id, &patches, has_pool, authorizer_json)
+                })
+                .map(ok)
         }
         (&HttpMethod::GET, [api, "authorizers"]) => apigw.read(|s| {
             the_api(s, account, api)?;
@@ -482,9 +533,7 @@ fn create_authorizer(
     if provider_arns.is_empty() {
         return Err(bad_request("ProviderARNs need to be specified for a COGNITO_USER_POOLS authorizer"));
     }
-    if let Some(bad) = provider_arns.iter().find(|arn| pool_id_of(arn).is_none()) {
-        return Err(bad_request(format!("Invalid Cognito user pool ARN specified: {bad}")));
-    }
+    check_provider_arns(&provider_arns, has_pool)?;
     let identity_source = input.identity_source.unwrap_or_default();
     let header = identity_source.trim().strip_prefix("method.request.header.").unwrap_or_default();
     if header.is_empty() || header.contains(',') {
@@ -492,11 +541,11 @@ fn create_authorizer(
             "Invalid identity source specified: '{identity_source}'. A COGNITO_USER_POOLS authorizer reads a header: method.request.header.<Name>"
         )));
     }
+    check_unique_name(state, api_id, &name, None)?;
     let ttl = input.authorizer_result_ttl_in_seconds.unwrap_or(300);
     if !(0..=3600).contains(&ttl) {
         return Err(bad_request("Authorizer result TTL must be between 0 and 3600 seconds"));
     }
-    let _ = has_pool;
     let authorizer = Authorizer {
         api_id: api_id.to_string(),
         id: ids::lower_alnum(6),

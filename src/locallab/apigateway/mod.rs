@@ -2,8 +2,10 @@
 //! method, deployments and stages ([`control`]), and what the invoke side needs to know about a
 //! stage ([`stage_route`]), asked through functions so the invoke side never reads the state.
 
+pub mod authorizers;
 pub mod control;
 pub mod model;
+pub mod test_invoke;
 
 pub use control::handle;
 pub use model::{ApiGatewayState, AuthorizationType, DeployedMethod, RequiredParameter};
@@ -72,4 +74,18 @@ pub fn protection(apigw: &Slice<ApiGatewayState>, pool_id: &str) -> Protection {
             });
         Protection { authorizer: !labs.is_empty(), method, deployed }
     })
+}
+
+/// What WAF asks about a stage of the account's APIs: `None` when there is no such stage,
+/// else the web ACL associated with it, if any.
+pub fn stage_web_acl(apigw: &Slice<ApiGatewayState>, api_id: &str, stage: &str) -> Option<Option<String>> {
+    apigw.read(|s| s.stage(api_id, stage).map(|st| st.web_acl_arn.clone()))
+}
+
+/// What API Gateway asks of the account's user pools, for Cognito authorizers.
+pub trait UserPools {
+    /// True when the account has the pool `pool_id`.
+    fn has_pool(&self, pool_id: &str) -> bool;
+    /// Verifies an ID token as the authorizer does for `pool_id`.
+    fn verify_id_token(&self, pool_id: &str, token: &str) -> Result<crate::token::Claims, crate::token::TokenError>;
 }

@@ -366,7 +366,8 @@ impl ApiGatewayState {
         id
     }
 
-    fn freeze(&self, api: &RestApi, path: &str, method: &Method) -> DeployedMethod {
+    /// A method as a deployment would freeze it now.
+    pub fn freeze(&self, api: &RestApi, path: &str, method: &Method) -> DeployedMethod {
         let authorizer =
             method.authorizer_id.as_deref().and_then(|id| self.authorizer(&api.id, id)).map(|a| DeployedAuthorizer {
                 id: a.id.clone(),

@@ -21,12 +21,9 @@ use crate::locallab::wire::{ApiError, AwsRequest, set_header, xml_escape};
 /// CloudFront's limit on paths in one invalidation.
 const MAX_INVALIDATION_PATHS: usize = 3000;
 
-pub fn no_such_distribution(id: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "NoSuchDistribution",
-        format!("The specified distribution does not exist: {id}"),
-    )
+/// CloudFront's message names no id.
+pub fn no_such_distribution(_id: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "NoSuchDistribution", "The specified distribution does not exist.")
 }
 
 fn with_distribution<R>(

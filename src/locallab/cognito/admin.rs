@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::errors::{check_password_policy, invalid_parameter, looks_like_email, not_authorized, user_not_found};
 use super::input::{AdminCreateUser, AdminSetUserPassword, AdminUser, GetUser, attribute_map, required};
-use super::model::{OutboxMessage, PasswordHash, User, UserStatus};
+use super::model::{OutboxMessage, User, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::epoch_secs;
 use crate::locallab::context::AccountContext;
@@ -71,17 +71,7 @@ pub fn admin_create_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, in
         attributes.insert("sub".to_string(), sub.clone());
         attributes.insert("email".to_string(), username.to_string());
         attributes.entry("email_verified".to_string()).or_insert_with(|| "false".to_string());
-        let user = User {
-            pool_id: pool_id.to_string(),
-            username: sub,
-            attributes,
-            password: PasswordHash::new(&temporary),
-            status: UserStatus::ForceChangePassword,
-            enabled: true,
-            created: now,
-            modified: now,
-            confirmation_code: None,
-        };
+        let user = User::new(pool_id, &sub, attributes, &temporary, UserStatus::ForceChangePassword, now);
         if input.message_action.as_deref() != Some("SUPPRESS") {
             tracing::info!("outbox: invitation with a temporary password for {username}");
             s.post(OutboxMessage {
@@ -112,7 +102,7 @@ pub fn admin_set_user_password(
     check_password_policy(password)?;
     let now = ctx.now_ms();
     with_user(cognito, pool_id, username, |user| {
-        user.password = PasswordHash::new(password);
+        user.set_password(password);
         user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
         user.modified = now;
         Ok(json!({}))
@@ -160,6 +150,17 @@ pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> OpR
 
 pub fn get_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: GetUser) -> OpResult {
     let token = required(&input.access_token, "AccessToken")?;
+    let user = user_of_access_token(ctx, cognito, token)?;
+    Ok(json!({ "Username": user.username, "UserAttributes": attribute_list(&user.attributes) }))
+}
+
+/// The user an access token was issued to, once it verifies and its sign-in has not been
+/// ended by a global sign-out or a revoked refresh token.
+pub(super) fn user_of_access_token(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    token: &str,
+) -> Result<User, ApiError> {
     // The pool is the one the token claims to come from; the verifier then checks that claim.
     let pool_id = crate::token::decode_unverified(token)
         .and_then(|(_, claims)| claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from))
@@ -169,8 +170,12 @@ pub fn get_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: GetU
         _ => not_authorized("Invalid Access Token"),
     })?;
     let username = claims.get("username").and_then(Value::as_str).unwrap_or_default();
+    let origin = claims.get("origin_jti").and_then(Value::as_str).unwrap_or_default();
     cognito.read(|s| {
         let user = s.find_user(&pool_id, username).ok_or_else(user_not_found)?;
-        Ok(json!({ "Username": user.username, "UserAttributes": attribute_list(&user.attributes) }))
+        if user.revoked_origins.iter().any(|o| o == origin) {
+            return Err(not_authorized("Access Token has been revoked"));
+        }
+        Ok(user.clone())
     })
 }

@@ -7,6 +7,7 @@ use super::errors::{client_not_found, invalid_parameter};
 use super::input::{PoolInput, required};
 use super::state::CognitoState;
 use crate::locallab::clock::epoch_secs;
+use crate::locallab::context::AccountContext;
 use crate::locallab::store::Slice;
 use crate::locallab::wire::ApiError;
 
@@ -53,7 +54,7 @@ pub fn describe_user_pool(cognito: &Slice<CognitoState>, input: PoolInput) -> Op
     })
 }
 
-pub fn describe_user_pool_client(cognito: &Slice<CognitoState>, input: PoolInput) -> OpResult {
+pub fn describe_user_pool_client(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: PoolInput) -> OpResult {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let client_id = required(&input.client_id, "ClientId")?;
     cognito.read(|s| {
@@ -72,7 +73,7 @@ pub fn describe_user_pool_client(cognito: &Slice<CognitoState>, input: PoolInput
             "TokenValidityUnits": { "AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days" },
             "ExplicitAuthFlows": client.explicit_auth_flows,
             "SupportedIdentityProviders": ["COGNITO"],
-            "CallbackURLs": client.callback_urls,
+            "CallbackURLs": super::directory::callback_urls(ctx, &client.id, &client.callback_urls),
             "AllowedOAuthFlows": ["code"],
             "AllowedOAuthScopes": ["aws.cognito.signin.user.admin", "email", "openid"],
             "AllowedOAuthFlowsUserPoolClient": true,

@@ -57,8 +57,10 @@ impl Signer {
         })?;
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(pool.key.kid.clone());
+        // Cognito's token headers carry no `typ`.
+        header.typ = None;
         let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
-        let jwks = JwkSet { keys: vec![jwk] };
+        let jwks = JwkSet { keys: vec![jwk, spare_key(&pool.key.kid)?] };
         let verifier = crate::token::Verifier::new(&jwks);
         Ok(Signer { kid: pool.key.kid.clone(), key, header, jwks, verifier, issuer: pool.issuer() })
     }
@@ -84,6 +86,20 @@ impl Signer {
         URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
         Ok(token)
     }
+}
+
+/// The modulus of a published key no pool signs with. Cognito publishes two keys per pool and
+/// signs with one; clients must pick the key by `kid`, so the lab publishes a second one too.
+const SPARE_MODULUS: &str = "n5uXXcqgLpXQaBmwOsP-PipG4GtrUrjtle8pNNgvH1MnDKFvVI9XBDAD0k5NyYW3RXTecOnoXUZbNcxaxecBrtC5C84fOrnJRwb4bylhNK-OENq_cWIJx2CJ7OsLv9FAR6Jgdh7bPX4LpPWRq5mfPRsYV2G51tzDtjkDQWmXmNsg_XhbgvYnDY9XUhL-xXcK5UkcD28_p5V_xMl8L5aLQw052vbSphzruxiPyl_6RgILoj8yVb8Yo7MUm-puR199qrJxDKB_cWlOoXM0PFQlAO3x6Qjet7u8Al76IPdrfWTGtX4aoW2E5ML6z69FsbrElk5_byiPb4nPVNOdTp9f_w";
+
+/// The pool's second, unused JWKS entry, with a key id of its own derived from the pool's.
+fn spare_key(kid: &str) -> Result<Jwk, jsonwebtoken::errors::Error> {
+    let spare_kid =
+        STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("spare:{kid}").as_bytes()));
+    let jwk = serde_json::json!({
+        "alg": "RS256", "e": "AQAB", "kid": spare_kid, "kty": "RSA", "n": SPARE_MODULUS, "use": "sig",
+    });
+    Ok(serde_json::from_value(jwk)?)
 }
 
 /// The pool's key from its PEM: PKCS#8 (what walab writes) or PKCS#1.

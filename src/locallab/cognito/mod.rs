@@ -7,12 +7,15 @@
 
 mod admin;
 mod describe;
+pub mod directory;
 mod errors;
 mod input;
 pub mod keys;
 pub mod model;
+mod sessions;
 mod signin;
 mod signup;
+mod srp_auth;
 pub mod state;
 
 use std::collections::BTreeMap;
@@ -49,6 +52,9 @@ fn needs_signature(operation: &str) -> bool {
             | "DescribeUserPoolClient"
             | "ListUserPools"
             | "ListUserPoolClients"
+            | "ListUsers"
+            | "AdminUserGlobalSignOut"
+            | "DescribeUserPoolDomain"
     )
 }
 
@@ -81,10 +87,23 @@ fn dispatch(
     }
     let body = &req.body;
     match operation {
-        "InitiateAuth" => signin::initiate_auth(ctx, cognito, input::parse(body)?, false),
-        "AdminInitiateAuth" => signin::initiate_auth(ctx, cognito, input::parse(body)?, true),
-        "RespondToAuthChallenge" => signin::respond_to_auth_challenge(ctx, cognito, input::parse(body)?, false),
-        "AdminRespondToAuthChallenge" => signin::respond_to_auth_challenge(ctx, cognito, input::parse(body)?, true),
+        "InitiateAuth" | "AdminInitiateAuth" => {
+            let (input, admin): (input::InitiateAuth, _) = (input::parse(body)?, operation == "AdminInitiateAuth");
+            if srp_auth::is_srp(input.auth_flow.as_deref()) {
+                srp_auth::begin(ctx, cognito, input, admin)
+            } else {
+                signin::initiate_auth(ctx, cognito, input, admin)
+            }
+        }
+        "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
+            let input: input::RespondToAuthChallenge = input::parse(body)?;
+            let admin = operation == "AdminRespondToAuthChallenge";
+            if srp_auth::is_srp(input.challenge_name.as_deref()) {
+                srp_auth::respond(ctx, cognito, input, admin)
+            } else {
+                signin::respond_to_auth_challenge(ctx, cognito, input, admin)
+            }
+        }
         "SignUp" => signup::sign_up(ctx, cognito, input::parse(body)?),
         "ConfirmSignUp" => signup::confirm_sign_up(ctx, cognito, input::parse(body)?),
         "ResendConfirmationCode" => signup::resend_confirmation_code(ctx, cognito, input::parse(body)?),
@@ -94,10 +113,15 @@ fn dispatch(
         "AdminConfirmSignUp" => admin::admin_confirm_sign_up(ctx, cognito, input::parse(body)?),
         "AdminDeleteUser" => admin::admin_delete_user(cognito, input::parse(body)?),
         "DescribeUserPool" => describe::describe_user_pool(cognito, input::parse(body)?),
-        "DescribeUserPoolClient" => describe::describe_user_pool_client(cognito, input::parse(body)?),
+        "DescribeUserPoolClient" => describe::describe_user_pool_client(ctx, cognito, input::parse(body)?),
         "ListUserPools" => describe::list_user_pools(cognito, input::parse(body)?),
         "ListUserPoolClients" => describe::list_user_pool_clients(cognito, input::parse(body)?),
         "GetUser" => admin::get_user(ctx, cognito, input::parse(body)?),
+        "GlobalSignOut" => sessions::global_sign_out(ctx, cognito, input::parse(body)?),
+        "AdminUserGlobalSignOut" => sessions::admin_user_global_sign_out(cognito, input::parse(body)?),
+        "RevokeToken" => sessions::revoke_token(cognito, input::parse(body)?),
+        "ListUsers" => sessions::list_users(cognito, input::parse(body)?),
+        "DescribeUserPoolDomain" => sessions::describe_user_pool_domain(ctx, cognito, input::parse(body)?),
         other => Err(ApiError::bad_request(
             "UnknownOperationException",
             format!("The local lab's Cognito does not implement {TARGET_PREFIX}{other}"),
@@ -220,11 +244,6 @@ pub fn last_email_to(cognito: &Slice<CognitoState>, to: &str) -> Option<model::O
     cognito.read(|s| s.outbox.values().rev().find(|m| m.to.eq_ignore_ascii_case(to)).cloned())
 }
 
-/// `GET /_walab/outbox`: the messages Cognito would have emailed.
-pub fn outbox_page(cognito: &Slice<CognitoState>) -> Response {
-    json_response(StatusCode::OK, &json!({ "messages": signup::outbox(cognito) }), "application/json")
-}
-
 /// `GET /_walab/confirm?…`: the confirmation link in the "email".
 pub fn confirm_link_page(
     ctx: &AccountContext,
@@ -235,24 +254,6 @@ pub fn confirm_link_page(
         Ok(body) => json_response(StatusCode::OK, &body, "application/json"),
         Err(e) => e.into_rest_json(),
     }
-}
-
-/// `GET /login?…`: where the `CognitoSignupURL` output leads. The local lab has no hosted UI
-/// yet; the page says how to sign up here instead, so a learner who opens the link is not lost.
-pub fn hosted_ui(ctx: &AccountContext) -> Response {
-    let outbox = format!("{}/_walab/outbox", ctx.urls.aws_endpoint);
-    let page = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>walab local lab: sign up</title></head>\
-         <body style=\"font-family: sans-serif; max-width: 40em; margin: 3em auto\">\
-         <h1>Sign up in the walab local lab</h1>\
-         <p>This is where the lab's Cognito sign-up page would be. The local lab has no hosted pages; sign up \
-         from walab instead: press <b>s</b> on step 5.2 of the walkthrough, or run <code>walab solve sign-up</code>.</p>\
-         <p>Any SDK's <code>SignUp</code> call works too. The confirmation \"email\" arrives in the \
-         <a href=\"{outbox}\">outbox</a>, with a link that confirms the account.</p></body></html>"
-    );
-    let mut response = Response::new(axum::body::Body::from(page));
-    crate::locallab::wire::set_header(&mut response, "content-type", "text/html; charset=utf-8");
-    response
 }
 
 #[cfg(test)]
@@ -272,6 +273,7 @@ mod tests {
         let claims = json!({ "sub": "s", "token_use": "id", "exp": 2_000_000_000_i64, "email": "é\"<x>" });
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(pool.key.kid.clone());
+        header.typ = None;
         let key = EncodingKey::from_rsa_pem(pem.expose().as_bytes()).unwrap();
         assert_eq!(signer.sign(&claims).unwrap(), jsonwebtoken::encode(&header, &claims, &key).unwrap());
     }

@@ -11,6 +11,7 @@ use crate::locallab::clock::Millis;
 use crate::locallab::ids;
 use crate::locallab::store::Record;
 use crate::secret::Secret;
+use crate::srp::PasswordVerifier;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserPool {
@@ -99,7 +100,18 @@ pub struct User {
     pub created: Millis,
     pub modified: Millis,
     pub confirmation_code: Option<Secret>,
+    /// The SRP verifier of the current password. Users stored before walab kept one have
+    /// none: SRP refuses them as a wrong password until the password is set again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srp: Option<PasswordVerifier>,
+    /// The `origin_jti` of sign-ins ended by a global sign-out or a revoked refresh token:
+    /// access tokens from them are refused (the newest [`MAX_REVOKED`] are kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_origins: Vec<String>,
 }
+
+/// How many ended sign-ins a user remembers; older ones' access tokens have long expired.
+pub const MAX_REVOKED: usize = 200;
 
 impl Record for User {
     const KIND: &'static str = "cognito.user";
@@ -114,6 +126,50 @@ pub fn user_key(pool_id: &str, username: &str) -> String {
 }
 
 impl User {
+    /// A new user of `pool_id` with `password` (hashed, and its SRP verifier made).
+    pub fn new(
+        pool_id: &str,
+        username: &str,
+        attributes: BTreeMap<String, String>,
+        password: &str,
+        status: UserStatus,
+        now: Millis,
+    ) -> User {
+        let mut user = User {
+            pool_id: pool_id.to_string(),
+            username: username.to_string(),
+            attributes,
+            password: PasswordHash::new(""),
+            status,
+            enabled: true,
+            created: now,
+            modified: now,
+            confirmation_code: None,
+            srp: None,
+            revoked_origins: Vec::new(),
+        };
+        user.set_password(password);
+        user
+    }
+
+    /// Replaces the password: its hash for the password flows, its verifier for SRP.
+    pub fn set_password(&mut self, password: &str) {
+        self.password = PasswordHash::new(password);
+        // The username (the `sub`) is Cognito's USER_ID_FOR_SRP in an email-as-username pool.
+        self.srp = PasswordVerifier::new(&self.pool_id, &self.username, password).ok();
+    }
+
+    /// Ends the sign-ins with these origins, keeping the list bounded.
+    pub fn revoke_origins(&mut self, origins: impl IntoIterator<Item = String>) {
+        for origin in origins {
+            if !self.revoked_origins.contains(&origin) {
+                self.revoked_origins.push(origin);
+            }
+        }
+        let excess = self.revoked_origins.len().saturating_sub(MAX_REVOKED);
+        self.revoked_origins.drain(..excess);
+    }
+
     pub fn sub(&self) -> &str {
         self.attributes.get("sub").map(String::as_str).unwrap_or(&self.username)
     }
@@ -182,6 +238,12 @@ pub struct RefreshGrant {
     pub auth_time: i64,
     pub issued: Millis,
     pub expires: Millis,
+    /// Revoked by `RevokeToken` or a global sign-out: kept until it expires, to say so.
+    #[serde(default)]
+    pub revoked: bool,
+    /// The scopes of the sign-in (the hosted UI's OAuth scopes), for the tokens it refreshes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl Record for RefreshGrant {

@@ -11,7 +11,7 @@ use super::errors::{
     not_authorized, user_not_found, wrong_credentials,
 };
 use super::input::{InitiateAuth, RespondToAuthChallenge, required};
-use super::model::{AppClient, PasswordHash, RefreshGrant, User, UserPool, UserStatus, token_digest};
+use super::model::{AppClient, RefreshGrant, User, UserPool, UserStatus, token_digest};
 use super::state::{ChallengeSession, CognitoState};
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
@@ -26,7 +26,7 @@ type OpResult = Result<Value, ApiError>;
 const SESSION_MS: Millis = 3 * 60 * 1000;
 
 /// Everything needed to issue tokens, gathered under the lock.
-struct TokenGrant {
+pub(super) struct TokenGrant {
     pool_id: String,
     issuer: String,
     client_id: String,
@@ -39,10 +39,13 @@ struct TokenGrant {
     id_minutes: i64,
     access_minutes: i64,
     refresh_token: Option<Secret>,
+    /// The access token's `scope`: the API scope for the SDK flows, the granted OAuth scopes
+    /// for the hosted UI's.
+    pub(super) scope: String,
 }
 
 impl TokenGrant {
-    fn new(pool: &UserPool, client: &AppClient, user: &User, now: Millis) -> TokenGrant {
+    pub(super) fn new(pool: &UserPool, client: &AppClient, user: &User, now: Millis) -> TokenGrant {
         TokenGrant {
             pool_id: pool.id.clone(),
             issuer: pool.issuer(),
@@ -56,11 +59,17 @@ impl TokenGrant {
             id_minutes: client.id_token_minutes,
             access_minutes: client.access_token_minutes,
             refresh_token: None,
+            scope: "aws.cognito.signin.user.admin".to_string(),
         }
     }
 
     /// Records a new refresh token for this grant (by its digest).
-    fn with_refresh_token(mut self, state: &mut CognitoState, client: &AppClient, now: Millis) -> TokenGrant {
+    pub(super) fn with_refresh_token(
+        mut self,
+        state: &mut CognitoState,
+        client: &AppClient,
+        now: Millis,
+    ) -> TokenGrant {
         // Cognito's refresh tokens are opaque JWEs; this one has the same look.
         let token = Secret::new(format!(
             "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}.{}.{}.{}",
@@ -79,6 +88,8 @@ impl TokenGrant {
                 auth_time: self.auth_time,
                 issued: now,
                 expires: now + client.refresh_token_days * 86_400_000,
+                revoked: false,
+                scope: Some(self.scope.clone()),
             },
             now,
         );
@@ -87,7 +98,7 @@ impl TokenGrant {
     }
 
     /// Signs the ID and access tokens: `AuthenticationResult`.
-    fn sign(self, ctx: &AccountContext, cognito: &Slice<CognitoState>) -> OpResult {
+    pub(super) fn sign(self, ctx: &AccountContext, cognito: &Slice<CognitoState>) -> OpResult {
         let signer = cognito.read(|s| s.signer(&self.pool_id)).ok_or_else(|| client_not_found(&self.client_id))?;
         let iat = ctx.clock.now_secs();
         let event_id = ids::uuid();
@@ -115,7 +126,7 @@ impl TokenGrant {
             "origin_jti": self.origin_jti,
             "event_id": event_id,
             "token_use": "access",
-            "scope": "aws.cognito.signin.user.admin",
+            "scope": self.scope,
             "auth_time": self.auth_time,
             "exp": iat + self.access_minutes * 60,
             "iat": iat,
@@ -141,7 +152,7 @@ impl TokenGrant {
 }
 
 /// Where a successful password (or refresh) check leads: tokens, or a challenge first.
-enum SignInStep {
+pub(super) enum SignInStep {
     Tokens(TokenGrant),
     NewPasswordRequired { session: String, username: String, attributes: std::collections::BTreeMap<String, String> },
 }
@@ -173,18 +184,17 @@ pub fn initiate_auth(
     let step = match (flow, password_flow) {
         (_, Some(needs)) => password_auth(ctx, cognito, client_id, flow, needs, auth)?,
         ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => refresh_auth(ctx, cognito, client_id, flow, auth)?,
-        ("USER_SRP_AUTH", _) => {
-            cognito.read(|s| check_flow(s.client(client_id)?, flow, "ALLOW_USER_SRP_AUTH"))?;
-            return Err(invalid_parameter(
-                "USER_SRP_AUTH is not available in the walab local lab; use ADMIN_USER_PASSWORD_AUTH as the lab does",
-            ));
-        }
         ("CUSTOM_AUTH", _) => {
             cognito.read(|s| check_flow(s.client(client_id)?, flow, "ALLOW_CUSTOM_AUTH"))?;
             return Err(invalid_parameter("Custom auth lambda trigger is not configured for the user pool."));
         }
         _ => return Err(invalid_parameter("Initiate Auth method not supported.")),
     };
+    answer(ctx, cognito, step)
+}
+
+/// The answer to a sign-in step: `AuthenticationResult`, or the challenge.
+pub(super) fn answer(ctx: &AccountContext, cognito: &Slice<CognitoState>, step: SignInStep) -> OpResult {
     match step {
         SignInStep::Tokens(grant) => grant.sign(ctx, cognito),
         SignInStep::NewPasswordRequired { session, username, attributes } => {
@@ -227,37 +237,47 @@ fn password_auth(
         if !user.password.matches(password) {
             return Err(wrong_credentials());
         }
-        if !user.enabled {
-            return Err(not_authorized("User is disabled."));
-        }
-        match user.status {
-            UserStatus::Unconfirmed => {
-                Err(ApiError::bad_request("UserNotConfirmedException", "User is not confirmed."))
-            }
-            UserStatus::ForceChangePassword => {
-                let session = ids::alnum(400);
-                s.sessions.retain(|_, v| v.expires > now);
-                s.sessions.insert(
-                    session.clone(),
-                    ChallengeSession {
-                        pool_id: pool.id.clone(),
-                        client_id: client.id.clone(),
-                        username: user.username.clone(),
-                        expires: now + SESSION_MS,
-                    },
-                );
-                Ok(SignInStep::NewPasswordRequired {
-                    session,
-                    username: user.username.clone(),
-                    attributes: user.attributes.clone(),
-                })
-            }
-            UserStatus::Confirmed => {
-                let grant = TokenGrant::new(&pool, &client, &user, now);
-                Ok(SignInStep::Tokens(grant.with_refresh_token(s, &client, now)))
-            }
-        }
+        after_password(s, &pool, &client, &user, now)
     })
+}
+
+/// Where a sign-in goes once the password (or SRP's proof of it) checked out: tokens, or the
+/// new-password challenge first.
+pub(super) fn after_password(
+    s: &mut CognitoState,
+    pool: &UserPool,
+    client: &AppClient,
+    user: &User,
+    now: Millis,
+) -> Result<SignInStep, ApiError> {
+    if !user.enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    match user.status {
+        UserStatus::Unconfirmed => Err(ApiError::bad_request("UserNotConfirmedException", "User is not confirmed.")),
+        UserStatus::ForceChangePassword => {
+            let session = ids::alnum(400);
+            s.sessions.retain(|_, v| v.expires > now);
+            s.sessions.insert(
+                session.clone(),
+                ChallengeSession {
+                    pool_id: pool.id.clone(),
+                    client_id: client.id.clone(),
+                    username: user.username.clone(),
+                    expires: now + SESSION_MS,
+                },
+            );
+            Ok(SignInStep::NewPasswordRequired {
+                session,
+                username: user.username.clone(),
+                attributes: user.attributes.clone(),
+            })
+        }
+        UserStatus::Confirmed => {
+            let grant = TokenGrant::new(pool, client, user, now);
+            Ok(SignInStep::Tokens(grant.with_refresh_token(s, client, now)))
+        }
+    }
 }
 
 fn refresh_auth(
@@ -273,28 +293,45 @@ fn refresh_auth(
         check_flow(client, flow, "ALLOW_REFRESH_TOKEN_AUTH")?;
         let token =
             auth.get("REFRESH_TOKEN").ok_or_else(|| invalid_parameter("Missing required parameter REFRESH_TOKEN"))?;
-        let grant = s
-            .refresh
-            .get(&token_digest(token))
-            .filter(|g| g.client_id == client.id)
-            .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
-        if grant.expires <= now {
-            return Err(not_authorized("Refresh Token has expired"));
-        }
-        let pool = s.pool(&client.pool_id)?;
-        let user = s.find_user(&pool.id, &grant.username).ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
-        let mut names = vec![user.username.as_str()];
-        names.extend(user.email());
-        names.extend(auth.get("USERNAME").map(String::as_str));
+        let (tokens, mut names) = refresh_grant(s, client, token, now)?;
+        names.extend(auth.get("USERNAME").cloned());
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         check_secret_hash(client, &names, auth.get("SECRET_HASH").map(String::as_str))?;
-        if !user.enabled {
-            return Err(not_authorized("User is disabled."));
-        }
-        let mut tokens = TokenGrant::new(pool, client, user, now);
-        tokens.origin_jti = grant.origin_jti.clone();
-        tokens.auth_time = grant.auth_time;
         Ok(SignInStep::Tokens(tokens))
     })
+}
+
+/// New tokens for a refresh token the client holds, and the names its secret hash may be
+/// computed over (the user's username and email).
+pub(super) fn refresh_grant(
+    s: &CognitoState,
+    client: &AppClient,
+    token: &str,
+    now: Millis,
+) -> Result<(TokenGrant, Vec<String>), ApiError> {
+    let grant = s
+        .refresh
+        .get(&token_digest(token))
+        .filter(|g| g.client_id == client.id)
+        .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
+    if grant.revoked {
+        return Err(not_authorized("Refresh Token has been revoked"));
+    }
+    if grant.expires <= now {
+        return Err(not_authorized("Refresh Token has expired"));
+    }
+    let pool = s.pool(&client.pool_id)?;
+    let user = s.find_user(&pool.id, &grant.username).ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
+    if !user.enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    let mut names = vec![user.username.clone()];
+    names.extend(user.email().map(String::from));
+    let mut tokens = TokenGrant::new(pool, client, user, now);
+    tokens.origin_jti = grant.origin_jti.clone();
+    tokens.auth_time = grant.auth_time;
+    tokens.scope = grant.scope.clone().unwrap_or(tokens.scope);
+    Ok((tokens, names))
 }
 
 pub fn respond_to_auth_challenge(
@@ -305,8 +342,8 @@ pub fn respond_to_auth_challenge(
 ) -> OpResult {
     let client_id = required(&input.client_id, "ClientId")?;
     let challenge = required(&input.challenge_name, "ChallengeName")?;
-    let session_id = required(&input.session, "Session")?;
     let responses = &input.challenge_responses;
+    let session_id = required(&input.session, "Session")?;
     if challenge != "NEW_PASSWORD_REQUIRED" {
         return Err(invalid_parameter(format!(
             "The local lab answers only the NEW_PASSWORD_REQUIRED challenge, not {challenge}"
@@ -333,7 +370,7 @@ pub fn respond_to_auth_challenge(
         check_password_policy(new_password)?;
         let user = s
             .update_user(&pool.id, &user.username, |u| {
-                u.password = PasswordHash::new(new_password);
+                u.set_password(new_password);
                 u.status = UserStatus::Confirmed;
                 u.modified = now;
                 u.clone()

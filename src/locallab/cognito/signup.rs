@@ -10,7 +10,7 @@ use super::errors::{
     user_not_found,
 };
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
-use super::model::{OutboxMessage, PasswordHash, User, UserStatus};
+use super::model::{OutboxMessage, User, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
@@ -36,7 +36,7 @@ fn send_confirmation(
     let code = Secret::new(ids::digits(6));
     let email = user.email().unwrap_or(&user.username).to_string();
     let link = format!(
-        "{}/_walab/confirm?client_id={client_id}&user_name={}&confirmation_code={}",
+        "{}/confirmUser?client_id={client_id}&user_name={}&confirmation_code={}",
         ctx.urls.aws_endpoint,
         form_urlencoded::byte_serialize(user.username.as_bytes()).collect::<String>(),
         code.expose()
@@ -58,11 +58,28 @@ pub fn sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SignU
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let password = required(&input.password, "Password")?;
-    let mut attributes = attribute_map(&input.user_attributes);
+    let attributes = attribute_map(&input.user_attributes);
+    let sub = register(ctx, cognito, client_id, username, password, attributes, Some(input.secret_hash.as_deref()))?;
+    Ok(json!({ "UserConfirmed": false, "UserSub": sub, "CodeDeliveryDetails": code_delivery(username) }))
+}
+
+/// Creates an unconfirmed user and sends the confirmation email; gives the user's `sub`.
+/// `secret_hash: None` is the hosted UI's way, which holds the client's secret itself.
+pub(super) fn register(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    mut attributes: BTreeMap<String, String>,
+    secret_hash: Option<Option<&str>>,
+) -> Result<String, ApiError> {
     let now = ctx.now_ms();
     cognito.write(|s| {
         let client = s.client(client_id)?.clone();
-        check_secret_hash(&client, &[username], input.secret_hash.as_deref())?;
+        if let Some(hash) = secret_hash {
+            check_secret_hash(&client, &[username], hash)?;
+        }
         if !looks_like_email(username) {
             return Err(invalid_parameter("Username should be an email."));
         }
@@ -77,26 +94,16 @@ pub fn sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SignU
         attributes.insert("sub".to_string(), sub.clone());
         attributes.insert("email".to_string(), username.to_string());
         attributes.insert("email_verified".to_string(), "false".to_string());
-        let mut user = User {
-            pool_id: client.pool_id.clone(),
-            username: sub.clone(),
-            attributes,
-            password: PasswordHash::new(password),
-            status: UserStatus::Unconfirmed,
-            enabled: true,
-            created: now,
-            modified: now,
-            confirmation_code: None,
-        };
+        let mut user = User::new(&client.pool_id, &sub, attributes, password, UserStatus::Unconfirmed, now);
         user.confirmation_code = Some(send_confirmation(ctx, s, client_id, &user, now));
         s.put_user(user);
-        Ok(json!({ "UserConfirmed": false, "UserSub": sub, "CodeDeliveryDetails": code_delivery(username) }))
+        Ok(sub)
     })
 }
 
 /// Confirms `name` in the client's pool with `code`; `secret_hash: None` is the link's way,
 /// which Cognito's own page follows on the user's behalf.
-fn confirm(
+pub(super) fn confirm(
     ctx: &AccountContext,
     cognito: &Slice<CognitoState>,
     client_id: &str,

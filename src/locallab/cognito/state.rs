@@ -7,15 +7,17 @@ use std::sync::Arc;
 
 use super::errors::{client_not_found, pool_not_found};
 use super::keys::{Signer, key_id};
-use super::model::{
-    AppClient, DemoAccount, OutboxMessage, PasswordHash, RefreshGrant, User, UserPool, UserStatus, user_key,
-};
+use super::model::{AppClient, DemoAccount, OutboxMessage, RefreshGrant, User, UserPool, UserStatus, user_key};
 use crate::locallab::clock::Millis;
 use crate::locallab::ids;
 use crate::locallab::store::{Change, One, Record, Rows, StoreError, Table, Tables};
 use crate::locallab::wire::ApiError;
 use crate::names::LAB_AUTH_FLOWS;
 use crate::secret::Secret;
+use crate::srp::ChallengeBook;
+
+/// How long a `PASSWORD_VERIFIER` challenge may be answered (the app client's three minutes).
+const SRP_CHALLENGE_MS: Millis = 3 * 60 * 1000;
 
 /// A sign-in waiting for the answer to a challenge (`NEW_PASSWORD_REQUIRED`).
 pub struct ChallengeSession {
@@ -24,6 +26,18 @@ pub struct ChallengeSession {
     pub username: String,
     pub expires: Millis,
 }
+
+/// Who an SRP challenge in flight is for.
+pub struct SrpSession {
+    pub pool_id: String,
+    pub client_id: String,
+    /// The user's username, or `None` when there is no such user (the challenge is answered
+    /// anyway, as Cognito does when it hides whether users exist, and always fails).
+    pub username: Option<String>,
+}
+
+/// How many SRP challenges may be in flight at once per account.
+const MAX_SRP_CHALLENGES: usize = 1_000;
 
 pub struct CognitoState {
     pub pools: Table<UserPool>,
@@ -38,6 +52,8 @@ pub struct CognitoState {
     /// Each user's refresh grants (`<pool>/<username>` → (expires, digest)), oldest first.
     grants: HashMap<String, Vec<(Millis, String)>>,
     pub sessions: HashMap<String, ChallengeSession>,
+    /// `PASSWORD_VERIFIER` challenges in flight, by secret block.
+    pub srp_challenges: ChallengeBook<SrpSession>,
 }
 
 impl Tables for CognitoState {
@@ -56,6 +72,7 @@ impl Tables for CognitoState {
             emails: HashMap::new(),
             grants: HashMap::new(),
             sessions: HashMap::new(),
+            srp_challenges: ChallengeBook::new(MAX_SRP_CHALLENGES, SRP_CHALLENGE_MS),
         };
         state.index()?;
         Ok(state)
@@ -111,17 +128,8 @@ impl CognitoState {
             ("email".to_string(), demo.username.clone()),
             ("email_verified".to_string(), "true".to_string()),
         ]);
-        let user = User {
-            pool_id: pool_id.clone(),
-            username: sub,
-            attributes,
-            password: PasswordHash::new(demo.password.expose()),
-            status: UserStatus::Confirmed,
-            enabled: true,
-            created: now - 1_800_000,
-            modified: now - 1_800_000,
-            confirmation_code: None,
-        };
+        let user =
+            User::new(&pool_id, &sub, attributes, demo.password.expose(), UserStatus::Confirmed, now - 1_800_000);
         let pool = UserPool {
             arn: format!("arn:aws:cognito-idp:{region}:{account}:userpool/{pool_id}"),
             id: pool_id,
@@ -142,6 +150,7 @@ impl CognitoState {
             emails: HashMap::new(),
             grants: HashMap::new(),
             sessions: HashMap::new(),
+            srp_challenges: ChallengeBook::new(MAX_SRP_CHALLENGES, SRP_CHALLENGE_MS),
         };
         state.pools.insert(pool);
         state.clients.insert(client);
@@ -260,6 +269,25 @@ impl CognitoState {
             self.refresh.remove(&digest);
         }
         self.refresh.insert(grant);
+    }
+
+    /// Ends a user's sign-ins: every one (a global sign-out), or the one a refresh token
+    /// belongs to. Their refresh tokens stop working, and `GetUser` refuses their access tokens.
+    pub fn end_sign_ins(&mut self, pool_id: &str, username: &str, only_digest: Option<&str>) {
+        let key = user_key(pool_id, username);
+        let digests: Vec<String> = match only_digest {
+            Some(digest) => vec![digest.to_string()],
+            None => self.grants.get(&key).map(|l| l.iter().map(|(_, d)| d.clone()).collect()).unwrap_or_default(),
+        };
+        let mut origins = Vec::new();
+        for digest in digests {
+            let origin = self.refresh.update(&digest, |g| {
+                g.revoked = true;
+                g.origin_jti.clone()
+            });
+            origins.extend(origin);
+        }
+        self.update_user(pool_id, username, |u| u.revoke_origins(origins));
     }
 
     /// Keeps the outbox to the recent past.

@@ -69,6 +69,13 @@ pub fn serves(path: &str) -> bool {
     PATHS.contains(&path)
 }
 
+/// walab's callback page for `client_id` at `endpoint`. It names the client, so that in a room
+/// the browser's return (`…&code=…`) finds the account it belongs to.
+pub fn callback_url(endpoint: &str, client_id: &str) -> String {
+    let client: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+    format!("{}{CALLBACK_PATH}?client_id={client}", endpoint.trim_end_matches('/'))
+}
+
 /// The local lab's `CognitoSignupURL`: the hosted UI's sign-in page at `endpoint` (e.g.
 /// `http://127.0.0.1:4566`) for the client, returning to walab's callback page, with the lab's
 /// scopes, in the same shape as the lab's real output.
@@ -78,7 +85,7 @@ pub fn signup_url(endpoint: &str, client_id: &str) -> String {
         client_id: client_id.to_string(),
         response_type: "code".into(),
         scope: Some("aws.cognito.signin.user.admin email openid".into()),
-        redirect_uri: format!("{endpoint}{CALLBACK_PATH}"),
+        redirect_uri: callback_url(endpoint, client_id),
         ..AuthRequest::default()
     };
     format!("{endpoint}/login?{}", request.query())

@@ -75,7 +75,11 @@ impl Directory for Fake {
             pool_id: pool.to_string(),
             name: format!("client {id}"),
             secret: secret.map(Secret::new),
-            callback_urls: vec![CALLBACK.to_string(), "https://example.com/callback".to_string()],
+            callback_urls: vec![
+                CALLBACK.to_string(),
+                super::callback_url("http://127.0.0.1:4566", CLIENT),
+                "https://example.com/callback".to_string(),
+            ],
             logout_urls: vec!["https://example.com/bye".to_string()],
             allowed_scopes: vec!["aws.cognito.signin.user.admin".into(), "email".into(), "openid".into()],
         };
@@ -691,7 +695,7 @@ async fn the_signup_url_opens_the_sign_in_page() {
     assert_eq!(
         url,
         format!(
-            "http://127.0.0.1:4566/login?client_id={CLIENT}&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A4566%2F_walab%2Fcallback&scope=aws.cognito.signin.user.admin+email+openid"
+            "http://127.0.0.1:4566/login?client_id={CLIENT}&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A4566%2F_walab%2Fcallback%3Fclient_id%3D{CLIENT}&scope=aws.cognito.signin.user.admin+email+openid"
         )
     );
     let page = Lab::new().get(url.trim_start_matches("http://127.0.0.1:4566")).await;

@@ -1,0 +1,211 @@
+//! The hosted UI's view of Cognito: [`hosted_ui::Directory`] over an account's Cognito slice,
+//! so the pages sign users up, confirm them by link, check passwords and issue tokens exactly
+//! as the API does (same password policy, same outbox, same tokens and refresh grants).
+
+use std::sync::Weak;
+
+use serde_json::{Map, Value, json};
+
+use super::model::UserStatus;
+use super::signin::{TokenGrant, refresh_grant};
+use super::state::CognitoState;
+use super::{admin, signup};
+use crate::locallab::context::AccountContext;
+use crate::locallab::hosted_ui::{self, AppClient, Directory, DirectoryError, PasswordPolicy, SignedUp, Tokens};
+use crate::locallab::store::Slice;
+use crate::locallab::wire::ApiError;
+use crate::secret::Secret;
+
+/// The OAuth scopes the lab's app client allows (its `AllowedOAuthScopes`).
+pub const OAUTH_SCOPES: [&str; 3] = ["aws.cognito.signin.user.admin", "email", "openid"];
+
+/// What owns a Cognito slice: an account.
+pub trait CognitoHome: Send + Sync + 'static {
+    fn ctx(&self) -> &AccountContext;
+    fn cognito(&self) -> &Slice<CognitoState>;
+}
+
+/// The client's callback URLs: walab's own callback page on the account's endpoint (which
+/// `CognitoSignupURL` returns to) first, then those it was created with. First, because the
+/// confirmation page's "Sign in" returns to the first, and the lab works offline.
+pub fn callback_urls(ctx: &AccountContext, client_id: &str, stored: &[String]) -> Vec<String> {
+    let walab = hosted_ui::callback_url(&ctx.urls.aws_endpoint, client_id);
+    let others = stored.iter().filter(|u| **u != walab).cloned();
+    std::iter::once(walab.clone()).chain(others).collect()
+}
+
+/// The directory of one account. It holds the account weakly: the account holds the hosted UI.
+pub struct PoolDirectory {
+    home: Weak<dyn CognitoHome>,
+}
+
+impl PoolDirectory {
+    pub fn new(home: Weak<dyn CognitoHome>) -> PoolDirectory {
+        PoolDirectory { home }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&dyn CognitoHome) -> Result<R, DirectoryError>) -> Result<R, DirectoryError> {
+        let home =
+            self.home.upgrade().ok_or_else(|| DirectoryError::Unavailable("The lab is shutting down.".into()))?;
+        f(home.as_ref())
+    }
+}
+
+/// Cognito's refusal as the hosted UI words it.
+fn refusal(e: ApiError) -> DirectoryError {
+    match e.code.as_str() {
+        "UsernameExistsException" => DirectoryError::UsernameExists,
+        "InvalidPasswordException" => DirectoryError::InvalidPassword(e.message),
+        "InvalidParameterException" => DirectoryError::InvalidParameter(e.message),
+        "CodeMismatchException" | "ExpiredCodeException" => DirectoryError::CodeMismatch,
+        "UserNotFoundException" => DirectoryError::UserNotFound,
+        "UserNotConfirmedException" => DirectoryError::UserNotConfirmed,
+        "NotAuthorizedException" if e.message.starts_with("User cannot be confirmed") => {
+            DirectoryError::AlreadyConfirmed
+        }
+        "NotAuthorizedException" => DirectoryError::NotAuthorized,
+        _ => DirectoryError::Unavailable(e.message),
+    }
+}
+
+/// The three tokens out of an `AuthenticationResult`.
+fn tokens(answer: Value) -> Result<Tokens, DirectoryError> {
+    let result = &answer["AuthenticationResult"];
+    let token = |name: &str| result[name].as_str().map(Secret::new);
+    match (token("IdToken"), token("AccessToken")) {
+        (Some(id_token), Some(access_token)) => Ok(Tokens {
+            id_token,
+            access_token,
+            refresh_token: token("RefreshToken"),
+            expires_in: result["ExpiresIn"].as_i64().unwrap_or(3600),
+        }),
+        _ => Err(DirectoryError::Unavailable("Cognito issued no tokens.".into())),
+    }
+}
+
+impl Directory for PoolDirectory {
+    fn now_ms(&self) -> i64 {
+        self.with(|home| Ok(home.ctx().now_ms())).unwrap_or_default()
+    }
+
+    fn client(&self, client_id: &str) -> Option<AppClient> {
+        self.with(|home| {
+            Ok(home.cognito().read(|s| {
+                s.clients.get(client_id).map(|c| AppClient {
+                    id: c.id.clone(),
+                    pool_id: c.pool_id.clone(),
+                    name: c.name.clone(),
+                    secret: c.secret.clone(),
+                    callback_urls: callback_urls(home.ctx(), &c.id, &c.callback_urls),
+                    logout_urls: Vec::new(),
+                    allowed_scopes: OAUTH_SCOPES.iter().map(|s| s.to_string()).collect(),
+                })
+            }))
+        })
+        .ok()
+        .flatten()
+    }
+
+    fn password_policy(&self, _pool_id: &str) -> PasswordPolicy {
+        // The lab's pool keeps Cognito's default policy, which `check_password_policy` enforces.
+        PasswordPolicy::default()
+    }
+
+    fn sign_up(&self, client_id: &str, email: &str, password: &Secret) -> Result<SignedUp, DirectoryError> {
+        self.with(|home| {
+            let attributes = std::collections::BTreeMap::new();
+            signup::register(home.ctx(), home.cognito(), client_id, email, password.expose(), attributes, None)
+                .map_err(refusal)?;
+            Ok(SignedUp { destination: super::errors::masked_destination(email) })
+        })
+    }
+
+    fn confirm_by_link(&self, client_id: &str, user_name: &str, code: &str) -> Result<(), DirectoryError> {
+        self.with(|home| signup::confirm(home.ctx(), home.cognito(), client_id, user_name, code, None).map_err(refusal))
+    }
+
+    fn check_password(&self, client_id: &str, email: &str, password: &Secret) -> Result<String, DirectoryError> {
+        self.with(|home| {
+            home.cognito().read(|s| {
+                let client = s.client(client_id).map_err(refusal)?;
+                let user = s.find_user(&client.pool_id, email).ok_or(DirectoryError::NotAuthorized)?;
+                if !user.password.matches(password.expose()) || !user.enabled {
+                    return Err(DirectoryError::NotAuthorized);
+                }
+                match user.status {
+                    UserStatus::Confirmed => Ok(user.username.clone()),
+                    UserStatus::Unconfirmed => Err(DirectoryError::UserNotConfirmed),
+                    UserStatus::ForceChangePassword => Err(DirectoryError::InvalidParameter(
+                        "This account has a temporary password: choose a new one first (walab token asks for it)."
+                            .into(),
+                    )),
+                }
+            })
+        })
+    }
+
+    fn issue_tokens(&self, client_id: &str, username: &str, scopes: &[String]) -> Result<Tokens, DirectoryError> {
+        self.with(|home| {
+            let (ctx, cognito) = (home.ctx(), home.cognito());
+            let now = ctx.now_ms();
+            let grant = cognito
+                .write(|s| {
+                    let client = s.client(client_id)?.clone();
+                    let pool = s.pool(&client.pool_id)?.clone();
+                    let user = s.find_user(&pool.id, username).cloned().ok_or_else(super::errors::user_not_found)?;
+                    let mut grant = TokenGrant::new(&pool, &client, &user, now);
+                    grant.scope = scopes.join(" ");
+                    Ok(grant.with_refresh_token(s, &client, now))
+                })
+                .map_err(refusal)?;
+            tokens(grant.sign(ctx, cognito).map_err(refusal)?)
+        })
+    }
+
+    fn refresh_tokens(&self, client_id: &str, refresh_token: &Secret) -> Result<Tokens, DirectoryError> {
+        self.with(|home| {
+            let (ctx, cognito) = (home.ctx(), home.cognito());
+            let now = ctx.now_ms();
+            let grant = cognito
+                .read(|s| {
+                    let client = s.client(client_id)?;
+                    refresh_grant(s, client, refresh_token.expose(), now).map(|(grant, _)| grant)
+                })
+                .map_err(|e| DirectoryError::InvalidToken(e.message))?;
+            tokens(grant.sign(ctx, cognito).map_err(refusal)?)
+        })
+    }
+
+    fn user_info(&self, access_token: &Secret) -> Result<Map<String, Value>, DirectoryError> {
+        self.with(|home| {
+            let user = admin::user_of_access_token(home.ctx(), home.cognito(), access_token.expose())
+                .map_err(|e| DirectoryError::InvalidToken(e.message))?;
+            let mut info = Map::new();
+            info.insert("sub".into(), json!(user.sub()));
+            for name in ["email_verified", "email"] {
+                if let Some(value) = user.attributes.get(name) {
+                    info.insert(name.into(), json!(value));
+                }
+            }
+            info.insert("username".into(), json!(user.username));
+            Ok(info)
+        })
+    }
+
+    fn outbox(&self) -> Vec<hosted_ui::OutboxMessage> {
+        self.with(|home| {
+            Ok(signup::outbox(home.cognito())
+                .into_iter()
+                .map(|m| hosted_ui::OutboxMessage {
+                    at: m.at,
+                    to: m.to,
+                    subject: m.subject,
+                    body: m.body,
+                    code: m.code,
+                    link: m.link,
+                })
+                .collect())
+        })
+        .unwrap_or_default()
+    }
+}

@@ -1,0 +1,183 @@
+//! Ending sign-ins and reading the pool's users and domain: `GlobalSignOut`,
+//! `AdminUserGlobalSignOut`, `RevokeToken`, `ListUsers`, `DescribeUserPoolDomain`.
+//!
+//! A sign-out or a revocation marks the refresh grants revoked (kept until they expire, so a
+//! refresh says "revoked") and remembers the sign-ins' `origin_jti`, by which `GetUser` and
+//! `/oauth2/userInfo` refuse the access tokens they issued, as Cognito does.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::admin::{user_json, user_of_access_token};
+use super::errors::{client_not_found, invalid_parameter, user_not_found};
+use super::input::required;
+use super::model::{User, token_digest};
+use super::state::CognitoState;
+use crate::locallab::context::AccountContext;
+use crate::locallab::store::Slice;
+use crate::locallab::wire::ApiError;
+
+type OpResult = Result<Value, ApiError>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SessionInput {
+    access_token: Option<String>,
+    user_pool_id: Option<String>,
+    username: Option<String>,
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    domain: Option<String>,
+    limit: Option<i64>,
+    filter: Option<String>,
+    pagination_token: Option<String>,
+}
+
+pub fn global_sign_out(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+    let token = required(&input.access_token, "AccessToken")?;
+    let user = user_of_access_token(ctx, cognito, token)?;
+    cognito.write(|s| {
+        s.end_sign_ins(&user.pool_id, &user.username, None);
+        Ok(json!({}))
+    })
+}
+
+pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let name = required(&input.username, "Username")?;
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        let username = s.find_user(pool_id, name).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
+        s.end_sign_ins(pool_id, &username, None);
+        Ok(json!({}))
+    })
+}
+
+/// `RevokeToken`: ends the sign-in a refresh token belongs to. An unknown token is no error
+/// (RFC 7009); an ID or access token is not a token this call revokes.
+pub fn revoke_token(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+    let token = required(&input.token, "Token")?;
+    let client_id = required(&input.client_id, "ClientId")?;
+    if token.split('.').count() == 3 {
+        return Err(ApiError::bad_request("UnsupportedTokenTypeException", "Unsupported token type."));
+    }
+    cognito.write(|s| {
+        let client = s.clients.get(client_id).cloned().ok_or_else(|| client_not_found(client_id))?;
+        if let Some(secret) = &client.secret {
+            let given = input.client_secret.as_deref().unwrap_or_default();
+            if aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), secret.expose().as_bytes()).is_err()
+            {
+                return Err(ApiError::bad_request("UnauthorizedException", "Invalid client secret."));
+            }
+        }
+        let digest = token_digest(token);
+        let grant = s.refresh.get(&digest).filter(|g| g.client_id == client.id).cloned();
+        if let Some(grant) = grant {
+            s.end_sign_ins(&grant.pool_id, &grant.username, Some(&digest));
+        }
+        Ok(json!({}))
+    })
+}
+
+/// The attributes `ListUsers` can filter on, and the user's value for each.
+fn filter_value<'u>(user: &'u User, attribute: &str) -> Option<&'u str> {
+    match attribute {
+        "username" => Some(user.username.as_str()),
+        "cognito:user_status" | "status" => Some(user.status.as_str()),
+        "sub" | "email" | "phone_number" | "name" | "given_name" | "family_name" | "preferred_username" => {
+            user.attributes.get(attribute).map(String::as_str)
+        }
+        _ => None,
+    }
+}
+
+/// `email = "a@b.co"` or `email ^= "a@"` (Cognito's two operators).
+fn parse_filter(filter: &str) -> Option<(String, bool, String)> {
+    let (attribute, rest, prefix) = match filter.split_once("^=") {
+        Some((a, r)) => (a, r, true),
+        None => filter.split_once('=').map(|(a, r)| (a, r, false))?,
+    };
+    let value = rest.trim().strip_prefix('"')?.strip_suffix('"')?;
+    Some((attribute.trim().to_string(), prefix, value.to_string()))
+}
+
+pub fn list_users(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let limit = match input.limit {
+        None => 60,
+        Some(n) if (0..=60).contains(&n) => {
+            if n == 0 {
+                60
+            } else {
+                n as usize
+            }
+        }
+        Some(n) => {
+            return Err(invalid_parameter(format!(
+                "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60"
+            )));
+        }
+    };
+    let filter = match input.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => {
+            let parsed = parse_filter(f).ok_or_else(|| invalid_parameter("Invalid search filter"))?;
+            if !matches!(
+                parsed.0.as_str(),
+                "username"
+                    | "cognito:user_status"
+                    | "status"
+                    | "sub"
+                    | "email"
+                    | "phone_number"
+                    | "name"
+                    | "given_name"
+                    | "family_name"
+                    | "preferred_username"
+            ) {
+                return Err(invalid_parameter(format!("Invalid search attribute: {}", parsed.0)));
+            }
+            Some(parsed)
+        }
+    };
+    let start = input.pagination_token.as_deref().unwrap_or_default().to_string();
+    cognito.read(|s| {
+        s.pool(pool_id)?;
+        let mut matching = s.users.with_prefix(&format!("{pool_id}/")).filter(|u| match &filter {
+            None => true,
+            Some((attribute, prefix, value)) => filter_value(u, attribute)
+                .is_some_and(|v| if *prefix { v.starts_with(value.as_str()) } else { v == value }),
+        });
+        let page: Vec<&User> =
+            matching.by_ref().filter(|u| u.username > start || start.is_empty()).take(limit).collect();
+        let users: Vec<Value> = page.iter().map(|u| user_json(u, "Attributes")).collect();
+        let mut body = json!({ "Users": users });
+        if let Some(last) = page.last()
+            && matching.next().is_some()
+        {
+            body["PaginationToken"] = json!(last.username);
+        }
+        Ok(body)
+    })
+}
+
+pub fn describe_user_pool_domain(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+    let domain = required(&input.domain, "Domain")?;
+    cognito.read(|s| {
+        let Some(pool) = s.pools.values().find(|p| p.domain == domain) else {
+            // Cognito answers an empty description for a domain nobody has.
+            return Ok(json!({ "DomainDescription": {} }));
+        };
+        Ok(json!({ "DomainDescription": {
+            "UserPoolId": pool.id,
+            "AWSAccountId": ctx.id,
+            "Domain": pool.domain,
+            "S3Bucket": format!("aws-cognito-prod-{}-assets", ctx.region),
+            "CloudFrontDistribution": format!("{}.cloudfront.net", pool.key.kid.chars().filter(char::is_ascii_alphanumeric).take(14).collect::<String>().to_ascii_lowercase()),
+            "Version": "20230101000000",
+            "Status": "ACTIVE",
+            "ManagedLoginVersion": 1,
+        }}))
+    })
+}
