@@ -3,6 +3,8 @@
 //! them together, gathers the stack outputs from their facts, and hands each service what it
 //! needs of the others as narrow answers (a domain, a yes/no), never their state.
 
+mod stacks;
+
 use serde::{Deserialize, Serialize};
 
 use super::apigateway::{self, ApiGatewayState};

@@ -120,7 +120,7 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
                 )),
             }
         }
-        (Protocol::Query, _) => cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req),
+        (Protocol::Query, _) => cloudformation::handle(ctx, &account.stacks, account.as_ref(), &req),
         (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
         (_, ["restapis", ..]) => {
             apigateway::handle(ctx, &account.apigateway, &|pool| cognito::has_pool(&account.cognito, pool), &req)

@@ -108,6 +108,25 @@ pub fn distribution_id(cf: &Slice<CloudFrontState>) -> Option<String> {
     cf.read(|s| s.lab_distribution().map(|d| d.id.clone()))
 }
 
+/// The distributions whose origins include `domain`.
+pub fn distributions_with_origin(cf: &Slice<CloudFrontState>, domain: &str) -> Vec<String> {
+    cf.read(|s| {
+        s.distributions
+            .values()
+            .filter(|d| d.config.config.origins.iter().any(|o| o.domain_name.trim() == domain))
+            .map(|d| d.id.clone())
+            .collect()
+    })
+}
+
+/// Deletes distribution `id` with its invalidations, as deleting its stack does.
+pub fn delete_distribution(cf: &Slice<CloudFrontState>, id: &str) -> Result<(), ApiError> {
+    cf.write(|s| {
+        s.remove_distribution(id);
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::config::DistributionConfig;

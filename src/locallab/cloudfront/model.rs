@@ -212,6 +212,16 @@ impl CloudFrontState {
         self.distributions.values().next()
     }
 
+    /// Removes a distribution with its invalidations (its stack was deleted).
+    pub fn remove_distribution(&mut self, id: &str) {
+        let invalidations: Vec<String> = self.invalidations.with_prefix(&format!("{id}/")).map(|i| i.key()).collect();
+        for key in &invalidations {
+            self.invalidations.remove(key);
+        }
+        self.completions.retain(|(_, key)| !invalidations.contains(key));
+        self.distributions.remove(id);
+    }
+
     pub fn add_invalidation(&mut self, invalidation: Invalidation) {
         self.completions.insert((invalidation.completes, invalidation.key()));
         self.invalidations.insert(invalidation);
