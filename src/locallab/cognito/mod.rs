@@ -243,6 +243,14 @@ pub fn hosted_ui(ctx: &AccountContext) -> Response {
     response
 }
 
+/// The demo user's username and password (kept when its pool is deleted).
+pub fn demo_user(cognito: &Slice<CognitoState>) -> (String, Secret) {
+    cognito.read(|s| {
+        let demo = s.demo.get();
+        (demo.username.clone(), demo.password.clone())
+    })
+}
+
 /// The hosted UI's domain prefix of pool `pool_id`.
 pub fn pool_domain(cognito: &Slice<CognitoState>, pool_id: &str) -> Option<String> {
     cognito.read(|s| s.pools.get(pool_id).map(|p| p.domain.clone()))
