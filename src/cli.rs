@@ -118,6 +118,7 @@ api-deployed header-forwarded cache-invalidated unauthenticated-401 id-token aut
 Examples:\n  walab check                               every check, on the local lab\n  \
 walab check --only unauthenticated-401    one check\n  \
 walab check --solve                       do the console steps that are missing, then check again\n  \
+walab check --teardown                    after the lab: is everything that costs money deleted?\n  \
 walab --target aws check --json           your AWS account, as JSON"
     )]
     Check(CheckArgs),
@@ -152,6 +153,9 @@ pub struct CheckArgs {
     /// Run only this check (repeatable)
     #[arg(long, value_name = "ID")]
     pub only: Vec<crate::guide::CheckId>,
+    /// Run the Clean up step's checks: are the lab's stacks, log groups and bucket gone?
+    #[arg(long)]
+    pub teardown: bool,
     /// Do the missing console steps through the API, then check again
     #[arg(long)]
     pub solve: bool,

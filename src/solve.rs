@@ -1,6 +1,8 @@
 //! The console steps, done through the API: each says first what it will change, does
 //! nothing when its check already passes, and leaves the lab as the console would.
 
+pub mod teardown;
+
 use crate::aws::cognito::{self, ClientCall};
 use crate::aws::{apigateway, cloudfront};
 use crate::checks::{Context, Hint, Outcome, Remedy, Status, run_check};
@@ -29,6 +31,12 @@ pub fn what_it_changes(action: SolveAction, kind: TargetKind) -> &'static str {
             "add Authorization to the headers the distribution's default behaviour forwards (and caches by)"
         }
         (SolveAction::InvalidateCache, _) => "invalidate /* on the distribution and wait for it to complete",
+        (SolveAction::Teardown, TargetKind::Local | TargetKind::Room) => {
+            "delete the local lab's stacks in order (walab-cdn-waf-cognito, then walab-api), with their pool, distribution and API"
+        }
+        (SolveAction::Teardown, TargetKind::Aws) => {
+            "delete the lab's stacks in order (walab-cdn-waf-cognito, the Cloud9 stack, then walab-api) and everything they created"
+        }
     }
 }
 
@@ -42,6 +50,10 @@ pub enum Solved {
 
 /// Does `action` unless its check already passes; then runs the check again to confirm.
 pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome> {
+    // The teardown's own check is three stacks, not one.
+    if action == SolveAction::Teardown {
+        return tear_down(ctx).await;
+    }
     let before = run_check(action.check(), ctx).await;
     if before.status == Status::Passed {
         return Ok(Solved::AlreadyDone(before.summary));
@@ -53,6 +65,7 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
         SolveAction::DeployApi => deploy_api(ctx).await?,
         SolveAction::ForwardHeader => forward_header(ctx).await?,
         SolveAction::InvalidateCache => invalidate_cache(ctx).await?,
+        SolveAction::Teardown => return tear_down(ctx).await,
     };
     if action == SolveAction::SignUp && ctx.kind == TargetKind::Aws {
         // Confirmation needs the learner's email; the check cannot pass yet.
@@ -64,6 +77,15 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     } else {
         Err(Outcome::failed_with(format!("{done}, but the check still fails: {}", after.summary), after.hint))
     }
+}
+
+/// Deletes the lab's stacks that are left, in order.
+async fn tear_down(ctx: &Context) -> Result<Solved, Outcome> {
+    let plan = teardown::plan(ctx).await?;
+    if plan.is_empty() {
+        return Ok(Solved::AlreadyDone("the lab's stacks are deleted".into()));
+    }
+    teardown::delete(ctx, &plan).await.map(Solved::Done)
 }
 
 /// The admin route to a confirmed user, for accounts where email cannot be received: create the

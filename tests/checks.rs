@@ -329,3 +329,51 @@ async fn checks_read_and_never_change_the_recorded_values() {
     assert_eq!(check(&ctx, CheckId::Unauthenticated401).await.status, Status::Error);
     assert_eq!(ctx.values(), stale);
 }
+
+/// Clean up on the local lab: before, each stack's check fails naming it; a deletion in the
+/// wrong order is diagnosed from the stack's events; after the teardown the checks pass, and
+/// section 5's checks fail clearly for want of the stacks.
+#[tokio::test]
+async fn clean_up_fails_naming_each_stack_then_passes_after_the_teardown() {
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+
+    assert_failed(
+        &check(&ctx, CheckId::StackCdnDeleted).await,
+        "walab-cdn-waf-cognito still exists (CREATE_COMPLETE)",
+        "walab solve teardown",
+    );
+    assert_failed(&check(&ctx, CheckId::StackApiDeleted).await, "walab-api still exists", "walab solve teardown");
+    // The local lab has no Cloud9 environment, so no aws-cloud9-… stack.
+    assert_passed(&check(&ctx, CheckId::StackCloud9Deleted).await);
+    for id in [CheckId::LogGroupsDeleted, CheckId::BucketDeleted] {
+        let outcome = check(&ctx, id).await;
+        assert_eq!(outcome.status, Status::Skipped, "{id}: never a pass: {outcome:?}");
+        assert!(outcome.summary.starts_with("not verified"), "{outcome:?}");
+    }
+    let bucket = check(&ctx, CheckId::BucketDeleted).await;
+    assert!(bucket.summary.contains("walab-lambda-packages-"), "named from SBucketName: {bucket:?}");
+    let logs = check(&ctx, CheckId::LogGroupsDeleted).await;
+    assert!(logs.summary.contains("/aws/lambda/walab-api-LambdaRDSTes"), "{logs:?}");
+
+    // Deleting the API first is blocked, and the check names what blocked it.
+    lab.cloudformation().delete_stack().stack_name("walab-api").send().await.unwrap();
+    assert_failed(
+        &check(&ctx, CheckId::StackApiDeleted).await,
+        "walab-api is stuck in DELETE_FAILED: apiGateway (AWS::ApiGateway::RestApi) could not be deleted",
+        "walab solve teardown",
+    );
+
+    match solve(SolveAction::Teardown, &ctx).await {
+        Ok(Solved::Done(summary)) => assert_eq!(summary, "deleted walab-cdn-waf-cognito, then walab-api"),
+        other => panic!("teardown: {other:?}"),
+    }
+    for id in [CheckId::StackCdnDeleted, CheckId::StackCloud9Deleted, CheckId::StackApiDeleted] {
+        assert_passed(&check(&ctx, id).await);
+    }
+    assert!(matches!(solve(SolveAction::Teardown, &ctx).await, Ok(Solved::AlreadyDone(_))));
+    // Section 5 cannot pass without its stacks, and says which one is missing.
+    let outputs = check(&ctx, CheckId::StackOutputs).await;
+    assert_eq!(outputs.status, Status::Failed, "{outputs:?}");
+    assert!(outputs.summary.contains("walab-cdn-waf-cognito"), "{outputs:?}");
+}

@@ -359,3 +359,35 @@ fn secrets_stay_out_of_output_logs_and_loose_files() {
         }
     }
 }
+
+#[test]
+fn check_teardown_and_the_teardown_solve() {
+    let home = Home::new();
+    // A plain check leaves the Clean up step out; --teardown runs only it.
+    let (_, stdout, _) = home.stdout(&["check", "--json"]);
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["checks"].as_array().unwrap().len(), 12);
+    let (code, stdout, _) = home.stdout(&["check", "--json", "--teardown"]);
+    assert_eq!(code, 1, "{stdout}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let ids: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["stack-cdn-deleted", "stack-cloud9-deleted", "stack-api-deleted", "log-groups-deleted", "bucket-deleted"]
+    );
+    assert_eq!(report["checks"][0]["step"], "teardown");
+    assert!(report["checks"][0]["summary"].as_str().unwrap().contains("walab-cdn-waf-cognito"));
+
+    home.walab()
+        .args(["solve", "teardown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("teardown: deleted walab-cdn-waf-cognito, then walab-api"))
+        .stdout(predicate::str::contains("What is left:"))
+        .stderr(predicate::str::contains("apiGateway"));
+    // Only what walab cannot verify is left, and that is not a failure.
+    let (code, stdout, _) = home.stdout(&["check", "--teardown"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("not verified"), "{stdout}");
+    home.walab().args(["check", "--only", "stack-outputs"]).assert().code(1);
+}

@@ -111,7 +111,7 @@ async fn hostile_requests_get_aws_shaped_errors_and_change_nothing() {
     };
     for (what, request, status, code) in [
         ("junk form", form("%%%&&==&Action"), 400, "MissingAction"),
-        ("unknown action", form("Action=DeleteStack&StackName=walab-api"), 400, "InvalidAction"),
+        ("unknown action", form("Action=UpdateStack&StackName=walab-api"), 400, "InvalidAction"),
         (
             "unsigned",
             http.post(&url)

@@ -14,6 +14,7 @@ pub mod evidence;
 mod identity;
 mod outcome;
 mod requests;
+pub mod teardown;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -168,7 +169,8 @@ impl Context {
         }
     }
 
-    fn progress(&self, id: CheckId, message: impl Into<String>) {
+    /// Reports how slow work is getting on (a check's wait, a solve's progress).
+    pub fn progress(&self, id: CheckId, message: impl Into<String>) {
         self.send(Event::Progress(id, message.into()));
     }
 }
@@ -192,6 +194,11 @@ pub async fn run_check(id: CheckId, ctx: &Context) -> Outcome {
         CheckId::IdToken => identity::id_token(ctx).await,
         CheckId::Authenticated200 => requests::authenticated_200(ctx).await,
         CheckId::DirectApiBlocked => requests::direct_api_blocked(ctx).await,
+        CheckId::StackCdnDeleted => teardown::stack_cdn_deleted(ctx).await,
+        CheckId::StackCloud9Deleted => teardown::stack_cloud9_deleted(ctx).await,
+        CheckId::StackApiDeleted => teardown::stack_api_deleted(ctx).await,
+        CheckId::LogGroupsDeleted => teardown::log_groups_deleted(ctx).await,
+        CheckId::BucketDeleted => teardown::bucket_deleted(ctx).await,
     };
     checked.unwrap_or_else(|stopped| stopped)
 }

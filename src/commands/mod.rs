@@ -29,3 +29,10 @@ pub fn confirm(what: &str) -> bool {
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
 }
+
+/// The question before deleting the lab: the learner types `name` (a `y` is too easy to give).
+pub fn confirm_by_typing(name: &str) -> bool {
+    eprint!("Type {name} to delete these stacks: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == name
+}

@@ -1,10 +1,15 @@
-//! `walab solve (ACTION | --all) [--yes]`.
+//! `walab solve (ACTION | --all) [--yes]`, and `walab solve teardown`, which shows everything it
+//! will delete, asks for the stack's name on AWS, waits with progress and says what is left.
 
 use crate::report::outln;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+
+use crate::checks::{Event, Status};
 use crate::cli::SolveArgs;
-use crate::guide::SolveAction;
+use crate::guide::{CheckId, Guide, SolveAction};
 use crate::session::{Prompt, Session};
 use crate::solve::{Solved, sign_up_as_admin, solve, what_it_changes};
 use crate::target::{TargetArgs, TargetKind};
@@ -25,6 +30,10 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
     let mut failed = false;
     for action in actions {
         let admin = args.admin && action == SolveAction::SignUp;
+        if action == SolveAction::Teardown {
+            failed |= !tear_down(&session, asks).await;
+            continue;
+        }
         let what = if admin {
             "create your user in the lab's pool as an administrator, with your password as its permanent one"
         } else {
@@ -58,4 +67,60 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         (Ok(()), true) => ExitCode::from(1),
         (Ok(()), false) => ExitCode::SUCCESS,
     }
+}
+
+/// The teardown: the plan, the confirmation (the stack's name, typed, on AWS), the deletions
+/// with progress, and what is left. True when nothing failed.
+async fn tear_down(session: &Session, asks: bool) -> bool {
+    let ctx = &session.ctx;
+    let plan = match crate::solve::teardown::plan(ctx).await {
+        Ok(plan) => plan,
+        Err(outcome) => {
+            eprintln!("walab: error: teardown: {}", outcome.summary);
+            return false;
+        }
+    };
+    if plan.is_empty() {
+        println!("teardown: the lab's stacks are already deleted");
+    } else {
+        eprintln!("teardown: {}. In this order:", what_it_changes(SolveAction::Teardown, session.target.kind));
+        for stack in &plan {
+            eprintln!("  {} ({}), {} resources:", stack.name, stack.status, stack.resources.len());
+            for (logical, kind, physical) in &stack.resources {
+                eprintln!("    {logical:<34} {kind:<42} {physical}");
+            }
+        }
+        if asks && !super::confirm_by_typing(&plan[0].name) {
+            eprintln!("teardown: nothing was deleted");
+            return true;
+        }
+        ctx.report_to(Arc::new(|event| {
+            if let Event::Progress(_, message) = event {
+                eprintln!("  … {message}");
+            }
+        }));
+        match crate::solve::solve(SolveAction::Teardown, ctx).await {
+            Ok(Solved::AlreadyDone(summary) | Solved::Done(summary)) => println!("teardown: {summary}"),
+            Err(outcome) => {
+                eprintln!("walab: error: teardown: {}", outcome.summary);
+                if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
+                    eprintln!("hint: {hint}");
+                }
+            }
+        }
+    }
+    // What is left, by the Clean up step's checks.
+    let Ok(guide) = Guide::load() else { return false };
+    let reports = crate::checks::run(&CheckId::TEARDOWN, ctx, &guide, &CancellationToken::new()).await;
+    println!("What is left:");
+    let mut clean = true;
+    for report in &reports {
+        let status = report.outcome.status;
+        clean &= status == Status::Passed || (status == Status::Skipped && report.id.is_by_hand());
+        println!("  {} {:<20} {}", super::check::glyph(status), report.id.as_str(), report.outcome.summary);
+    }
+    if session.target.kind == TargetKind::Local && clean {
+        println!("The local lab is torn down; `walab serve --fresh` starts it over.");
+    }
+    clean
 }

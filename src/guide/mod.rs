@@ -31,6 +31,13 @@ pub enum CheckId {
     #[serde(rename = "authenticated-200")]
     Authenticated200,
     DirectApiBlocked,
+    // Clean up: not among section 5's twelve.
+    StackCdnDeleted,
+    #[serde(rename = "stack-cloud9-deleted")]
+    StackCloud9Deleted,
+    StackApiDeleted,
+    LogGroupsDeleted,
+    BucketDeleted,
 }
 
 impl CheckId {
@@ -49,6 +56,27 @@ impl CheckId {
         CheckId::DirectApiBlocked,
     ];
 
+    /// The Clean up step's checks, in the order the lab deletes things. `R` and a plain
+    /// `walab check` leave them out; `walab check --teardown` runs them.
+    pub const TEARDOWN: [CheckId; 5] = [
+        CheckId::StackCdnDeleted,
+        CheckId::StackCloud9Deleted,
+        CheckId::StackApiDeleted,
+        CheckId::LogGroupsDeleted,
+        CheckId::BucketDeleted,
+    ];
+
+    /// Every check walab knows: section 5's, then the Clean up step's.
+    pub fn every() -> impl Iterator<Item = CheckId> {
+        CheckId::ALL.into_iter().chain(CheckId::TEARDOWN)
+    }
+
+    /// Checks walab cannot verify (it does not read CloudWatch Logs or S3): they say where
+    /// to look, and are reported `skipped`, never `passed`.
+    pub fn is_by_hand(self) -> bool {
+        matches!(self, CheckId::LogGroupsDeleted | CheckId::BucketDeleted)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CheckId::StackOutputs => "stack-outputs",
@@ -63,6 +91,11 @@ impl CheckId {
             CheckId::IdToken => "id-token",
             CheckId::Authenticated200 => "authenticated-200",
             CheckId::DirectApiBlocked => "direct-api-blocked",
+            CheckId::StackCdnDeleted => "stack-cdn-deleted",
+            CheckId::StackCloud9Deleted => "stack-cloud9-deleted",
+            CheckId::StackApiDeleted => "stack-api-deleted",
+            CheckId::LogGroupsDeleted => "log-groups-deleted",
+            CheckId::BucketDeleted => "bucket-deleted",
         }
     }
 
@@ -72,7 +105,10 @@ impl CheckId {
             CheckId::StackOutputs | CheckId::ClientSecret | CheckId::UserConfirmed => "5.2",
             CheckId::AuthorizerCreated | CheckId::MethodProtected | CheckId::ApiDeployed => "5.3",
             CheckId::HeaderForwarded | CheckId::CacheInvalidated => "5.4",
-            _ => "5.5",
+            CheckId::Unauthenticated401 | CheckId::IdToken | CheckId::Authenticated200 | CheckId::DirectApiBlocked => {
+                "5.5"
+            }
+            _ => "teardown",
         }
     }
 }
@@ -84,13 +120,13 @@ impl fmt::Display for CheckId {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown check `{0}`; the checks are: {list}", list = CheckId::ALL.map(CheckId::as_str).join(", "))]
+#[error("unknown check `{0}`; the checks are: {list}", list = CheckId::every().map(CheckId::as_str).collect::<Vec<_>>().join(", "))]
 pub struct UnknownCheck(pub String);
 
 impl FromStr for CheckId {
     type Err = UnknownCheck;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CheckId::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownCheck(s.to_string()))
+        CheckId::every().find(|c| c.as_str() == s).ok_or_else(|| UnknownCheck(s.to_string()))
     }
 }
 
@@ -103,6 +139,8 @@ pub enum SolveAction {
     DeployApi,
     ForwardHeader,
     InvalidateCache,
+    /// Clean up: delete the lab's stacks, in order. Not part of `--all`.
+    Teardown,
 }
 
 impl SolveAction {
@@ -123,7 +161,13 @@ impl SolveAction {
             SolveAction::DeployApi => "deploy-api",
             SolveAction::ForwardHeader => "forward-header",
             SolveAction::InvalidateCache => "invalidate-cache",
+            SolveAction::Teardown => "teardown",
         }
+    }
+
+    /// Every action walab knows: section 5's, then the Clean up step's.
+    pub fn every() -> impl Iterator<Item = SolveAction> {
+        SolveAction::ALL.into_iter().chain([SolveAction::Teardown])
     }
 
     /// The check that passes once this action is done.
@@ -135,6 +179,7 @@ impl SolveAction {
             SolveAction::DeployApi => CheckId::ApiDeployed,
             SolveAction::ForwardHeader => CheckId::HeaderForwarded,
             SolveAction::InvalidateCache => CheckId::CacheInvalidated,
+            SolveAction::Teardown => CheckId::StackApiDeleted,
         }
     }
 
@@ -157,6 +202,7 @@ impl SolveAction {
                 CheckId::Unauthenticated401,
                 CheckId::Authenticated200,
             ],
+            SolveAction::Teardown => &CheckId::TEARDOWN,
         }
     }
 
@@ -173,13 +219,13 @@ impl fmt::Display for SolveAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown action `{0}`; the actions are: {list}", list = SolveAction::ALL.map(SolveAction::as_str).join(", "))]
+#[error("unknown action `{0}`; the actions are: {list}", list = SolveAction::every().map(SolveAction::as_str).collect::<Vec<_>>().join(", "))]
 pub struct UnknownAction(pub String);
 
 impl FromStr for SolveAction {
     type Err = UnknownAction;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SolveAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| UnknownAction(s.to_string()))
+        SolveAction::every().find(|a| a.as_str() == s).ok_or_else(|| UnknownAction(s.to_string()))
     }
 }
 
@@ -389,7 +435,7 @@ impl Guide {
             }
             checks.insert(id, text);
         }
-        for id in CheckId::ALL {
+        for id in CheckId::every() {
             if !owner.contains_key(&id) {
                 return Err(LabFileError::OrphanCheck(id));
             }
@@ -419,9 +465,9 @@ mod tests {
         let lab = Guide::load().unwrap();
         assert_eq!(lab.steps.len(), 6);
         let owned: Vec<CheckId> = lab.steps.iter().flat_map(|s| s.checks.clone()).collect();
-        assert_eq!(owned, CheckId::ALL, "every check, once, in running order");
+        assert_eq!(owned, CheckId::every().collect::<Vec<_>>(), "every check, once, in running order");
         let solves: Vec<SolveAction> = lab.steps.iter().flat_map(|s| s.solves.clone()).collect();
-        assert_eq!(solves, SolveAction::ALL);
+        assert_eq!(solves, SolveAction::every().collect::<Vec<_>>());
         for step in &lab.steps {
             assert!(!step.paragraphs.is_empty(), "step {} has text", step.id);
         }
@@ -475,7 +521,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for id in CheckId::ALL {
+        for id in CheckId::every() {
             assert_eq!(id.as_str().parse::<CheckId>().unwrap(), id);
             assert_eq!(serde_json::to_value(id).unwrap(), id.as_str());
         }

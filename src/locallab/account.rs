@@ -3,6 +3,7 @@
 //! them together, gathers the stack outputs from their facts, and hands each service what it
 //! needs of the others as narrow answers (a domain, a yes/no), never their state.
 
+mod stacks;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};

@@ -1,20 +1,36 @@
-//! CloudFormation (query protocol, XML answers): the lab's two stacks and their outputs.
-//! Outputs are rendered on each call from the account's resources and addresses (the account
-//! gathers them), so they stay right when the lab comes back on other ports.
+//! CloudFormation (query protocol, XML answers): the lab's stacks, what they are made of, and
+//! their deletion. Requests are read and answers written with the typed models of [`wire`];
+//! what each stack is made of is in [`templates`]. Outputs, physical ids and removing a
+//! stack's resources belong to the services that hold them: the account gathers them
+//! ([`Facts`]), so they stay right when the lab comes back on other ports.
+//!
+//! Deleting a stack removes its resources at once and then reads `DELETE_IN_PROGRESS` until
+//! the lab's deploy time has passed (slow AWS transitions are computed from timestamps, never
+//! by timers). A deletion fails, as AWS's does, when something outside the stack still uses one
+//! of its resources ([`Facts::blocker`]); on the local lab that is the REST API while a
+//! CloudFront distribution still sends its requests to it, which is why the lab's clean-up
+//! deletes the CloudFront stack first.
 
+mod ops;
+pub mod templates;
 pub mod wire;
 
 use axum::response::Response;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::clock::{Millis, iso8601};
+use super::clock::Millis;
+use super::context::AccountContext;
 use super::ids;
 use super::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
-use super::wire::{ApiError, AwsRequest, request_id, xml_escape, xml_response};
+use super::wire::{ApiError, AwsRequest, request_id, xml_response};
+use crate::names::{API_STACK, EDGE_STACK};
+pub use templates::Modelled;
 
 pub const NAMESPACE: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-use crate::names::{API_STACK, EDGE_STACK};
+
+/// The most events a stack keeps; older ones make room.
+const MAX_EVENTS: usize = 500;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stack {
@@ -22,12 +38,91 @@ pub struct Stack {
     pub id: String,
     pub description: String,
     pub created: Millis,
+    /// The last DeleteStack, once there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion: Option<Deletion>,
+    /// What happened to the stack since it was created, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
 }
 
 impl Record for Stack {
     const KIND: &'static str = "cloudformation.stack";
     fn key(&self) -> String {
         self.name.clone()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deletion {
+    pub started: Millis,
+    /// When the deletion is over (complete, or failed).
+    pub completes: Millis,
+    /// The resource that could not be deleted, if one could not.
+    pub failed: Option<Blocked>,
+}
+
+/// A resource whose deletion fails, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub physical_id: Option<String>,
+    pub reason: String,
+}
+
+/// One of a stack's events (DescribeStackEvents).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub at: Millis,
+    pub logical_id: String,
+    pub physical_id: Option<String>,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackStatus {
+    CreateComplete,
+    DeleteInProgress,
+    DeleteFailed,
+    DeleteComplete,
+}
+
+impl StackStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StackStatus::CreateComplete => "CREATE_COMPLETE",
+            StackStatus::DeleteInProgress => "DELETE_IN_PROGRESS",
+            StackStatus::DeleteFailed => "DELETE_FAILED",
+            StackStatus::DeleteComplete => "DELETE_COMPLETE",
+        }
+    }
+}
+
+impl Stack {
+    pub fn status(&self, now: Millis) -> StackStatus {
+        match &self.deletion {
+            None => StackStatus::CreateComplete,
+            Some(d) if now < d.completes => StackStatus::DeleteInProgress,
+            Some(Deletion { failed: Some(_), .. }) => StackStatus::DeleteFailed,
+            Some(_) => StackStatus::DeleteComplete,
+        }
+    }
+
+    /// Gone for good: what a name no longer finds.
+    pub fn is_deleted(&self, now: Millis) -> bool {
+        self.status(now) == StackStatus::DeleteComplete
+    }
+
+    fn add_event(&mut self, event: Event) {
+        self.events.push(event);
+        if self.events.len() > MAX_EVENTS {
+            let extra = self.events.len() - MAX_EVENTS;
+            self.events.drain(..extra);
+        }
     }
 }
 
@@ -54,6 +149,8 @@ impl StacksState {
             id: format!("arn:aws:cloudformation:{region}:{account}:stack/{name}/{}", ids::uuid()),
             description: description.to_string(),
             created,
+            deletion: None,
+            events: Vec::new(),
         };
         let mut stacks = Table::default();
         stacks.insert(stack(
@@ -71,6 +168,19 @@ impl StacksState {
         stacks.sort_by_key(|s| s.created);
         stacks
     }
+
+    /// The stack a request names: by name while it exists, by its id (ARN) even once deleted,
+    /// as CloudFormation finds them.
+    fn find(&self, name_or_id: &str, now: Millis) -> Result<&Stack, ApiError> {
+        self.stacks
+            .values()
+            .find(|s| s.id == name_or_id || (s.name == name_or_id && !s.is_deleted(now)))
+            .ok_or_else(|| does_not_exist(name_or_id))
+    }
+}
+
+pub fn does_not_exist(name: &str) -> ApiError {
+    ApiError::bad_request("ValidationError", format!("Stack with id {name} does not exist"))
 }
 
 /// One output of a stack.
@@ -81,89 +191,36 @@ pub struct Output {
     pub description: &'static str,
 }
 
-/// What the outputs are made of: the other services' facts, gathered by the account.
-pub type Outputs<'a> = &'a dyn Fn(&str) -> Vec<Output>;
+/// What CloudFormation learns from the account's other services.
+pub trait Facts {
+    /// The outputs of `stack`, exactly the keys the lab's templates declare.
+    fn outputs(&self, stack: &str) -> Vec<Output>;
+    /// The physical id of a resource a service holds, while it exists.
+    fn physical_id(&self, resource: Modelled) -> Option<String>;
+    /// What outside `stack` still uses one of its resources: its deletion fails on that.
+    fn blocker(&self, stack: &str) -> Option<Blocked>;
+    /// Removes `stack`'s resources from the services that hold them; removing what is already
+    /// gone does nothing.
+    fn delete_resources(&self, stack: &str) -> Result<(), ApiError>;
+}
 
-pub fn handle(stacks: &Slice<StacksState>, outputs: Outputs, req: &AwsRequest) -> Response {
-    let params: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let result = match param("Action").filter(|a| !a.is_empty()) {
-        _ if !req.is_signed() => Err(ApiError::new(
+pub fn handle(ctx: &AccountContext, stacks: &Slice<StacksState>, facts: &dyn Facts, req: &AwsRequest) -> Response {
+    let result = if req.is_signed() {
+        wire::Request::parse(&req.body).map_err(ApiError::from).and_then(|request| {
+            let now = ctx.now_ms();
+            let request_id = request_id();
+            let op = ops::Op { ctx, stacks, facts, now, request_id: &request_id };
+            op.answer(request)
+        })
+    } else {
+        Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "MissingAuthenticationToken",
             "Request is missing Authentication Token",
-        )),
-        Some("DescribeStacks") => describe_stacks(stacks, outputs, param("StackName")),
-        Some("ListStacks") => list_stacks(stacks),
-        Some(action) => Err(ApiError::bad_request(
-            "InvalidAction",
-            format!(
-                "The action {action} is not valid for this web service (the local lab answers DescribeStacks and ListStacks)."
-            ),
-        )),
-        None => Err(ApiError::bad_request("MissingAction", "The request must contain the parameter Action.")),
+        ))
     };
     match result {
         Ok(body) => xml_response(StatusCode::OK, body),
         Err(e) => e.into_xml(NAMESPACE),
     }
-}
-
-fn envelope(action: &str, result: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\"?>\n<{action}Response xmlns=\"{NAMESPACE}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
-        request_id()
-    )
-}
-
-fn describe_stacks(stacks: &Slice<StacksState>, outputs: Outputs, name: Option<&str>) -> Result<String, ApiError> {
-    stacks.read(|state| {
-        let stacks: Vec<&Stack> = match name {
-            Some(name) => {
-                let found = state.stacks.values().find(|s| s.name == name || s.id == name);
-                vec![found.ok_or_else(|| {
-                    ApiError::bad_request("ValidationError", format!("Stack with id {name} does not exist"))
-                })?]
-            }
-            None => state.in_order(),
-        };
-        let mut xml = String::from("<Stacks>");
-        for stack in stacks {
-            xml.push_str(&format!(
-                "<member><StackId>{}</StackId><StackName>{}</StackName><Description>{}</Description><CreationTime>{}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><DisableRollback>false</DisableRollback><EnableTerminationProtection>false</EnableTerminationProtection><Capabilities><member>CAPABILITY_IAM</member></Capabilities><Outputs>",
-                xml_escape(&stack.id),
-                xml_escape(&stack.name),
-                xml_escape(&stack.description),
-                iso8601(stack.created)
-            ));
-            for output in outputs(&stack.name) {
-                xml.push_str(&format!(
-                    "<member><OutputKey>{}</OutputKey><OutputValue>{}</OutputValue><Description>{}</Description></member>",
-                    output.key,
-                    xml_escape(&output.value),
-                    xml_escape(output.description)
-                ));
-            }
-            xml.push_str("</Outputs><DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation></member>");
-        }
-        xml.push_str("</Stacks>");
-        Ok(envelope("DescribeStacks", &xml))
-    })
-}
-
-fn list_stacks(stacks: &Slice<StacksState>) -> Result<String, ApiError> {
-    stacks.read(|state| {
-        let mut xml = String::from("<StackSummaries>");
-        for stack in state.in_order() {
-            xml.push_str(&format!(
-                "<member><StackId>{}</StackId><StackName>{}</StackName><TemplateDescription>{}</TemplateDescription><CreationTime>{}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation></member>",
-                xml_escape(&stack.id),
-                xml_escape(&stack.name),
-                xml_escape(&stack.description),
-                iso8601(stack.created)
-            ));
-        }
-        xml.push_str("</StackSummaries>");
-        Ok(envelope("ListStacks", &xml))
-    })
 }

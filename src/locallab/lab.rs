@@ -285,16 +285,19 @@ fn index(directory: &mut Directory, account: &Account) {
 }
 
 /// What a user needs to reach an account.
+/// Once the lab's stacks are deleted (Clean up), the pool and client ids are empty: the lab
+/// still serves, so that walab can check the clean-up.
 pub fn account_info(account: &Account) -> Option<LabInfo> {
-    let identity = cognito::lab_identity(&account.cognito)?;
+    let identity = cognito::lab_identity(&account.cognito);
+    let (username, password) = cognito::demo_user(&account.cognito);
     let urls = &account.ctx.urls;
     Some(LabInfo {
         aws_endpoint_url: urls.aws_endpoint.clone(),
         cloudfront_endpoint: urls.cloudfront_endpoint(),
         api_gateway_url: urls.api_gateway_url(),
         region: account.ctx.region.clone(),
-        user_pool_id: identity.pool_id,
-        app_client_id: identity.client_id,
-        demo_user: DemoUser { username: identity.demo_username, password: identity.demo_password },
+        user_pool_id: identity.as_ref().map(|i| i.pool_id.clone()).unwrap_or_default(),
+        app_client_id: identity.map(|i| i.client_id).unwrap_or_default(),
+        demo_user: DemoUser { username, password },
     })
 }

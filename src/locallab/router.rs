@@ -189,7 +189,7 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             ApiError::bad_request("InvalidAction", format!("The local lab does not implement the {service} service.")),
         ),
         (Protocol::Query, _) => {
-            let response = cloudformation::handle(&account.stacks, &|stack| account.outputs(stack), &req);
+            let response = cloudformation::handle(ctx, &account.stacks, account.as_ref(), &req);
             if response.status() == StatusCode::OK {
                 seen_stacks(&account, &req, now);
             }

@@ -6,6 +6,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
+use super::xml::{ErrorResponse, WireError};
+
 /// The largest request body any service here accepts. Every call the lab makes is tiny;
 /// real AWS limits are of the same order (CloudFront's config document is the largest).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -115,15 +117,16 @@ impl ApiError {
     }
 
     /// REST XML and query XML (CloudFront, CloudFormation): an `ErrorResponse` document.
-    pub fn into_xml(self, namespace: &str) -> Response {
-        let kind = if self.status.is_server_error() { "Receiver" } else { "Sender" };
-        let body = format!(
-            "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{namespace}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-            xml_escape(&self.code),
-            xml_escape(&self.message),
-            request_id()
-        );
+    pub fn into_xml(self, namespace: &'static str) -> Response {
+        let server_fault = self.status.is_server_error();
+        let body = ErrorResponse::new(server_fault, self.code, self.message, request_id()).to_xml(namespace);
         xml_response(self.status, body)
+    }
+}
+
+impl From<WireError> for ApiError {
+    fn from(e: WireError) -> Self {
+        ApiError::bad_request(e.code(), e.to_string())
     }
 }
 

@@ -15,8 +15,6 @@ use quick_xml::events::Event;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 
-use super::wire::ApiError;
-
 #[cfg(test)]
 pub(crate) mod loopback;
 
@@ -61,12 +59,6 @@ impl fmt::Display for WireError {
 }
 
 impl std::error::Error for WireError {}
-
-impl From<WireError> for ApiError {
-    fn from(e: WireError) -> Self {
-        ApiError::bad_request(e.code(), e.to_string())
-    }
-}
 
 /// What a request document must look like before its content is read.
 #[derive(Debug, Clone, Copy)]

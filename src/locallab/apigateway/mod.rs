@@ -10,7 +10,8 @@ pub mod test_invoke;
 pub use control::handle;
 pub use model::{ApiGatewayState, AuthorizationType, DeployedMethod, RequiredParameter};
 
-use crate::locallab::store::Slice;
+use crate::locallab::store::{Record, Slice};
+use crate::locallab::wire::ApiError;
 
 /// The lab API's regional host name (the CloudFront origin's domain).
 pub fn api_domain(apigw: &Slice<ApiGatewayState>, region: &str) -> Option<String> {
@@ -88,4 +89,34 @@ pub trait UserPools {
     fn has_pool(&self, pool_id: &str) -> bool;
     /// Verifies an ID token as the authorizer does for `pool_id`.
     fn verify_id_token(&self, pool_id: &str, token: &str) -> Result<crate::token::Claims, crate::token::TokenError>;
+}
+
+/// The lab API's id, its request validator's and its first deployment's (what its stack made).
+pub fn lab_api_ids(apigw: &Slice<ApiGatewayState>) -> Option<(String, Option<String>, Option<String>)> {
+    apigw.read(|s| {
+        let api = s.lab_api()?;
+        let validator = api.validators.first().map(|v| v.id.clone());
+        let deployment = s.api_deployments(&api.id).first().map(|d| d.id.clone());
+        Some((api.id.clone(), validator, deployment))
+    })
+}
+
+/// Deletes REST API `api_id` with everything in it, as deleting its stack does.
+pub fn delete_rest_api(apigw: &Slice<ApiGatewayState>, api_id: &str) -> Result<(), ApiError> {
+    apigw.write(|s| {
+        s.remove_api(api_id);
+        Ok(())
+    })
+}
+
+/// Takes web ACL `acl_arn` off every stage it protects (the web ACL is being deleted).
+pub fn remove_web_acl(apigw: &Slice<ApiGatewayState>, acl_arn: &str) -> Result<(), ApiError> {
+    apigw.write(|s| {
+        let keys: Vec<String> =
+            s.stages.values().filter(|st| st.web_acl_arn.as_deref() == Some(acl_arn)).map(|st| st.key()).collect();
+        for key in keys {
+            s.stages.update(&key, |st| st.web_acl_arn = None);
+        }
+        Ok(())
+    })
 }

@@ -310,6 +310,18 @@ impl ApiGatewayState {
         state
     }
 
+    /// Removes a REST API with its authorizers, deployments and stages (its stack was deleted).
+    pub fn remove_api(&mut self, api_id: &str) {
+        let prefix = format!("{api_id}/");
+        let authorizers: Vec<String> = self.authorizers.with_prefix(&prefix).map(|a| a.key()).collect();
+        authorizers.iter().for_each(|k| drop(self.authorizers.remove(k)));
+        let deployments: Vec<String> = self.deployments.with_prefix(&prefix).map(|d| d.key()).collect();
+        deployments.iter().for_each(|k| drop(self.deployments.remove(k)));
+        let stages: Vec<String> = self.stages.with_prefix(&prefix).map(|s| s.key()).collect();
+        stages.iter().for_each(|k| drop(self.stages.remove(k)));
+        self.apis.remove(api_id);
+    }
+
     /// The lab's REST API (the first; an account has one).
     pub fn lab_api(&self) -> Option<&RestApi> {
         self.apis.values().find(|a| a.name == API_NAME).or_else(|| self.apis.values().next())

@@ -1,9 +1,11 @@
 //! CloudFront's control plane (REST XML, API version 2020-05-31): the lab's distribution, its
 //! configuration with ETags, invalidations and cache policies; and what the edge takes from it.
 //!
-//! The `DistributionConfig` XML document, exactly as the SDK sent it, is the source of truth:
-//! GetDistributionConfig hands it back verbatim, so whatever a learner's tool writes survives
-//! the round trip; the edge's settings are derived from it once per document.
+//! Requests are read into the typed models of [`config`] and answers written from those of
+//! [`documents`]; no handler writes or picks apart XML itself. The typed `DistributionConfig`
+//! is the source of truth: the model is lossless, so whatever a learner's tool writes with
+//! UpdateDistribution comes back unchanged from GetDistributionConfig, and the edge's settings
+//! are derived from it once per configuration ([`settings`]).
 
 pub mod config;
 pub mod documents;
@@ -130,10 +132,28 @@ pub fn distribution_id(cf: &Slice<CloudFrontState>) -> Option<String> {
     cf.read(|s| s.lab_distribution().map(|d| d.id.clone()))
 }
 
+/// The distributions whose origins include `domain`.
+pub fn distributions_with_origin(cf: &Slice<CloudFrontState>, domain: &str) -> Vec<String> {
+    cf.read(|s| {
+        s.distributions
+            .values()
+            .filter(|d| d.config.config.origins.iter().any(|o| o.domain_name.trim() == domain))
+            .map(|d| d.id.clone())
+            .collect()
+    })
+}
+
+/// Deletes distribution `id` with its invalidations, as deleting its stack does.
+pub fn delete_distribution(cf: &Slice<CloudFrontState>, id: &str) -> Result<(), ApiError> {
+    cf.write(|s| {
+        s.remove_distribution(id);
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use roxmltree::Document;
-
+    use super::config::DistributionConfig;
     use super::managed::managed_policy;
     use super::*;
     use crate::locallab::waf::WebAcls;
@@ -146,13 +166,13 @@ mod tests {
         CloudFrontState::seed(1_000_000_000, "123456789012", DOMAIN, &waf)
     }
 
-    fn config_xml(cf: &CloudFrontState) -> String {
-        cf.lab_distribution().unwrap().config.xml.clone()
+    fn config(cf: &CloudFrontState) -> DistributionConfig {
+        cf.lab_distribution().unwrap().config.config.clone()
     }
 
     #[test]
     fn the_seed_forwards_query_strings_and_no_headers() {
-        let settings = EdgeSettings::derive(&config_xml(&seeded()), DOMAIN, |_| None).unwrap();
+        let settings = EdgeSettings::derive(&config(&seeded()), DOMAIN, |_| None).unwrap();
         assert!(settings.enabled);
         assert_eq!(settings.key_query, QueryRule::All);
         assert!(settings.key_headers.is_empty());
@@ -166,26 +186,43 @@ mod tests {
 
     #[test]
     fn another_origin_is_unreachable() {
-        let settings = EdgeSettings::derive(&config_xml(&seeded()), "elsewhere.example", |_| None).unwrap();
+        let settings = EdgeSettings::derive(&config(&seeded()), "elsewhere.example", |_| None).unwrap();
         assert!(settings.origin.is_err());
-    }
-
-    #[test]
-    fn quantities_must_match_their_items() {
-        let doc =
-            Document::parse("<A><Headers><Quantity>2</Quantity><Items><Name>x</Name></Items></Headers></A>").unwrap();
-        assert_eq!(xml::check_quantities(doc.root_element()).unwrap_err().code, "InconsistentQuantities");
-        let doc = Document::parse("<A><Headers><Quantity>0</Quantity></Headers></A>").unwrap();
-        assert!(xml::check_quantities(doc.root_element()).is_ok());
     }
 
     #[test]
     fn managed_policies_read_as_the_edge_needs() {
         let mut s = EdgeSettings::broken(String::new());
-        s.apply_cache_policy(&managed_policy(CACHING_DISABLED).unwrap().1).unwrap();
+        s.apply_cache_policy(&managed_policy(CACHING_DISABLED).unwrap()).unwrap();
         assert_eq!(s.ttl, Ttl { min: 0, default: 0, max: 0 });
-        s.apply_cache_policy(&managed_policy(CACHING_OPTIMIZED).unwrap().1).unwrap();
+        s.apply_cache_policy(&managed_policy(CACHING_OPTIMIZED).unwrap()).unwrap();
         assert_eq!(s.key_query, QueryRule::None);
         assert_eq!(s.ttl.min, 1);
+    }
+
+    /// A store from before the typed configuration kept the XML document; it reads as the
+    /// same configuration, and is written back typed.
+    #[test]
+    fn a_stored_xml_configuration_reads_as_the_typed_one() {
+        let cf = seeded();
+        let d = cf.lab_distribution().unwrap();
+        let typed = serde_json::to_value(d).unwrap();
+        assert!(typed["config"]["DefaultCacheBehavior"].is_object(), "{typed}");
+        let mut legacy = typed.clone();
+        let xml = serde_json::json!({ "xml": d.config.config.to_xml() });
+        legacy["config"] = xml.clone();
+        legacy["deployed"] = xml;
+        let read: model::Distribution = serde_json::from_value(legacy).unwrap();
+        assert_eq!(read.config.config, d.config.config);
+        assert_eq!(serde_json::to_value(&read).unwrap(), typed);
+
+        let policy = managed_policy(CACHING_OPTIMIZED).unwrap();
+        let legacy = serde_json::json!({
+            "id": "p", "name": policy.name, "last_modified": 1, "etag": "E1", "config_xml": policy.to_xml()
+        });
+        let read: model::CachePolicy = serde_json::from_value(legacy).unwrap();
+        assert_eq!(read.config, policy);
+        let typed = serde_json::to_value(&read).unwrap();
+        assert_eq!(serde_json::from_value::<model::CachePolicy>(typed).unwrap().config, policy);
     }
 }

@@ -1,19 +1,24 @@
-//! CloudFront's model: the distribution with its configuration document (as last written,
-//! and as the edge still serves it until the update deploys), invalidations and cache policies.
+//! CloudFront's model: the distribution with its typed configuration (as last written, and as
+//! the edge still serves it until the update deploys), invalidations and cache policies.
 //! Slow AWS transitions are computed from timestamps when asked about, never by timers.
+//!
+//! The store keeps configurations as typed JSON. Stores written before that kept them as the
+//! XML document the SDK sent (`{"xml": "<DistributionConfig …"}`, a cache policy's
+//! `config_xml`); those are read with the same XML model, and written back typed at their next
+//! change.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::config::{self, CachePolicyConfig, DistributionConfig};
+use super::documents::InvalidationStatus;
 use super::settings::EdgeSettings;
-use super::xml::NAMESPACE;
 use crate::locallab::clock::Millis;
 use crate::locallab::ids;
 use crate::locallab::store::{Change, Record, Rows, StoreError, Table, Tables};
 use crate::locallab::waf::WebAcls;
-use crate::locallab::wire::xml_escape;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Distribution {
@@ -48,28 +53,27 @@ impl Distribution {
     }
 }
 
-/// A `DistributionConfig` document and, once asked for, the edge settings derived from it.
-#[derive(Debug, Serialize, Deserialize)]
+/// A distribution's configuration and, once asked for, the edge settings derived from it.
+#[derive(Debug)]
 pub struct ConfigDocument {
-    pub xml: String,
-    #[serde(skip)]
+    pub config: DistributionConfig,
     settings: OnceLock<Arc<EdgeSettings>>,
 }
 
 impl ConfigDocument {
-    pub fn new(xml: String) -> Self {
-        ConfigDocument { xml, settings: OnceLock::new() }
+    pub fn new(config: DistributionConfig) -> Self {
+        ConfigDocument { config, settings: OnceLock::new() }
     }
 
-    /// The edge settings of this document, derived once. `policy` finds a cache policy's
+    /// The edge settings of this configuration, derived once. `policy` finds a cache policy's
     /// configuration by id; cache policies can be created but never changed, so what a
-    /// document's settings depend on cannot go stale.
-    pub fn settings(&self, api_domain: &str, policy: impl Fn(&str) -> Option<String>) -> Arc<EdgeSettings> {
+    /// configuration's settings depend on cannot go stale.
+    pub fn settings(&self, api_domain: &str, policy: impl Fn(&str) -> Option<CachePolicyConfig>) -> Arc<EdgeSettings> {
         self.settings
             .get_or_init(|| {
-                // Documents are validated before they are stored; a failure here means the
+                // Configurations are validated before they are stored; a failure here means the
                 // store was edited by hand, and the edge says so instead of guessing.
-                let settings = EdgeSettings::derive(&self.xml, api_domain, policy)
+                let settings = EdgeSettings::derive(&self.config, api_domain, policy)
                     .unwrap_or_else(|e| EdgeSettings::broken(e.message));
                 Arc::new(settings)
             })
@@ -79,7 +83,24 @@ impl ConfigDocument {
 
 impl Clone for ConfigDocument {
     fn clone(&self) -> Self {
-        ConfigDocument::new(self.xml.clone())
+        ConfigDocument::new(self.config.clone())
+    }
+}
+
+impl Serialize for ConfigDocument {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.config.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigDocument {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let config = match value.get("xml").and_then(serde_json::Value::as_str) {
+            Some(xml) => DistributionConfig::from_xml(xml).map_err(serde::de::Error::custom)?,
+            None => serde_json::from_value(value).map_err(serde::de::Error::custom)?,
+        };
+        Ok(ConfigDocument::new(config))
     }
 }
 
@@ -101,8 +122,8 @@ impl Record for Invalidation {
 }
 
 impl Invalidation {
-    pub fn status(&self, now: Millis) -> &'static str {
-        if now >= self.completes { "Completed" } else { "InProgress" }
+    pub fn status(&self, now: Millis) -> InvalidationStatus {
+        if now >= self.completes { InvalidationStatus::Completed } else { InvalidationStatus::InProgress }
     }
 }
 
@@ -112,8 +133,16 @@ pub struct CachePolicy {
     pub name: String,
     pub last_modified: Millis,
     pub etag: String,
-    /// The `CachePolicyConfig` document as the SDK sent it.
-    pub config_xml: String,
+    #[serde(alias = "config_xml", deserialize_with = "cache_policy_config")]
+    pub config: CachePolicyConfig,
+}
+
+/// A cache policy's configuration: typed, or the XML document stores kept before.
+fn cache_policy_config<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<CachePolicyConfig, D::Error> {
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(xml) => CachePolicyConfig::from_xml(&xml).map_err(serde::de::Error::custom),
+        value => serde_json::from_value(value).map_err(serde::de::Error::custom),
+    }
 }
 
 impl Record for CachePolicy {
@@ -152,7 +181,12 @@ impl CloudFrontState {
     /// The distribution section 3 created, in front of the API at `api_domain`.
     pub fn seed(now: Millis, account: &str, api_domain: &str, waf: &WebAcls) -> Self {
         let id = format!("E{}", ids::upper_alnum(13));
-        let config = ConfigDocument::new(seed_config(api_domain, waf));
+        let config = ConfigDocument::new(config::seed(
+            api_domain,
+            &waf.header_name,
+            waf.header_value.expose(),
+            &waf.global_acl_arn,
+        ));
         let created = now - 3_600_000;
         let mut distributions = Table::default();
         distributions.insert(Distribution {
@@ -176,6 +210,16 @@ impl CloudFrontState {
     /// The lab's distribution (the first; an account has one).
     pub fn lab_distribution(&self) -> Option<&Distribution> {
         self.distributions.values().next()
+    }
+
+    /// Removes a distribution with its invalidations (its stack was deleted).
+    pub fn remove_distribution(&mut self, id: &str) {
+        let invalidations: Vec<String> = self.invalidations.with_prefix(&format!("{id}/")).map(|i| i.key()).collect();
+        for key in &invalidations {
+            self.invalidations.remove(key);
+        }
+        self.completions.retain(|(_, key)| !invalidations.contains(key));
+        self.distributions.remove(id);
     }
 
     pub fn add_invalidation(&mut self, invalidation: Invalidation) {
@@ -204,79 +248,11 @@ impl CloudFrontState {
     }
 
     /// A cache policy's configuration, managed or created here.
-    pub fn policy_config(&self, id: &str) -> Option<String> {
-        super::managed::managed_policy(id)
-            .map(|(_, config)| config)
-            .or_else(|| self.cache_policies.get(id).map(|p| p.config_xml.clone()))
+    pub fn policy_config(&self, id: &str) -> Option<CachePolicyConfig> {
+        super::managed::managed_policy(id).or_else(|| self.cache_policies.get(id).map(|p| p.config.clone()))
     }
 }
 
 pub fn new_etag() -> String {
     format!("E{}", ids::upper_alnum(13))
-}
-
-/// The distribution as the lab's section 3 left it (LAB.md).
-pub fn seed_config(api_domain: &str, waf: &WebAcls) -> String {
-    let origin_id = "wa-lab-rds-api-origin";
-    format!(
-        concat!(
-            "<DistributionConfig xmlns=\"{ns}\">",
-            "<CallerReference>walab-cdn-waf-cognito-distribution</CallerReference>",
-            "<Aliases><Quantity>0</Quantity></Aliases>",
-            "<DefaultRootObject></DefaultRootObject>",
-            "<Origins><Quantity>1</Quantity><Items><Origin>",
-            "<Id>{origin_id}</Id><DomainName>{domain}</DomainName><OriginPath>/Dev</OriginPath>",
-            "<CustomHeaders><Quantity>1</Quantity><Items><OriginCustomHeader>",
-            "<HeaderName>{header}</HeaderName><HeaderValue>{secret}</HeaderValue>",
-            "</OriginCustomHeader></Items></CustomHeaders>",
-            "<CustomOriginConfig><HTTPPort>80</HTTPPort><HTTPSPort>443</HTTPSPort>",
-            "<OriginProtocolPolicy>https-only</OriginProtocolPolicy>",
-            "<OriginSslProtocols><Quantity>1</Quantity><Items><SslProtocol>TLSv1.2</SslProtocol></Items></OriginSslProtocols>",
-            "<OriginReadTimeout>30</OriginReadTimeout><OriginKeepaliveTimeout>5</OriginKeepaliveTimeout>",
-            "</CustomOriginConfig>",
-            "<ConnectionAttempts>3</ConnectionAttempts><ConnectionTimeout>10</ConnectionTimeout>",
-            "<OriginShield><Enabled>false</Enabled></OriginShield>",
-            "<OriginAccessControlId></OriginAccessControlId>",
-            "</Origin></Items></Origins>",
-            "<OriginGroups><Quantity>0</Quantity></OriginGroups>",
-            "<DefaultCacheBehavior>",
-            "<TargetOriginId>{origin_id}</TargetOriginId>",
-            "<TrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></TrustedSigners>",
-            "<TrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></TrustedKeyGroups>",
-            "<ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy>",
-            "<AllowedMethods><Quantity>2</Quantity><Items><Method>HEAD</Method><Method>GET</Method></Items>",
-            "<CachedMethods><Quantity>2</Quantity><Items><Method>HEAD</Method><Method>GET</Method></Items></CachedMethods>",
-            "</AllowedMethods>",
-            "<SmoothStreaming>false</SmoothStreaming><Compress>false</Compress>",
-            "<LambdaFunctionAssociations><Quantity>0</Quantity></LambdaFunctionAssociations>",
-            "<FunctionAssociations><Quantity>0</Quantity></FunctionAssociations>",
-            "<FieldLevelEncryptionId></FieldLevelEncryptionId>",
-            "<ForwardedValues><QueryString>true</QueryString><Cookies><Forward>none</Forward></Cookies>",
-            "<Headers><Quantity>0</Quantity></Headers><QueryStringCacheKeys><Quantity>0</Quantity></QueryStringCacheKeys>",
-            "</ForwardedValues>",
-            "<MinTTL>0</MinTTL><DefaultTTL>86400</DefaultTTL><MaxTTL>31536000</MaxTTL>",
-            "</DefaultCacheBehavior>",
-            "<CacheBehaviors><Quantity>0</Quantity></CacheBehaviors>",
-            "<CustomErrorResponses><Quantity>0</Quantity></CustomErrorResponses>",
-            "<Comment>CloudFront in front of wa-lab-rds-api</Comment>",
-            "<Logging><Enabled>false</Enabled><IncludeCookies>false</IncludeCookies><Bucket></Bucket><Prefix></Prefix></Logging>",
-            "<PriceClass>PriceClass_All</PriceClass>",
-            "<Enabled>true</Enabled>",
-            "<ViewerCertificate><CloudFrontDefaultCertificate>true</CloudFrontDefaultCertificate>",
-            "<SSLSupportMethod>vip</SSLSupportMethod><MinimumProtocolVersion>TLSv1</MinimumProtocolVersion>",
-            "<CertificateSource>cloudfront</CertificateSource></ViewerCertificate>",
-            "<Restrictions><GeoRestriction><RestrictionType>none</RestrictionType><Quantity>0</Quantity></GeoRestriction></Restrictions>",
-            "<WebACLId>{acl}</WebACLId>",
-            "<HttpVersion>http2</HttpVersion>",
-            "<IsIPV6Enabled>true</IsIPV6Enabled>",
-            "<Staging>false</Staging>",
-            "</DistributionConfig>"
-        ),
-        ns = NAMESPACE,
-        origin_id = origin_id,
-        domain = xml_escape(api_domain),
-        header = xml_escape(&waf.header_name),
-        secret = xml_escape(waf.header_value.expose()),
-        acl = xml_escape(&waf.global_acl_arn),
-    )
 }

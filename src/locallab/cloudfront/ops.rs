@@ -1,22 +1,21 @@
 //! CloudFront's distribution and invalidation operations: GetDistribution(Config),
 //! UpdateDistribution with ETags, ListDistributions, and invalidations.
 
+use aws_smithy_types::DateTime;
 use axum::response::Response;
 use http::StatusCode;
-use roxmltree::Document;
 
+use super::config::{DistributionConfig, InvalidationBatch, List};
+use super::documents::{self, DistributionState, DistributionStatus, InvalidationStatus};
 use super::model::{CloudFrontState, ConfigDocument, Distribution, Invalidation, new_etag};
 use super::settings::EdgeSettings;
-use super::xml::NAMESPACE;
-use super::xml::{
-    body_text, check_quantities, child, malformed, max_items, names, parse, required, root_slice, text, with_etag,
-    xml_document,
-};
-use crate::locallab::clock::{Millis, iso8601};
+use super::xml::{answer, body_text, max_items, with_etag};
+use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
 use crate::locallab::ids;
 use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest, set_header, xml_escape};
+use crate::locallab::wire::{ApiError, AwsRequest, set_header};
+use crate::locallab::xml::WireError;
 
 /// CloudFront's limit on paths in one invalidation.
 const MAX_INVALIDATION_PATHS: usize = 3000;
@@ -37,30 +36,33 @@ fn with_distribution<R>(
     })
 }
 
+fn status(d: &Distribution, now: Millis, deploy_ms: Millis) -> DistributionStatus {
+    if d.is_deployed(now, deploy_ms) { DistributionStatus::Deployed } else { DistributionStatus::InProgress }
+}
+
 /// `just_updated`: the answer to the update itself, always `InProgress` as in AWS, however
 /// fast the lab deploys.
-fn distribution_xml(
+fn distribution_document(
     cf: &CloudFrontState,
     d: &Distribution,
     now: Millis,
     deploy_ms: Millis,
     just_updated: bool,
-) -> String {
-    let status = if !just_updated && d.is_deployed(now, deploy_ms) { "Deployed" } else { "InProgress" };
+) -> documents::Distribution {
+    let status = if just_updated { DistributionStatus::InProgress } else { status(d, now, deploy_ms) };
     let in_progress = cf.invalidations_of(&d.id).iter().filter(|i| now < i.completes).count();
-    format!(
-        "<Distribution xmlns=\"{NAMESPACE}\"><Id>{}</Id><ARN>{}</ARN><Status>{status}</Status>\
-         <LastModifiedTime>{}</LastModifiedTime><InProgressInvalidationBatches>{in_progress}</InProgressInvalidationBatches>\
-         <DomainName>{}</DomainName>\
-         <ActiveTrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedSigners>\
-         <ActiveTrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedKeyGroups>\
-         {}</Distribution>",
-        xml_escape(&d.id),
-        xml_escape(&d.arn),
-        iso8601(d.last_modified),
-        xml_escape(&d.domain),
-        d.config.xml
-    )
+    documents::Distribution {
+        id: d.id.clone(),
+        arn: d.arn.clone(),
+        status,
+        last_modified_time: DateTime::from_millis(d.last_modified),
+        in_progress_invalidation_batches: i32::try_from(in_progress).unwrap_or(i32::MAX),
+        domain_name: d.domain.clone(),
+        active_trusted_signers: Default::default(),
+        active_trusted_key_groups: Default::default(),
+        distribution_config: d.config.config.clone(),
+        alias_icp_recordals: None,
+    }
 }
 
 pub fn list_distributions(
@@ -71,68 +73,40 @@ pub fn list_distributions(
     let max = max_items(req)?;
     let now = ctx.now_ms();
     let deploy_ms = ctx.timing.deploy_ms();
-    let body = cf.read(|s| {
-        let mut summaries = String::new();
-        for d in s.distributions.values().take(max) {
-            let status = if d.is_deployed(now, deploy_ms) { "Deployed" } else { "InProgress" };
-            // The summary repeats the configuration's own elements, sliced out verbatim.
-            let mut parts = String::new();
-            if let Ok(doc) = Document::parse(&d.config.xml) {
-                let root = doc.root_element();
-                for name in [
-                    "Aliases",
-                    "Origins",
-                    "OriginGroups",
-                    "DefaultCacheBehavior",
-                    "CacheBehaviors",
-                    "CustomErrorResponses",
-                    "Comment",
-                    "PriceClass",
-                    "Enabled",
-                    "ViewerCertificate",
-                    "Restrictions",
-                    "WebACLId",
-                    "HttpVersion",
-                    "IsIPV6Enabled",
-                    "Staging",
-                ] {
-                    if let Some(node) = child(root, name) {
-                        parts.push_str(d.config.xml.get(node.range()).unwrap_or_default());
-                    }
-                }
-            }
-            summaries.push_str(&format!(
-                "<DistributionSummary><Id>{}</Id><ARN>{}</ARN><ETag>{}</ETag><Status>{status}</Status>\
-                 <LastModifiedTime>{}</LastModifiedTime><DomainName>{}</DomainName>{parts}</DistributionSummary>",
-                xml_escape(&d.id),
-                xml_escape(&d.arn),
-                xml_escape(&d.etag),
-                iso8601(d.last_modified),
-                xml_escape(&d.domain),
-            ));
+    let list = cf.read(|s| {
+        let summaries = s.distributions.values().take(max).map(|d| {
+            let state = DistributionState {
+                id: d.id.clone(),
+                arn: d.arn.clone(),
+                e_tag: d.etag.clone(),
+                status: status(d, now, deploy_ms),
+                last_modified_time: DateTime::from_millis(d.last_modified),
+                domain_name: d.domain.clone(),
+            };
+            documents::DistributionSummary::new(state, &d.config.config)
+        });
+        documents::DistributionList {
+            marker: req.query_param("Marker").unwrap_or_default().to_string(),
+            next_marker: None,
+            max_items: i32::try_from(max).unwrap_or(i32::MAX),
+            is_truncated: false,
+            summaries: summaries.collect(),
         }
-        let quantity = s.distributions.len().min(max);
-        let summary = summaries;
-        format!(
-            "<DistributionList xmlns=\"{NAMESPACE}\"><Marker>{}</Marker><MaxItems>{max}</MaxItems>\
-             <IsTruncated>false</IsTruncated><Quantity>{quantity}</Quantity><Items>{summary}</Items></DistributionList>",
-            xml_escape(req.query_param("Marker").unwrap_or_default())
-        )
     });
-    Ok(xml_document(StatusCode::OK, &body))
+    Ok(answer(StatusCode::OK, list.to_xml()))
 }
 
 pub fn get_distribution(ctx: &AccountContext, cf: &Slice<CloudFrontState>, id: &str) -> Result<Response, ApiError> {
     let now = ctx.now_ms();
     let deploy_ms = ctx.timing.deploy_ms();
-    let (body, etag) =
-        with_distribution(cf, id, |s, d| (distribution_xml(s, d, now, deploy_ms, false), d.etag.clone()))?;
-    Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
+    let (document, etag) =
+        with_distribution(cf, id, |s, d| (distribution_document(s, d, now, deploy_ms, false), d.etag.clone()))?;
+    Ok(with_etag(answer(StatusCode::OK, document.to_xml()), &etag))
 }
 
 pub fn get_distribution_config(cf: &Slice<CloudFrontState>, id: &str) -> Result<Response, ApiError> {
-    let (body, etag) = with_distribution(cf, id, |_, d| (d.config.xml.clone(), d.etag.clone()))?;
-    Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
+    let (xml, etag) = with_distribution(cf, id, |_, d| (d.config.config.to_xml(), d.etag.clone()))?;
+    Ok(with_etag(answer(StatusCode::OK, xml), &etag))
 }
 
 /// `api_domain` is the account's API host, the one origin the edge can reach.
@@ -145,18 +119,7 @@ pub fn update_distribution(
 ) -> Result<Response, ApiError> {
     let if_match = req.header("if-match").map(str::trim).filter(|v| !v.is_empty());
     // Check what needs no lock first: the body, and what the document says on its own.
-    let xml = body_text(req)?;
-    let doc = parse(xml)?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "DistributionConfig" {
-        return Err(malformed(format!("expected DistributionConfig, found {}", root.tag_name().name())));
-    }
-    let caller_reference = required(root, "CallerReference")?.text().unwrap_or_default().trim().to_string();
-    for name in ["Origins", "DefaultCacheBehavior", "Comment", "Enabled"] {
-        required(root, name)?;
-    }
-    check_quantities(root)?;
-    let stored = root_slice(xml, &doc).to_string();
+    let config = DistributionConfig::from_xml(body_text(req)?)?;
 
     let now = ctx.now_ms();
     let deploy_ms = ctx.timing.deploy_ms();
@@ -177,45 +140,40 @@ pub fn update_distribution(
                 "The precondition given in one or more of the request-header fields evaluated to false.",
             ));
         }
-        let current_reference = Document::parse(&current.config.xml)
-            .ok()
-            .and_then(|d| text(d.root_element(), "CallerReference").map(str::to_string))
-            .unwrap_or_default();
-        if caller_reference != current_reference {
+        if config.caller_reference.trim() != current.config.config.caller_reference.trim() {
             return Err(ApiError::bad_request(
                 "IllegalUpdate",
                 "The update contains modifications that are not allowed: CallerReference cannot change.",
             ));
         }
         // Derive now so a configuration the edge could not use is refused, as AWS validates it.
-        EdgeSettings::derive(&stored, api_domain, |pid| s.policy_config(pid))?;
+        EdgeSettings::derive(&config, api_domain, |pid| s.policy_config(pid))?;
 
         s.distributions.update(id, |d| {
             if d.is_deployed(now, deploy_ms) {
                 d.deployed = d.config.clone();
             }
-            d.config = ConfigDocument::new(stored);
+            d.config = ConfigDocument::new(config);
             d.last_modified = now;
             d.etag = new_etag();
         });
         let d = s.distributions.get(id).ok_or_else(|| no_such_distribution(id))?;
-        Ok((distribution_xml(s, d, now, deploy_ms, true), d.etag.clone()))
+        Ok((distribution_document(s, d, now, deploy_ms, true), d.etag.clone()))
     })?;
-    let (body, etag) = body_and_etag;
-    Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
+    let (document, etag) = body_and_etag;
+    Ok(with_etag(answer(StatusCode::OK, document.to_xml()), &etag))
 }
 
-fn invalidation_xml(inv: &Invalidation, status: &str) -> String {
-    let paths: String = inv.paths.iter().map(|p| format!("<Path>{}</Path>", xml_escape(p))).collect();
-    format!(
-        "<Invalidation xmlns=\"{NAMESPACE}\"><Id>{}</Id><Status>{status}</Status><CreateTime>{}</CreateTime>\
-         <InvalidationBatch><Paths><Quantity>{}</Quantity><Items>{paths}</Items></Paths>\
-         <CallerReference>{}</CallerReference></InvalidationBatch></Invalidation>",
-        xml_escape(&inv.id),
-        iso8601(inv.created),
-        inv.paths.len(),
-        xml_escape(&inv.caller_reference)
-    )
+fn invalidation_document(inv: &Invalidation, status: InvalidationStatus) -> documents::Invalidation {
+    documents::Invalidation {
+        id: inv.id.clone(),
+        status,
+        create_time: DateTime::from_millis(inv.created),
+        invalidation_batch: InvalidationBatch {
+            paths: List::new(inv.paths.clone()),
+            caller_reference: inv.caller_reference.clone(),
+        },
+    }
 }
 
 pub fn create_invalidation(
@@ -224,18 +182,12 @@ pub fn create_invalidation(
     id: &str,
     req: &AwsRequest,
 ) -> Result<Response, ApiError> {
-    let xml = body_text(req)?;
-    let doc = parse(xml)?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "InvalidationBatch" {
-        return Err(malformed(format!("expected InvalidationBatch, found {}", root.tag_name().name())));
-    }
-    let caller_reference = text(root, "CallerReference").unwrap_or_default().to_string();
+    let batch = InvalidationBatch::from_xml(body_text(req)?)?;
+    let caller_reference = batch.caller_reference.trim().to_string();
     if caller_reference.is_empty() {
-        return Err(malformed("InvalidationBatch must contain CallerReference"));
+        return Err(WireError::Malformed("InvalidationBatch must contain CallerReference".into()).into());
     }
-    check_quantities(root)?;
-    let paths = names(required(root, "Paths")?, "", "Path");
+    let paths: Vec<String> = batch.paths.iter().map(|p| p.trim().to_string()).collect();
     if paths.len() > MAX_INVALIDATION_PATHS {
         return Err(ApiError::bad_request(
             "BatchTooLarge",
@@ -279,8 +231,8 @@ pub fn create_invalidation(
         Ok(invalidation)
     })?;
     // A new invalidation always starts InProgress, however fast the lab completes it.
-    let status = if outcome.created == now { "InProgress" } else { outcome.status(now) };
-    let mut response = xml_document(StatusCode::CREATED, &invalidation_xml(&outcome, status));
+    let status = if outcome.created == now { InvalidationStatus::InProgress } else { outcome.status(now) };
+    let mut response = answer(StatusCode::CREATED, invalidation_document(&outcome, status).to_xml());
     set_header(
         &mut response,
         "Location",
@@ -308,7 +260,8 @@ pub fn get_invalidation(
             format!("The specified invalidation does not exist: {invalidation_id}"),
         )
     })?;
-    Ok(xml_document(StatusCode::OK, &invalidation_xml(&invalidation, invalidation.status(now))))
+    let document = invalidation_document(&invalidation, invalidation.status(now));
+    Ok(answer(StatusCode::OK, document.to_xml()))
 }
 
 pub fn list_invalidations(
@@ -326,24 +279,19 @@ pub fn list_invalidations(
     let start = if marker.is_empty() { 0 } else { newest_first.iter().position(|i| i.id == marker).unwrap_or(0) };
     let page: Vec<&Invalidation> = newest_first.iter().skip(start).take(max).collect();
     let next = newest_first.get(start + page.len());
-    let items: String = page
-        .iter()
-        .map(|i| {
-            format!(
-                "<InvalidationSummary><Id>{}</Id><CreateTime>{}</CreateTime><Status>{}</Status></InvalidationSummary>",
-                xml_escape(&i.id),
-                iso8601(i.created),
-                i.status(now)
-            )
-        })
-        .collect();
-    let next_marker = next.map(|n| format!("<NextMarker>{}</NextMarker>", xml_escape(&n.id))).unwrap_or_default();
-    let body = format!(
-        "<InvalidationList xmlns=\"{NAMESPACE}\"><Marker>{}</Marker>{next_marker}<MaxItems>{max}</MaxItems>\
-         <IsTruncated>{}</IsTruncated><Quantity>{}</Quantity><Items>{items}</Items></InvalidationList>",
-        xml_escape(&marker),
-        next.is_some(),
-        page.len()
-    );
-    Ok(xml_document(StatusCode::OK, &body))
+    let list = documents::InvalidationList {
+        marker,
+        next_marker: next.map(|n| n.id.clone()),
+        max_items: i32::try_from(max).unwrap_or(i32::MAX),
+        is_truncated: next.is_some(),
+        summaries: page
+            .iter()
+            .map(|i| documents::InvalidationSummary {
+                id: i.id.clone(),
+                create_time: DateTime::from_millis(i.created),
+                status: i.status(now),
+            })
+            .collect(),
+    };
+    Ok(answer(StatusCode::OK, list.to_xml()))
 }

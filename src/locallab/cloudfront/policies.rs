@@ -1,27 +1,34 @@
 //! Cache policies: the managed ones the lab models, and those a learner creates.
 
+use aws_smithy_types::DateTime;
 use axum::response::Response;
 use http::StatusCode;
 
+use super::config::{CachePolicyConfig, List};
+use super::documents::{self, CachePolicyType};
 use super::managed::{MANAGED_POLICIES, managed_policy};
 use super::model::{CachePolicy, CloudFrontState, new_etag};
 use super::settings::{EdgeSettings, MAX_FORWARDED_HEADERS};
-use super::xml::NAMESPACE;
-use super::xml::{
-    body_text, check_quantities, malformed, max_items, parse, required, root_slice, text, with_etag, xml_document,
-};
-use crate::locallab::clock::{Millis, iso8601};
+use super::xml::{answer, body_text, max_items, with_etag};
+use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
 use crate::locallab::ids;
 use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest, set_header, xml_escape};
+use crate::locallab::wire::{ApiError, AwsRequest, set_header};
 
-fn cache_policy_xml(id: &str, last_modified: Millis, config: &str) -> String {
-    format!(
-        "<CachePolicy xmlns=\"{NAMESPACE}\"><Id>{}</Id><LastModifiedTime>{}</LastModifiedTime>{config}</CachePolicy>",
-        xml_escape(id),
-        iso8601(last_modified)
-    )
+/// The ETag the managed policies answer with: they never change.
+const MANAGED_ETAG: &str = "E23ZP02F085DFQ";
+
+fn document(id: &str, last_modified: Millis, config: CachePolicyConfig) -> documents::CachePolicy {
+    documents::CachePolicy {
+        id: id.to_string(),
+        last_modified_time: DateTime::from_millis(last_modified),
+        cache_policy_config: config,
+    }
+}
+
+fn no_such_cache_policy(id: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "NoSuchCachePolicy", format!("The cache policy {id} does not exist."))
 }
 
 pub fn create_cache_policy(
@@ -29,22 +36,14 @@ pub fn create_cache_policy(
     cf: &Slice<CloudFrontState>,
     req: &AwsRequest,
 ) -> Result<Response, ApiError> {
-    let xml = body_text(req)?;
-    let doc = parse(xml)?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "CachePolicyConfig" {
-        return Err(malformed(format!("expected CachePolicyConfig, found {}", root.tag_name().name())));
-    }
-    let name = text(root, "Name").unwrap_or_default().to_string();
+    let config = CachePolicyConfig::from_xml(body_text(req)?)?;
+    let name = config.name.trim().to_string();
     if name.is_empty() {
         return Err(ApiError::bad_request("InvalidArgument", "The cache policy needs a Name."));
     }
-    required(root, "MinTTL")?;
-    check_quantities(root)?;
-    let stored = root_slice(xml, &doc).to_string();
     // Reuse the edge's reading of a policy, so what is accepted is what the edge can apply.
     let mut probe = EdgeSettings::broken(String::new());
-    probe.apply_cache_policy(&stored)?;
+    probe.apply_cache_policy(&config)?;
     if probe.key_headers.len() > MAX_FORWARDED_HEADERS {
         return Err(ApiError::bad_request(
             "TooManyHeadersInCachePolicy",
@@ -55,7 +54,7 @@ pub fn create_cache_policy(
     let now = ctx.now_ms();
     let policy = cf.write(|s| {
         let policies = &mut s.cache_policies;
-        let managed_name = MANAGED_POLICIES.iter().filter_map(|id| managed_policy(id)).any(|(n, _)| n == name);
+        let managed_name = MANAGED_POLICIES.iter().filter_map(|id| managed_policy(id)).any(|m| m.name == name);
         if managed_name || policies.values().any(|p| p.name == name) {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -63,12 +62,12 @@ pub fn create_cache_policy(
                 format!("A cache policy named {name} already exists."),
             ));
         }
-        let policy = CachePolicy { id: ids::uuid(), name, last_modified: now, etag: new_etag(), config_xml: stored };
+        let policy = CachePolicy { id: ids::uuid(), name, last_modified: now, etag: new_etag(), config };
         policies.insert(policy.clone());
         Ok(policy)
     })?;
-    let mut response =
-        xml_document(StatusCode::CREATED, &cache_policy_xml(&policy.id, policy.last_modified, &policy.config_xml));
+    let created = document(&policy.id, policy.last_modified, policy.config);
+    let mut response = answer(StatusCode::CREATED, created.to_xml());
     set_header(
         &mut response,
         "Location",
@@ -79,18 +78,12 @@ pub fn create_cache_policy(
 
 pub fn get_cache_policy(cf: &Slice<CloudFrontState>, id: &str, config_only: bool) -> Result<Response, ApiError> {
     let found = match managed_policy(id) {
-        Some((_, config)) => Some((config, managed_since(cf), "E23ZP02F085DFQ".to_string())),
-        None => cf.read(|s| s.cache_policies.get(id).map(|p| (p.config_xml.clone(), p.last_modified, p.etag.clone()))),
+        Some(config) => Some((config, managed_since(cf), MANAGED_ETAG.to_string())),
+        None => cf.read(|s| s.cache_policies.get(id).map(|p| (p.config.clone(), p.last_modified, p.etag.clone()))),
     };
-    let Some((config, last_modified, etag)) = found else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NoSuchCachePolicy",
-            format!("The cache policy {id} does not exist."),
-        ));
-    };
-    let body = if config_only { config } else { cache_policy_xml(id, last_modified, &config) };
-    Ok(with_etag(xml_document(StatusCode::OK, &body), &etag))
+    let (config, last_modified, etag) = found.ok_or_else(|| no_such_cache_policy(id))?;
+    let xml = if config_only { config.to_xml() } else { document(id, last_modified, config).to_xml() };
+    Ok(with_etag(answer(StatusCode::OK, xml), &etag))
 }
 
 pub fn list_cache_policies(cf: &Slice<CloudFrontState>, req: &AwsRequest) -> Result<Response, ApiError> {
@@ -100,34 +93,29 @@ pub fn list_cache_policies(cf: &Slice<CloudFrontState>, req: &AwsRequest) -> Res
         return Err(ApiError::bad_request("InvalidArgument", format!("Type must be managed or custom, not {kind}")));
     }
     let created = managed_since(cf);
-    let mut summaries: Vec<String> = Vec::new();
+    let summary = |kind, cache_policy| documents::CachePolicySummary { kind, cache_policy };
+    let mut summaries = Vec::new();
     if kind != "custom" {
         for id in MANAGED_POLICIES {
-            if let Some((_, config)) = managed_policy(id) {
-                summaries.push(format!(
-                    "<CachePolicySummary><Type>managed</Type>{}</CachePolicySummary>",
-                    cache_policy_xml(id, created, &config)
-                ));
+            if let Some(config) = managed_policy(id) {
+                summaries.push(summary(CachePolicyType::Managed, document(id, created, config)));
             }
         }
     }
     if kind != "managed" {
         cf.read(|s| {
             for p in s.cache_policies.values() {
-                summaries.push(format!(
-                    "<CachePolicySummary><Type>custom</Type>{}</CachePolicySummary>",
-                    cache_policy_xml(&p.id, p.last_modified, &p.config_xml)
-                ));
+                summaries.push(summary(CachePolicyType::Custom, document(&p.id, p.last_modified, p.config.clone())));
             }
         });
     }
     summaries.truncate(max);
-    let body = format!(
-        "<CachePolicyList xmlns=\"{NAMESPACE}\"><MaxItems>{max}</MaxItems><Quantity>{}</Quantity><Items>{}</Items></CachePolicyList>",
-        summaries.len(),
-        summaries.concat()
-    );
-    Ok(xml_document(StatusCode::OK, &body))
+    let list = documents::CachePolicyList {
+        next_marker: None,
+        max_items: i32::try_from(max).unwrap_or(i32::MAX),
+        summaries: List::new(summaries),
+    };
+    Ok(answer(StatusCode::OK, list.to_xml()))
 }
 
 /// When the managed policies "changed last": as old as the account's distribution.

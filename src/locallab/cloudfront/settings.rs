@@ -1,18 +1,20 @@
 //! What the edge takes from a distribution's configuration: the default behaviour as it
 //! applies it (methods, origin, what is in the cache key and what reaches the origin, TTLs),
-//! derived once per configuration document.
+//! derived once per configuration.
 
 use http::{HeaderName, HeaderValue, Method, StatusCode};
-use roxmltree::Node;
 
-use super::xml::{child, elements, names, parse, parse_bool, required, text};
+use super::config::{
+    self, CachePolicyConfig, CachePolicyHeaderBehavior, CachePolicyQueryStringBehavior, DefaultCacheBehavior,
+    DistributionConfig, ForwardedValues, List, Name, Origin, OriginProtocolPolicy,
+};
 use crate::locallab::wire::ApiError;
 use crate::names::origin_request_policy::{ALL_VIEWER, ALL_VIEWER_AND_CLOUDFRONT_HEADERS, ALL_VIEWER_EXCEPT_HOST};
 
 /// CloudFront's limit on headers in a cache key.
 pub const MAX_FORWARDED_HEADERS: usize = 10;
 
-/// The default behaviour as the edge applies it, derived once per configuration document.
+/// The default behaviour as the edge applies it, derived once per configuration.
 #[derive(Debug, Clone)]
 pub struct EdgeSettings {
     pub enabled: bool,
@@ -90,41 +92,32 @@ impl EdgeSettings {
         }
     }
 
-    /// Reads a validated `DistributionConfig`. `policy` finds a cache policy's config by id.
-    pub fn derive(xml: &str, api_domain: &str, policy: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
-        let doc = parse(xml)?;
-        let root = doc.root_element();
-        let behavior = required(root, "DefaultCacheBehavior")?;
-        let enabled = parse_bool(required(root, "Enabled")?)?;
-        let target = text(behavior, "TargetOriginId").unwrap_or_default();
-        let origin = child(root, "Origins")
-            .and_then(|o| child(o, "Items"))
-            .into_iter()
-            .flat_map(|items| elements(items, "Origin"))
-            .find(|o| text(*o, "Id") == Some(target))
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "NoSuchOrigin",
-                    format!(
-                        "The default cache behavior targets origin {target}, which the distribution does not have."
-                    ),
-                )
-            })?;
+    /// Reads a configuration as the edge applies it, refusing what CloudFront would refuse.
+    /// `policy` finds a cache policy's configuration by id.
+    pub fn derive(
+        config: &DistributionConfig,
+        api_domain: &str,
+        policy: impl Fn(&str) -> Option<CachePolicyConfig>,
+    ) -> Result<Self, ApiError> {
+        let behavior = &config.default_cache_behavior;
+        let target = behavior.target_origin_id.as_str();
+        let origin = config.origins.iter().find(|o| o.id == target).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NoSuchOrigin",
+                format!("The default cache behavior targets origin {target}, which the distribution does not have."),
+            )
+        })?;
         let origin = origin_target(origin, api_domain)?;
 
-        let allowed = child(behavior, "AllowedMethods");
-        let allowed_methods = match allowed {
-            Some(a) => methods(a)?,
-            None => vec![Method::GET, Method::HEAD],
-        };
-        let cached_methods = match allowed.and_then(|a| child(a, "CachedMethods")) {
-            Some(c) => methods(c)?,
-            None => vec![Method::GET, Method::HEAD],
-        };
+        let get_head = || vec![Method::GET, Method::HEAD];
+        let allowed = behavior.allowed_methods.as_ref();
+        let allowed_methods = allowed.map(|a| methods(&a.methods)).unwrap_or_else(get_head);
+        let cached_methods =
+            allowed.and_then(|a| a.cached_methods.as_ref()).map(|c| methods(c)).unwrap_or_else(get_head);
 
         let mut settings = EdgeSettings {
-            enabled,
+            enabled: config.enabled,
             allowed_methods,
             cached_methods,
             origin,
@@ -132,13 +125,12 @@ impl EdgeSettings {
             origin_query: QueryRule::None,
             key_headers: Vec::new(),
             all_viewer_headers: AllViewerHeaders::No,
-            ttl: Ttl { min: 0, default: 86_400, max: 31_536_000 },
+            ttl: DEFAULT_TTL,
             caching: true,
         };
 
-        let forwarded = child(behavior, "ForwardedValues");
-        let cache_policy = text(behavior, "CachePolicyId").filter(|id| !id.is_empty());
-        match (forwarded, cache_policy) {
+        let cache_policy = behavior.cache_policy_id.as_deref().filter(|id| !id.is_empty());
+        match (&behavior.forwarded_values, cache_policy) {
             (Some(_), Some(_)) => {
                 return Err(ApiError::bad_request(
                     "InvalidArgument",
@@ -164,7 +156,7 @@ impl EdgeSettings {
             }
         }
 
-        if let Some(id) = text(behavior, "OriginRequestPolicyId").filter(|id| !id.is_empty()) {
+        if let Some(id) = behavior.origin_request_policy_id.as_deref().filter(|id| !id.is_empty()) {
             settings.all_viewer_headers = match id {
                 ALL_VIEWER | ALL_VIEWER_AND_CLOUDFRONT_HEADERS => AllViewerHeaders::Yes,
                 ALL_VIEWER_EXCEPT_HOST => AllViewerHeaders::ExceptHost,
@@ -185,13 +177,17 @@ impl EdgeSettings {
     }
 
     /// The legacy settings: forwarded headers are the cache key's, and TTLs sit on the behaviour.
-    fn apply_forwarded_values(&mut self, forwarded: Node, behavior: Node) -> Result<(), ApiError> {
-        if parse_bool(required(forwarded, "QueryString")?)? {
-            let keys = names(forwarded, "QueryStringCacheKeys", "Name");
+    fn apply_forwarded_values(
+        &mut self,
+        forwarded: &ForwardedValues,
+        behavior: &DefaultCacheBehavior,
+    ) -> Result<(), ApiError> {
+        if forwarded.query_string {
+            let keys = forwarded.query_string_cache_keys.as_ref().map(|k| k.to_vec()).unwrap_or_default();
             self.key_query = if keys.is_empty() { QueryRule::All } else { QueryRule::Only(keys) };
             self.origin_query = QueryRule::All;
         }
-        let headers = names(forwarded, "Headers", "Name");
+        let headers: &[String] = forwarded.headers.as_deref().unwrap_or_default();
         if headers.len() > MAX_FORWARDED_HEADERS {
             return Err(ApiError::bad_request(
                 "TooManyHeadersInForwardedValues",
@@ -205,53 +201,43 @@ impl EdgeSettings {
             self.all_viewer_headers = AllViewerHeaders::Yes;
             self.caching = false;
         } else {
-            self.key_headers = header_names(&headers)?;
+            self.key_headers = header_names(headers)?;
         }
-        self.ttl = ttl(behavior, Ttl { min: 0, default: 86_400, max: 31_536_000 })?;
+        self.ttl = ttl(behavior.min_ttl, behavior.default_ttl, behavior.max_ttl)?;
         Ok(())
     }
 
     /// A cache policy: its headers and query strings are both the cache key and what is forwarded.
-    pub fn apply_cache_policy(&mut self, config: &str) -> Result<(), ApiError> {
-        let doc = parse(config)?;
-        let root = doc.root_element();
-        self.ttl = ttl(root, Ttl { min: 0, default: 86_400, max: 31_536_000 })?;
-        let Some(params) = child(root, "ParametersInCacheKeyAndForwardedToOrigin") else {
+    pub fn apply_cache_policy(&mut self, config: &CachePolicyConfig) -> Result<(), ApiError> {
+        self.ttl = ttl(Some(config.min_ttl), config.default_ttl, config.max_ttl)?;
+        let Some(params) = &config.parameters_in_cache_key_and_forwarded_to_origin else {
             return Ok(());
         };
-        if let Some(headers) = child(params, "HeadersConfig") {
-            match text(headers, "HeaderBehavior").unwrap_or("none") {
-                "none" => {}
-                "whitelist" => self.key_headers = header_names(&names(headers, "Headers", "Name"))?,
-                other => {
-                    return Err(ApiError::bad_request("InvalidArgument", format!("Unknown HeaderBehavior {other}")));
-                }
-            }
+        let listed = |list: &Option<List<String, Name>>| list.as_ref().map(|l| l.to_vec()).unwrap_or_default();
+        let headers = &params.headers_config;
+        if headers.header_behavior == CachePolicyHeaderBehavior::Whitelist {
+            self.key_headers = header_names(&listed(&headers.headers))?;
         }
-        if let Some(query) = child(params, "QueryStringsConfig") {
-            let listed = names(query, "QueryStrings", "Name");
-            self.key_query = match text(query, "QueryStringBehavior").unwrap_or("none") {
-                "none" => QueryRule::None,
-                "all" => QueryRule::All,
-                "whitelist" => QueryRule::Only(listed),
-                "allExcept" => QueryRule::AllExcept(listed),
-                other => {
-                    return Err(ApiError::bad_request(
-                        "InvalidArgument",
-                        format!("Unknown QueryStringBehavior {other}"),
-                    ));
-                }
-            };
-            self.origin_query = self.key_query.clone();
-        }
+        let query = &params.query_strings_config;
+        let names = listed(&query.query_strings);
+        self.key_query = match query.query_string_behavior {
+            CachePolicyQueryStringBehavior::None => QueryRule::None,
+            CachePolicyQueryStringBehavior::All => QueryRule::All,
+            CachePolicyQueryStringBehavior::Whitelist => QueryRule::Only(names),
+            CachePolicyQueryStringBehavior::AllExcept => QueryRule::AllExcept(names),
+        };
+        self.origin_query = self.key_query.clone();
         Ok(())
     }
 }
 
+/// What CloudFront assumes when a configuration leaves a TTL out.
+const DEFAULT_TTL: Ttl = Ttl { min: 0, default: 86_400, max: 31_536_000 };
+
 /// The origin the behaviour targets: `Ok(Err(why))` when the edge cannot reach it.
-fn origin_target(origin: Node, api_domain: &str) -> Result<Result<OriginTarget, String>, ApiError> {
-    let domain = text(origin, "DomainName").unwrap_or_default().to_string();
-    let path = text(origin, "OriginPath").unwrap_or_default().to_string();
+fn origin_target(origin: &Origin, api_domain: &str) -> Result<Result<OriginTarget, String>, ApiError> {
+    let domain = origin.domain_name.trim().to_string();
+    let path = origin.origin_path.as_deref().unwrap_or_default().trim().to_string();
     if !(path.is_empty() || path.starts_with('/') && !path.ends_with('/')) {
         return Err(ApiError::bad_request(
             "InvalidRelativePath",
@@ -259,65 +245,64 @@ fn origin_target(origin: Node, api_domain: &str) -> Result<Result<OriginTarget, 
         ));
     }
     let mut custom_headers = Vec::new();
-    if let Some(items) = child(origin, "CustomHeaders").and_then(|h| child(h, "Items")) {
-        for header in elements(items, "OriginCustomHeader") {
-            let name = text(header, "HeaderName").unwrap_or_default();
-            let value = text(header, "HeaderValue").unwrap_or_default();
-            let parsed = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value));
-            let (Ok(name), Ok(value)) = parsed else {
-                return Err(ApiError::bad_request(
-                    "InvalidArgument",
-                    format!("The origin custom header {name} is not valid."),
-                ));
-            };
-            custom_headers.push((name, value));
-        }
+    for header in origin.custom_headers.as_deref().unwrap_or_default() {
+        let (name, value) = (header.header_name.trim(), header.header_value.trim());
+        let parsed = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value));
+        let (Ok(name), Ok(value)) = parsed else {
+            return Err(ApiError::bad_request(
+                "InvalidArgument",
+                format!("The origin custom header {name} is not valid."),
+            ));
+        };
+        custom_headers.push((name, value));
     }
     // The lab has one origin it can reach: the API, over HTTPS (API Gateway has no plain
     // HTTP endpoint). Anything else is an origin the edge cannot connect to: a 502, as in AWS.
-    let protocol = child(origin, "CustomOriginConfig").and_then(|c| text(c, "OriginProtocolPolicy"));
+    let protocol = origin.custom_origin_config.as_ref().map(|c| c.origin_protocol_policy);
     if domain != api_domain {
         return Ok(Err(format!("CloudFront cannot connect to the origin {domain}.")));
     }
-    if protocol == Some("http-only") {
+    if protocol == Some(OriginProtocolPolicy::HttpOnly) {
         return Ok(Err(format!("CloudFront cannot connect to {domain} over HTTP: API Gateway answers on HTTPS only.")));
     }
     Ok(Ok(OriginTarget { domain, path, custom_headers }))
 }
 
-fn methods(node: Node) -> Result<Vec<Method>, ApiError> {
-    names(node, "", "Method")
-        .iter()
-        .map(|m| {
-            Method::from_bytes(m.as_bytes())
-                .map_err(|_| ApiError::bad_request("InvalidArgument", format!("{m} is not an HTTP method.")))
-        })
-        .collect()
+fn methods(methods: &[config::Method]) -> Vec<Method> {
+    use config::Method as M;
+    let method = |m: &M| match m {
+        M::Delete => Method::DELETE,
+        M::Get => Method::GET,
+        M::Head => Method::HEAD,
+        M::Options => Method::OPTIONS,
+        M::Patch => Method::PATCH,
+        M::Post => Method::POST,
+        M::Put => Method::PUT,
+    };
+    methods.iter().map(method).collect()
 }
 
 fn header_names(names: &[String]) -> Result<Vec<HeaderName>, ApiError> {
     names
         .iter()
         .map(|n| {
-            HeaderName::from_bytes(n.as_bytes())
+            HeaderName::from_bytes(n.trim().as_bytes())
                 .map_err(|_| ApiError::bad_request("InvalidArgument", format!("{n} is not a valid header name.")))
         })
         .collect()
 }
 
-fn ttl(node: Node, defaults: Ttl) -> Result<Ttl, ApiError> {
-    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
-        match text(node, name) {
-            None | Some("") => Ok(default),
-            Some(v) => v.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::bad_request("InvalidArgument", format!("{name} must be a non-negative number"))
-            }),
-        }
+/// The TTLs a behaviour or cache policy states, with CloudFront's defaults for those it leaves out.
+fn ttl(min: Option<i64>, default: Option<i64>, max: Option<i64>) -> Result<Ttl, ApiError> {
+    let number = |name: &str, value: Option<i64>, fallback: i64| match value {
+        None => Ok(fallback),
+        Some(n) if n >= 0 => Ok(n),
+        Some(_) => Err(ApiError::bad_request("InvalidArgument", format!("{name} must be a non-negative number"))),
     };
     let ttl = Ttl {
-        min: number("MinTTL", defaults.min)?,
-        default: number("DefaultTTL", defaults.default)?,
-        max: number("MaxTTL", defaults.max)?,
+        min: number("MinTTL", min, DEFAULT_TTL.min)?,
+        default: number("DefaultTTL", default, DEFAULT_TTL.default)?,
+        max: number("MaxTTL", max, DEFAULT_TTL.max)?,
     };
     if !(ttl.min <= ttl.default && ttl.default <= ttl.max) {
         return Err(ApiError::bad_request(

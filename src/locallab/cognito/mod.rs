@@ -256,6 +256,27 @@ pub fn confirm_link_page(
     }
 }
 
+/// The demo user's username and password (kept when its pool is deleted).
+pub fn demo_user(cognito: &Slice<CognitoState>) -> (String, Secret) {
+    cognito.read(|s| {
+        let demo = s.demo.get();
+        (demo.username.clone(), demo.password.clone())
+    })
+}
+
+/// The hosted UI's domain prefix of pool `pool_id`.
+pub fn pool_domain(cognito: &Slice<CognitoState>, pool_id: &str) -> Option<String> {
+    cognito.read(|s| s.pools.get(pool_id).map(|p| p.domain.clone()))
+}
+
+/// Deletes pool `pool_id` with its clients and users, as deleting its stack does.
+pub fn delete_pool(cognito: &Slice<CognitoState>, pool_id: &str) -> Result<(), ApiError> {
+    cognito.write(|s| {
+        s.remove_pool(pool_id);
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};

@@ -249,6 +249,21 @@ impl CognitoState {
         Some(user)
     }
 
+    /// Removes a pool with its clients and users (its stack was deleted).
+    pub fn remove_pool(&mut self, pool_id: &str) {
+        let users: Vec<String> = self.users.with_prefix(&format!("{pool_id}/")).map(|u| u.username.clone()).collect();
+        for username in users {
+            self.remove_user(pool_id, &username);
+        }
+        let clients: Vec<String> = self.pool_clients(pool_id).map(|c| c.id.clone()).collect();
+        for client in clients {
+            self.clients.remove(&client);
+        }
+        self.pools.remove(pool_id);
+        self.signers.remove(pool_id);
+        self.sessions.retain(|_, session| session.pool_id != pool_id);
+    }
+
     /// Records a refresh grant. A user keeps at most [`MAX_GRANTS_PER_USER`]: the oldest and
     /// the expired make room, so the store does not grow with every sign-in.
     pub fn put_grant(&mut self, grant: RefreshGrant, now: Millis) {

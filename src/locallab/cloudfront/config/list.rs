@@ -4,6 +4,9 @@
 //! writes is always consistent (what a client sends is checked by `xml::from_document`).
 //! Whether `Items` was there at all is kept, because clients tell `<Quantity>0</Quantity>`
 //! from `<Quantity>0</Quantity><Items/>` (`None` and `Some(vec![])` in the SDK).
+//!
+//! The store keeps the same models as JSON (`{"Quantity": 1, "Items": {"Origin": [...]}}`),
+//! written and read by these same impls.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -186,7 +189,11 @@ impl<'de, T: Deserialize<'de>, N: ItemName> Deserialize<'de> for Items<T, N> {
                     if key != N::NAME {
                         return Err(de::Error::custom(format!("Items holds {} elements, not {key}", N::NAME)));
                     }
-                    items.push(map.next_value::<T>()?);
+                    if from_store::<A>() {
+                        items.extend(map.next_value::<Vec<T>>()?);
+                    } else {
+                        items.push(map.next_value::<T>()?);
+                    }
                 }
                 Ok(Items(items, PhantomData))
             }
@@ -194,6 +201,14 @@ impl<'de, T: Deserialize<'de>, N: ItemName> Deserialize<'de> for Items<T, N> {
 
         deserializer.deserialize_struct("Items", &[], ItemsVisitor(PhantomData))
     }
+}
+
+/// True when the items are read from the store's JSON, which holds them as one array; XML
+/// has one `<N>` element per item. Serde cannot ask a deserializer for its format, and the
+/// XML reader cannot read the items as one sequence (in a sequence it takes an enum's variant
+/// from the element's name, not its text), so the format is told by the reader's type.
+fn from_store<A>() -> bool {
+    std::any::type_name::<A>().contains("serde_json")
 }
 
 /// Markers naming the items of text lists.

@@ -9,6 +9,16 @@ use aws_sdk_cloudfront::types as sdk;
 use super::*;
 use crate::locallab::xml::loopback::{Loopback, assert_same_tree};
 
+/// The store keeps the model as JSON: what it reads back is what it wrote.
+pub(crate) fn assert_stores_as_json<T>(model: &T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_string(model).unwrap();
+    let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(&back, model, "{json}");
+}
+
 fn names(items: &[&str]) -> Option<Vec<String>> {
     Some(items.iter().map(|s| s.to_string()).collect())
 }
@@ -398,6 +408,7 @@ async fn round_trip_distribution_config(config: sdk::DistributionConfig) {
     let model = DistributionConfig::from_xml(&sent.body).unwrap();
     let written = model.to_xml();
     assert_same_tree(&sent.body, &written);
+    assert_stores_as_json(&model);
 
     server.answer(200, &[("ETag", "E2")], written);
     let got = client.get_distribution_config().id("EDFDVBD6EXAMPLE").send().await.unwrap();
@@ -498,6 +509,7 @@ async fn a_cache_policy_config_survives_the_round_trip() {
     let model = CachePolicyConfig::from_xml(&sent.body).unwrap();
     let written = model.to_xml();
     assert_same_tree(&sent.body, &written);
+    assert_stores_as_json(&model);
 
     server.answer(200, &[("ETag", "E1")], written);
     let got = client.get_cache_policy_config().id("p").send().await.unwrap();
@@ -521,14 +533,81 @@ async fn an_invalidation_batch_survives_the_round_trip() {
     assert_same_tree(&sent.body, &model.to_xml());
 }
 
+/// The document the lab seeded its distribution with before the seed was typed data.
+fn seed_document(domain: &str, header: &str, secret: &str, acl: &str) -> String {
+    let origin_id = "wa-lab-rds-api-origin";
+    format!(
+        concat!(
+            "<DistributionConfig xmlns=\"{ns}\">",
+            "<CallerReference>walab-cdn-waf-cognito-distribution</CallerReference>",
+            "<Aliases><Quantity>0</Quantity></Aliases>",
+            "<DefaultRootObject></DefaultRootObject>",
+            "<Origins><Quantity>1</Quantity><Items><Origin>",
+            "<Id>{origin_id}</Id><DomainName>{domain}</DomainName><OriginPath>/Dev</OriginPath>",
+            "<CustomHeaders><Quantity>1</Quantity><Items><OriginCustomHeader>",
+            "<HeaderName>{header}</HeaderName><HeaderValue>{secret}</HeaderValue>",
+            "</OriginCustomHeader></Items></CustomHeaders>",
+            "<CustomOriginConfig><HTTPPort>80</HTTPPort><HTTPSPort>443</HTTPSPort>",
+            "<OriginProtocolPolicy>https-only</OriginProtocolPolicy>",
+            "<OriginSslProtocols><Quantity>1</Quantity><Items><SslProtocol>TLSv1.2</SslProtocol></Items></OriginSslProtocols>",
+            "<OriginReadTimeout>30</OriginReadTimeout><OriginKeepaliveTimeout>5</OriginKeepaliveTimeout>",
+            "</CustomOriginConfig>",
+            "<ConnectionAttempts>3</ConnectionAttempts><ConnectionTimeout>10</ConnectionTimeout>",
+            "<OriginShield><Enabled>false</Enabled></OriginShield>",
+            "<OriginAccessControlId></OriginAccessControlId>",
+            "</Origin></Items></Origins>",
+            "<OriginGroups><Quantity>0</Quantity></OriginGroups>",
+            "<DefaultCacheBehavior>",
+            "<TargetOriginId>{origin_id}</TargetOriginId>",
+            "<TrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></TrustedSigners>",
+            "<TrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></TrustedKeyGroups>",
+            "<ViewerProtocolPolicy>allow-all</ViewerProtocolPolicy>",
+            "<AllowedMethods><Quantity>2</Quantity><Items><Method>HEAD</Method><Method>GET</Method></Items>",
+            "<CachedMethods><Quantity>2</Quantity><Items><Method>HEAD</Method><Method>GET</Method></Items></CachedMethods>",
+            "</AllowedMethods>",
+            "<SmoothStreaming>false</SmoothStreaming><Compress>false</Compress>",
+            "<LambdaFunctionAssociations><Quantity>0</Quantity></LambdaFunctionAssociations>",
+            "<FunctionAssociations><Quantity>0</Quantity></FunctionAssociations>",
+            "<FieldLevelEncryptionId></FieldLevelEncryptionId>",
+            "<ForwardedValues><QueryString>true</QueryString><Cookies><Forward>none</Forward></Cookies>",
+            "<Headers><Quantity>0</Quantity></Headers><QueryStringCacheKeys><Quantity>0</Quantity></QueryStringCacheKeys>",
+            "</ForwardedValues>",
+            "<MinTTL>0</MinTTL><DefaultTTL>86400</DefaultTTL><MaxTTL>31536000</MaxTTL>",
+            "</DefaultCacheBehavior>",
+            "<CacheBehaviors><Quantity>0</Quantity></CacheBehaviors>",
+            "<CustomErrorResponses><Quantity>0</Quantity></CustomErrorResponses>",
+            "<Comment>CloudFront in front of wa-lab-rds-api</Comment>",
+            "<Logging><Enabled>false</Enabled><IncludeCookies>false</IncludeCookies><Bucket></Bucket><Prefix></Prefix></Logging>",
+            "<PriceClass>PriceClass_All</PriceClass>",
+            "<Enabled>true</Enabled>",
+            "<ViewerCertificate><CloudFrontDefaultCertificate>true</CloudFrontDefaultCertificate>",
+            "<SSLSupportMethod>vip</SSLSupportMethod><MinimumProtocolVersion>TLSv1</MinimumProtocolVersion>",
+            "<CertificateSource>cloudfront</CertificateSource></ViewerCertificate>",
+            "<Restrictions><GeoRestriction><RestrictionType>none</RestrictionType><Quantity>0</Quantity></GeoRestriction></Restrictions>",
+            "<WebACLId>{acl}</WebACLId>",
+            "<HttpVersion>http2</HttpVersion>",
+            "<IsIPV6Enabled>true</IsIPV6Enabled>",
+            "<Staging>false</Staging>",
+            "</DistributionConfig>"
+        ),
+        ns = NAMESPACE,
+        origin_id = origin_id,
+        domain = crate::locallab::wire::xml_escape(domain),
+        header = crate::locallab::wire::xml_escape(header),
+        secret = crate::locallab::wire::xml_escape(secret),
+        acl = crate::locallab::wire::xml_escape(acl),
+    )
+}
+
 #[test]
 fn the_typed_seed_is_the_seed_document() {
     let waf = crate::locallab::waf::WebAcls::seed(crate::names::REGION, "123456789012", "abc");
     let api_domain = "abc123.execute-api.us-east-1.amazonaws.com";
-    let today = crate::locallab::cloudfront::model::seed_config(api_domain, &waf);
+    let today = seed_document(api_domain, &waf.header_name, waf.header_value.expose(), &waf.global_acl_arn);
     let typed = seed(api_domain, &waf.header_name, waf.header_value.expose(), &waf.global_acl_arn);
     assert_same_tree(&today, &typed.to_xml());
     assert_eq!(DistributionConfig::from_xml(&today).unwrap(), typed);
+    assert_stores_as_json(&typed);
 }
 
 #[test]
