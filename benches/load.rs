@@ -451,62 +451,12 @@ async fn join(addr: SocketAddr, code: &str, name: &str) -> Result<Attendee, Stri
     })
 }
 
-/// `AdminInitiateAuth` for the attendee's demo user, signed with the attendee's credentials.
-fn signed_sign_in(addr: SocketAddr, a: &Attendee, client_secret: &str) -> Result<Request<Full<Bytes>>, String> {
+/// A Cognito call (`target`, JSON 1.1) signed with the attendee's credentials, as the SDK signs it.
+fn signed_cognito(addr: SocketAddr, a: &Attendee, target: &str, body: String) -> Result<Request<Full<Bytes>>, String> {
     use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-    let mut params = serde_json::json!({ "USERNAME": a.user, "PASSWORD": a.password });
-    if !client_secret.is_empty() {
-        params["SECRET_HASH"] = walab::token::secret_hash(&a.user, &a.client, client_secret).into();
-    }
-    let body = serde_json::json!({
-        "AuthFlow": "ADMIN_NO_SRP_AUTH", "ClientId": a.client, "UserPoolId": a.pool, "AuthParameters": params,
-    })
-    .to_string();
     let host = addr.to_string();
-    let headers = [
-        ("host", host.as_str()),
-        ("content-type", "application/x-amz-json-1.1"),
-        ("x-amz-target", "AWSCognitoIdentityProviderService.AdminInitiateAuth"),
-    ];
-    let signable = SignableRequest::new(
-        "POST",
-        format!("http://{host}/"),
-        headers.iter().copied(),
-        SignableBody::Bytes(body.as_bytes()),
-    )
-    .map_err(|e| e.to_string())?;
-    let identity = aws_credential_types::Credentials::new(&a.key, &a.secret, None, None, "load").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("cognito-idp")
-        .time(std::time::SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?
-        .into();
-    let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
-    let mut request = Request::post("/");
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    let (signed, _) = instructions.into_parts();
-    for header in signed {
-        request = request.header(header.name(), header.value());
-    }
-    request.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())
-}
-
-/// The attendee's app client secret, read as the lab's tools read it.
-async fn client_secret(addr: SocketAddr, a: &Attendee) -> Result<String, String> {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-    let body = serde_json::json!({ "UserPoolId": a.pool, "ClientId": a.client }).to_string();
-    let host = addr.to_string();
-    let headers = [
-        ("host", host.as_str()),
-        ("content-type", "application/x-amz-json-1.1"),
-        ("x-amz-target", "AWSCognitoIdentityProviderService.DescribeUserPoolClient"),
-    ];
+    let target = format!("AWSCognitoIdentityProviderService.{target}");
+    let headers = [("host", host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", &target)];
     let signable = SignableRequest::new(
         "POST",
         format!("http://{host}/"),
@@ -532,7 +482,25 @@ async fn client_secret(addr: SocketAddr, a: &Attendee) -> Result<String, String>
     for header in instructions.into_parts().0 {
         request = request.header(header.name(), header.value());
     }
-    let request = request.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
+    request.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())
+}
+
+/// `AdminInitiateAuth` for the attendee's demo user.
+fn signed_sign_in(addr: SocketAddr, a: &Attendee, client_secret: &str) -> Result<Request<Full<Bytes>>, String> {
+    let mut params = serde_json::json!({ "USERNAME": a.user, "PASSWORD": a.password });
+    if !client_secret.is_empty() {
+        params["SECRET_HASH"] = walab::token::secret_hash(&a.user, &a.client, client_secret).into();
+    }
+    let body = serde_json::json!({
+        "AuthFlow": "ADMIN_NO_SRP_AUTH", "ClientId": a.client, "UserPoolId": a.pool, "AuthParameters": params,
+    });
+    signed_cognito(addr, a, "AdminInitiateAuth", body.to_string())
+}
+
+/// The attendee's app client secret, read as the lab's tools read it.
+async fn client_secret(addr: SocketAddr, a: &Attendee) -> Result<String, String> {
+    let body = serde_json::json!({ "UserPoolId": a.pool, "ClientId": a.client }).to_string();
+    let request = signed_cognito(addr, a, "DescribeUserPoolClient", body)?;
     let mut sender = connect(addr).await?;
     let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
