@@ -92,6 +92,22 @@ async fn api_id(config: &SdkConfig) -> String {
     apis.items()[0].id().unwrap().to_string()
 }
 
+/// The attendee's app client secret, read as the attendee.
+async fn client_secret_of(info: &JoinInfo) -> String {
+    aws_sdk_cognitoidentityprovider::Client::new(&as_attendee(info))
+        .describe_user_pool_client()
+        .user_pool_id(&info.user_pool_id)
+        .client_id(&info.app_client_id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .client_secret()
+        .unwrap()
+        .to_string()
+}
+
 async fn distribution_id(config: &SdkConfig) -> String {
     let list = aws_sdk_cloudfront::Client::new(config).list_distributions().send().await.unwrap();
     list.distribution_list().unwrap().items()[0].id().to_string()
@@ -269,18 +285,7 @@ async fn an_attendees_token_is_refused_at_another_attendees_edge() {
     let token_of = |info: &JoinInfo| {
         let info = info.clone();
         async move {
-            let secret = aws_sdk_cognitoidentityprovider::Client::new(&as_attendee(&info))
-                .describe_user_pool_client()
-                .user_pool_id(&info.user_pool_id)
-                .client_id(&info.app_client_id)
-                .send()
-                .await
-                .unwrap()
-                .user_pool_client()
-                .unwrap()
-                .client_secret()
-                .unwrap()
-                .to_string();
+            let secret = client_secret_of(&info).await;
             let hash = walab::token::secret_hash(&info.demo_user.username, &info.app_client_id, &secret);
             // InitiateAuth is unsigned: the room finds the account by the app client.
             let anonymous = sdk(&info.aws_endpoint_url, "AKIDNOBODY", "nothing");
@@ -405,18 +410,7 @@ async fn unsigned_cognito_calls_find_their_account_by_app_client() {
     let anonymous = sdk(&room.url(), "AKIDANYONE", "anything");
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&anonymous);
     // SignUp is unsigned: Bob's client id leads to Bob's pool, and only there.
-    let secret = aws_sdk_cognitoidentityprovider::Client::new(&as_attendee(&bob))
-        .describe_user_pool_client()
-        .user_pool_id(&bob.user_pool_id)
-        .client_id(&bob.app_client_id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client()
-        .unwrap()
-        .client_secret()
-        .unwrap()
-        .to_string();
+    let secret = client_secret_of(&bob).await;
     let email = "bobs.friend@example.com";
     cognito
         .sign_up()
