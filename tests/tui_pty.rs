@@ -18,78 +18,104 @@ enum Quit {
     Sigterm,
 }
 
-/// Feeds output to the parser until the screen shows `text`; the deadline only bounds a failure.
-fn until(rx: &Receiver<Vec<u8>>, parser: &mut vt100::Parser, raw: &mut Vec<u8>, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !parser.screen().contents().contains(text) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let chunk = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("never showed {text:?}; the screen:\n{}", parser.screen().contents()));
-        parser.process(&chunk);
-        raw.extend(chunk);
+/// walab in a pseudo-terminal, its output read through a VT parser.
+struct Pty {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    rx: Receiver<Vec<u8>>,
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    data: tempfile::TempDir,
+    _config: tempfile::TempDir,
+}
+
+impl Pty {
+    fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let pair =
+            native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_walab"));
+        cmd.cwd(data.path());
+        cmd.env("WALAB_DATA_DIR", data.path());
+        cmd.env("WALAB_CONFIG_DIR", config.path());
+        cmd.env("WALAB_INVALIDATION_SECS", "0");
+        cmd.env("WALAB_DEPLOY_SECS", "0");
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("WALAB_TARGET");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+        let parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
+        Pty { child, writer, rx, parser, raw: Vec::new(), data, _config: config }
+    }
+
+    /// Feeds output to the parser until the screen shows `text`; the deadline only bounds a failure.
+    fn until(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.parser.screen().contents().contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let chunk = self
+                .rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("never showed {text:?}; the screen:\n{}", self.parser.screen().contents()));
+            self.parser.process(&chunk);
+            self.raw.extend(chunk);
+        }
+    }
+
+    fn press(&mut self, keys: &str, then: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        self.until(then);
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
     }
 }
 
 fn walkthrough_in_a_pty(quit: Quit) {
-    let data = tempfile::tempdir().unwrap();
-    let config = tempfile::tempdir().unwrap();
-    let pair =
-        native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_walab"));
-    cmd.cwd(data.path());
-    cmd.env("WALAB_DATA_DIR", data.path());
-    cmd.env("WALAB_CONFIG_DIR", config.path());
-    cmd.env("WALAB_INVALIDATION_SECS", "0");
-    cmd.env("WALAB_DEPLOY_SECS", "0");
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("WALAB_TARGET");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-    let mut parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
-    let mut raw = Vec::new();
-    until(&rx, &mut parser, &mut raw, "5.3 Add a Cognito");
-    let screen = parser.screen().contents();
-    assert!(parser.screen().alternate_screen(), "the walkthrough has the alternate screen");
+    let mut pty = Pty::start();
+    pty.until("5.3 Add a Cognito");
+    let screen = pty.screen();
+    assert!(pty.parser.screen().alternate_screen(), "the walkthrough has the alternate screen");
     for step in ["5.1 The risk", "5.2 Sign up", "5.4 Let the token", "5.5 Call the API", "Clean up", "○ pending"] {
         assert!(screen.contains(step), "{step}:\n{screen}");
     }
-    assert!(!raw.windows(8).any(|w| w == b"\x1b[?1000h"), "the mouse stays with the terminal");
+    assert!(!pty.raw.windows(8).any(|w| w == b"\x1b[?1000h"), "the mouse stays with the terminal");
 
     match quit {
-        Quit::Q => writer.write_all(b"q").unwrap(),
-        Quit::CtrlC => writer.write_all(b"\x03").unwrap(),
+        Quit::Q => pty.writer.write_all(b"q").unwrap(),
+        Quit::CtrlC => pty.writer.write_all(b"\x03").unwrap(),
         Quit::Sigterm => {
-            let pid = child.process_id().expect("a pid").to_string();
+            let pid = pty.child.process_id().expect("a pid").to_string();
             assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         }
     }
-    writer.flush().unwrap();
-    let status = child.wait().unwrap();
-    drop(writer);
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(10)) {
-        parser.process(&chunk);
-        raw.extend(chunk);
+    pty.writer.flush().unwrap();
+    let status = pty.child.wait().unwrap();
+    while let Ok(chunk) = pty.rx.recv_timeout(Duration::from_secs(10)) {
+        pty.parser.process(&chunk);
     }
     assert!(status.success(), "exit status {status:?}");
-    let screen = parser.screen();
+    let screen = pty.parser.screen();
     assert!(!screen.alternate_screen(), "back on the main screen");
     assert!(!screen.hide_cursor(), "the cursor is shown again");
     assert!(screen.contents().trim().is_empty(), "nothing printed: {:?}", screen.contents());
-    assert!(data.path().join("walkthrough.json").exists(), "progress saved");
+    assert!(pty.data.path().join("walkthrough.json").exists(), "progress saved");
 }
 
 #[test]
@@ -110,60 +136,27 @@ fn sigterm_quits_restoring_the_terminal() {
 
 #[test]
 fn the_whole_section_with_keys_only_and_no_rerun_after_the_last_solve() {
-    let data = tempfile::tempdir().unwrap();
-    let config = tempfile::tempdir().unwrap();
-    let pair =
-        native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_walab"));
-    cmd.cwd(data.path());
-    cmd.env("WALAB_DATA_DIR", data.path());
-    cmd.env("WALAB_CONFIG_DIR", config.path());
-    cmd.env("WALAB_INVALIDATION_SECS", "0");
-    cmd.env("WALAB_DEPLOY_SECS", "0");
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("WALAB_TARGET");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-    let mut parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
-    let mut raw = Vec::new();
-    let mut press = |keys: &str, then: &str, parser: &mut vt100::Parser, raw: &mut Vec<u8>| {
-        writer.write_all(keys.as_bytes()).unwrap();
-        writer.flush().unwrap();
-        until(&rx, parser, raw, then);
-    };
-    until(&rx, &mut parser, &mut raw, "5.3 Add a Cognito");
-    press("R", "ran all 12 checks", &mut parser, &mut raw);
-    press("jj", "Evidence · authorizer-created", &mut parser, &mut raw);
+    let mut pty = Pty::start();
+    pty.until("5.3 Add a Cognito");
+    pty.press("R", "ran all 12 checks");
+    pty.press("jj", "Evidence · authorizer-created");
     for action in ["create-authorizer", "protect-method", "deploy-api"] {
-        press("s", &format!("Solve: {action}"), &mut parser, &mut raw);
-        press("y", &format!("{action} done"), &mut parser, &mut raw);
+        pty.press("s", &format!("Solve: {action}"));
+        pty.press("y", &format!("{action} done"));
     }
-    press("j", "Evidence · header-forwarded", &mut parser, &mut raw);
+    pty.press("j", "Evidence · header-forwarded");
     for action in ["forward-header", "invalidate-cache"] {
-        press("s", &format!("Solve: {action}"), &mut parser, &mut raw);
-        press("y", &format!("{action} done"), &mut parser, &mut raw);
+        pty.press("s", &format!("Solve: {action}"));
+        pty.press("y", &format!("{action} done"));
     }
     // The last console step re-checked 5.5 itself: no r, only a look.
-    press("j", "Evidence · unauthenticated-401", &mut parser, &mut raw);
-    until(&rx, &mut parser, &mut raw, "Section 5 is done");
-    let screen = parser.screen().contents();
+    pty.press("j", "Evidence · unauthenticated-401");
+    pty.until("Section 5 is done");
+    let screen = pty.screen();
     for id in ["unauthenticated-401", "id-token", "authenticated-200", "direct-api-blocked"] {
         assert!(screen.contains(&format!("✓ passed  {id}")), "{id}:\n{screen}");
     }
-    press("q", "", &mut parser, &mut raw);
-    let status = child.wait().unwrap();
+    pty.press("q", "");
+    let status = pty.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
