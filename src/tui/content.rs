@@ -100,6 +100,34 @@ pub fn fit(text: &str, width: usize) -> String {
     cut
 }
 
+/// `spans` word-wrapped to `width` columns, each line after the first starting with `indent`
+/// spaces (a hanging indent), so a wrapped line stays under what it continues. A word wider
+/// than a line is left to the pane's own wrapping.
+pub fn hanging(spans: Vec<Span<'static>>, indent: usize, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut line: Vec<Span<'static>> = Vec::new();
+    let (mut used, mut words) = (0, 0);
+    for span in spans {
+        for token in span.content.split_inclusive(' ') {
+            let word = token.trim_end_matches(' ');
+            let word_width = Span::raw(word).width();
+            if words > 0 && !word.is_empty() && used + word_width > width {
+                if let Some(last) = line.last_mut() {
+                    last.content = last.content.trim_end_matches(' ').to_string().into();
+                }
+                lines.push(Line::from(std::mem::take(&mut line)));
+                line.push(Span::raw(" ".repeat(indent)));
+                (used, words) = (indent, 0);
+            }
+            used += Span::raw(token).width();
+            words += usize::from(!word.is_empty());
+            line.push(Span::styled(token.to_string(), span.style));
+        }
+    }
+    lines.push(Line::from(line));
+    lines
+}
+
 /// `text` in pieces of `width` characters (values have no spaces to wrap at).
 pub fn chunks(text: &str, width: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
@@ -233,18 +261,23 @@ pub fn check_blocks(app: &App, theme: &Theme, width: usize, compact: bool) -> Ve
             (None, Some(r)) => r.summary.clone(),
             (None, None) => app.guide.check_text(id).title.clone(),
         };
-        let detail = if selected { detail } else { fit(&detail, room) };
-        lines.push(Line::from(vec![Span::raw(CHECK_INDENT), Span::styled(detail, theme.text)]));
+        let indent = CHECK_INDENT.len();
+        if selected {
+            lines.extend(hanging(vec![Span::raw(CHECK_INDENT), Span::styled(detail, theme.text)], indent, width));
+        } else {
+            lines.push(Line::from(vec![Span::raw(CHECK_INDENT), Span::styled(fit(&detail, room), theme.text)]));
+        }
         if running.is_none()
             && let Some(hint) = result.filter(|r| r.status != Status::Passed).and_then(|r| r.hint.as_ref())
         {
-            let mut spans = vec![Span::styled(format!("{}→ ", &CHECK_INDENT[..CHECK_INDENT.len() - 2]), theme.hint)];
+            let mut spans = vec![Span::styled(format!("{}→ ", &CHECK_INDENT[..indent - 2]), theme.hint)];
             if selected {
                 spans.extend(hint_spans(app, hint, theme));
+                lines.extend(hanging(spans, indent, width));
             } else {
                 spans.push(Span::styled(fit(&hint_text(app, hint), room), theme.hint));
+                lines.push(Line::from(spans));
             }
-            lines.push(Line::from(spans));
         }
         blocks.push(lines);
     }
@@ -506,6 +539,21 @@ mod tests {
         assert_eq!(curl_line("http://h/?id=1", None), "curl -i 'http://h/?id=1'");
         assert_eq!(curl_line("http://h/?id=1", Some("e.y.J")), "curl -i -H 'Authorization: e.y.J' 'http://h/?id=1'");
         assert_eq!(curl_line("http://h/'x", None), r"curl -i 'http://h/'\''x'");
+    }
+
+    #[test]
+    fn a_wrapped_line_hangs_under_its_text_keeping_styles() {
+        let theme = Theme::dark();
+        let spans = vec![Span::raw("    "), Span::styled("one two three", theme.hint), Span::raw(" four")];
+        let lines = hanging(spans, 4, 14);
+        let text: Vec<String> = lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect();
+        assert_eq!(text, ["    one two", "    three four"]);
+        assert!(lines.iter().all(|l| l.width() <= 14));
+        assert_eq!(lines[1].spans[1].style, theme.hint, "three keeps its style");
+        // Nothing to wrap: one line, as given.
+        assert_eq!(hanging(vec![Span::raw("short")], 2, 40).len(), 1);
+        // A word wider than the line stays whole, for the pane to break.
+        assert_eq!(hanging(vec![Span::raw("a verylongword")], 2, 6).len(), 2);
     }
 
     #[test]
