@@ -1,7 +1,7 @@
 //! The built binary in a real pseudo-terminal, read through a VT parser: it starts on the
 //! embedded lab, shows the steps, and leaves the terminal as it found it when quit by `q`,
 //! Ctrl-C or SIGTERM, exiting 0 with nothing printed; and the whole section done with keys
-//! only, 5.5 passing without a re-run after the last console step.
+//! only, 5.5 passing without a re-run after the last console step, then started over.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::Receiver;
@@ -156,6 +156,16 @@ fn the_whole_section_with_keys_only_and_no_rerun_after_the_last_solve() {
     for id in ["unauthenticated-401", "id-token", "authenticated-200", "direct-api-blocked"] {
         assert!(screen.contains(&format!("✓ passed  {id}")), "{id}:\n{screen}");
     }
+    // Starting over forgets the progress and puts the lab back where section 5 begins.
+    let account = |screen: &str| screen.lines().next().and_then(|l| l.split("account ").nth(1)).map(str::to_string);
+    let before = account(&screen);
+    pty.press("O", "Start over?");
+    pty.press("y", "R runs the checks that have not run yet");
+    pty.press("R", "ran all 12 checks");
+    let screen = pty.screen();
+    assert!(screen.contains("✗ failed  5.3"), "the authorizer is gone again:\n{screen}");
+    assert!(screen.contains("✓ passed  5.2"), "the new lab's values are recorded:\n{screen}");
+    assert_ne!(account(&screen), before, "a new account:\n{screen}");
     pty.press("q", "");
     let status = pty.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
