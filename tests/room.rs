@@ -533,3 +533,58 @@ async fn the_room_follows_each_attendee_from_what_their_account_saw() {
     assert_eq!(three["passed"], 0);
     assert!(three["checks"].as_object().unwrap().values().all(|s| s == "pending"), "{three}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attendees_teardown_deletes_their_own_stacks_and_no_one_elses() {
+    let room = Room::open().await;
+    let (url, code) = (room.url(), room.code());
+    let other = room.join("Other").await;
+    let as_other = as_attendee(&other);
+    let other_api = api_id(&as_other).await;
+    let other_distribution = distribution_id(&as_other).await;
+
+    let one = tempfile::tempdir().unwrap();
+    let home = one.path().to_path_buf();
+    let (joined, torn_down, checked) = tokio::task::spawn_blocking(move || {
+        let joined = walab_as_attendee(&home, &["join", &url, "--code", &code, "--name", "One", "--json"]);
+        let torn_down = walab_as_attendee(&home, &["--target", "room", "solve", "teardown"]);
+        let checked = walab_as_attendee(&home, &["--target", "room", "check", "--teardown"]);
+        (joined, torn_down, checked)
+    })
+    .await
+    .unwrap();
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let said = format!("{}{}", String::from_utf8_lossy(&torn_down.stdout), String::from_utf8_lossy(&torn_down.stderr));
+    assert!(torn_down.status.success(), "{said}");
+    let checked_out = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{checked_out}{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(checked_out.contains("stack-cdn-deleted") && checked_out.contains("stack-api-deleted"), "{checked_out}");
+
+    // One's account has neither stack nor pool left.
+    let info: Value = serde_json::from_slice(&joined.stdout).unwrap();
+    let text = |key: &str| info[key].as_str().unwrap().to_string();
+    let as_one = sdk(&text("aws_endpoint_url"), &text("access_key_id"), &text("secret_access_key"));
+    let stacks = aws_sdk_cloudformation::Client::new(&as_one).describe_stacks().send().await.unwrap();
+    assert!(stacks.stacks().is_empty(), "{stacks:?}");
+    let pool = aws_sdk_cognitoidentityprovider::Client::new(&as_one)
+        .describe_user_pool()
+        .user_pool_id(text("user_pool_id"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(pool.code(), Some("ResourceNotFoundException"));
+
+    // The other attendee's lab is whole: stacks, pool, API and distribution, and its edge serves.
+    let stacks = aws_sdk_cloudformation::Client::new(&as_other).describe_stacks().send().await.unwrap();
+    assert_eq!(stacks.stacks().len(), 2, "{stacks:?}");
+    aws_sdk_cognitoidentityprovider::Client::new(&as_other)
+        .describe_user_pool()
+        .user_pool_id(&other.user_pool_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_id(&as_other).await, other_api);
+    assert_eq!(distribution_id(&as_other).await, other_distribution);
+    let edge = common::http().get(&other.cloudfront_endpoint).send().await.unwrap();
+    assert_eq!(edge.status(), 200);
+}
