@@ -318,6 +318,8 @@ pub struct App {
     pub from_lab: Values,
     /// Whether this walkthrough runs the local lab itself, so starting over resets the lab too.
     pub owns_lab: bool,
+    /// The first of the lab's stacks to delete (`--stack`), whose name confirms a teardown on AWS.
+    pub stack: String,
 }
 
 impl Toast {
@@ -364,6 +366,7 @@ impl App {
             lab: LabId::default(),
             from_lab: Values::default(),
             owns_lab: false,
+            stack: crate::names::EDGE_STACK.to_string(),
         };
         let here = LabId { account: app.header.account.clone(), user_pool_id: app.values.user_pool_id.clone() };
         app.lab = here.clone();
@@ -379,6 +382,19 @@ impl App {
             }
         }
         app
+    }
+
+    /// Whether the latest results find both of the lab's stacks gone (torn down, or deleted by
+    /// any client): the Clean up step's two stack checks passed, or `stack-outputs` found
+    /// neither stack.
+    pub fn lab_torn_down(&self) -> bool {
+        let passed = |id: CheckId| self.results.get(&id).is_some_and(|r| r.status == Status::Passed);
+        let neither = self.results.get(&CheckId::StackOutputs).is_some_and(|r| {
+            r.status != Status::Passed
+                && matches!(&r.evidence, Evidence::Stacks { stacks, .. }
+                    if !stacks.is_empty() && stacks.values().all(Option::is_none))
+        });
+        (passed(CheckId::StackCdnDeleted) && passed(CheckId::StackApiDeleted)) || neither
     }
 
     pub fn progress(&self) -> Progress {
