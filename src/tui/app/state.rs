@@ -320,6 +320,8 @@ pub struct App {
     pub owns_lab: bool,
     /// The first of the lab's stacks to delete (`--stack`), whose name confirms a teardown on AWS.
     pub stack: String,
+    /// The lab was found torn down while a job ran: the start-over offer waits for its end.
+    pub torn_down_pending: bool,
 }
 
 impl Toast {
@@ -367,6 +369,7 @@ impl App {
             from_lab: Values::default(),
             owns_lab: false,
             stack: crate::names::EDGE_STACK.to_string(),
+            torn_down_pending: false,
         };
         let here = LabId { account: app.header.account.clone(), user_pool_id: app.values.user_pool_id.clone() };
         app.lab = here.clone();
@@ -514,8 +517,8 @@ impl App {
     /// `base`, then those of `downstream` that have run before (their results would be stale),
     /// in the order the checks run.
     pub fn rechecks(&self, base: &[CheckId], downstream: &[CheckId]) -> Vec<CheckId> {
-        CheckId::ALL
-            .into_iter()
+        // Every check, the Clean up step's too: the teardown is followed by its own checks.
+        CheckId::every()
             .filter(|id| base.contains(id) || (downstream.contains(id) && self.results.contains_key(id)))
             .collect()
     }

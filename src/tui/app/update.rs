@@ -382,8 +382,13 @@ fn on_check(app: &mut App, event: Event) -> Vec<Effect> {
 fn record(app: &mut App, report: Report) -> Vec<Effect> {
     let torn_down_before = app.lab_torn_down();
     let effects = record_result(app, report);
-    if app.header.kind == TargetKind::Local && !torn_down_before && app.lab_torn_down() && app.modal.is_none() {
-        app.modal = Some(Modal::TornDown);
+    if app.header.kind == TargetKind::Local && !torn_down_before && app.lab_torn_down() {
+        // Starting over is a job of its own: offered once the one running now has ended.
+        if app.running.is_some() {
+            app.torn_down_pending = true;
+        } else if app.modal.is_none() {
+            app.modal = Some(Modal::TornDown);
+        }
     }
     effects
 }
@@ -505,6 +510,12 @@ fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
         let mut lines = vec![format!("To: {}", email.to), format!("Subject: {}", email.subject), String::new()];
         lines.extend(email.body.lines().map(String::from));
         app.modal = Some(Modal::Message { title: "The local lab's outbox".into(), lines });
+    }
+    // After a start-over that could not bring the stacks back (a `walab serve`'s lab), its own
+    // reading of the stacks is no news.
+    let after_start_over = matches!(job, Some(Job::StartOver));
+    if std::mem::take(&mut app.torn_down_pending) && app.modal.is_none() && !done.cancelled && !after_start_over {
+        app.modal = Some(Modal::TornDown);
     }
     if matches!(job, Some(Job::Token(_))) && app.password_typed && app.shown(CheckId::IdToken) != Shown::Passed {
         // The typed password may have been wrong: ask again next time.

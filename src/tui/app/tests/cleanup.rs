@@ -73,6 +73,24 @@ fn a_torn_down_local_lab_offers_to_start_over() {
 }
 
 #[test]
+fn after_the_teardown_solve_the_offer_waits_for_the_job_to_end() {
+    let mut app = fresh();
+    step_of(&mut app, "teardown");
+    update(&mut app, ch('s'));
+    assert!(solving_teardown(&update(&mut app, ch('y'))));
+    for id in CheckId::TEARDOWN {
+        update(&mut app, finished(report(id, Status::Passed, "deleted")));
+    }
+    assert_eq!(app.modal, None, "nothing asks while the teardown still runs");
+    let solved = Some((SolveAction::Teardown, Ok(Solved::Done("deleted both stacks".into()))));
+    update(&mut app, Msg::Done(Box::new(JobDone { solved, ..JobDone::default() })));
+    assert_eq!(app.modal, Some(Modal::TornDown));
+    assert!(app.toast.as_ref().unwrap().text.contains("teardown done"));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert!(effects.contains(&Effect::Start(Job::StartOver)), "{effects:?}");
+}
+
+#[test]
 fn stacks_deleted_by_another_client_are_noticed_by_stack_outputs() {
     let mut app = fresh();
     all_run(&mut app);
