@@ -109,6 +109,26 @@ async fn revoke_token_ends_that_sign_in_only() {
 }
 
 #[tokio::test]
+async fn revoke_token_refuses_only_with_the_errors_its_model_declares() {
+    let lab = TestLab::start().await;
+    let info = lab.info();
+    let secret = lab.client_secret().await;
+    let tokens = lab.demo_tokens().await;
+    let cognito = lab.cognito();
+    let refresh_token = tokens.refresh_token().unwrap();
+    let unknown_client =
+        cognito.revoke_token().token(refresh_token).client_id("nosuchclient").client_secret(&secret).send().await;
+    assert_eq!(unknown_client.map_err(error).unwrap_err().0, "UnauthorizedException");
+    let malformed =
+        cognito.revoke_token().token("not a token!").client_id(&info.app_client_id).client_secret(&secret).send().await;
+    let malformed = malformed.map_err(error).unwrap_err();
+    assert_eq!(malformed.0, "InvalidParameterException");
+    assert!(malformed.1.contains("'token'"), "{malformed:?}");
+    // Nothing was revoked on the way.
+    refresh(&lab, &tokens).await.unwrap();
+}
+
+#[tokio::test]
 async fn list_users_filters_as_cognito_does() {
     let lab = TestLab::start().await;
     let info = lab.info();

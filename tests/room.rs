@@ -527,3 +527,121 @@ async fn the_room_follows_each_attendee_from_what_their_account_saw() {
     assert_eq!(three["passed"], 0);
     assert!(three["checks"].as_object().unwrap().values().all(|s| s == "pending"), "{three}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attendees_teardown_deletes_their_own_stacks_and_no_one_elses() {
+    let room = Room::open().await;
+    let (url, code) = (room.url(), room.code());
+    let other = room.join("Other").await;
+    let as_other = as_attendee(&other);
+    let other_api = api_id(&as_other).await;
+    let other_distribution = distribution_id(&as_other).await;
+
+    let one = tempfile::tempdir().unwrap();
+    let home = one.path().to_path_buf();
+    let (joined, torn_down, checked) = tokio::task::spawn_blocking(move || {
+        let joined = walab_as_attendee(&home, &["join", &url, "--code", &code, "--name", "One", "--json"]);
+        let torn_down = walab_as_attendee(&home, &["--target", "room", "solve", "teardown"]);
+        let checked = walab_as_attendee(&home, &["--target", "room", "check", "--teardown"]);
+        (joined, torn_down, checked)
+    })
+    .await
+    .unwrap();
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let said = format!("{}{}", String::from_utf8_lossy(&torn_down.stdout), String::from_utf8_lossy(&torn_down.stderr));
+    assert!(torn_down.status.success(), "{said}");
+    let checked_out = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{checked_out}{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(checked_out.contains("stack-cdn-deleted") && checked_out.contains("stack-api-deleted"), "{checked_out}");
+
+    // One's account has neither stack nor pool left.
+    let info: Value = serde_json::from_slice(&joined.stdout).unwrap();
+    let text = |key: &str| info[key].as_str().unwrap().to_string();
+    let as_one = sdk(&text("aws_endpoint_url"), &text("access_key_id"), &text("secret_access_key"));
+    let stacks = aws_sdk_cloudformation::Client::new(&as_one).describe_stacks().send().await.unwrap();
+    assert!(stacks.stacks().is_empty(), "{stacks:?}");
+    let pool = aws_sdk_cognitoidentityprovider::Client::new(&as_one)
+        .describe_user_pool()
+        .user_pool_id(text("user_pool_id"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(pool.code(), Some("ResourceNotFoundException"));
+
+    // The other attendee's lab is whole: stacks, pool, API and distribution, and its edge serves.
+    let stacks = aws_sdk_cloudformation::Client::new(&as_other).describe_stacks().send().await.unwrap();
+    assert_eq!(stacks.stacks().len(), 2, "{stacks:?}");
+    aws_sdk_cognitoidentityprovider::Client::new(&as_other)
+        .describe_user_pool()
+        .user_pool_id(&other.user_pool_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_id(&as_other).await, other_api);
+    assert_eq!(distribution_id(&as_other).await, other_distribution);
+    let edge = common::http().get(&other.cloudfront_endpoint).send().await.unwrap();
+    assert_eq!(edge.status(), 200);
+}
+
+#[tokio::test]
+async fn password_calls_find_the_attendees_account_by_client_or_token() {
+    use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+    let room = Room::open().await;
+    let ada = room.join("Ada").await;
+    let bob = room.join("Bob").await;
+    let anonymous = aws_sdk_cognitoidentityprovider::Client::new(&sdk(&room.url(), "AKIDANYONE", "anything"));
+    let sign_in = |who: &JoinInfo, password: String| {
+        let who = who.clone();
+        async move {
+            let cognito = aws_sdk_cognitoidentityprovider::Client::new(&as_attendee(&who));
+            let described = cognito
+                .describe_user_pool_client()
+                .user_pool_id(&who.user_pool_id)
+                .client_id(&who.app_client_id)
+                .send()
+                .await
+                .unwrap();
+            let secret = described.user_pool_client().and_then(|c| c.client_secret()).unwrap().to_string();
+            let user = &who.demo_user.username;
+            cognito
+                .admin_initiate_auth()
+                .user_pool_id(&who.user_pool_id)
+                .client_id(&who.app_client_id)
+                .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+                .auth_parameters("USERNAME", user)
+                .auth_parameters("PASSWORD", password)
+                .auth_parameters("SECRET_HASH", walab::token::secret_hash(user, &who.app_client_id, &secret))
+                .send()
+                .await
+                .map(|out| out.authentication_result().and_then(|r| r.access_token()).unwrap().to_string())
+        }
+    };
+    // ChangePassword is unsigned: Bob's access token leads to Bob's pool.
+    let access = sign_in(&bob, bob.demo_user.password.expose().to_string()).await.unwrap();
+    anonymous
+        .change_password()
+        .access_token(&access)
+        .previous_password(bob.demo_user.password.expose())
+        .proposed_password("Bobs-New-Pass-3")
+        .send()
+        .await
+        .unwrap();
+    sign_in(&bob, "Bobs-New-Pass-3".into()).await.unwrap();
+    assert!(sign_in(&bob, bob.demo_user.password.expose().to_string()).await.is_err());
+    sign_in(&ada, ada.demo_user.password.expose().to_string()).await.unwrap();
+    // ConfirmForgotPassword with Bob's client id reaches Bob's client, whose secret hash it
+    // checks (not a missing client); a client id no attendee has reaches nobody's.
+    let bad_hash = anonymous
+        .confirm_forgot_password()
+        .client_id(&bob.app_client_id)
+        .username(&bob.demo_user.username)
+        .secret_hash("irrelevant")
+        .confirmation_code("123456")
+        .password("Whatever-Pass-4")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(bad_hash.code(), Some("NotAuthorizedException"), "{bad_hash:?}");
+    let nowhere = anonymous.forgot_password().client_id("nosuchclient0000000000000").username("x@example.com").send();
+    assert_eq!(nowhere.await.unwrap_err().code(), Some("ResourceNotFoundException"));
+}

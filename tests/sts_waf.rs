@@ -1,5 +1,5 @@
 //! STS `GetCallerIdentity` through the official SDK client, WAFv2 `GetWebACLForResource` on the
-//! wire (no WAFv2 SDK crate is in the build), and unknown operations naming the service the
+//! wire (`tests/waf_sdk.rs` has it through the SDK client), and unknown operations naming the service the
 //! caller addressed.
 
 mod common;

@@ -181,3 +181,29 @@ async fn sign_up_on_the_local_lab_shows_the_email_from_the_outbox() {
     .await;
     assert_eq!(app.results[&CheckId::UserConfirmed].status, Status::Passed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_teardown_the_walkthrough_offers_to_start_over() {
+    let lab = TestLab::start().await;
+    let info = lab.info();
+    let credentials = Credentials {
+        username: Some(info.demo_user.username.clone()),
+        password: Some(info.demo_user.password.clone()),
+    };
+    let app = walkthrough(&lab, credentials, |mut d| async move {
+        d.press("jjjjj");
+        d.press("s");
+        let screen = d.screen_with("Solve: teardown").await;
+        assert!(screen.contains("y do it"), "the local lab asks y, not a name: {screen}");
+        d.press_and_wait("y", 1).await;
+        let screen = d.screen_with("stacks are deleted").await;
+        assert!(screen.contains("Start over"), "{screen}");
+        let screen = d.press_and_wait("y", 2).await;
+        assert!(screen.contains("started over"), "{screen}");
+        d.press("q");
+    })
+    .await;
+    assert!(!app.results.contains_key(&CheckId::StackApiDeleted), "progress forgotten");
+    let stacks = lab.cloudformation().describe_stacks().send().await.unwrap();
+    assert!(stacks.stacks().is_empty(), "the borrowed lab is left as it is: {stacks:?}");
+}

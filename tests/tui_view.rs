@@ -303,3 +303,33 @@ fn the_footer_keeps_moving_help_and_quit_and_shows_the_status() {
         assert!(!above.contains("ran all 12"), "{above}");
     }
 }
+
+#[test]
+fn clean_up_asks_for_the_stacks_name_on_aws_and_offers_a_start_over_on_the_local_lab() {
+    let mut app = app();
+    app.header.kind = walab::target::TargetKind::Aws;
+    app.header.target = "aws (default profile)".into();
+    select_step(&mut app, "teardown");
+    send(&mut app, key('s'));
+    for c in "walab".chars() {
+        send(&mut app, key(c));
+    }
+    for (width, height) in SIZES {
+        let text = buffer_text(&render(&mut app, width, height, &Theme::dark()));
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("Solve: teardown") && text.contains("> walab"), "{text}");
+        if width >= 80 {
+            assert!(flat.contains("Type walab-cdn-waf-cognito to go ahead"), "{text}");
+        }
+    }
+
+    let mut app = support::app();
+    app.owns_lab = true;
+    for id in [CheckId::StackCdnDeleted, CheckId::StackApiDeleted] {
+        finished(&mut app, id, walab::checks::Outcome::passed("deleted"), 3);
+    }
+    let text = buffer_text(&render(&mut app, 80, 24, &Theme::dark()));
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Start over") && flat.contains("stacks are deleted"), "{text}");
+    assert!(flat.contains("y start over"), "{text}");
+}

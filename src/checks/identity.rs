@@ -51,6 +51,12 @@ async fn find_stack(ctx: &Context, name: &str) -> Result<Stack, Outcome> {
 
 pub(super) async fn stack_outputs(ctx: &Context) -> Checked {
     let (edge, api) = tokio::join!(find_stack(ctx, &ctx.stack), find_stack(ctx, &ctx.api_stack));
+    if let (Err(missing), Err(_)) = (&edge, &api) {
+        // Neither stack: torn down, or never deployed here. The evidence says so by name.
+        let stacks = BTreeMap::from([(ctx.stack.clone(), None), (ctx.api_stack.clone(), None)]);
+        let evidence = Evidence::Stacks { stacks, outputs: BTreeMap::new() };
+        return Err(missing.clone().with_evidence(evidence));
+    }
     let (edge, api) = (edge?, api?);
     for stack in [&edge, &api] {
         let status = stack.stack_status().map(|s| s.as_str()).unwrap_or("UNKNOWN");

@@ -120,7 +120,9 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
         println!("  {} {:<20} {}", super::check::glyph(status), report.id.as_str(), report.outcome.summary);
     }
     if session.target.kind == TargetKind::Local && clean {
-        println!("The local lab is torn down; `walab serve --fresh` starts it over.");
+        println!(
+            "The local lab is torn down; the walkthrough (`walab`, then O) or `walab serve --fresh` starts it over."
+        );
     }
     clean
 }

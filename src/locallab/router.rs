@@ -106,7 +106,7 @@ fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, E
             let operation = target.strip_prefix(cognito::TARGET_PREFIX).unwrap_or_default();
             let unsigned = if !cognito::is_unsigned(operation) {
                 Unsigned::Refused
-            } else if operation == "GetUser" || operation == "GlobalSignOut" {
+            } else if cognito::finds_account_by_token(operation) {
                 Unsigned::PoolId(cognito::pool_of_access_token(&req.body))
             } else {
                 Unsigned::ClientId(cognito::client_id_of(&req.body))

@@ -464,6 +464,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
     let password_known = session.ctx.credentials().password.is_some();
     let mut app = App::new(guide.clone(), header, values, password_known, progress);
     app.signs_in = session.ctx.credentials().username;
+    app.stack = session.ctx.stack.clone();
     if let Some(problem) = problem {
         app.modal = Some(super::app::Modal::Message {
             title: "Starting afresh".into(),

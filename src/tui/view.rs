@@ -278,8 +278,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans
     };
     let spans = match &app.modal {
-        Some(Modal::Confirm(_) | Modal::StartOver { .. }) => key_spans(&[("y", "do it"), ("n Esc", "cancel")]),
-        Some(Modal::Edit { .. } | Modal::Password { .. }) => {
+        Some(Modal::Confirm(_) | Modal::StartOver { .. } | Modal::TornDown) => {
+            key_spans(&[("y", "do it"), ("n Esc", "cancel")])
+        }
+        Some(Modal::Edit { .. } | Modal::Password { .. } | Modal::ConfirmByName { .. }) => {
             key_spans(&[("Enter", "done"), ("Esc", "cancel"), ("←→ Home End", "move"), ("Ctrl-U/W", "delete")])
         }
         Some(Modal::Help | Modal::Message { .. }) => {
@@ -384,6 +386,44 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             ]));
             (" Start over ".into(), lines)
         }
+        Modal::ConfirmByName { action, name, input, wrong } => {
+            // The field goes first, so the terminal's cursor row is known whatever wraps below.
+            let what = crate::solve::what_it_changes(*action, app.header.kind);
+            let mut lines = vec![field_line(input.value(), input.cursor(), theme)];
+            if *wrong {
+                lines.push(Line::styled(format!("✗ that is not {name}: nothing was deleted"), theme.failed));
+            }
+            lines.extend([
+                Line::styled(format!("Type {name} to go ahead; this cannot be undone."), theme.text),
+                Line::raw(""),
+                Line::from(content::marked(&format!("walab will {what}."), theme.text, theme)),
+                Line::styled(format!("Target: {}", app.header.target), theme.dim),
+                Line::styled("Enter deletes · Esc cancels", theme.dim),
+            ]);
+            (format!(" Solve: {action} "), lines)
+        }
+        Modal::TornDown => {
+            let what = if app.owns_lab {
+                "Start over? The local lab comes back where section 5 begins (new stacks, pool, client and secret) and your progress is forgotten."
+            } else {
+                "Start over? Your progress is forgotten. The lab belongs to a walab serve: restart it with --fresh to bring its stacks back."
+            };
+            let lines = vec![
+                Line::styled("The lab's stacks are deleted: the clean-up is done.", theme.passed),
+                Line::raw(""),
+                Line::styled(what, theme.text),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::styled(" start over    ", theme.text),
+                    Span::styled("n", theme.key),
+                    Span::styled(" / ", theme.text),
+                    Span::styled("Esc", theme.key),
+                    Span::styled(" leave it as it is", theme.text),
+                ]),
+            ];
+            (" Start over ".into(), lines)
+        }
         Modal::Edit { key, input, error } => {
             let shown =
                 if key.is_secret() { "•".repeat(input.value().chars().count()) } else { input.value().to_string() };
@@ -435,6 +475,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
     let field = match modal {
         Modal::Edit { input, .. } => Some((input, 1)),
         Modal::Password { input, .. } => Some((input, 2)),
+        Modal::ConfirmByName { input, .. } => Some((input, 1)),
         _ => None,
     };
     if let Some((input, row)) = field {

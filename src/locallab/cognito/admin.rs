@@ -1,12 +1,14 @@
-//! The administrator's calls on users: create, set a password, read, confirm, delete; and
-//! `GetUser`, which a user makes about themself with an access token.
+//! The administrator's calls on users: create, set a password, read, change attributes,
+//! confirm, delete; and `GetUser`, which a user makes about themself with an access token.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use super::errors::{check_password_policy, invalid_parameter, looks_like_email, not_authorized, user_not_found};
-use super::input::{AdminCreateUser, AdminSetUserPassword, AdminUser, GetUser, attribute_map, required};
+use super::input::{
+    AdminCreateUser, AdminSetUserPassword, AdminUpdateUserAttributes, AdminUser, GetUser, attribute_map, required,
+};
 use super::model::{OutboxMessage, User, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::epoch_secs;
@@ -116,6 +118,84 @@ pub fn admin_get_user(cognito: &Slice<CognitoState>, input: AdminUser) -> OpResu
         s.pool(pool_id)?;
         let user = s.find_user(pool_id, username).ok_or_else(user_not_found)?;
         Ok(user_json(user, "UserAttributes"))
+    })
+}
+
+/// The pool's schema: OpenID Connect's standard attributes, which the lab's pool has and no
+/// custom ones. `sub` is among them but never changes.
+const STANDARD_ATTRIBUTES: [&str; 20] = [
+    "address",
+    "birthdate",
+    "email",
+    "email_verified",
+    "family_name",
+    "gender",
+    "given_name",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "phone_number_verified",
+    "picture",
+    "preferred_username",
+    "profile",
+    "sub",
+    "updated_at",
+    "website",
+    "zoneinfo",
+];
+
+pub fn admin_update_user_attributes(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: AdminUpdateUserAttributes,
+) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    let Some(given) = &input.user_attributes else {
+        return Err(invalid_parameter(
+            "1 validation error detected: Value null at 'userAttributes' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    for attribute in given {
+        let name = required(&attribute.name, "Name")?;
+        if !STANDARD_ATTRIBUTES.contains(&name) {
+            return Err(invalid_parameter("Attribute does not exist in the schema."));
+        }
+        if name == "sub" {
+            return Err(invalid_parameter("Cannot modify the non-mutable attribute sub"));
+        }
+        if name == "email" && !attribute.value.as_deref().is_some_and(looks_like_email) {
+            return Err(invalid_parameter("Invalid email address format."));
+        }
+    }
+    let updates = attribute_map(given);
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        let user = s.find_user(pool_id, username).cloned().ok_or_else(user_not_found)?;
+        let new_email =
+            updates.get("email").filter(|e| !user.email().is_some_and(|old| old.eq_ignore_ascii_case(e.as_str())));
+        if let Some(email) = new_email
+            && s.find_user(pool_id, email).is_some_and(|other| other.username != user.username)
+        {
+            return Err(ApiError::bad_request(
+                "AliasExistsException",
+                "An account with the given email already exists.",
+            ));
+        }
+        // A new email is unverified unless the same call says otherwise. (Cognito would also
+        // send it a code for VerifyUserAttribute, which the local lab does not answer.)
+        let unverified = new_email.is_some() && updates.get("email_verified").is_none_or(|v| v != "true");
+        s.update_user(pool_id, &user.username, |u| {
+            u.attributes.extend(updates.clone());
+            if unverified {
+                u.attributes.insert("email_verified".to_string(), "false".to_string());
+            }
+            u.modified = now;
+        });
+        Ok(json!({}))
     })
 }
 

@@ -1,5 +1,5 @@
 //! Reading a pool's configuration: `DescribeUserPool`, `DescribeUserPoolClient`,
-//! `ListUserPools`, `ListUserPoolClients`.
+//! `ListUserPools`, `ListUserPoolClients`, and its signing certificate.
 
 use serde_json::{Value, json};
 
@@ -135,4 +135,14 @@ pub fn list_user_pool_clients(cognito: &Slice<CognitoState>, input: PoolInput) -
             .collect();
         Ok(json!({ "UserPoolClients": clients }))
     })
+}
+
+/// `GetSigningCertificate`: the X.509 certificate of the pool's signing key.
+pub fn get_signing_certificate(cognito: &Slice<CognitoState>, input: PoolInput) -> OpResult {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let pool = cognito.read(|s| s.pool(pool_id).cloned())?;
+    let certificate = super::keys::signing_certificate(&pool).map_err(|e| {
+        ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", format!("{e}"))
+    })?;
+    Ok(json!({ "Certificate": certificate }))
 }

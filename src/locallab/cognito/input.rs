@@ -149,6 +149,14 @@ pub struct AdminUser {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
+pub struct AdminUpdateUserAttributes {
+    pub user_pool_id: Option<String>,
+    pub username: Option<String>,
+    pub user_attributes: Option<Vec<AttributeType>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct PoolInput {
     pub user_pool_id: Option<String>,
     pub client_id: Option<String>,

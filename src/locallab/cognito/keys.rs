@@ -28,6 +28,32 @@ pub fn key_id(private_pem: &Secret) -> Option<String> {
     Some(STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, rsa.n.as_bytes()).as_ref()))
 }
 
+/// Ten years and the leap days in them: how long Cognito's signing certificates are valid.
+const CERTIFICATE_DAYS: i64 = 3653;
+
+/// The pool's signing certificate as `GetSigningCertificate` hands it out: X.509, self-signed
+/// with the pool's own key, valid ten years from the pool's creation, as base64 DER (a PEM
+/// body without its armour lines). Its parts are all derived from the pool and RSA signing is
+/// deterministic, so every call gives the same certificate.
+pub fn signing_certificate(pool: &UserPool) -> Result<String, rcgen::Error> {
+    let pem = pem::parse(pool.key.private_pem.expose()).map_err(|_| rcgen::Error::CouldNotParseKeyPair)?;
+    let key = rcgen::KeyPair::try_from(pem.contents())?;
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(rcgen::DnType::CommonName, pool.id.as_str());
+    let from = time::OffsetDateTime::from_unix_timestamp(pool.created.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    params.not_before = from;
+    params.not_after = from + time::Duration::days(CERTIFICATE_DAYS);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pool.id.as_bytes());
+    // A positive serial number of 16 bytes.
+    let mut serial = digest.as_ref()[..16].to_vec();
+    serial[0] &= 0x7f;
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    let certificate = params.self_signed(&key)?;
+    Ok(STANDARD.encode(certificate.der()))
+}
+
 /// A pool's key, parsed once.
 pub struct Signer {
     pub kid: String,

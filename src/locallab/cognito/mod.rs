@@ -12,6 +12,7 @@ mod errors;
 mod input;
 pub mod keys;
 pub mod model;
+mod passwords;
 mod sessions;
 mod signin;
 mod signup;
@@ -55,7 +56,14 @@ fn needs_signature(operation: &str) -> bool {
             | "ListUsers"
             | "AdminUserGlobalSignOut"
             | "DescribeUserPoolDomain"
+            | "AdminUpdateUserAttributes"
+            | "GetSigningCertificate"
     )
+}
+
+/// Unsigned operations whose account is found through the access token they carry.
+pub fn finds_account_by_token(operation: &str) -> bool {
+    matches!(operation, "GetUser" | "GlobalSignOut" | "ChangePassword")
 }
 
 /// True for operations a caller makes without AWS credentials (the account is found through
@@ -122,6 +130,11 @@ fn dispatch(
         "RevokeToken" => sessions::revoke_token(cognito, input::parse(body)?),
         "ListUsers" => sessions::list_users(cognito, input::parse(body)?),
         "DescribeUserPoolDomain" => sessions::describe_user_pool_domain(ctx, cognito, input::parse(body)?),
+        "ForgotPassword" => passwords::forgot_password(ctx, cognito, input::parse(body)?),
+        "ConfirmForgotPassword" => passwords::confirm_forgot_password(ctx, cognito, input::parse(body)?),
+        "ChangePassword" => passwords::change_password(ctx, cognito, input::parse(body)?),
+        "AdminUpdateUserAttributes" => admin::admin_update_user_attributes(ctx, cognito, input::parse(body)?),
+        "GetSigningCertificate" => describe::get_signing_certificate(cognito, input::parse(body)?),
         other => Err(ApiError::bad_request(
             "UnknownOperationException",
             format!("The local lab's Cognito does not implement {TARGET_PREFIX}{other}"),

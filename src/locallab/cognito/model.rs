@@ -108,6 +108,16 @@ pub struct User {
     /// access tokens from them are refused (the newest [`MAX_REVOKED`] are kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revoked_origins: Vec<String>,
+    /// A password reset under way: the code `ForgotPassword` sent, until it is used or expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<ResetCode>,
+}
+
+/// The code that lets `ConfirmForgotPassword` set a new password, and until when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetCode {
+    pub code: Secret,
+    pub expires: Millis,
 }
 
 /// How many ended sign-ins a user remembers; older ones' access tokens have long expired.
@@ -147,6 +157,7 @@ impl User {
             confirmation_code: None,
             srp: None,
             revoked_origins: Vec::new(),
+            reset: None,
         };
         user.set_password(password);
         user

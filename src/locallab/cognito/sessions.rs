@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::admin::{user_json, user_of_access_token};
-use super::errors::{client_not_found, invalid_parameter, user_not_found};
+use super::errors::{invalid_parameter, user_not_found};
 use super::input::required;
 use super::model::{User, token_digest};
 use super::state::CognitoState;
@@ -55,15 +55,26 @@ pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionI
 }
 
 /// `RevokeToken`: ends the sign-in a refresh token belongs to. An unknown token is no error
-/// (RFC 7009); an ID or access token is not a token this call revokes.
+/// (RFC 7009); an ID or access token is not a token this call revokes. Its refusals are the
+/// ones Cognito's model declares for it: an unknown client is unauthorized (RFC 7009's
+/// `invalid_client`), not a missing resource.
 pub fn revoke_token(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
     let token = required(&input.token, "Token")?;
     let client_id = required(&input.client_id, "ClientId")?;
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=.".contains(&b)) {
+        return Err(invalid_parameter(
+            "1 validation error detected: Value at 'token' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+",
+        ));
+    }
     if token.split('.').count() == 3 {
         return Err(ApiError::bad_request("UnsupportedTokenTypeException", "Unsupported token type."));
     }
     cognito.write(|s| {
-        let client = s.clients.get(client_id).cloned().ok_or_else(|| client_not_found(client_id))?;
+        let client = s
+            .clients
+            .get(client_id)
+            .cloned()
+            .ok_or_else(|| ApiError::bad_request("UnauthorizedException", "Invalid client id."))?;
         if let Some(secret) = &client.secret {
             let given = input.client_secret.as_deref().unwrap_or_default();
             if aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), secret.expose().as_bytes()).is_err()

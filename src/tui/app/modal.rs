@@ -88,6 +88,17 @@ pub enum Modal {
     StartOver {
         why: Option<String>,
     },
+    /// Deleting the lab's stacks on AWS: nothing happens until the first stack's `name` is
+    /// typed, as the CLI asks. `wrong`: Enter was pressed on something else.
+    ConfirmByName {
+        action: SolveAction,
+        name: String,
+        input: TextField,
+        wrong: bool,
+    },
+    /// The local lab's stacks are gone (the teardown, or DeleteStack from any client): start
+    /// the lab over?
+    TornDown,
 }
 
 impl std::fmt::Debug for Modal {
@@ -99,6 +110,10 @@ impl std::fmt::Debug for Modal {
             Modal::Password { .. } => f.write_str("Password(••••)"),
             Modal::Message { title, .. } => write!(f, "Message({title})"),
             Modal::StartOver { why } => write!(f, "StartOver({why:?})"),
+            Modal::ConfirmByName { action, name, input, wrong } => {
+                write!(f, "ConfirmByName({action}, {name}, {:?}, wrong: {wrong})", input.value())
+            }
+            Modal::TornDown => f.write_str("TornDown"),
         }
     }
 }
@@ -147,6 +162,10 @@ pub(super) fn on_modal_paste(app: &mut App, text: &str) -> Vec<Effect> {
             *error = if input.value().is_empty() { None } else { refusal(&app.from_lab, *key, input.value()) };
         }
         Some(Modal::Password { input, .. }) => input.paste(text),
+        Some(Modal::ConfirmByName { input, wrong, .. }) => {
+            input.paste(text);
+            *wrong = false;
+        }
         _ => {}
     }
     vec![]
@@ -209,6 +228,36 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             _ => {
                 app.modal = Some(Modal::StartOver { why });
+                vec![]
+            }
+        },
+        Modal::ConfirmByName { action, name, mut input, .. } => match key.code {
+            KeyCode::Esc => {
+                app.toast(format!("{action} cancelled: nothing was deleted"));
+                vec![]
+            }
+            KeyCode::Enter if input.value().trim() == name => {
+                let rechecks = app.after_solve(action);
+                app.start(Job::Solve(action, rechecks))
+            }
+            KeyCode::Enter => {
+                app.modal = Some(Modal::ConfirmByName { action, name, input, wrong: true });
+                vec![]
+            }
+            _ => {
+                input.key(&key);
+                app.modal = Some(Modal::ConfirmByName { action, name, input, wrong: false });
+                vec![]
+            }
+        },
+        Modal::TornDown => match key.code {
+            KeyCode::Char('y') | KeyCode::Enter => app.start_over(),
+            KeyCode::Char('n') | KeyCode::Esc => {
+                app.toast("kept as it is; O starts the lab over when you want it back");
+                vec![]
+            }
+            _ => {
+                app.modal = Some(Modal::TornDown);
                 vec![]
             }
         },

@@ -318,6 +318,10 @@ pub struct App {
     pub from_lab: Values,
     /// Whether this walkthrough runs the local lab itself, so starting over resets the lab too.
     pub owns_lab: bool,
+    /// The first of the lab's stacks to delete (`--stack`), whose name confirms a teardown on AWS.
+    pub stack: String,
+    /// The lab was found torn down while a job ran: the start-over offer waits for its end.
+    pub torn_down_pending: bool,
 }
 
 impl Toast {
@@ -364,6 +368,8 @@ impl App {
             lab: LabId::default(),
             from_lab: Values::default(),
             owns_lab: false,
+            stack: crate::names::EDGE_STACK.to_string(),
+            torn_down_pending: false,
         };
         let here = LabId { account: app.header.account.clone(), user_pool_id: app.values.user_pool_id.clone() };
         app.lab = here.clone();
@@ -379,6 +385,19 @@ impl App {
             }
         }
         app
+    }
+
+    /// Whether the latest results find both of the lab's stacks gone (torn down, or deleted by
+    /// any client): the Clean up step's two stack checks passed, or `stack-outputs` found
+    /// neither stack.
+    pub fn lab_torn_down(&self) -> bool {
+        let passed = |id: CheckId| self.results.get(&id).is_some_and(|r| r.status == Status::Passed);
+        let neither = self.results.get(&CheckId::StackOutputs).is_some_and(|r| {
+            r.status != Status::Passed
+                && matches!(&r.evidence, Evidence::Stacks { stacks, .. }
+                    if !stacks.is_empty() && stacks.values().all(Option::is_none))
+        });
+        (passed(CheckId::StackCdnDeleted) && passed(CheckId::StackApiDeleted)) || neither
     }
 
     pub fn progress(&self) -> Progress {
@@ -498,8 +517,8 @@ impl App {
     /// `base`, then those of `downstream` that have run before (their results would be stale),
     /// in the order the checks run.
     pub fn rechecks(&self, base: &[CheckId], downstream: &[CheckId]) -> Vec<CheckId> {
-        CheckId::ALL
-            .into_iter()
+        // Every check, the Clean up step's too: the teardown is followed by its own checks.
+        CheckId::every()
             .filter(|id| base.contains(id) || (downstream.contains(id) && self.results.contains_key(id)))
             .collect()
     }

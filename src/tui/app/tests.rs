@@ -15,6 +15,8 @@ use crate::solve::Solved;
 use crate::target::TargetKind;
 use crate::tui::keymap::Action;
 
+mod cleanup;
+
 fn header() -> Header {
     Header {
         kind: TargetKind::Local,

@@ -14,6 +14,7 @@ use crate::guide::{CheckId, SolveAction};
 use crate::secret::Secret;
 use crate::settings::Field;
 use crate::solve::Solved;
+use crate::target::TargetKind;
 use crate::tui::keymap::{Action, action_for, is_ctrl_c};
 use crate::tui::layout;
 
@@ -263,6 +264,15 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::RunAll => app.start(Job::Checks(CheckId::ALL.to_vec())),
         Action::Solve => {
             match app.solve_target() {
+                // As the CLI: deleting stacks on AWS needs the first one's name typed, not `y`.
+                Some(SolveAction::Teardown) if app.header.kind == TargetKind::Aws => {
+                    app.modal = Some(Modal::ConfirmByName {
+                        action: SolveAction::Teardown,
+                        name: app.stack.clone(),
+                        input: TextField::default(),
+                        wrong: false,
+                    })
+                }
                 Some(action) => app.modal = Some(Modal::Confirm(action)),
                 None => {
                     let step = app.current_step().id.clone();
@@ -370,6 +380,20 @@ fn on_check(app: &mut App, event: Event) -> Vec<Effect> {
 
 /// Keeps a finished check's result, and what it found: values to record, a token to show.
 fn record(app: &mut App, report: Report) -> Vec<Effect> {
+    let torn_down_before = app.lab_torn_down();
+    let effects = record_result(app, report);
+    if app.header.kind == TargetKind::Local && !torn_down_before && app.lab_torn_down() {
+        // Starting over is a job of its own: offered once the one running now has ended.
+        if app.running.is_some() {
+            app.torn_down_pending = true;
+        } else if app.modal.is_none() {
+            app.modal = Some(Modal::TornDown);
+        }
+    }
+    effects
+}
+
+fn record_result(app: &mut App, report: Report) -> Vec<Effect> {
     let outcome = report.outcome;
     let mut effects = Vec::new();
     if let Some(found) = &outcome.found {
@@ -486,6 +510,12 @@ fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
         let mut lines = vec![format!("To: {}", email.to), format!("Subject: {}", email.subject), String::new()];
         lines.extend(email.body.lines().map(String::from));
         app.modal = Some(Modal::Message { title: "The local lab's outbox".into(), lines });
+    }
+    // After a start-over that could not bring the stacks back (a `walab serve`'s lab), its own
+    // reading of the stacks is no news.
+    let after_start_over = matches!(job, Some(Job::StartOver));
+    if std::mem::take(&mut app.torn_down_pending) && app.modal.is_none() && !done.cancelled && !after_start_over {
+        app.modal = Some(Modal::TornDown);
     }
     if matches!(job, Some(Job::Token(_))) && app.password_typed && app.shown(CheckId::IdToken) != Shown::Passed {
         // The typed password may have been wrong: ask again next time.
