@@ -322,6 +322,9 @@ pub struct App {
     pub stack: String,
     /// The lab was found torn down while a job ran: the start-over offer waits for its end.
     pub torn_down_pending: bool,
+    /// Results found another lab under the walkthrough while a job ran (what differs): the
+    /// start-over question waits for the job's end, as starting over is a job of its own.
+    pub another_lab_pending: Option<String>,
 }
 
 impl Toast {
@@ -370,6 +373,7 @@ impl App {
             owns_lab: false,
             stack: crate::names::EDGE_STACK.to_string(),
             torn_down_pending: false,
+            another_lab_pending: None,
         };
         let here = LabId { account: app.header.account.clone(), user_pool_id: app.values.user_pool_id.clone() };
         app.lab = here.clone();

@@ -16,6 +16,7 @@ use crate::target::TargetKind;
 use crate::tui::keymap::Action;
 
 mod cleanup;
+mod start_over;
 
 fn header() -> Header {
     Header {
@@ -518,53 +519,6 @@ fn every_run_updates_last_run_and_says_what_it_checked() {
     update(&mut app, done());
     assert_eq!(app.results[&CheckId::ApiDeployed].finished_at, 61_000);
     assert_eq!(app.toast.as_ref().unwrap().text, "re-checked 5.3: 0 passed, 3 failed");
-}
-
-#[test]
-fn another_lab_under_the_walkthrough_offers_to_start_over() {
-    let mut app = fresh();
-    let mut outputs = report(CheckId::StackOutputs, Status::Passed, "both stacks found");
-    outputs.outcome.found = Some(Found::Outputs(vec![(Field::UserPoolId, "us-east-1_First".into())]));
-    update(&mut app, finished(outputs.clone()));
-    all_run(&mut app);
-    assert_eq!(app.progress().lab.user_pool_id.as_deref(), Some("us-east-1_First"));
-    // `walab serve --fresh` happened meanwhile: the stacks name a new pool.
-    outputs.outcome.found = Some(Found::Outputs(vec![(Field::UserPoolId, "us-east-1_Second".into())]));
-    update(&mut app, finished(outputs));
-    let Some(Modal::StartOver { why: Some(why) }) = &app.modal else { panic!("{:?}", app.modal) };
-    assert!(why.contains("us-east-1_Second") && why.contains("us-east-1_First"), "{why}");
-    let effects = update(&mut app, ch('y'));
-    assert_eq!(
-        effects,
-        vec![Effect::ForgetValues { keep_username: false }, Effect::Start(Job::StartOver), Effect::Save]
-    );
-    assert!(app.results.is_empty() && app.token.is_none() && app.values == Values::default());
-    let over = StartedOver {
-        account: Some("210987654321".into()),
-        signs_in: Some("demo@example.com".into()),
-        password_known: true,
-        lab_kept: None,
-    };
-    update(&mut app, Msg::Done(Box::new(JobDone { started_over: Some(over), ..JobDone::default() })));
-    assert_eq!(app.header.account.as_deref(), Some("210987654321"));
-    assert!(app.toast.as_ref().unwrap().text.starts_with("started over"));
-
-    // Coming back to another account: asked at once; `n` keeps the results for this lab.
-    let progress = Progress {
-        step: "5.3".into(),
-        results: app.results.clone().into_iter().chain([(CheckId::ApiDeployed, some_result())]).collect(),
-        lab: LabId { account: Some("999999999999".into()), user_pool_id: None },
-    };
-    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), true, Some(progress));
-    assert!(matches!(&app.modal, Some(Modal::StartOver { why: Some(w) }) if w.contains("123456789012")));
-    assert_eq!(update(&mut app, ch('n')), vec![Effect::Save]);
-    assert_eq!(app.progress().lab.account.as_deref(), Some("123456789012"));
-    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Failed);
-    // `O` starts over on purpose, asking first.
-    update(&mut app, ch('O'));
-    assert_eq!(app.modal, Some(Modal::StartOver { why: None }));
-    assert!(update(&mut app, key(KeyCode::Esc)).is_empty());
-    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Failed);
 }
 
 fn some_result() -> CheckResult {

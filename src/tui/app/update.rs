@@ -404,6 +404,7 @@ fn record_result(app: &mut App, report: Report) -> Vec<Effect> {
             let now = LabId { user_pool_id: Some(pool.clone()), ..app.lab.clone() };
             match app.lab.differs_from(&now) {
                 // Results about another lab: say so, and offer to start over.
+                Some(what) if !app.results.is_empty() && app.running.is_some() => app.another_lab_pending = Some(what),
                 Some(what) if !app.results.is_empty() && app.modal.is_none() => {
                     app.modal = Some(Modal::StartOver { why: Some(what) })
                 }
@@ -516,6 +517,12 @@ fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
     let after_start_over = matches!(job, Some(Job::StartOver));
     if std::mem::take(&mut app.torn_down_pending) && app.modal.is_none() && !done.cancelled && !after_start_over {
         app.modal = Some(Modal::TornDown);
+    }
+    if let Some(what) = app.another_lab_pending.take()
+        && app.modal.is_none()
+        && !after_start_over
+    {
+        app.modal = Some(Modal::StartOver { why: Some(what) });
     }
     if matches!(job, Some(Job::Token(_))) && app.password_typed && app.shown(CheckId::IdToken) != Shown::Passed {
         // The typed password may have been wrong: ask again next time.
