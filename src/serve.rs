@@ -128,7 +128,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         let _ = stdout.flush();
         eprintln!("{summary}");
     } else {
-        println!("{summary}");
+        // A closed stdout is no reason to stop serving.
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{summary}");
+        let _ = stdout.flush();
     }
 
     stop.wait().await;

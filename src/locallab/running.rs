@@ -127,7 +127,22 @@ impl RunningLab {
             ));
         }
         let clock = Arc::new(Clock::default());
-        let lab = Arc::new(LocalLab::open(store, clock, options.timing, endpoints, options.room.clone())?);
+        let lab = match LocalLab::open(store, clock.clone(), options.timing, endpoints, options.room.clone()) {
+            Ok(lab) => Arc::new(lab),
+            // A database that opens but holds what this walab cannot use (a lab without its
+            // pool, say) is set aside like a damaged one, and the lab starts afresh.
+            Err(StoreError::Unreadable(reason)) => {
+                let path = dir.join(store::DATABASE_FILE);
+                let kept = store::set_aside(&path, &format!("unreadable-{}", std::process::id()))?;
+                notices.push(format!(
+                    "the lab's database holds what this walab cannot use ({reason}); it was moved to {} and a fresh lab was started",
+                    kept.display()
+                ));
+                let store = Arc::new(Store::open(&dir)?.store);
+                Arc::new(LocalLab::open(store, clock, options.timing, endpoints, options.room.clone())?)
+            }
+            Err(e) => return Err(e.into()),
+        };
         if lab.room.is_none() && lab.account().is_none() {
             let signing_key = || match options.signing_key.clone() {
                 Some(key) => Ok(key),
