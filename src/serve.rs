@@ -88,6 +88,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         signing_key: None,
         room: None,
         reuse_ports: false,
+        connections: None,
     };
     if args.room {
         return crate::workshop::serve::run(options, args.max_attendees, args.json).await;

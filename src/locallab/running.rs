@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::cognito;
 use super::context::Timing;
 use super::lab::{Endpoints, LabInfo, LocalLab, RoomOptions};
+use super::listen::{self, ConnectionLimits};
 use super::store::{self, Store, StoreError};
 use super::{legacy, router};
 use crate::secret::Secret;
@@ -34,6 +35,9 @@ pub struct LabOptions {
     /// With `listen` on port 0: bind the ports this state directory's lab had last time when
     /// they are free, so URLs exported yesterday still work (the embedded lab).
     pub reuse_ports: bool,
+    /// What each listener allows a client; `None`: from the process's file limit, raised to
+    /// its hard limit first.
+    pub connections: Option<ConnectionLimits>,
 }
 
 impl LabOptions {
@@ -47,6 +51,7 @@ impl LabOptions {
             signing_key: None,
             room: None,
             reuse_ports: false,
+            connections: None,
         }
     }
 }
@@ -167,7 +172,9 @@ impl RunningLab {
         }
 
         let cancel = CancellationToken::new();
-        let tasks = router::serve(lab.clone(), listeners, cancel.clone());
+        let limits =
+            options.connections.unwrap_or_else(|| ConnectionLimits::for_file_limit(listen::raise_file_limit()));
+        let tasks = router::serve(lab.clone(), listeners, limits, cancel.clone());
         Ok(RunningLab { lab, notices, state_dir: dir, cancel, tasks, _lock: lock })
     }
 
