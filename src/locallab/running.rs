@@ -70,6 +70,21 @@ pub enum LabError {
     KeyGeneration,
 }
 
+/// How often expired cache entries are dropped, whether or not traffic comes.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Drops expired cache entries on time, until the lab stops.
+async fn sweep_expired(lab: Arc<LocalLab>, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = tick.tick() => lab.sweep_expired(),
+        }
+    }
+}
+
 /// A lab with its listeners up. Dropping it stops nothing; call [`RunningLab::shutdown`].
 pub struct RunningLab {
     pub lab: Arc<LocalLab>,
@@ -174,7 +189,8 @@ impl RunningLab {
         let cancel = CancellationToken::new();
         let limits =
             options.connections.unwrap_or_else(|| ConnectionLimits::for_file_limit(listen::raise_file_limit()));
-        let tasks = router::serve(lab.clone(), listeners, limits, cancel.clone());
+        let mut tasks = router::serve(lab.clone(), listeners, limits, cancel.clone());
+        tasks.push(tokio::spawn(sweep_expired(lab.clone(), cancel.clone())));
         Ok(RunningLab { lab, notices, state_dir: dir, cancel, tasks, _lock: lock })
     }
 
