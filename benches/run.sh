@@ -6,6 +6,7 @@
 #   benches/run.sh            # the whole table (about 3 minutes, after the build)
 #   RUNS=5 LOAD_SECS=2 benches/run.sh   # quicker, noisier
 #   BASELINE_WALAB=/path/to/older/walab benches/run.sh   # adds row 5 for an older build: before/after
+#   SOAK=1 benches/run.sh     # then the soak bench (benches/soak.sh): hostile traffic, bounded?
 #
 # Needs python3 with pip (boto3 and requests, and moto[server] for the peer baseline, are
 # installed from PyPI when missing; without moto that row says so).
@@ -249,3 +250,10 @@ echo
 echo "The load generator runs on the same $(nproc) cores as the server (1 client thread, $LOAD_CONNS keep-alive"
 echo "connections); 'server CPU' is the cores walab serve used. Rows 3 and 4 run the walkthrough in a"
 echo "pseudo-terminal at 120x40 (benches/walkthrough.py); it joins the bench's walab serve."
+
+# The soak bench (issue 13), optional: SOAK=1 benches/run.sh, or benches/soak.sh on its own.
+if [ "${SOAK:-0}" = 1 ]; then
+    echo
+    say "soak: the flood, slowloris, sign-ins and the 1 MB XML (benches/soak.sh)"
+    PROFILE=release benches/soak.sh
+fi

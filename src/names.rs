@@ -57,3 +57,19 @@ pub mod origin_request_policy {
     pub const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
     pub const ALL_VIEWER_AND_CLOUDFRONT_HEADERS: &str = "33f36d7e-f396-46d9-90e0-52428a34d9dc";
 }
+
+/// The lab's pool signs users in by email address (`UsernameAttributes: [email]`): what Cognito
+/// takes for one, and what walab records as a username.
+pub fn looks_like_email(name: &str) -> bool {
+    match name.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    }
+}

@@ -88,6 +88,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         signing_key: None,
         room: None,
         reuse_ports: false,
+        connections: None,
     };
     if args.room {
         return crate::workshop::serve::run(options, args.max_attendees, args.json).await;
@@ -128,7 +129,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         let _ = stdout.flush();
         eprintln!("{summary}");
     } else {
-        println!("{summary}");
+        // A closed stdout is no reason to stop serving.
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{summary}");
+        let _ = stdout.flush();
     }
 
     stop.wait().await;

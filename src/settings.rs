@@ -164,8 +164,9 @@ impl Field {
                 }
             }
             Field::Username => {
-                if value.is_empty() || value.chars().any(char::is_control) {
-                    return Err(bad("a username is the email address you signed up with"));
+                // The lab's pool takes email addresses as usernames, up to Cognito's 128 characters.
+                if value.chars().count() > 128 || !crate::names::looks_like_email(value) {
+                    return Err(bad("a username is the email address you signed up with, e.g. you@example.com"));
                 }
             }
         }
@@ -257,6 +258,20 @@ impl ValuesFile {
                 reason: format!("version {} is not one this walab knows ({VERSION})", file.version),
             });
         }
+        // A file that parses but holds what walab would not record is as unusable as one that
+        // does not parse: said the same way, before anything acts on its values.
+        for (target, values) in &file.targets {
+            for key in Field::ALL {
+                if let Some(value) = values.get(key)
+                    && let Err(e) = key.validate(value)
+                {
+                    return Err(SettingsError::Invalid {
+                        path: path.to_path_buf(),
+                        reason: format!("[targets.\"{target}\"] {e}"),
+                    });
+                }
+            }
+        }
         Ok(file)
     }
 
@@ -301,6 +316,11 @@ mod tests {
         assert!(Field::CloudFrontEndpoint.validate("https://d111.cloudfront.net/?id=1").is_ok());
         assert!(Field::CloudFrontEndpoint.validate("d111.cloudfront.net").is_err());
         assert!(Field::CloudFrontEndpoint.validate("ftp://host/").is_err());
+        assert!(Field::Username.validate("me@example.com").is_ok());
+        for bad in ["notanemail", "me@", "@example.com", "me@example", "two words@example.com", "me@a@b.com"] {
+            assert!(Field::Username.validate(bad).is_err(), "{bad}");
+        }
+        assert!(Field::Username.validate(&format!("{}@example.com", "a".repeat(120))).is_err());
         let err = Field::AppClientSecret.validate("two words").unwrap_err().to_string();
         assert!(!err.contains("two words"), "a refused secret is not echoed: {err}");
     }
@@ -323,6 +343,8 @@ mod tests {
             ("version = 1\n[targets.local]\nuser-pool = \"x\"\n", "unknown field"),
             ("version = 7\n", "version 7"),
             ("this is = = not toml", "line 1"),
+            ("version = 1\n[targets.local]\nuser-pool-id = \"not a pool\"\n", "user-pool-id `not a pool` is not valid"),
+            ("version = 1\n[targets.local]\nusername = \"notanemail\"\n", "email address"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = ValuesFile::load(&path).unwrap_err().to_string();

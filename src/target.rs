@@ -70,6 +70,8 @@ pub enum TargetError {
     Settings(#[from] crate::settings::SettingsError),
     #[error("this machine has not joined a room")]
     NotJoined,
+    #[error("{var} is {shown}: {reason}")]
+    BadEndpoint { var: String, shown: String, reason: &'static str },
 }
 
 impl TargetError {
@@ -82,6 +84,9 @@ impl TargetError {
             TargetError::NoRegion { .. } => {
                 Some("pass --region us-east-1 (the lab's region), or set AWS_REGION, or run `aws configure`".into())
             }
+            TargetError::BadEndpoint { var, .. } => Some(format!(
+                "set it to the endpoint's URL (e.g. {var}=http://127.0.0.1:4566 for a walab serve), or unset it to use AWS's own"
+            )),
             TargetError::Lab(LabError::Busy(_)) => {
                 Some("stop the other walab, or give this one its own lab with WALAB_DATA_DIR".into())
             }
@@ -183,16 +188,46 @@ pub async fn values_key(args: &TargetArgs) -> Result<String, TargetError> {
     }
 }
 
+/// Every `AWS_ENDPOINT_URL*` the SDK would read must be a URL it can use: an empty or
+/// malformed one is a configuration error here, not a panic deep inside a call.
+pub fn check_endpoint_env(vars: impl IntoIterator<Item = (String, String)>) -> Result<(), TargetError> {
+    for (var, value) in vars {
+        if !var.starts_with("AWS_ENDPOINT_URL") {
+            continue;
+        }
+        let bad = |reason| TargetError::BadEndpoint { var: var.clone(), shown: shown_value(&value), reason };
+        if value.trim().is_empty() {
+            return Err(bad("an endpoint URL cannot be empty"));
+        }
+        let uri: http::Uri = value.trim().parse().map_err(|_| bad("not a URL"))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none_or(str::is_empty) {
+            return Err(bad("an endpoint URL is http(s)://host[:port]"));
+        }
+    }
+    Ok(())
+}
+
+/// A value quoted for an error message, cut short when long.
+fn shown_value(value: &str) -> String {
+    const SHOWN: usize = 80;
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("`{}…`", &value[..cut]),
+        None => format!("`{value}`"),
+    }
+}
+
 async fn connect_aws(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+    check_endpoint_env(
+        std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))),
+    )?;
     let profile = profile_of(args);
     let region = region_of(args)
         .await
         .ok_or_else(|| TargetError::NoRegion { profile: profile.clone().unwrap_or("default".into()) })?;
     // An endpoint that does not answer fails fast, once, rather than after minutes of retries.
-    let timeouts = aws_config::timeout::TimeoutConfig::builder().connect_timeout(crate::aws::CONNECT_TIMEOUT).build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.clone()))
-        .timeout_config(timeouts)
+        .timeout_config(crate::aws::sdk_timeouts())
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
     if let Some(profile) = &profile {
         loader = loader.profile_name(profile);
@@ -244,6 +279,7 @@ fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(room.region.clone()))
         .endpoint_url(&room.aws_endpoint_url)
+        .timeout_config(crate::aws::sdk_timeouts())
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             room.access_key_id.clone(),
             room.secret_access_key.expose().to_string(),
@@ -340,6 +376,7 @@ pub fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
+        .timeout_config(crate::aws::sdk_timeouts())
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "AKIDWALABLOCAL",
             "walab-local-lab",

@@ -315,3 +315,26 @@ async fn a_store_that_refuses_writes_fails_the_call_and_changes_nothing() {
     assert!(lab.cognito().list_user_pools().max_results(10).send().await.is_ok(), "reads still work");
     assert_eq!(lab.stored("cognito.user"), users_before);
 }
+
+#[tokio::test]
+async fn a_store_without_what_the_lab_needs_is_set_aside_and_the_lab_starts_afresh() {
+    let lab = TestLab::start().await;
+    let dir = lab.stop().await;
+    // A database that opens and parses, but whose account lost its Cognito records.
+    let db = rusqlite::Connection::open(dir.path().join("lab.sqlite3")).unwrap();
+    db.execute("DELETE FROM records WHERE kind LIKE 'cognito.%'", []).unwrap();
+    drop(db);
+    let lab = TestLab::start_in(dir).await;
+    assert!(
+        lab.running.notices.iter().any(|n| n.contains("cannot use") && n.contains("moved to")),
+        "{:?}",
+        lab.running.notices
+    );
+    assert!(lab.running.lab.info().is_some(), "a fresh lab with its account");
+    let kept = std::fs::read_dir(lab.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("unreadable"));
+    assert_eq!(kept.count(), 1);
+    lab.stop().await;
+}

@@ -25,6 +25,8 @@ pub struct Clients {
     pub profile: Option<String>,
     /// The Cognito endpoint when not AWS's own (the local lab, `AWS_ENDPOINT_URL*`).
     cognito_endpoint: Option<String>,
+    /// The endpoint every client uses when not AWS's own, named when a call gets no answer.
+    endpoint: Option<String>,
 }
 
 impl Clients {
@@ -41,6 +43,7 @@ impl Clients {
             region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_string()),
             profile: None,
             cognito_endpoint,
+            endpoint: sdk.endpoint_url().map(String::from),
         }
     }
 
@@ -55,7 +58,14 @@ impl Clients {
         E: ProvideErrorMetadata + StdError + 'static,
         R: std::fmt::Debug + 'static,
     {
-        explain(err, action, self.profile.as_deref())
+        let service = action.split_once(':').map_or(action, |(service, _)| service);
+        let endpoint = match (service, &self.cognito_endpoint, &self.endpoint) {
+            ("cognito-idp", Some(cognito), _) => cognito.clone(),
+            (_, _, Some(endpoint)) => endpoint.clone(),
+            ("cloudfront", _, _) => "https://cloudfront.amazonaws.com".to_string(),
+            (service, _, _) => format!("https://{service}.{}.amazonaws.com", self.region),
+        };
+        explain(err, action, self.profile.as_deref(), &endpoint)
     }
 
     /// The endpoint walab talks to when it is not AWS's own (the local lab).
@@ -87,6 +97,28 @@ pub const UNREACHABLE: &str = "cannot reach the AWS endpoint";
 
 /// How long walab waits for a connection to AWS before it says the endpoint cannot be reached.
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How long one attempt of an AWS call may take before walab gives up on it: 10 s, or
+/// `WALAB_AWS_TIMEOUT_MS` (tests against a server that never answers make it short).
+pub fn attempt_timeout() -> std::time::Duration {
+    std::env::var("WALAB_AWS_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(std::time::Duration::from_millis)
+        .unwrap_or(std::time::Duration::from_secs(10))
+}
+
+/// Connect, per-attempt and whole-operation bounds for every SDK call: no call waits forever
+/// on an endpoint that accepts and never answers.
+pub fn sdk_timeouts() -> aws_config::timeout::TimeoutConfig {
+    let attempt = attempt_timeout();
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(attempt))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(attempt * 2 + std::time::Duration::from_secs(1).min(attempt))
+        .build()
+}
 
 /// What kind of trouble an AWS call ran into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +166,9 @@ impl std::fmt::Display for AwsProblem {
     }
 }
 
-/// Explains a failed call to `action` (an IAM action such as `cognito-idp:AdminGetUser`).
-pub fn explain<E, R>(err: &SdkError<E, R>, action: &str, profile: Option<&str>) -> AwsProblem
+/// Explains a failed call to `action` (an IAM action such as `cognito-idp:AdminGetUser`) made
+/// to `endpoint`.
+pub fn explain<E, R>(err: &SdkError<E, R>, action: &str, profile: Option<&str>, endpoint: &str) -> AwsProblem
 where
     E: ProvideErrorMetadata + StdError + 'static,
     R: std::fmt::Debug + 'static,
@@ -183,10 +216,23 @@ where
             )),
         );
     }
-    if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) {
+    if let SdkError::TimeoutError(_) = err {
         return problem(
             ProblemKind::Unreachable,
-            format!("{UNREACHABLE}: {}", last_cause(err)),
+            format!(
+                "{UNREACHABLE} {endpoint}: no answer to {action} within {}",
+                format_args!("{} s", attempt_timeout().as_secs_f64())
+            ),
+            Some(
+                "check that the endpoint is up and answering, or AWS_ENDPOINT_URL if you point walab at a local lab"
+                    .into(),
+            ),
+        );
+    }
+    if matches!(err, SdkError::DispatchFailure(_)) {
+        return problem(
+            ProblemKind::Unreachable,
+            format!("{UNREACHABLE} {endpoint}: {}", last_cause(err)),
             Some("check the network, or AWS_ENDPOINT_URL if you point walab at a local lab".into()),
         );
     }

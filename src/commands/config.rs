@@ -1,7 +1,7 @@
 //! `walab config path | show | set KEY VALUE | unset KEY | reset`.
 
 use crate::report::outln;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 
 use crate::cli::{ConfigAction, ConfigArgs};
@@ -82,8 +82,53 @@ fn read_stdin(key: Field) -> Result<String, SettingsError> {
     }
     if std::io::stdin().is_terminal() {
         eprint!("{}: ", key.label());
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(io)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
     }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(io)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    // One value is one line: a second one (a secret pasted with something after it) is refused
+    // rather than silently dropped. Reading stops a little past any value's size.
+    let mut text = String::new();
+    std::io::stdin().lock().take(MAX_STDIN).read_to_string(&mut text).map_err(io)?;
+    one_line(key, &text)
+}
+
+/// More than any value walab records (the longest, a URL, is at most a few hundred bytes).
+const MAX_STDIN: u64 = 8 * 1024;
+
+/// The single line a value read from stdin must be, without its line ending.
+fn one_line(key: Field, text: &str) -> Result<String, SettingsError> {
+    let value = text.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(text);
+    if value.contains(['\n', '\r']) {
+        let lines = value.lines().count();
+        return Err(SettingsError::BadValue {
+            key: key.name(),
+            value: if key.is_secret() { "(hidden)".into() } else { format!("{lines} lines") },
+            reason: format!("standard input holds {lines} lines; give the value alone, on one line"),
+        });
+    }
+    if text.len() as u64 >= MAX_STDIN {
+        return Err(SettingsError::BadValue {
+            key: key.name(),
+            value: "(too long)".into(),
+            reason: format!("standard input holds more than {MAX_STDIN} bytes; no value is that long"),
+        });
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_on_stdin_is_one_line() {
+        assert_eq!(one_line(Field::AppClientSecret, "s3cr3t\n").unwrap(), "s3cr3t");
+        assert_eq!(one_line(Field::AppClientSecret, "s3cr3t\r\n").unwrap(), "s3cr3t");
+        assert_eq!(one_line(Field::AppClientSecret, "s3cr3t").unwrap(), "s3cr3t");
+        let err = one_line(Field::AppClientSecret, "s3cr3t\nmore\n").unwrap_err().to_string();
+        assert!(err.contains("2 lines") && !err.contains("s3cr3t"), "{err}");
+        let long = "x".repeat(MAX_STDIN as usize);
+        assert!(one_line(Field::Username, &long).unwrap_err().to_string().contains("more than"));
+    }
 }

@@ -178,23 +178,23 @@ pub fn render_body(body: &[u8], content_type: Option<&str>, limit: usize) -> Ren
     };
     let trimmed = text.trim_start();
     let looks_like_json = trimmed.starts_with('{') || trimmed.starts_with('[');
-    let mut shown = if looks_like_json && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
-        pretty_json(text)
+    // Cut while formatting: indentation grows with depth, so formatting a deeply nested
+    // body whole before cutting it would cost memory quadratic in its size.
+    let (mut shown, total) = if looks_like_json && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        pretty_json(text, limit)
     } else {
-        text.to_string()
-    };
-    let mut notes = Vec::new();
-    if shown.len() > limit {
-        let mut cut = limit;
-        while !shown.is_char_boundary(cut) {
+        let mut cut = limit.min(text.len());
+        while !text.is_char_boundary(cut) {
             cut -= 1;
         }
+        (text[..cut].to_string(), text.len())
+    };
+    let mut notes = Vec::new();
+    if total > limit {
         notes.push(format!(
-            "the body is {} bytes; only the first {} are shown (a lab answer is a few dozen: is this the right URL?)",
-            shown.len(),
+            "the body is {total} bytes; only the first {} are shown (a lab answer is a few dozen: is this the right URL?)",
             human_size(limit)
         ));
-        shown.truncate(cut);
     }
     if !shown.ends_with('\n') {
         shown.push('\n');
@@ -222,12 +222,42 @@ fn human_size(bytes: usize) -> String {
 
 /// Re-indents valid JSON token by token, so key order and number spelling stay exactly as
 /// the server sent them (a round trip through `serde_json::Value` would sort the keys).
-fn pretty_json(json: &str) -> String {
-    fn newline(out: &mut String, depth: usize) {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
+/// Keeps at most `limit` bytes (cut at a character boundary) and returns them with the length
+/// the whole formatted text would have: what is built never exceeds `limit`, however deep.
+fn pretty_json(json: &str, limit: usize) -> (String, usize) {
+    struct Bounded {
+        out: String,
+        total: usize,
+        limit: usize,
+        full: bool,
     }
-    let mut out = String::with_capacity(json.len() * 2);
+    impl Bounded {
+        fn push(&mut self, c: char) {
+            self.total += c.len_utf8();
+            if !self.full {
+                if self.out.len() + c.len_utf8() <= self.limit {
+                    self.out.push(c);
+                } else {
+                    self.full = true;
+                }
+            }
+        }
+        fn push_str(&mut self, s: &str) {
+            s.chars().for_each(|c| self.push(c));
+        }
+        fn newline(&mut self, depth: usize) {
+            self.push('\n');
+            let indent = depth.saturating_mul(2);
+            self.total = self.total.saturating_add(indent);
+            if !self.full {
+                let room = self.limit - self.out.len();
+                self.out.extend(std::iter::repeat_n(' ', indent.min(room)));
+                self.full = indent > room;
+            }
+        }
+    }
+    let mut out =
+        Bounded { out: String::with_capacity(json.len().saturating_mul(2).min(limit)), total: 0, limit, full: false };
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -260,24 +290,24 @@ fn pretty_json(json: &str) -> String {
                     chars.next();
                 } else {
                     depth += 1;
-                    newline(&mut out, depth);
+                    out.newline(depth);
                 }
             }
             '}' | ']' => {
                 depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
+                out.newline(depth);
                 out.push(c);
             }
             ',' => {
                 out.push(c);
-                newline(&mut out, depth);
+                out.newline(depth);
             }
             ':' => out.push_str(": "),
             c if c.is_whitespace() => {}
             c => out.push(c),
         }
     }
-    out
+    (out.out, out.total)
 }
 
 #[cfg(test)]
@@ -312,6 +342,21 @@ mod tests {
         assert!(rendered.notes.is_empty());
         let lab = render_body(br#"["My favorite player is Lionel Messi"]"#, None, SHOWN_LIMIT);
         assert_eq!(lab.stdout, "[\n  \"My favorite player is Lionel Messi\"\n]\n");
+    }
+
+    #[test]
+    fn deeply_nested_json_is_formatted_in_bounded_memory() {
+        for levels in [10_000usize, 200_000] {
+            let body = format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+            let (built, total) = pretty_json(&body, SHOWN_LIMIT);
+            // What is built stays within the limit (its allocation within twice it), while the
+            // whole formatted text would be quadratic: 2 spaces per level on each of 2N lines.
+            assert!(built.len() <= SHOWN_LIMIT && built.capacity() <= 2 * SHOWN_LIMIT, "{}", built.capacity());
+            assert!(total > levels * levels, "{total}");
+            let rendered = render_body(body.as_bytes(), Some("application/json"), SHOWN_LIMIT);
+            assert!(rendered.stdout.len() <= SHOWN_LIMIT + 1);
+            assert!(rendered.notes[0].contains(&format!("the body is {total} bytes")), "{:?}", rendered.notes);
+        }
     }
 
     #[test]

@@ -81,7 +81,7 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
         }
     };
     if plan.is_empty() {
-        println!("teardown: the lab's stacks are already deleted");
+        outln!("teardown: the lab's stacks are already deleted");
     } else {
         eprintln!("teardown: {}. In this order:", what_it_changes(SolveAction::Teardown, session.target.kind));
         for stack in &plan {
@@ -100,7 +100,7 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
             }
         }));
         match crate::solve::solve(SolveAction::Teardown, ctx).await {
-            Ok(Solved::AlreadyDone(summary) | Solved::Done(summary)) => println!("teardown: {summary}"),
+            Ok(Solved::AlreadyDone(summary) | Solved::Done(summary)) => outln!("teardown: {summary}"),
             Err(outcome) => {
                 eprintln!("walab: error: teardown: {}", outcome.summary);
                 if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
@@ -112,15 +112,15 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
     // What is left, by the Clean up step's checks.
     let Ok(guide) = Guide::load() else { return false };
     let reports = crate::checks::run(&CheckId::TEARDOWN, ctx, &guide, &CancellationToken::new()).await;
-    println!("What is left:");
+    outln!("What is left:");
     let mut clean = true;
     for report in &reports {
         let status = report.outcome.status;
         clean &= status == Status::Passed || (status == Status::Skipped && report.id.is_by_hand());
-        println!("  {} {:<20} {}", super::check::glyph(status), report.id.as_str(), report.outcome.summary);
+        outln!("  {} {:<20} {}", super::check::glyph(status), report.id.as_str(), report.outcome.summary);
     }
     if session.target.kind == TargetKind::Local && clean {
-        println!(
+        outln!(
             "The local lab is torn down; the walkthrough (`walab`, then O) or `walab serve --fresh` starts it over."
         );
     }

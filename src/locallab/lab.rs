@@ -186,6 +186,14 @@ impl LocalLab {
         Ok(account)
     }
 
+    /// Drops what has expired from every account's edge cache (the sweeper's tick).
+    pub fn sweep_expired(&self) {
+        let now = self.clock.now_ms();
+        for account in self.accounts() {
+            account.edge.read(|edge| edge.cache.sweep(now));
+        }
+    }
+
     pub fn accounts(&self) -> Vec<Arc<Account>> {
         self.accounts.read().unwrap_or_else(|e| e.into_inner()).clone()
     }

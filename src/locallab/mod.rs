@@ -22,6 +22,7 @@ pub mod ids;
 pub mod invoke;
 pub mod lab;
 mod legacy;
+pub mod listen;
 pub mod players;
 pub mod progress;
 mod resolve;

@@ -12,15 +12,17 @@ use tokio_util::sync::CancellationToken;
 
 use super::account::Account;
 use super::lab::LocalLab;
+use super::listen::{self, ConnectionLimits};
 use super::progress::{self, Seen};
 use super::resolve::{self, Unsigned};
 use super::sigv4::{Dialect, Expected};
-use super::wire::{ApiError, AwsRequest, read_body};
+use super::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
 use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke, room_api, sts, waf};
 
 pub(super) fn serve(
     lab: Arc<LocalLab>,
     [aws, edge, invoke]: [tokio::net::TcpListener; 3],
+    limits: ConnectionLimits,
     cancel: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let routers = [
@@ -33,12 +35,7 @@ pub(super) fn serve(
         .map(|(listener, router)| {
             let app = router.with_state(lab.clone());
             let cancel = cancel.clone();
-            tokio::spawn(async move {
-                let shutdown = async move { cancel.cancelled().await };
-                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                    tracing::error!("a local lab listener stopped: {e}");
-                }
-            })
+            tokio::spawn(listen::serve(listener, app, limits, cancel))
         })
         .collect()
 }
@@ -131,6 +128,9 @@ fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, E
 }
 
 async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
+    if let Err(e) = check_head(EDGE_HEAD, request.method(), request.uri(), request.headers()) {
+        return Protocol::of(request.method(), request.uri(), request.headers()).error(e);
+    }
     if hosted_ui::serves(request.uri().path()) {
         let (request, account) = resolve::hosted_ui(&lab, request).await;
         return match account {
@@ -293,6 +293,9 @@ fn has_token(req: &AwsRequest) -> bool {
 }
 
 async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
+    if let Err(e) = check_head(EDGE_HEAD, request.method(), request.uri(), request.headers()) {
+        return edge::unreadable(e);
+    }
     let req = match read_request(request).await {
         Ok(req) => req,
         Err((_, e)) => return edge::unreadable(e),
@@ -335,6 +338,9 @@ async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Re
 }
 
 async fn invoke_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
+    if let Err(e) = check_head(INVOKE_HEAD, request.method(), request.uri(), request.headers()) {
+        return e.into_rest_json();
+    }
     let req = match read_request(request).await {
         Ok(req) => req,
         Err((_, e)) => return e.into_rest_json(),

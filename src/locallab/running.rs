@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::cognito;
 use super::context::Timing;
 use super::lab::{Endpoints, LabInfo, LocalLab, RoomOptions};
+use super::listen::{self, ConnectionLimits};
 use super::store::{self, Store, StoreError};
 use super::{legacy, router};
 use crate::secret::Secret;
@@ -34,6 +35,9 @@ pub struct LabOptions {
     /// With `listen` on port 0: bind the ports this state directory's lab had last time when
     /// they are free, so URLs exported yesterday still work (the embedded lab).
     pub reuse_ports: bool,
+    /// What each listener allows a client; `None`: from the process's file limit, raised to
+    /// its hard limit first.
+    pub connections: Option<ConnectionLimits>,
 }
 
 impl LabOptions {
@@ -47,6 +51,7 @@ impl LabOptions {
             signing_key: None,
             room: None,
             reuse_ports: false,
+            connections: None,
         }
     }
 }
@@ -63,6 +68,21 @@ pub enum LabError {
     StateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot create the user pool's signing key")]
     KeyGeneration,
+}
+
+/// How often expired cache entries are dropped, whether or not traffic comes.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Drops expired cache entries on time, until the lab stops.
+async fn sweep_expired(lab: Arc<LocalLab>, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = tick.tick() => lab.sweep_expired(),
+        }
+    }
 }
 
 /// A lab with its listeners up. Dropping it stops nothing; call [`RunningLab::shutdown`].
@@ -127,7 +147,22 @@ impl RunningLab {
             ));
         }
         let clock = Arc::new(Clock::default());
-        let lab = Arc::new(LocalLab::open(store, clock, options.timing, endpoints, options.room.clone())?);
+        let lab = match LocalLab::open(store, clock.clone(), options.timing, endpoints, options.room.clone()) {
+            Ok(lab) => Arc::new(lab),
+            // A database that opens but holds what this walab cannot use (a lab without its
+            // pool, say) is set aside like a damaged one, and the lab starts afresh.
+            Err(StoreError::Unreadable(reason)) => {
+                let path = dir.join(store::DATABASE_FILE);
+                let kept = store::set_aside(&path, &format!("unreadable-{}", std::process::id()))?;
+                notices.push(format!(
+                    "the lab's database holds what this walab cannot use ({reason}); it was moved to {} and a fresh lab was started",
+                    kept.display()
+                ));
+                let store = Arc::new(Store::open(&dir)?.store);
+                Arc::new(LocalLab::open(store, clock, options.timing, endpoints, options.room.clone())?)
+            }
+            Err(e) => return Err(e.into()),
+        };
         if lab.room.is_none() && lab.account().is_none() {
             let signing_key = || match options.signing_key.clone() {
                 Some(key) => Ok(key),
@@ -152,7 +187,10 @@ impl RunningLab {
         }
 
         let cancel = CancellationToken::new();
-        let tasks = router::serve(lab.clone(), listeners, cancel.clone());
+        let limits =
+            options.connections.unwrap_or_else(|| ConnectionLimits::for_file_limit(listen::raise_file_limit()));
+        let mut tasks = router::serve(lab.clone(), listeners, limits, cancel.clone());
+        tasks.push(tokio::spawn(sweep_expired(lab.clone(), cancel.clone())));
         Ok(RunningLab { lab, notices, state_dir: dir, cancel, tasks, _lock: lock })
     }
 

@@ -38,7 +38,7 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
         tracing::warn!("cannot write {}: {e}", env_file.display());
     }
     if args.json {
-        println!("{}", serde_json::to_string(&info).unwrap_or_default());
+        crate::report::outln!("{}", serde_json::to_string(&info).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
     eprintln!(

@@ -80,7 +80,10 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         let _ = stdout.flush();
         eprintln!("{summary}");
     } else {
-        println!("{summary}");
+        // A closed stdout is no reason to stop serving.
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{summary}");
+        let _ = stdout.flush();
     }
     stop.wait().await;
     eprintln!("walab: closing the room");

@@ -39,7 +39,7 @@ pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> ExitCode {
     if args.json {
         return match snapshot(&client(), &access).await {
             Ok(snapshot) => {
-                println!("{}", serde_json::to_string(&snapshot).unwrap_or_default());
+                crate::report::outln!("{}", serde_json::to_string(&snapshot).unwrap_or_default());
                 ExitCode::SUCCESS
             }
             Err(e @ WatchError::WrongKey) => fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into())),

@@ -34,6 +34,20 @@ pub fn check_provider_arns(arns: &[String], has_pool: &dyn Fn(&str) -> bool) -> 
 }
 
 /// The refusal of a second authorizer named `name` in one REST API.
+/// The longest authorizer or stage name: API Gateway documents 128 characters for stage names
+/// ("Stage names can only contain alphanumeric characters, hyphens, and underscores. Maximum
+/// length is 128 characters."); its service model sets no bound on authorizer names, and the
+/// lab holds them to the same rather than store whatever arrives.
+pub const MAX_NAME: usize = 128;
+
+/// Refuses a name longer than [`MAX_NAME`] characters, before anything is done with it.
+pub fn check_name_length(what: &str, name: &str) -> Result<(), ApiError> {
+    if name.len() > MAX_NAME && name.chars().nth(MAX_NAME).is_some() {
+        return Err(bad_request(format!("{what} name must be at most {MAX_NAME} characters long")));
+    }
+    Ok(())
+}
+
 pub fn check_unique_name(
     state: &ApiGatewayState,
     api_id: &str,
@@ -63,7 +77,10 @@ pub fn update_authorizer(
     for patch in patches {
         let value = patch.value.unwrap_or_default();
         match (patch.op, patch.path) {
-            ("replace", "/name") if !value.trim().is_empty() => authorizer.name = value.to_string(),
+            ("replace", "/name") if !value.trim().is_empty() => {
+                check_name_length("Authorizer", value)?;
+                authorizer.name = value.to_string();
+            }
             ("replace", "/name") => return Err(bad_request("Authorizer name must be specified")),
             ("replace", "/identitySource") => {
                 if value.trim().strip_prefix("method.request.header.").is_none_or(|h| h.is_empty() || h.contains(',')) {

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::UserPools;
-use super::authorizers::{Patch, check_provider_arns, check_unique_name, update_authorizer};
+use super::authorizers::{Patch, check_name_length, check_provider_arns, check_unique_name, update_authorizer};
 use super::model::{
     ApiGatewayState, AuthorizationType, Authorizer, Deployment, Method, RequiredParameter, Resource, RestApi, Stage,
 };
@@ -135,6 +135,7 @@ fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserP
         }),
         (&HttpMethod::POST, [api, "authorizers"]) => {
             let input: CreateAuthorizerInput = parse_body(req)?;
+            check_name_length("Authorizer", input.name.as_deref().unwrap_or_default())?;
             apigw.write(|s| create_authorizer(s, account, api, input, has_pool)).map(|b| (StatusCode::CREATED, b))
         }
         (&HttpMethod::GET, [api, "authorizers", id]) => apigw.read(|s| {
@@ -593,6 +594,9 @@ fn create_deployment(
 ) -> Result<Value, ApiError> {
     the_api(state, account, api_id)?;
     let stage_name = input.stage_name.filter(|s| !s.is_empty());
+    if let Some(name) = &stage_name {
+        check_name_length("Stage", name)?;
+    }
     if let Some(name) = &stage_name
         && !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {

@@ -9,7 +9,7 @@ use super::errors::{check_password_policy, invalid_parameter, looks_like_email, 
 use super::input::{
     AdminCreateUser, AdminSetUserPassword, AdminUpdateUserAttributes, AdminUser, GetUser, attribute_map, required,
 };
-use super::model::{OutboxMessage, User, UserStatus};
+use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::epoch_secs;
 use crate::locallab::context::AccountContext;
@@ -61,19 +61,29 @@ pub fn admin_create_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, in
         None => format!("Tmp{}#1a", ids::alnum(9)),
     };
     let now = ctx.now_ms();
-    cognito.write(|s| {
+    let exists = || ApiError::bad_request("UsernameExistsException", "User account already exists");
+    // Refused under a read, the password derived outside any lock, stored under the write.
+    cognito.read(|s| {
         s.pool(pool_id)?;
         if !looks_like_email(username) {
             return Err(invalid_parameter("Username should be an email."));
         }
         if s.find_user(pool_id, username).is_some() {
-            return Err(ApiError::bad_request("UsernameExistsException", "User account already exists"));
+            return Err(exists());
         }
-        let sub = ids::uuid();
+        Ok(())
+    })?;
+    let sub = ids::uuid();
+    let password = PasswordSet::new(pool_id, &sub, &temporary);
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        if s.find_user(pool_id, username).is_some() {
+            return Err(exists());
+        }
         attributes.insert("sub".to_string(), sub.clone());
         attributes.insert("email".to_string(), username.to_string());
         attributes.entry("email_verified".to_string()).or_insert_with(|| "false".to_string());
-        let user = User::new(pool_id, &sub, attributes, &temporary, UserStatus::ForceChangePassword, now);
+        let user = User::new(pool_id, &sub, attributes, password, UserStatus::ForceChangePassword, now);
         if input.message_action.as_deref() != Some("SUPPRESS") {
             tracing::info!("outbox: invitation with a temporary password for {username}");
             s.post(OutboxMessage {
@@ -103,8 +113,14 @@ pub fn admin_set_user_password(
     let permanent = input.permanent.unwrap_or(false);
     check_password_policy(password)?;
     let now = ctx.now_ms();
+    // Derived for the user found now, outside the lock; a user replaced meanwhile gets theirs.
+    let sub = cognito.read(|s| s.find_user(pool_id, username).map(|u| u.username.clone()));
+    let mut derived = sub.map(|sub| (PasswordSet::new(pool_id, &sub, password), sub));
     with_user(cognito, pool_id, username, |user| {
-        user.set_password(password);
+        match derived.take() {
+            Some((set, sub)) if sub == user.username => user.apply_password(set),
+            _ => user.set_password(password),
+        }
         user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
         user.modified = now;
         Ok(json!({}))

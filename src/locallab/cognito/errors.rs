@@ -82,12 +82,7 @@ pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
     }
 }
 
-pub fn looks_like_email(name: &str) -> bool {
-    match name.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.'),
-        None => false,
-    }
-}
+pub use crate::names::looks_like_email;
 
 /// `l***@e***`, how Cognito names where it sent a code.
 pub fn masked_destination(email: &str) -> String {

@@ -21,16 +21,13 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         };
         return Err(ApiError::bad_request("SerializationException", message));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let inner = e.into_inner();
-        let message = if inner.is_syntax() || inner.is_eof() {
-            "The request body is not valid JSON".to_string()
-        } else {
-            coral_wording(&inner.to_string())
-        };
-        ApiError::bad_request("SerializationException", message)
-    })
+    // Read once as JSON, held to Cognito's limits, then typed: nothing an operation does
+    // with its input grows with a member longer than Cognito allows.
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request("SerializationException", "The request body is not valid JSON"))?;
+    super::bounds::check(&value)?;
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| ApiError::bad_request("SerializationException", coral_wording(&e.into_inner().to_string())))
 }
 
 /// How Cognito's JSON reader words a member of the wrong type.

@@ -6,6 +6,7 @@
 //! ([`verify_for_pool`], [`lab_identity`]), never by reading its state.
 
 mod admin;
+mod bounds;
 mod describe;
 pub mod directory;
 mod errors;

@@ -136,40 +136,59 @@ pub fn user_key(pool_id: &str, username: &str) -> String {
 }
 
 impl User {
-    /// A new user of `pool_id` with `password` (hashed, and its SRP verifier made).
+    /// A new user of `pool_id` whose password was derived as `password` (see [`PasswordSet`]).
     pub fn new(
         pool_id: &str,
         username: &str,
         attributes: BTreeMap<String, String>,
-        password: &str,
+        password: PasswordSet,
         status: UserStatus,
         now: Millis,
     ) -> User {
-        let mut user = User {
+        User {
             pool_id: pool_id.to_string(),
             username: username.to_string(),
             attributes,
-            password: PasswordHash::new(""),
+            password: password.hash,
             status,
             enabled: true,
             created: now,
             modified: now,
             confirmation_code: None,
-            srp: None,
+            srp: password.srp,
             revoked_origins: Vec::new(),
             reset: None,
-        };
-        user.set_password(password);
-        user
+        }
     }
 
     /// Replaces the password: its hash for the password flows, its verifier for SRP.
     pub fn set_password(&mut self, password: &str) {
-        self.password = PasswordHash::new(password);
-        // The username (the `sub`) is Cognito's USER_ID_FOR_SRP in an email-as-username pool.
-        self.srp = PasswordVerifier::new(&self.pool_id, &self.username, password).ok();
+        self.apply_password(PasswordSet::new(&self.pool_id, &self.username, password));
     }
 
+    /// Replaces the password with one already derived (see [`PasswordSet`]).
+    pub fn apply_password(&mut self, set: PasswordSet) {
+        self.password = set.hash;
+        self.srp = set.srp;
+    }
+}
+
+/// What a password is kept as: its hash and its SRP verifier. Deriving them is the slow part
+/// of setting a password (a key derivation and a 3072-bit exponentiation), so callers derive
+/// them before taking the pool's lock and only store them under it.
+pub struct PasswordSet {
+    hash: PasswordHash,
+    srp: Option<PasswordVerifier>,
+}
+
+impl PasswordSet {
+    /// `username` is the user's `sub`: Cognito's USER_ID_FOR_SRP in an email-as-username pool.
+    pub fn new(pool_id: &str, username: &str, password: &str) -> PasswordSet {
+        PasswordSet { hash: PasswordHash::new(password), srp: PasswordVerifier::new(pool_id, username, password).ok() }
+    }
+}
+
+impl User {
     /// Ends the sign-ins with these origins, keeping the list bounded.
     pub fn revoke_origins(&mut self, origins: impl IntoIterator<Item = String>) {
         for origin in origins {

@@ -10,7 +10,7 @@ use super::errors::{
     user_not_found,
 };
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
-use super::model::{OutboxMessage, User, UserStatus};
+use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
@@ -75,26 +75,34 @@ pub(super) fn register(
     secret_hash: Option<Option<&str>>,
 ) -> Result<String, ApiError> {
     let now = ctx.now_ms();
-    cognito.write(|s| {
-        let client = s.client(client_id)?.clone();
+    let exists = || ApiError::bad_request("UsernameExistsException", "An account with the given email already exists.");
+    // The refusals first, in Cognito's order, under a read; the password's hash and SRP
+    // verifier (the slow part) outside any lock; then only the insert under the write lock.
+    let pool_id = cognito.read(|s| {
+        let client = s.client(client_id)?;
         if let Some(hash) = secret_hash {
-            check_secret_hash(&client, &[username], hash)?;
+            check_secret_hash(client, &[username], hash)?;
         }
         if !looks_like_email(username) {
             return Err(invalid_parameter("Username should be an email."));
         }
         if s.find_user(&client.pool_id, username).is_some() {
-            return Err(ApiError::bad_request(
-                "UsernameExistsException",
-                "An account with the given email already exists.",
-            ));
+            return Err(exists());
         }
-        check_password_policy(password)?;
-        let sub = ids::uuid();
-        attributes.insert("sub".to_string(), sub.clone());
-        attributes.insert("email".to_string(), username.to_string());
-        attributes.insert("email_verified".to_string(), "false".to_string());
-        let mut user = User::new(&client.pool_id, &sub, attributes, password, UserStatus::Unconfirmed, now);
+        Ok(client.pool_id.clone())
+    })?;
+    check_password_policy(password)?;
+    let sub = ids::uuid();
+    attributes.insert("sub".to_string(), sub.clone());
+    attributes.insert("email".to_string(), username.to_string());
+    attributes.insert("email_verified".to_string(), "false".to_string());
+    let set = PasswordSet::new(&pool_id, &sub, password);
+    cognito.write(|s| {
+        s.client(client_id)?;
+        if s.find_user(&pool_id, username).is_some() {
+            return Err(exists());
+        }
+        let mut user = User::new(&pool_id, &sub, attributes, set, UserStatus::Unconfirmed, now);
         user.confirmation_code = Some(send_confirmation(ctx, s, client_id, &user, now));
         s.put_user(user);
         Ok(sub)

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use super::errors::{client_not_found, pool_not_found};
 use super::keys::{Signer, key_id};
-use super::model::{AppClient, DemoAccount, OutboxMessage, RefreshGrant, User, UserPool, UserStatus, user_key};
+use super::model::{
+    AppClient, DemoAccount, OutboxMessage, PasswordSet, RefreshGrant, User, UserPool, UserStatus, user_key,
+};
 use crate::locallab::clock::Millis;
 use crate::locallab::ids;
 use crate::locallab::store::{Change, One, Record, Rows, StoreError, Table, Tables};
@@ -128,8 +130,10 @@ impl CognitoState {
             ("email".to_string(), demo.username.clone()),
             ("email_verified".to_string(), "true".to_string()),
         ]);
-        let user =
-            User::new(&pool_id, &sub, attributes, demo.password.expose(), UserStatus::Confirmed, now - 1_800_000);
+        let user = {
+            let password = PasswordSet::new(&pool_id, &sub, demo.password.expose());
+            User::new(&pool_id, &sub, attributes, password, UserStatus::Confirmed, now - 1_800_000)
+        };
         let pool = UserPool {
             arn: format!("arn:aws:cognito-idp:{region}:{account}:userpool/{pool_id}"),
             id: pool_id,

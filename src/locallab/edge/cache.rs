@@ -1,6 +1,8 @@
-//! The edge's cache: responses by cache key, capped, with the oldest and the expired making
-//! room without a scan. It lives in memory; the one entry the lab's trap needs across restarts
-//! (the seeded 200) is also kept in the store, by the edge, until an invalidation removes it.
+//! The edge's cache: responses by cache key, capped in entries and in bytes, with the
+//! expired and then the oldest making room without a scan, and expired entries swept on time
+//! (by every store and lookup, and by the lab's sweeper) rather than only when full. It lives
+//! in memory; the one entry the lab's trap needs across restarts (the seeded 200) is also kept
+//! in the store, by the edge, until an invalidation removes it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,8 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::locallab::clock::Millis;
 use crate::locallab::store::Record;
 
-/// The most entries the edge keeps; beyond it, expired and then oldest entries make room.
+/// The most entries one edge keeps; beyond it, expired and then oldest entries make room.
 const MAX_ENTRIES: usize = 10_000;
+/// The most bytes one edge's entries may take (keys, headers, bodies and bookkeeping): 16 MiB,
+/// so a flood of unique URLs (each cached error counts) costs an account at most this much.
+pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// What an entry costs beyond its strings: the response, the map slots and index lines.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// One cached response, keyed by [`cache_key`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,43 +35,74 @@ pub struct CachedResponse {
     pub expires: Millis,
 }
 
-/// The edge's cache, with its own lock: filling it never waits for the store.
-#[derive(Default)]
-pub struct EdgeCache {
-    entries: Mutex<Entries>,
+impl CachedResponse {
+    /// The bytes this entry holds in the cache: its key twice (the map and the entry), its
+    /// path, headers and body, and the bookkeeping around them.
+    pub fn cost(&self) -> usize {
+        let headers: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 48).sum();
+        2 * self.key.len() + self.path.len() + headers + self.body.len() + ENTRY_OVERHEAD
+    }
 }
 
-/// The entries by key, and what makes room in a full cache without scanning it: an index by
-/// age, and a bound below which nothing has expired yet. Under a room's load of cache misses
-/// the cache is full most of the time, and each miss stores an entry.
+/// The edge's cache, with its own lock: filling it never waits for the store.
+pub struct EdgeCache {
+    entries: Mutex<Entries>,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+impl Default for EdgeCache {
+    fn default() -> Self {
+        EdgeCache::with_caps(MAX_ENTRIES, MAX_BYTES)
+    }
+}
+
+/// The entries by key, and what makes room without scanning: an index by age (for evicting
+/// the oldest), one by expiry (for sweeping), and the bytes held.
 #[derive(Default)]
 struct Entries {
     /// Each entry with the number it was stored under.
-    map: HashMap<String, (Arc<CachedResponse>, u64)>,
-    /// Entries by (stored, number), oldest first. Removing an entry from `map` leaves its line
-    /// here, stale; stale lines are skipped when met and dropped when they pile up.
-    by_age: BTreeMap<(Millis, u64), String>,
+    map: HashMap<Arc<str>, (Arc<CachedResponse>, u64)>,
+    /// Entries by (stored, number), oldest first, and by (expires, number), soonest first.
+    /// Removing an entry from `map` leaves its lines here, stale; stale lines are skipped when
+    /// met and dropped when they pile up.
+    by_age: BTreeMap<(Millis, u64), Arc<str>>,
+    by_expiry: BTreeMap<(Millis, u64), Arc<str>>,
     stored: u64,
-    /// No entry expires before this (a lower bound), so until then no sweep is needed.
-    earliest_expiry: Millis,
+    bytes: usize,
 }
 
 impl Entries {
     fn insert(&mut self, entry: CachedResponse) {
         self.stored += 1;
-        self.earliest_expiry = self.earliest_expiry.min(entry.expires);
-        self.by_age.insert((entry.stored, self.stored), entry.key.clone());
-        self.map.insert(entry.key.clone(), (Arc::new(entry), self.stored));
+        let key: Arc<str> = Arc::from(entry.key.as_str());
+        self.by_age.insert((entry.stored, self.stored), key.clone());
+        self.by_expiry.insert((entry.expires, self.stored), key.clone());
+        self.bytes += entry.cost();
+        if let Some((old, _)) = self.map.insert(key, (Arc::new(entry), self.stored)) {
+            self.bytes -= old.cost();
+        }
         self.tidy();
     }
 
-    /// Drops the expired entries, when there can be any.
-    fn sweep(&mut self, now: Millis) {
-        if now < self.earliest_expiry {
-            return;
+    fn remove(&mut self, key: &str) {
+        if let Some((old, _)) = self.map.remove(key) {
+            self.bytes -= old.cost();
         }
-        self.map.retain(|_, (e, _)| now < e.expires);
-        self.earliest_expiry = self.map.values().map(|(e, _)| e.expires).min().unwrap_or(Millis::MAX);
+    }
+
+    /// Drops the entries expired by `now`, soonest first: each costs a step, whatever the size.
+    fn sweep(&mut self, now: Millis) {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            let &(expires, number) = entry.key();
+            if expires > now {
+                break;
+            }
+            let key = entry.remove();
+            if self.map.get(&key).is_some_and(|(_, n)| *n == number) {
+                self.remove(&key);
+            }
+        }
         self.tidy();
     }
 
@@ -72,21 +110,32 @@ impl Entries {
     fn evict_oldest(&mut self) {
         while let Some(((_, number), key)) = self.by_age.pop_first() {
             if self.map.get(&key).is_some_and(|(_, n)| *n == number) {
-                self.map.remove(&key);
+                self.remove(&key);
                 return;
             }
         }
     }
 
-    fn retain(&mut self, keep: impl FnMut(&String, &mut (Arc<CachedResponse>, u64)) -> bool) {
-        self.map.retain(keep);
+    fn retain(&mut self, mut keep: impl FnMut(&CachedResponse) -> bool) {
+        let mut freed = 0;
+        self.map.retain(|_, (e, _)| {
+            let kept = keep(e);
+            if !kept {
+                freed += e.cost();
+            }
+            kept
+        });
+        self.bytes -= freed;
         self.tidy();
     }
 
-    /// Rebuilds the age index once it is mostly stale lines.
+    /// Rebuilds the indexes once they are mostly stale lines.
     fn tidy(&mut self) {
         if self.by_age.len() > 2 * self.map.len() + 64 {
             self.by_age = self.map.iter().map(|(key, (e, n))| ((e.stored, *n), key.clone())).collect();
+        }
+        if self.by_expiry.len() > 2 * self.map.len() + 64 {
+            self.by_expiry = self.map.iter().map(|(key, (e, n))| ((e.expires, *n), key.clone())).collect();
         }
     }
 }
@@ -105,6 +154,11 @@ impl std::fmt::Debug for EdgeCache {
 }
 
 impl EdgeCache {
+    /// A cache of at most `max_entries` entries and `max_bytes` bytes.
+    pub fn with_caps(max_entries: usize, max_bytes: usize) -> EdgeCache {
+        EdgeCache { entries: Mutex::default(), max_entries, max_bytes }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -117,26 +171,47 @@ impl EdgeCache {
         self.len() == 0
     }
 
-    /// The fresh entry for `key`, if any.
-    pub fn lookup(&self, key: &str, now: Millis) -> Option<Arc<CachedResponse>> {
-        self.lock().map.get(key).map(|(e, _)| e).filter(|e| now < e.expires).cloned()
+    /// The bytes the entries hold, as counted against the cap.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
-    /// Stores an entry; a full cache first drops expired entries, then the oldest.
-    pub fn store(&self, entry: CachedResponse) {
+    /// The fresh entry for `key`, if any; expired entries are swept on the way.
+    pub fn lookup(&self, key: &str, now: Millis) -> Option<Arc<CachedResponse>> {
         let mut entries = self.lock();
-        if entries.map.len() >= MAX_ENTRIES && !entries.map.contains_key(&entry.key) {
+        entries.sweep(now);
+        entries.map.get(key).map(|(e, _)| e).filter(|e| now < e.expires).cloned()
+    }
+
+    /// Stores an entry; a full cache (in entries or bytes) first drops expired entries, then
+    /// the oldest until it fits. An entry larger than the whole byte cap is not kept.
+    pub fn store(&self, entry: CachedResponse) {
+        let cost = entry.cost();
+        if cost > self.max_bytes {
+            return;
+        }
+        let mut entries = self.lock();
+        let replacing = entries.map.contains_key(entry.key.as_str());
+        if (!replacing && entries.map.len() >= self.max_entries) || entries.bytes + cost > self.max_bytes {
             entries.sweep(entry.stored);
-            if entries.map.len() >= MAX_ENTRIES {
-                entries.evict_oldest();
-            }
+        }
+        entries.remove(&entry.key);
+        while !entries.map.is_empty()
+            && (entries.map.len() >= self.max_entries || entries.bytes + cost > self.max_bytes)
+        {
+            entries.evict_oldest();
         }
         entries.insert(entry);
     }
 
+    /// Drops what has expired by `now` (the lab's sweeper calls this on a timer).
+    pub fn sweep(&self, now: Millis) {
+        self.lock().sweep(now);
+    }
+
     /// Removes the entries an invalidation covers that were stored by the time it completed.
     pub fn purge(&self, paths: &[String], until: Millis) {
-        self.lock().retain(|_, (e, _)| !(e.stored <= until && paths.iter().any(|p| invalidation_covers(p, &e.path))));
+        self.lock().retain(|e| !(e.stored <= until && paths.iter().any(|p| invalidation_covers(p, &e.path))));
     }
 
     /// Every entry, for inspection.
@@ -230,6 +305,53 @@ mod tests {
         assert_eq!(cache.len(), MAX_ENTRIES);
         assert!(cache.lookup("/0", 0).is_none());
         assert!(cache.lookup(&format!("/{}", MAX_ENTRIES + 4), 0).is_some());
+    }
+
+    fn sized(key: &str, stored: Millis, expires: Millis, body: usize) -> CachedResponse {
+        CachedResponse {
+            key: key.to_string(),
+            path: "/nope".to_string(),
+            status: 403,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Bytes::from(vec![b'x'; body]),
+            stored,
+            expires,
+        }
+    }
+
+    #[test]
+    fn the_byte_cap_holds_whatever_the_entries_sizes() {
+        let cache = EdgeCache::with_caps(MAX_ENTRIES, 100_000);
+        let one = sized("/000", 0, Millis::MAX, 10_000).cost();
+        for i in 0..100 {
+            cache.store(sized(&format!("/{i:03}"), i, Millis::MAX, 10_000));
+            assert!(cache.bytes() <= 100_000, "{}", cache.bytes());
+        }
+        assert_eq!(cache.len(), 100_000 / one);
+        assert!(cache.lookup("/099", 0).is_some() && cache.lookup("/000", 0).is_none(), "the oldest made room");
+        // Just under the cap is kept; just over is not kept at all.
+        let under = 100_000 - sized("/big", 0, 0, 0).cost();
+        cache.store(sized("/big", 200, Millis::MAX, under));
+        assert_eq!((cache.len(), cache.bytes()), (1, 100_000));
+        cache.store(sized("/bigger", 201, Millis::MAX, under + 1));
+        assert!(cache.lookup("/bigger", 0).is_none() && cache.lookup("/big", 0).is_some());
+    }
+
+    #[test]
+    fn expired_entries_are_swept_on_time_not_only_when_full() {
+        let cache = EdgeCache::default();
+        for i in 0..50 {
+            cache.store(sized(&format!("/{i}"), i, i + 10, 1000));
+        }
+        cache.store(sized("/late", 50, 1_000, 1000));
+        assert_eq!(cache.len(), 51);
+        cache.sweep(30);
+        assert_eq!(cache.len(), 51 - 21, "those expired by 30");
+        assert!(cache.lookup("/nothing", 100).is_none());
+        assert_eq!(cache.len(), 1, "a lookup sweeps too");
+        assert_eq!(cache.bytes(), sized("/late", 50, 1_000, 1000).cost());
+        cache.sweep(1_000);
+        assert_eq!((cache.len(), cache.bytes()), (0, 0));
     }
 
     #[test]
