@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("walab: error: cannot start the async runtime: {e}");
+            walab::report::write_err(format_args!("walab: error: cannot start the async runtime: {e}"));
             return ExitCode::from(2);
         }
     };

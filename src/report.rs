@@ -13,6 +13,22 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+/// Writes a line to stderr like `eprintln!`, but a closed stderr (`walab serve 2>&-`, a
+/// terminal that went away) loses the line instead of panicking in the middle of the work.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::report::write_err(format_args!($($arg)*))
+    };
+}
+pub(crate) use errln;
+
+/// The line `errln!` writes; a failed write is dropped (there is nowhere left to say so).
+pub fn write_err(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(line).and_then(|_| err.write_all(b"\n"));
+}
+
 /// The line `outln!` writes; exits 0 when stdout is a closed pipe.
 pub fn write_out(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
@@ -29,9 +45,9 @@ pub const USAGE: u8 = 2;
 
 /// Prints an error (and its hint) the one way walab reports errors, and returns `code`.
 pub fn fail(code: u8, error: impl std::fmt::Display, hint: Option<String>) -> ExitCode {
-    eprintln!("walab: error: {error}");
+    errln!("walab: error: {error}");
     if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
+        errln!("hint: {hint}");
     }
     ExitCode::from(code)
 }
@@ -79,10 +95,10 @@ impl Paint {
     }
 
     pub fn error(&self, message: &str) {
-        eprintln!("{} {message}", self.wrap("1;31", "walab: error:"));
+        errln!("{} {message}", self.wrap("1;31", "walab: error:"));
     }
 
     pub fn hint(&self, message: &str) {
-        eprintln!("{} {message}", self.wrap("1;36", "hint:"));
+        errln!("{} {message}", self.wrap("1;36", "hint:"));
     }
 }

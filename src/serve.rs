@@ -1,5 +1,6 @@
 //! `walab serve`: the local lab as a server for other tools, until SIGINT or SIGTERM.
 
+use crate::report::errln;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -49,14 +50,14 @@ fn summary(info: &LabInfo, state_dir: &std::path::Path, show_password: bool) -> 
 /// `walab serve info`: the running lab, read from its state directory while it runs.
 fn info(json: bool, show_password: bool, state_dir: Option<std::path::PathBuf>) -> ExitCode {
     let Some(dir) = state_dir.or_else(default_lab_dir) else {
-        eprintln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
+        errln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
         return ExitCode::from(2);
     };
     let running = match crate::locallab::running_lab(&dir) {
         Some(info) if crate::locallab::served_lab_in(&dir) => info,
         _ => {
-            eprintln!("walab: error: no walab serve is running on {}", dir.display());
-            eprintln!("hint: start one with `walab serve`, or pass the --state-dir it was started with");
+            errln!("walab: error: no walab serve is running on {}", dir.display());
+            errln!("hint: start one with `walab serve`, or pass the --state-dir it was started with");
             return ExitCode::from(1);
         }
     };
@@ -74,7 +75,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     }
     let default_dir = if args.room { default_room_dir } else { default_lab_dir };
     let Some(state_dir) = args.state_dir.clone().or_else(default_dir) else {
-        eprintln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
+        errln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
         return ExitCode::from(2);
     };
     let options = LabOptions {
@@ -96,9 +97,9 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     let running = match RunningLab::start(options).await {
         Ok(running) => running,
         Err(e) => {
-            eprintln!("walab: error: {e}");
+            errln!("walab: error: {e}");
             if matches!(e, crate::locallab::LabError::Bind { .. }) {
-                eprintln!("hint: is another walab serve running? `--listen 127.0.0.1:0` picks free ports");
+                errln!("hint: is another walab serve running? `--listen 127.0.0.1:0` picks free ports");
             }
             return ExitCode::from(2);
         }
@@ -106,10 +107,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     // Handlers first: whoever reads the JSON line may signal at once.
     let stop = crate::signals::StopSignal::install();
     for notice in &running.notices {
-        eprintln!("walab: warning: {notice}");
+        errln!("walab: warning: {notice}");
     }
     let Some(info) = running.lab.info() else {
-        eprintln!("walab: error: the local lab has no account to serve");
+        errln!("walab: error: the local lab has no account to serve");
         return ExitCode::from(1);
     };
     let summary = format!(
@@ -127,7 +128,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
-        eprintln!("{summary}");
+        errln!("{summary}");
     } else {
         // A closed stdout is no reason to stop serving.
         let mut stdout = std::io::stdout().lock();
@@ -136,7 +137,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     }
 
     stop.wait().await;
-    eprintln!("walab: stopping the local lab");
+    errln!("walab: stopping the local lab");
     if let Some(data) = &data_dir
         && crate::locallab::served_lab(data).is_some_and(|s| s.state_dir == running.state_dir)
     {
@@ -145,11 +146,11 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     let dir = running.state_dir.clone();
     match running.shutdown().await {
         Ok(()) => {
-            eprintln!("walab: lab saved in {}", dir.display());
+            errln!("walab: lab saved in {}", dir.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("walab: error: {e}");
+            errln!("walab: error: {e}");
             ExitCode::from(1)
         }
     }

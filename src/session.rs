@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use crate::aws::Clients;
 use crate::checks::{Context, Credentials, Outcome};
 use crate::probe::Prober;
-use crate::report::{USAGE, fail};
+use crate::report::{USAGE, errln, fail};
 use crate::secret::Secret;
 use crate::settings::{Dirs, Values, ValuesFile};
 use crate::target::{Target, TargetArgs};
@@ -36,7 +36,7 @@ impl Session {
     pub async fn open(args: &TargetArgs, prompt: Prompt) -> Result<Session, ExitCode> {
         let session = Session::open_quietly(args, prompt).await?;
         for notice in &session.target.notices {
-            eprintln!("walab: note: {notice}");
+            errln!("walab: note: {notice}");
         }
         Ok(session)
     }

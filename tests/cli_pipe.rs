@@ -79,3 +79,18 @@ fn serve_info_reads_the_running_lab_with_its_password_when_asked() {
     let after = walab(data.path(), config.path()).args(["serve", "info", "--state-dir"]).arg(&state).output().unwrap();
     assert_eq!(after.status.code(), Some(1), "nothing runs there now");
 }
+
+#[test]
+fn an_error_into_a_closed_stderr_keeps_its_exit_code_instead_of_panicking() {
+    let (data, config) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // A stderr whose reader is already gone: every write to it fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = walab(data.path(), config.path())
+        .args(["config", "set", "username", "not-an-email"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .status()
+        .unwrap();
+    assert_eq!(out.code(), Some(2), "the usage error's code, not a panic's 101");
+}

@@ -1,6 +1,6 @@
 //! `walab check [--json] [--only ID]... [--teardown] [--solve] [--yes]`.
 
-use crate::report::outln;
+use crate::report::{errln, outln};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
     if !args.json && std::io::stderr().is_terminal() {
         session.ctx.report_to(Arc::new(|event| {
             if let Event::Progress(id, message) = event {
-                eprintln!("  … {id}: {message}");
+                errln!("  … {id}: {message}");
             }
         }));
     }

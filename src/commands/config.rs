@@ -1,6 +1,6 @@
 //! `walab config path | show | set KEY VALUE | unset KEY | reset`.
 
-use crate::report::outln;
+use crate::report::{errln, outln};
 use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 
@@ -56,19 +56,19 @@ fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsE
             let shown = values.display(key).unwrap_or_default();
             file.put(target, values);
             file.save(&path)?;
-            eprintln!("Recorded {} = {shown} for {target}", key.name());
+            errln!("Recorded {} = {shown} for {target}", key.name());
         }
         ConfigAction::Unset { key } => {
             let key = Field::parse(&key)?;
             values.set(key, None);
             file.put(target, values);
             file.save(&path)?;
-            eprintln!("Forgot {} for {target}", key.name());
+            errln!("Forgot {} for {target}", key.name());
         }
         ConfigAction::Reset => {
             file.put(target, Default::default());
             file.save(&path)?;
-            eprintln!("Forgot every recorded value for {target}");
+            errln!("Forgot every recorded value for {target}");
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! The body is data and goes to stdout; everything a person reads about it goes to stderr,
 //! so `walab request URL > body.json` saves just the body (the same split as `walab token`).
 
+use crate::report::errln;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -43,7 +44,7 @@ pub async fn run(args: RequestArgs) -> ExitCode {
         let _ = stdout.write_all(rendered.stdout.as_bytes()).and_then(|()| stdout.flush());
     }
     for note in rendered.notes.iter().chain(cut_note(&response).iter()) {
-        eprintln!("{}", paint.dim(&format!("note: {note}")));
+        errln!("{}", paint.dim(&format!("note: {note}")));
     }
     for advice in advice(&response) {
         paint.hint(&advice);

@@ -1,7 +1,7 @@
 //! `walab solve (ACTION | --all) [--yes]`, and `walab solve teardown`, which shows everything it
 //! will delete, asks for the stack's name on AWS, waits with progress and says what is left.
 
-use crate::report::outln;
+use crate::report::{errln, outln};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -41,11 +41,11 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         };
         if asks {
             if !super::confirm(what) {
-                eprintln!("{action}: left as it is");
+                errln!("{action}: left as it is");
                 continue;
             }
         } else {
-            eprintln!("{action}: {what}");
+            errln!("{action}: {what}");
         }
         let result = if admin { sign_up_as_admin(&session.ctx).await } else { solve(action, &session.ctx).await };
         match result {
@@ -53,9 +53,9 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
             Ok(Solved::Done(summary)) => outln!("{action}: {summary}"),
             Err(outcome) => {
                 failed = true;
-                eprintln!("walab: error: {action}: {}", outcome.summary);
+                errln!("walab: error: {action}: {}", outcome.summary);
                 if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
-                    eprintln!("hint: {hint}");
+                    errln!("hint: {hint}");
                 }
                 // Later steps build on this one.
                 break;
@@ -76,35 +76,35 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
     let plan = match crate::solve::teardown::plan(ctx).await {
         Ok(plan) => plan,
         Err(outcome) => {
-            eprintln!("walab: error: teardown: {}", outcome.summary);
+            errln!("walab: error: teardown: {}", outcome.summary);
             return false;
         }
     };
     if plan.is_empty() {
         outln!("teardown: the lab's stacks are already deleted");
     } else {
-        eprintln!("teardown: {}. In this order:", what_it_changes(SolveAction::Teardown, session.target.kind));
+        errln!("teardown: {}. In this order:", what_it_changes(SolveAction::Teardown, session.target.kind));
         for stack in &plan {
-            eprintln!("  {} ({}), {} resources:", stack.name, stack.status, stack.resources.len());
+            errln!("  {} ({}), {} resources:", stack.name, stack.status, stack.resources.len());
             for (logical, kind, physical) in &stack.resources {
-                eprintln!("    {logical:<34} {kind:<42} {physical}");
+                errln!("    {logical:<34} {kind:<42} {physical}");
             }
         }
         if asks && !super::confirm_by_typing(&plan[0].name) {
-            eprintln!("teardown: nothing was deleted");
+            errln!("teardown: nothing was deleted");
             return true;
         }
         ctx.report_to(Arc::new(|event| {
             if let Event::Progress(_, message) = event {
-                eprintln!("  … {message}");
+                errln!("  … {message}");
             }
         }));
         match crate::solve::solve(SolveAction::Teardown, ctx).await {
             Ok(Solved::AlreadyDone(summary) | Solved::Done(summary)) => outln!("teardown: {summary}"),
             Err(outcome) => {
-                eprintln!("walab: error: teardown: {}", outcome.summary);
+                errln!("walab: error: teardown: {}", outcome.summary);
                 if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
-                    eprintln!("hint: {hint}");
+                    errln!("hint: {hint}");
                 }
             }
         }

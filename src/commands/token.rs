@@ -1,7 +1,7 @@
 //! `walab token [USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET]`: sign in and print only
 //! the ID token on stdout, so `TOKEN=$(walab token)` works; what a person reads goes to stderr.
 
-use crate::report::outln;
+use crate::report::{errln, outln};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -87,7 +87,7 @@ async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> Exi
                 Some("run walab token in a terminal: it asks for the new password".into()),
             );
         }
-        eprintln!("{username} signed in with a temporary password; choose a new one.");
+        errln!("{username} signed in with a temporary password; choose a new one.");
         let new_password = match read_new_password() {
             Ok(password) => password,
             Err(e) => return fail(1, e, None),
@@ -127,11 +127,11 @@ fn print_token_details(token: &Secret, username: &str, expires_in: i32, flow: &s
     let expires = aws_smithy_types::DateTime::from_secs(exp)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default();
-    eprintln!("ID token for {username} ({flow}), expires {expires} (in {} min)", (expires_in.max(0) + 59) / 60);
+    errln!("ID token for {username} ({flow}), expires {expires} (in {} min)", (expires_in.max(0) + 59) / 60);
     for claim in ["iss", "aud", "token_use", "sub", "email", "cognito:username"] {
         if let Some(value) = claims.get(claim) {
             let value = value.as_str().map(String::from).unwrap_or_else(|| value.to_string());
-            eprintln!("  {} {value}", paint.dim(&format!("{claim:<17}")));
+            errln!("  {} {value}", paint.dim(&format!("{claim:<17}")));
         }
     }
 }

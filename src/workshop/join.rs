@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::client::{JoinError, request};
 use crate::cli::JoinArgs;
 use crate::locallab::room_api::JoinInfo;
-use crate::report::{USAGE, fail};
+use crate::report::{USAGE, errln, fail};
 use crate::settings::Dirs;
 
 pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
@@ -41,7 +41,7 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
         crate::report::outln!("{}", serde_json::to_string(&info).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    eprintln!(
+    errln!(
         "Joined the room as {} (account {}).\n\nTo use the AWS CLI or an SDK in a shell, source the credentials the room issued you:\n  source {}\nwhich sets:\n{}\nwalab uses this account with --target room (e.g. walab --target room check).\n",
         info.name,
         info.account_id,

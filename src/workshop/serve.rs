@@ -1,5 +1,6 @@
 //! `walab serve --room`: a room for a whole workshop, until SIGINT or SIGTERM.
 
+use crate::report::errln;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -35,7 +36,7 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         tracing::warn!("could not record the room for `walab room`: {e}");
     }
     for notice in &running.notices {
-        eprintln!("walab: warning: {notice}");
+        errln!("walab: warning: {notice}");
     }
     let addresses = reachable(endpoints.aws);
     let joins: Vec<String> = addresses
@@ -78,7 +79,7 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
-        eprintln!("{summary}");
+        errln!("{summary}");
     } else {
         // A closed stdout is no reason to stop serving.
         let mut stdout = std::io::stdout().lock();
@@ -86,12 +87,12 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         let _ = stdout.flush();
     }
     stop.wait().await;
-    eprintln!("walab: closing the room");
+    errln!("walab: closing the room");
     let _ = std::fs::remove_file(&record_path);
     let dir = running.state_dir.clone();
     match running.shutdown().await {
         Ok(()) => {
-            eprintln!("walab: room saved in {}", dir.display());
+            errln!("walab: room saved in {}", dir.display());
             ExitCode::SUCCESS
         }
         Err(e) => fail(1, e, None),
