@@ -9,7 +9,7 @@ use super::errors::{check_password_policy, invalid_parameter, looks_like_email, 
 use super::input::{
     AdminCreateUser, AdminSetUserPassword, AdminUpdateUserAttributes, AdminUser, GetUser, attribute_map, required,
 };
-use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
+use super::model::{OutboxMessage, PasswordSet, PreparedPassword, User, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::epoch_secs;
 use crate::locallab::context::AccountContext;
@@ -114,13 +114,11 @@ pub fn admin_set_user_password(
     check_password_policy(password)?;
     let now = ctx.now_ms();
     // Derived for the user found now, outside the lock; a user replaced meanwhile gets theirs.
-    let sub = cognito.read(|s| s.find_user(pool_id, username).map(|u| u.username.clone()));
-    let mut derived = sub.map(|sub| (PasswordSet::new(pool_id, &sub, password), sub));
+    let mut prepared = cognito
+        .read(|s| s.find_user(pool_id, username).map(|u| u.username.clone()))
+        .map(|sub| PreparedPassword::new(pool_id, &sub, password));
     with_user(cognito, pool_id, username, |user| {
-        match derived.take() {
-            Some((set, sub)) if sub == user.username => user.apply_password(set),
-            _ => user.set_password(password),
-        }
+        user.set_prepared_password(prepared.take(), password);
         user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
         user.modified = now;
         Ok(json!({}))

@@ -173,6 +173,30 @@ impl User {
     }
 }
 
+/// A password derived outside the pool's lock for the user who had `username` when it was
+/// derived (see [`PasswordSet`]); [`User::set_prepared_password`] stores it under the lock.
+pub struct PreparedPassword {
+    username: String,
+    set: PasswordSet,
+}
+
+impl PreparedPassword {
+    pub fn new(pool_id: &str, username: &str, password: &str) -> PreparedPassword {
+        PreparedPassword { username: username.to_string(), set: PasswordSet::new(pool_id, username, password) }
+    }
+}
+
+impl User {
+    /// Sets `password` from `prepared` when it was derived for this user; derives it here
+    /// otherwise (nothing was prepared, or the user was replaced in between).
+    pub fn set_prepared_password(&mut self, prepared: Option<PreparedPassword>, password: &str) {
+        match prepared {
+            Some(p) if p.username == self.username => self.apply_password(p.set),
+            _ => self.set_password(password),
+        }
+    }
+}
+
 /// What a password is kept as: its hash and its SRP verifier. Deriving them is the slow part
 /// of setting a password (a key derivation and a 3072-bit exponentiation), so callers derive
 /// them before taking the pool's lock and only store them under it.

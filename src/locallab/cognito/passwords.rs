@@ -2,10 +2,8 @@
 //! outbox, as sign-up does), `ConfirmForgotPassword` sets a new password with that code, and
 //! `ChangePassword` replaces the password of a user who is signed in (an access token).
 //!
-//! Every new password gets its SRP verifier with it ([`User::set_password`]), so SRP sign-ins
-//! follow the change at once.
-//!
-//! [`User::set_password`]: super::model::User::set_password
+//! Every new password gets its SRP verifier with it, derived before the pool's lock is taken
+//! ([`PreparedPassword`]), so SRP sign-ins follow the change at once.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,7 +14,7 @@ use super::errors::{
     wrong_credentials,
 };
 use super::input::required;
-use super::model::{OutboxMessage, ResetCode, UserStatus};
+use super::model::{OutboxMessage, PreparedPassword, ResetCode, UserStatus};
 use super::state::CognitoState;
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
@@ -115,6 +113,15 @@ pub fn confirm_forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoStat
     let code = required(&input.confirmation_code, "ConfirmationCode")?;
     let password = required(&input.password, "Password")?;
     let now = ctx.now_ms();
+    // The slow part of a new password derived outside the lock, for a user with a reset under way.
+    let prepared = cognito
+        .read(|s| {
+            let client = s.client(client_id).ok()?;
+            let user = s.find_user(&client.pool_id, username).filter(|u| u.reset.is_some())?;
+            check_password_policy(password).ok()?;
+            Some((client.pool_id.clone(), user.username.clone()))
+        })
+        .map(|(pool_id, sub)| PreparedPassword::new(&pool_id, &sub, password));
     cognito.write(|s| {
         let client = s.client(client_id)?.clone();
         let found = s.find_user(&client.pool_id, username).cloned();
@@ -135,7 +142,7 @@ pub fn confirm_forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoStat
             ));
         }
         s.update_user(&user.pool_id, &user.username, |u| {
-            u.set_password(password);
+            u.set_prepared_password(prepared, password);
             u.reset = None;
             u.modified = now;
         });
@@ -157,12 +164,15 @@ pub fn change_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, inpu
     let previous = required(&input.previous_password, "PreviousPassword")?;
     check_password_policy(proposed)?;
     let now = ctx.now_ms();
+    let previous_matches =
+        cognito.read(|s| s.find_user(&user.pool_id, &user.username).is_some_and(|u| u.password.matches(previous)));
+    let prepared = previous_matches.then(|| PreparedPassword::new(&user.pool_id, &user.username, proposed));
     cognito.write(|s| {
         let changed = s.update_user(&user.pool_id, &user.username, |u| {
             if !u.password.matches(previous) {
                 return Err(wrong_credentials());
             }
-            u.set_password(proposed);
+            u.set_prepared_password(prepared, proposed);
             u.modified = now;
             Ok(json!({}))
         });

@@ -11,7 +11,7 @@ use super::errors::{
     not_authorized, user_not_found, wrong_credentials,
 };
 use super::input::{InitiateAuth, RespondToAuthChallenge, required};
-use super::model::{AppClient, RefreshGrant, User, UserPool, UserStatus, token_digest};
+use super::model::{AppClient, PreparedPassword, RefreshGrant, User, UserPool, UserStatus, token_digest};
 use super::state::{ChallengeSession, CognitoState};
 use crate::locallab::clock::Millis;
 use crate::locallab::context::AccountContext;
@@ -353,6 +353,14 @@ pub fn respond_to_auth_challenge(
     let username = responses.get("USERNAME").ok_or_else(|| invalid_parameter("Missing required parameter USERNAME"))?;
     let new_password =
         responses.get("NEW_PASSWORD").ok_or_else(|| invalid_parameter("Missing required parameter NEW_PASSWORD"))?;
+    // The new password derived outside the lock, for the user whose session this is.
+    let prepared = cognito
+        .read(|s| {
+            let session = s.sessions.get(session_id).filter(|v| v.expires > now && v.client_id == client_id)?;
+            check_password_policy(new_password).ok()?;
+            Some((session.pool_id.clone(), session.username.clone()))
+        })
+        .map(|(pool_id, sub)| PreparedPassword::new(&pool_id, &sub, new_password));
     let grant = cognito.write(|s| {
         s.sessions.retain(|_, v| v.expires > now);
         let session = s.sessions.get(session_id).ok_or_else(expired_session)?;
@@ -370,7 +378,7 @@ pub fn respond_to_auth_challenge(
         check_password_policy(new_password)?;
         let user = s
             .update_user(&pool.id, &user.username, |u| {
-                u.set_password(new_password);
+                u.set_prepared_password(prepared, new_password);
                 u.status = UserStatus::Confirmed;
                 u.modified = now;
                 u.clone()
