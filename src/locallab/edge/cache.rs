@@ -1,10 +1,13 @@
 //! The edge's cache: responses by cache key, capped in entries and in bytes, with the
 //! expired and then the oldest making room without a scan, and expired entries swept on time
-//! (by every store and lookup, and by the lab's sweeper) rather than only when full. It lives
+//! (by every store and lookup, and by the lab's sweeper) rather than only when full. Every
+//! account's cache also draws on one budget for the whole process ([`Budget`]), so a room's
+//! caches together stay bounded however many attendees flood theirs. It lives
 //! in memory; the one entry the lab's trap needs across restarts (the seeded 200) is also kept
 //! in the store, by the edge, until an invalidation removes it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -20,6 +23,36 @@ const MAX_ENTRIES: usize = 10_000;
 pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 /// What an entry costs beyond its strings: the response, the map slots and index lines.
 const ENTRY_OVERHEAD: usize = 256;
+
+/// The bytes the caches of a process hold together, and how far they may grow: each cache
+/// may always hold `floor` bytes (the lab's own answers take a few KiB, so honest use is never
+/// refused), and beyond that only while all caches together hold less than `max`. A room of
+/// N attendees thus holds at most N × `floor` + `max` in its caches, not N × [`MAX_BYTES`].
+#[derive(Debug)]
+pub struct Budget {
+    held: AtomicUsize,
+    floor: usize,
+    max: usize,
+}
+
+/// The budget every cache of this process draws on: 1 MiB each, 256 MiB together beyond that.
+pub static PROCESS_BUDGET: Budget = Budget::new(1024 * 1024, 256 * 1024 * 1024);
+
+impl Budget {
+    pub const fn new(floor: usize, max: usize) -> Budget {
+        Budget { held: AtomicUsize::new(0), floor, max }
+    }
+
+    /// The bytes all caches drawing on this budget hold.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// Whether a cache holding `own` bytes may take `cost` more.
+    fn allows(&self, own: usize, cost: usize) -> bool {
+        own + cost <= self.floor || self.held() + cost <= self.max
+    }
+}
 
 /// One cached response, keyed by [`cache_key`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +84,12 @@ pub struct EdgeCache {
     max_bytes: usize,
 }
 
+/// The caps a store must leave room for.
+struct Caps {
+    entries: usize,
+    bytes: usize,
+}
+
 impl Default for EdgeCache {
     fn default() -> Self {
         EdgeCache::with_caps(MAX_ENTRIES, MAX_BYTES)
@@ -58,8 +97,7 @@ impl Default for EdgeCache {
 }
 
 /// The entries by key, and what makes room without scanning: an index by age (for evicting
-/// the oldest), one by expiry (for sweeping), and the bytes held.
-#[derive(Default)]
+/// the oldest), one by expiry (for sweeping), and the bytes held (also counted in `budget`).
 struct Entries {
     /// Each entry with the number it was stored under.
     map: HashMap<Arc<str>, (Arc<CachedResponse>, u64)>,
@@ -70,24 +108,51 @@ struct Entries {
     by_expiry: BTreeMap<(Millis, u64), Arc<str>>,
     stored: u64,
     bytes: usize,
+    budget: &'static Budget,
 }
 
 impl Entries {
+    fn new(budget: &'static Budget) -> Entries {
+        Entries {
+            map: HashMap::new(),
+            by_age: BTreeMap::new(),
+            by_expiry: BTreeMap::new(),
+            stored: 0,
+            bytes: 0,
+            budget,
+        }
+    }
+
+    fn add_bytes(&mut self, n: usize) {
+        self.bytes += n;
+        self.budget.held.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn sub_bytes(&mut self, n: usize) {
+        self.bytes -= n;
+        self.budget.held.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// Whether one more entry of `cost` fits the caps and the budget.
+    fn fits(&self, cost: usize, caps: &Caps) -> bool {
+        self.map.len() < caps.entries && self.bytes + cost <= caps.bytes && self.budget.allows(self.bytes, cost)
+    }
+
     fn insert(&mut self, entry: CachedResponse) {
         self.stored += 1;
         let key: Arc<str> = Arc::from(entry.key.as_str());
         self.by_age.insert((entry.stored, self.stored), key.clone());
         self.by_expiry.insert((entry.expires, self.stored), key.clone());
-        self.bytes += entry.cost();
+        self.add_bytes(entry.cost());
         if let Some((old, _)) = self.map.insert(key, (Arc::new(entry), self.stored)) {
-            self.bytes -= old.cost();
+            self.sub_bytes(old.cost());
         }
         self.tidy();
     }
 
     fn remove(&mut self, key: &str) {
         if let Some((old, _)) = self.map.remove(key) {
-            self.bytes -= old.cost();
+            self.sub_bytes(old.cost());
         }
     }
 
@@ -125,7 +190,7 @@ impl Entries {
             }
             kept
         });
-        self.bytes -= freed;
+        self.sub_bytes(freed);
         self.tidy();
     }
 
@@ -137,6 +202,13 @@ impl Entries {
         if self.by_expiry.len() > 2 * self.map.len() + 64 {
             self.by_expiry = self.map.iter().map(|(key, (e, n))| ((e.expires, *n), key.clone())).collect();
         }
+    }
+}
+
+impl Drop for Entries {
+    /// A cache that goes (an account deleted, a lab stopped) gives its bytes back.
+    fn drop(&mut self) {
+        self.budget.held.fetch_sub(self.bytes, Ordering::Relaxed);
     }
 }
 
@@ -156,7 +228,12 @@ impl std::fmt::Debug for EdgeCache {
 impl EdgeCache {
     /// A cache of at most `max_entries` entries and `max_bytes` bytes.
     pub fn with_caps(max_entries: usize, max_bytes: usize) -> EdgeCache {
-        EdgeCache { entries: Mutex::default(), max_entries, max_bytes }
+        EdgeCache::with_budget(max_entries, max_bytes, &PROCESS_BUDGET)
+    }
+
+    /// A cache with these caps drawing on `budget` rather than the process's.
+    pub fn with_budget(max_entries: usize, max_bytes: usize, budget: &'static Budget) -> EdgeCache {
+        EdgeCache { entries: Mutex::new(Entries::new(budget)), max_entries, max_bytes }
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries> {
@@ -183,25 +260,26 @@ impl EdgeCache {
         entries.map.get(key).map(|(e, _)| e).filter(|e| now < e.expires).cloned()
     }
 
-    /// Stores an entry; a full cache (in entries or bytes) first drops expired entries, then
-    /// the oldest until it fits. An entry larger than the whole byte cap is not kept.
+    /// Stores an entry; a full cache (in entries, bytes or its share of the budget) first
+    /// drops expired entries, then its oldest until it fits. An entry larger than the whole
+    /// byte cap, or than what the budget leaves once this cache is empty, is not kept.
     pub fn store(&self, entry: CachedResponse) {
         let cost = entry.cost();
         if cost > self.max_bytes {
             return;
         }
+        let caps = Caps { entries: self.max_entries, bytes: self.max_bytes };
         let mut entries = self.lock();
-        let replacing = entries.map.contains_key(entry.key.as_str());
-        if (!replacing && entries.map.len() >= self.max_entries) || entries.bytes + cost > self.max_bytes {
+        entries.remove(&entry.key);
+        if !entries.fits(cost, &caps) {
             entries.sweep(entry.stored);
         }
-        entries.remove(&entry.key);
-        while !entries.map.is_empty()
-            && (entries.map.len() >= self.max_entries || entries.bytes + cost > self.max_bytes)
-        {
+        while !entries.map.is_empty() && !entries.fits(cost, &caps) {
             entries.evict_oldest();
         }
-        entries.insert(entry);
+        if entries.fits(cost, &caps) {
+            entries.insert(entry);
+        }
     }
 
     /// Drops what has expired by `now` (the lab's sweeper calls this on a timer).
@@ -335,6 +413,32 @@ mod tests {
         assert_eq!((cache.len(), cache.bytes()), (1, 100_000));
         cache.store(sized("/bigger", 201, Millis::MAX, under + 1));
         assert!(cache.lookup("/bigger", 0).is_none() && cache.lookup("/big", 0).is_some());
+    }
+
+    #[test]
+    fn caches_sharing_a_budget_keep_their_floor_and_together_stay_under_its_cap() {
+        static BUDGET: Budget = Budget::new(10_000, 100_000);
+        let one = sized("/000", 0, Millis::MAX, 1_000).cost();
+        let flooder = EdgeCache::with_budget(MAX_ENTRIES, MAX_BYTES, &BUDGET);
+        for i in 0..1_000 {
+            flooder.store(sized(&format!("/{i:03}"), i, Millis::MAX, 1_000));
+            assert!(BUDGET.held() <= 100_000, "{}", BUDGET.held());
+        }
+        assert_eq!(flooder.len(), 100_000 / one, "the flood holds the budget, no more");
+        assert!(flooder.lookup("/999", 0).is_some(), "its newest kept, its oldest gone");
+        // Another account still caches up to its floor, and the budget held grows by that.
+        let honest = EdgeCache::with_budget(MAX_ENTRIES, MAX_BYTES, &BUDGET);
+        for i in 0..20 {
+            honest.store(sized(&format!("/mine{i}"), i, Millis::MAX, 1_000));
+        }
+        assert_eq!(honest.len(), 10_000 / one);
+        assert!(honest.lookup("/mine19", 0).is_some() && honest.lookup("/mine0", 0).is_none());
+        assert_eq!(BUDGET.held(), flooder.bytes() + honest.bytes());
+        // A cache that goes gives its bytes back; the other can grow again.
+        drop(flooder);
+        assert_eq!(BUDGET.held(), honest.bytes());
+        honest.store(sized("/mine20", 20, Millis::MAX, 1_000));
+        assert_eq!(honest.len(), 10_000 / one + 1);
     }
 
     #[test]
