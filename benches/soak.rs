@@ -417,6 +417,11 @@ async fn xml(config: &Arc<Config>) -> Row {
         };
         let path = format!("/2020-05-31/distribution/{id}/config");
         let fetch = || signed("GET", &path, None, String::new());
+        // The connection may have been closed after the list: ask for it ready, or a new one.
+        if sender.ready().await.is_err() {
+            let Ok(fresh) = connect(config.aws).await else { return "cannot connect".to_string() };
+            sender = fresh;
+        }
         let Ok(response) = sender.send_request(fetch()).await else { return "no config".to_string() };
         let etag = response.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();

@@ -20,7 +20,7 @@ TARGET=${CARGO_TARGET_DIR:-$PWD/target}
 if [ "$PROFILE" = release ]; then
     say "building (release)"
     cargo build --release --locked --quiet
-    BENCH_FLAGS=(--release)
+    BENCH_FLAGS=(--profile bench)
 else
     cargo build --locked --quiet
     BENCH_FLAGS=(--profile dev)
