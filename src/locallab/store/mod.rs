@@ -11,6 +11,7 @@
 //! process dying (the threat a lab on a laptop meets), without an `fsync` per request; a power
 //! cut may lose the last moments, as SQLite documents.
 
+mod checkpoint;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -136,6 +137,16 @@ pub struct Opened {
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    copier: checkpoint::Copier,
+}
+
+impl Drop for Store {
+    /// The copier's connection closes first, so the store's own is the last, as SQLite expects
+    /// of the connection that removes the log (by name: the next store may already use it).
+    fn drop(&mut self) {
+        let conn = self.conn.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.copier.stop(conn);
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -167,12 +178,13 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(Failure::from_sqlite)?;
         // 16 KiB pages (taking effect in a new database only): a record of a few KiB, a user
         // with its SRP verifier, stays on its page instead of spilling into an overflow page of
-        // its own, which made the store about 5 KB per user. The write-ahead log is checkpointed
-        // every 256 pages (4 MiB, as 1,000 pages of 4 KiB were) and cut back to 4 MiB after,
-        // instead of staying at its high-water mark.
+        // its own, which made the store about 5 KB per user. The write-ahead log is copied into
+        // the database by a thread of its own once it passes 4 MiB (see `checkpoint`), and cut
+        // back to 4 MiB when it starts over, instead of staying at its high-water mark.
+        let mut conn = conn;
         conn.execute_batch(
             "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = 4194304;",
+             PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 4194304;",
         )
         .map_err(Failure::from_sqlite)?;
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Failure::from_sqlite)?;
@@ -188,7 +200,8 @@ impl Store {
         }
         // Read every table once, so that a damaged file is found now, not at the first request.
         conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get::<_, i64>(0)).map_err(Failure::from_sqlite)?;
-        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf() })
+        let copier = checkpoint::start(&mut conn, path, checkpoint::Thresholds::STORE).map_err(Failure::from_sqlite)?;
+        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf(), copier })
     }
 
     pub fn path(&self) -> &Path {
@@ -286,6 +299,13 @@ impl Store {
     #[doc(hidden)]
     pub fn refuse_writes(&self) {
         let _ = self.lock().execute_batch("PRAGMA query_only = ON");
+    }
+
+    /// Waits until the checkpoint thread has run more than `seen` times, at most `timeout`;
+    /// returns how many times it has run. For tests of the log's bound.
+    #[doc(hidden)]
+    pub fn wait_for_checkpoint(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        self.copier.checkpoints.wait_past(seen, timeout)
     }
 
     /// Writes everything to the main file (at shutdown), so the write-ahead log is small.
