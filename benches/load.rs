@@ -33,6 +33,8 @@
 //! as little as possible of the machine goes to the load generator, which shares the cores
 //! with the server.
 
+mod shared;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -42,6 +44,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use tokio::sync::Mutex;
+
+use shared::{connect, env, loopback, percentile};
 
 struct Config {
     edge: Option<SocketAddr>,
@@ -55,20 +59,6 @@ struct Config {
     secs: f64,
     conns: usize,
     max: u64,
-}
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_default()
-}
-
-fn loopback(name: &str) -> Option<SocketAddr> {
-    let value = env(name);
-    if value.is_empty() {
-        return None;
-    }
-    let addr: SocketAddr = value.parse().unwrap_or_else(|e| panic!("{name}={value}: {e}"));
-    assert!(addr.ip().is_loopback(), "{name}: the load generator only targets loopback, not {addr}");
-    Some(addr)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -298,16 +288,6 @@ async fn learner(
     }
 }
 
-async fn connect(addr: SocketAddr) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, String> {
-    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-    let _ = stream.set_nodelay(true);
-    let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(connection);
-    Ok(sender)
-}
-
 fn memchr(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -392,16 +372,10 @@ async fn sign_ups(addr: SocketAddr, config: Arc<Config>, run: &str, from: u64, t
     all
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 async fn writes(config: Arc<Config>) {
     let addr = config.aws.expect("WALAB_LOAD_AWS");
-    let users: u64 = env("WALAB_LOAD_USERS").parse().unwrap_or(100_000);
+    // At least the 2,000 the small measurement signs up first.
+    let users: u64 = env("WALAB_LOAD_USERS").parse().unwrap_or(100_000).max(2_000);
     let run = format!("w{}", std::process::id());
     let measure = |mut latencies: Vec<f64>| {
         latencies.sort_by(f64::total_cmp);

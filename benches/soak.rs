@@ -23,6 +23,8 @@
 //! `WALAB_SOAK_CLIENT`, `WALAB_SOAK_SECRET`, `WALAB_SOAK_USER`, `WALAB_SOAK_PASSWORD`.
 //! Output: a Markdown table, one row per phase.
 
+mod shared;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,7 +37,7 @@ use hyper::Request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
 
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+use shared::{Sender, connect, env, loopback, percentile};
 
 struct Config {
     edge: SocketAddr,
@@ -48,17 +50,6 @@ struct Config {
     secret: String,
     user: String,
     password: String,
-}
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_default()
-}
-
-fn loopback(name: &str) -> SocketAddr {
-    let value = env(name);
-    let addr: SocketAddr = value.parse().unwrap_or_else(|e| panic!("{name}={value}: {e}"));
-    assert!(addr.ip().is_loopback(), "{name}: the soak bench only targets loopback, not {addr}");
-    addr
 }
 
 /// The server's resident memory, in MB.
@@ -91,16 +82,6 @@ fn state_bytes(dir: &std::path::Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-async fn connect(addr: SocketAddr) -> Result<Sender, String> {
-    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-    let _ = stream.set_nodelay(true);
-    let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(connection);
-    Ok(sender)
 }
 
 /// Sends on `sender` (reconnecting once if the server closed it); the status and body.
@@ -146,13 +127,6 @@ async fn probe(config: Arc<Config>, stop: Arc<AtomicBool>) -> Vec<f64> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     latencies
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// What one phase measured.
@@ -461,8 +435,8 @@ async fn xml(config: &Arc<Config>) -> Row {
 fn main() {
     raise_file_limit();
     let config = Arc::new(Config {
-        edge: loopback("WALAB_SOAK_EDGE"),
-        aws: loopback("WALAB_SOAK_AWS"),
+        edge: loopback("WALAB_SOAK_EDGE").expect("WALAB_SOAK_EDGE"),
+        aws: loopback("WALAB_SOAK_AWS").expect("WALAB_SOAK_AWS"),
         pid: env("WALAB_SOAK_PID").parse().unwrap_or(0),
         state: env("WALAB_SOAK_STATE").into(),
         token: env("WALAB_SOAK_TOKEN"),

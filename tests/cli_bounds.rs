@@ -2,6 +2,8 @@
 //! `AWS_ENDPOINT_URL`, an endpoint that accepts and never answers, a closed stdout, several
 //! lines where one value was expected, a username that is not an email address.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
@@ -9,39 +11,20 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-struct Env {
-    config: tempfile::TempDir,
-    data: tempfile::TempDir,
-}
+use common::home::Home;
 
-impl Env {
-    fn new() -> Env {
-        Env { config: tempfile::tempdir().unwrap(), data: tempfile::tempdir().unwrap() }
-    }
-    fn command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_walab"));
-        cmd.env("WALAB_CONFIG_DIR", self.config.path())
-            .env("WALAB_DATA_DIR", self.data.path())
-            .env("NO_COLOR", "1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDWALABTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "walab-test")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("WALAB_INVALIDATION_SECS", "0")
-            .env("WALAB_DEPLOY_SECS", "0")
-            .env_remove("WALAB_TARGET")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL");
-        cmd
-    }
-    fn walab(&self) -> Command {
-        Command::from_std(self.command())
-    }
+/// Keys and a region for the `--target aws` paths, which need credentials to get as far as the
+/// endpoint.
+fn with_keys(mut cmd: std::process::Command) -> std::process::Command {
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIDWALABTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "walab-test")
+        .env("AWS_REGION", "us-east-1");
+    cmd
 }
 
 #[test]
 fn an_empty_or_malformed_endpoint_is_a_usage_error_not_a_panic() {
-    let env = Env::new();
+    let env = Home::new();
     for (var, value, says) in [
         ("AWS_ENDPOINT_URL", "", "cannot be empty"),
         ("AWS_ENDPOINT_URL", "   ", "cannot be empty"),
@@ -50,7 +33,7 @@ fn an_empty_or_malformed_endpoint_is_a_usage_error_not_a_panic() {
         ("AWS_ENDPOINT_URL_CLOUDFRONT", "ftp://127.0.0.1:4566", "http(s)://host"),
     ] {
         for command in [&["check"][..], &["solve", "--all", "--yes"], &["token"]] {
-            env.walab()
+            Command::from_std(with_keys(env.command()))
                 .args(["--target", "aws"])
                 .args(command)
                 .env(var, value)
@@ -77,10 +60,10 @@ fn silent_server() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
 
 #[test]
 fn an_endpoint_that_never_answers_is_named_and_exits_1() {
-    let env = Env::new();
+    let env = Home::new();
     let (addr, _server) = silent_server();
     let endpoint = format!("http://{addr}");
-    env.walab()
+    Command::from_std(with_keys(env.command()))
         .args(["--target", "aws", "token"])
         .env("AWS_ENDPOINT_URL", &endpoint)
         .env("WALAB_AWS_TIMEOUT_MS", "100")
@@ -94,10 +77,10 @@ fn an_endpoint_that_never_answers_is_named_and_exits_1() {
 
 #[test]
 fn check_names_the_silent_endpoint_on_stdout() {
-    let env = Env::new();
+    let env = Home::new();
     let (addr, _server) = silent_server();
     let endpoint = format!("http://{addr}");
-    env.walab()
+    Command::from_std(with_keys(env.command()))
         .args(["--target", "aws", "check", "--only", "stack-outputs"])
         .env("AWS_ENDPOINT_URL", &endpoint)
         .env("WALAB_AWS_TIMEOUT_MS", "100")
@@ -109,9 +92,13 @@ fn check_names_the_silent_endpoint_on_stdout() {
 
 #[test]
 fn solve_into_a_closed_pipe_exits_quietly() {
-    let env = Env::new();
-    let mut child =
-        env.command().args(["solve", "--all"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let env = Home::new();
+    let mut child = with_keys(env.command())
+        .args(["solve", "--all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
@@ -124,27 +111,30 @@ fn solve_into_a_closed_pipe_exits_quietly() {
 
 #[test]
 fn a_value_on_stdin_is_one_line_and_a_username_an_email() {
-    let env = Env::new();
-    env.walab()
+    let env = Home::new();
+    Command::from_std(with_keys(env.command()))
         .args(["config", "set", "app-client-secret", "-"])
         .write_stdin("firstsecretline\nsecondline\n")
         .assert()
         .code(2)
         .stderr(predicate::str::contains("2 lines").and(predicate::str::contains("firstsecretline").not()));
-    env.walab()
+    Command::from_std(with_keys(env.command()))
         .args(["config", "set", "username", "notanemail"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("email address"));
-    env.walab().args(["config", "set", "username", "me@example.com"]).assert().success();
+    Command::from_std(with_keys(env.command()))
+        .args(["config", "set", "username", "me@example.com"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn a_values_file_holding_what_walab_would_not_record_is_refused_like_a_corrupt_one() {
-    let env = Env::new();
+    let env = Home::new();
     let path = env.config.path().join("values.toml");
     std::fs::write(&path, "version = 1\n[targets.local]\nusername = \"notanemail\"\n").unwrap();
-    env.walab()
+    Command::from_std(with_keys(env.command()))
         .args(["config", "show"])
         .assert()
         .code(2)

@@ -1,35 +1,15 @@
 //! `walab config`: recorded values per target, validated, the secret masked and kept 0600,
 //! and a broken values file reported loudly instead of overwritten.
 
-use assert_cmd::Command;
+mod common;
+
 use predicates::prelude::*;
 
-struct Env {
-    config: tempfile::TempDir,
-    data: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env { config: tempfile::tempdir().unwrap(), data: tempfile::tempdir().unwrap() }
-    }
-    fn walab(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_walab"));
-        cmd.env("WALAB_CONFIG_DIR", self.config.path())
-            .env("WALAB_DATA_DIR", self.data.path())
-            .env("NO_COLOR", "1")
-            .env_remove("WALAB_TARGET")
-            .env_remove("AWS_PROFILE");
-        cmd
-    }
-    fn values(&self) -> std::path::PathBuf {
-        self.config.path().join("values.toml")
-    }
-}
+use common::home::Home;
 
 #[test]
 fn set_show_unset_reset() {
-    let env = Env::new();
+    let env = Home::new();
     env.walab().args(["config", "set", "user-pool-id", "us-east-1_AbCdEfGhI"]).assert().success();
     env.walab().args(["config", "set", "username", "me@example.com"]).assert().success();
     let secret = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijk4f2a";
@@ -67,7 +47,7 @@ fn set_show_unset_reset() {
 
 #[test]
 fn refuses_bad_keys_and_values_with_exit_2() {
-    let env = Env::new();
+    let env = Home::new();
     env.walab()
         .args(["config", "set", "pool", "x"])
         .assert()
@@ -89,7 +69,7 @@ fn refuses_bad_keys_and_values_with_exit_2() {
 
 #[test]
 fn a_broken_values_file_fails_loudly_and_is_kept() {
-    let env = Env::new();
+    let env = Home::new();
     let broken = "version = 1\n[targets.local]\nuser-pool = \"typo\"\n";
     std::fs::write(env.values(), broken).unwrap();
     env.walab()
@@ -102,7 +82,7 @@ fn a_broken_values_file_fails_loudly_and_is_kept() {
 
 #[test]
 fn path_names_every_file() {
-    let env = Env::new();
+    let env = Home::new();
     env.walab().args(["config", "path"]).assert().success().stdout(
         predicate::str::contains("values.toml")
             .and(predicate::str::contains("local-lab"))

@@ -8,43 +8,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// A throwaway walab home: its own config and data (so its own embedded lab), instant
-/// CloudFront, no colour, nothing inherited from the developer's environment.
-struct Home {
-    config: tempfile::TempDir,
-    data: tempfile::TempDir,
-}
+use common::home::Home;
 
 impl Home {
-    fn new() -> Home {
-        Home { config: tempfile::tempdir().unwrap(), data: tempfile::tempdir().unwrap() }
-    }
-
-    fn walab(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_walab"));
-        cmd.env("WALAB_CONFIG_DIR", self.config.path())
-            .env("WALAB_DATA_DIR", self.data.path())
-            .env("WALAB_INVALIDATION_SECS", "0")
-            .env("WALAB_DEPLOY_SECS", "0")
-            .env("NO_COLOR", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        for var in [
-            "WALAB_TARGET",
-            "WALAB_USERNAME",
-            "WALAB_PASSWORD",
-            "AWS_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-            "AWS_ENDPOINT_URL",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd
-    }
-
     /// walab signing in as `username` with `password` (WALAB_USERNAME, WALAB_PASSWORD).
     fn walab_as(&self, username: &str, password: &str) -> Command {
         let mut cmd = self.walab();

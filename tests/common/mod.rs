@@ -2,6 +2,8 @@
 //! throwaway state directory, and SDK configuration that points the official clients at it.
 #![allow(dead_code)]
 
+pub mod home;
+
 use std::sync::OnceLock;
 
 use aws_config::retry::RetryConfig;
