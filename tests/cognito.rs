@@ -4,9 +4,8 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType, UserStatusType};
-use common::TestLab;
+use common::{TestLab, error};
 use walab::token::secret_hash;
 
 /// The lab's ids and the app client's secret, read the way walab reads them.
@@ -28,10 +27,6 @@ async fn pool(lab: &TestLab) -> Pool {
         username: info.demo_user.username,
         password: info.demo_user.password.expose().to_string(),
     }
-}
-
-fn error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> (String, String) {
-    (e.code().unwrap_or_default().to_string(), e.message().unwrap_or_default().to_string())
 }
 
 async fn admin_auth(

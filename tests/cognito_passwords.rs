@@ -8,43 +8,15 @@ mod common;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
 use base64::Engine;
-use common::TestLab;
+use common::{DemoLab, error};
 use walab::srp::{ChallengeParameters, SrpClient, timestamp};
 use walab::token::secret_hash;
 
-fn error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> (String, String) {
-    (e.code().unwrap_or_default().to_string(), e.message().unwrap_or_default().to_string())
-}
-
-struct Lab {
-    lab: TestLab,
-    pool_id: String,
-    client_id: String,
-    secret: String,
-    username: String,
-    password: String,
-}
-
-async fn lab() -> Lab {
-    let lab = TestLab::start().await;
-    let info = lab.info();
-    let secret = lab.client_secret().await;
-    Lab {
-        pool_id: info.user_pool_id,
-        client_id: info.app_client_id,
-        secret,
-        username: info.demo_user.username,
-        password: info.demo_user.password.expose().to_string(),
-        lab,
-    }
-}
-
 const NEW_PASSWORD: &str = "Brand-New-Pass-7";
 
-impl Lab {
+impl DemoLab {
     fn cognito(&self) -> Client {
         self.lab.cognito()
     }
@@ -154,7 +126,7 @@ impl Lab {
 
 #[tokio::test]
 async fn forgot_password_sends_a_code_that_sets_the_new_password() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     assert_eq!(lab.forgot(&lab.username).await.unwrap(), "l***@e***");
     let code = lab.code_sent_to(&lab.username);
     let mismatch =
@@ -171,7 +143,7 @@ async fn forgot_password_sends_a_code_that_sets_the_new_password() {
 
 #[tokio::test]
 async fn forgot_password_refusals() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     // The lab's client prevents user existence errors: an unknown user gets a code "sent".
     assert_eq!(lab.forgot("nobody@example.com").await.unwrap(), "n***@e***");
     let unknown = lab.confirm("nobody@example.com", "123456", NEW_PASSWORD).await.unwrap_err();
@@ -210,7 +182,7 @@ async fn forgot_password_refusals() {
 
 #[tokio::test]
 async fn change_password_needs_the_old_one_and_keeps_srp_in_step() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let access = lab.password_sign_in(&lab.username, &lab.password).await.unwrap();
     let change = |previous: &str, proposed: &str, token: &str| {
         lab.cognito()
@@ -245,7 +217,7 @@ fn attribute(name: &str, value: &str) -> AttributeType {
 
 #[tokio::test]
 async fn admin_update_user_attributes_changes_the_user_and_its_email() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let cognito = lab.cognito();
     let update = |name: &str, attributes: Vec<AttributeType>| {
         cognito
@@ -300,7 +272,7 @@ async fn admin_update_user_attributes_changes_the_user_and_its_email() {
 
 #[tokio::test]
 async fn get_signing_certificate_certifies_the_pools_key() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let cognito = lab.cognito();
     let first = cognito.get_signing_certificate().user_pool_id(&lab.pool_id).send().await.unwrap();
     let certificate = first.certificate().expect("a certificate").to_string();

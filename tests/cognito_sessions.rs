@@ -4,14 +4,9 @@
 
 mod common;
 
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
-use common::TestLab;
+use common::{TestLab, error};
 use walab::token::secret_hash;
-
-fn error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> (String, String) {
-    (e.code().unwrap_or_default().to_string(), e.message().unwrap_or_default().to_string())
-}
 
 async fn refresh(lab: &TestLab, tokens: &AuthenticationResultType) -> Result<(), (String, String)> {
     let info = lab.info();

@@ -7,40 +7,12 @@ mod common;
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
-use common::TestLab;
+use common::{DemoLab, error};
 use walab::srp::{ChallengeParameters, SrpClient, timestamp};
 use walab::token::{TokenUse, secret_hash};
 
-fn error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> (String, String) {
-    (e.code().unwrap_or_default().to_string(), e.message().unwrap_or_default().to_string())
-}
-
-struct Lab {
-    lab: TestLab,
-    pool_id: String,
-    client_id: String,
-    secret: String,
-    username: String,
-    password: String,
-}
-
-async fn lab() -> Lab {
-    let lab = TestLab::start().await;
-    let info = lab.info();
-    let secret = lab.client_secret().await;
-    Lab {
-        pool_id: info.user_pool_id,
-        client_id: info.app_client_id,
-        secret,
-        username: info.demo_user.username,
-        password: info.demo_user.password.expose().to_string(),
-        lab,
-    }
-}
-
-impl Lab {
+impl DemoLab {
     fn cognito(&self) -> Client {
         self.lab.cognito()
     }
@@ -110,7 +82,7 @@ impl Lab {
 
 #[tokio::test]
 async fn the_demo_user_signs_in_with_srp() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let (client, challenge) = lab.begin(&lab.username).await.unwrap();
     for name in ["SALT", "SECRET_BLOCK", "SRP_B", "USERNAME", "USER_ID_FOR_SRP"] {
         assert!(challenge.contains_key(name), "{name} in {:?}", challenge.keys());
@@ -122,7 +94,7 @@ async fn the_demo_user_signs_in_with_srp() {
 
 #[tokio::test]
 async fn a_wrong_password_or_a_reused_challenge_is_refused() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let (client, challenge) = lab.begin(&lab.username).await.unwrap();
     let wrong = lab.answer(&client, &challenge, "Not-the-password-1").await.unwrap_err();
     assert_eq!(wrong, ("NotAuthorizedException".into(), "Incorrect username or password.".into()));
@@ -133,7 +105,7 @@ async fn a_wrong_password_or_a_reused_challenge_is_refused() {
 
 #[tokio::test]
 async fn an_unknown_user_gets_a_challenge_that_always_fails() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let (client, challenge) = lab.begin("nobody@example.com").await.unwrap();
     let refused = lab.answer(&client, &challenge, "Whatever-pass-1").await.unwrap_err();
     assert_eq!(refused, ("NotAuthorizedException".into(), "Incorrect username or password.".into()));
@@ -141,7 +113,7 @@ async fn an_unknown_user_gets_a_challenge_that_always_fails() {
 
 #[tokio::test]
 async fn the_secret_hash_and_the_flow_are_enforced() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let client = SrpClient::new(&lab.pool_id).unwrap();
     let initiate = |hash: Option<String>| {
         let mut call = lab
@@ -195,7 +167,7 @@ async fn the_secret_hash_and_the_flow_are_enforced() {
 
 #[tokio::test]
 async fn a_user_stored_without_a_verifier_gets_one_when_the_password_is_set() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let account = lab.lab.account();
     let pool_id = lab.pool_id.clone();
     let username = lab.username.clone();
@@ -227,7 +199,7 @@ async fn a_user_stored_without_a_verifier_gets_one_when_the_password_is_set() {
 
 #[tokio::test]
 async fn walab_token_signs_in_with_srp() {
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let config = lab.lab.sdk();
     let aws = walab::aws::Clients::new(&config);
     let secret = walab::secret::Secret::new(lab.secret.clone());
@@ -259,7 +231,7 @@ async fn pycognito_signs_in_through_boto3() {
         eprintln!("note: python3 with pycognito and boto3 is not installed; skipping (`.ci/run` installs it)");
         return;
     }
-    let lab = lab().await;
+    let lab = DemoLab::start().await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/srp/pycognito_boto3.py");
     let run = |password: String| {
         let endpoint = lab.lab.running.endpoints().aws_endpoint_url();

@@ -148,3 +148,37 @@ pub fn stored_rows(dir: &std::path::Path, kind: &str) -> Vec<serde_json::Value> 
     let rows = statement.query_map([kind], |row| row.get::<_, Vec<u8>>(0)).expect("rows");
     rows.map(|body| serde_json::from_slice(&body.expect("a row")).expect("a JSON row")).collect()
 }
+
+/// An SDK error as (code, message), to compare with what the service answers.
+pub fn error<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata, R>(
+    e: aws_sdk_cognitoidentityprovider::error::SdkError<E, R>,
+) -> (String, String) {
+    use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata as _;
+    (e.code().unwrap_or_default().to_string(), e.message().unwrap_or_default().to_string())
+}
+
+/// A lab with its pool, app client, secret and demo user at hand.
+pub struct DemoLab {
+    pub lab: TestLab,
+    pub pool_id: String,
+    pub client_id: String,
+    pub secret: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl DemoLab {
+    pub async fn start() -> DemoLab {
+        let lab = TestLab::start().await;
+        let info = lab.info();
+        let secret = lab.client_secret().await;
+        DemoLab {
+            pool_id: info.user_pool_id,
+            client_id: info.app_client_id,
+            secret,
+            username: info.demo_user.username,
+            password: info.demo_user.password.expose().to_string(),
+            lab,
+        }
+    }
+}
