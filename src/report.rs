@@ -40,6 +40,19 @@ pub fn write_out(line: std::fmt::Arguments<'_>) {
     }
 }
 
+/// What a server prints once it listens: with `--json`, its JSON line on stdout and the human
+/// summary on stderr; otherwise the summary on stdout. A closed stdout is no reason to stop
+/// serving, so failed writes are ignored here.
+pub fn announce_listening(json_line: Option<&str>, summary: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", json_line.unwrap_or(summary));
+    let _ = stdout.flush();
+    if json_line.is_some() {
+        write_err(format_args!("{summary}"));
+    }
+}
+
 /// Exit code 2: usage or configuration error (DESIGN.md).
 pub const USAGE: u8 = 2;
 

@@ -1,12 +1,11 @@
 //! `walab serve`: the local lab as a server for other tools, until SIGINT or SIGTERM.
 
-use crate::report::errln;
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::{ServeAction, ServeArgs};
 use crate::locallab::{LabInfo, LabOptions, RunningLab, ServedLab, Timing};
+use crate::report::errln;
 
 /// walab's data directory (`~/.local/share/walab` on Linux, or `WALAB_DATA_DIR`), where the
 /// local lab lives.
@@ -123,18 +122,8 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             ServedLab { aws_endpoint_url: info.aws_endpoint_url.clone(), state_dir: running.state_dir.clone() };
         crate::locallab::register_served(data, &served);
     }
-    if args.json {
-        let line = serde_json::to_string(&info).unwrap_or_default();
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
-        errln!("{summary}");
-    } else {
-        // A closed stdout is no reason to stop serving.
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{summary}");
-        let _ = stdout.flush();
-    }
+    let line = args.json.then(|| serde_json::to_string(&info).unwrap_or_default());
+    crate::report::announce_listening(line.as_deref(), &summary);
 
     stop.wait().await;
     errln!("walab: stopping the local lab");

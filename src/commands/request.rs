@@ -4,13 +4,12 @@
 //! The body is data and goes to stdout; everything a person reads about it goes to stderr,
 //! so `walab request URL > body.json` saves just the body (the same split as `walab token`).
 
-use crate::report::errln;
 use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::RequestArgs;
 use crate::probe::{BodyCut, Diagnosis, ProbeError, ProbeResponse, Prober, diagnose};
-use crate::report::Paint;
+use crate::report::{Paint, errln};
 use crate::secret::Secret;
 
 /// How much body text is printed: a lab answer is a few dozen bytes, so anything longer is

@@ -1,7 +1,5 @@
 //! `walab serve --room`: a room for a whole workshop, until SIGINT or SIGTERM.
 
-use crate::report::errln;
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
@@ -9,7 +7,7 @@ use serde_json::json;
 
 use super::{RUNNING_ROOM_FILE, RunningRoom};
 use crate::locallab::{LabOptions, RoomOptions, RunningLab};
-use crate::report::fail;
+use crate::report::{errln, fail};
 
 pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool) -> ExitCode {
     let default_dir = crate::settings::Dirs::from_env().is_ok_and(|d| d.room_dir() == options.state_dir);
@@ -68,24 +66,17 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
         record = record_path.display(),
         state_flag = if default_dir { String::new() } else { format!(" --state-dir {}", running.state_dir.display()) },
     );
-    if json_line {
-        let line = json!({
+    let line = json_line.then(|| {
+        json!({
             "aws_endpoint_url": endpoints.aws_endpoint_url(),
             "cloudfront_endpoint": format!("http://{}", endpoints.edge),
             "api_gateway_url": format!("http://{}", endpoints.invoke),
             "region": crate::names::REGION,
             "room": { "code": keys.code.expose(), "instructor_key": keys.instructor_key.expose() },
-        });
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
-        errln!("{summary}");
-    } else {
-        // A closed stdout is no reason to stop serving.
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{summary}");
-        let _ = stdout.flush();
-    }
+        })
+        .to_string()
+    });
+    crate::report::announce_listening(line.as_deref(), &summary);
     stop.wait().await;
     errln!("walab: closing the room");
     let _ = std::fs::remove_file(&record_path);
