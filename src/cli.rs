@@ -33,6 +33,10 @@ pub struct Cli {
     /// Colours of the walkthrough (NO_COLOR turns colour off whatever the theme)
     #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
     pub theme: crate::tui::ThemeName,
+    /// Scroll the walkthrough's panes with the mouse wheel. Off by default: while walab has the
+    /// mouse, selecting text to copy needs Shift held in most terminals
+    #[arg(long, env = "WALAB_MOUSE")]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,13 +19,13 @@ fn main() -> ExitCode {
             walab::logging::to_stderr();
             runtime.block_on(walab::serve::run(args))
         }
-        Some(Command::Join(args)) => runtime.block_on(walab::workshop::join::run(args, cli.theme)),
+        Some(Command::Join(args)) => runtime.block_on(walab::workshop::join::run(args, cli.theme, cli.mouse)),
         Some(Command::Room(args)) => runtime.block_on(walab::workshop::watch::run(args, cli.theme)),
         Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),
         Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
         Some(Command::Check(args)) => runtime.block_on(walab::commands::check::run(args, &cli.target)),
         Some(Command::Solve(args)) => runtime.block_on(walab::commands::solve::run(args, &cli.target)),
         Some(Command::Token(args)) => runtime.block_on(walab::commands::token::run(args, &cli.target)),
-        None => runtime.block_on(walab::tui::run(&cli.target, cli.theme)),
+        None => runtime.block_on(walab::tui::run(&cli.target, cli.theme, cli.mouse)),
     }
 }

@@ -28,6 +28,15 @@ pub struct Areas {
     pub footer: Rect,
 }
 
+/// The scrolling pane at a cell of the screen, if any (for the mouse wheel).
+pub fn pane_at(app: &App, column: u16, row: u16) -> Option<Pane> {
+    let areas = areas(app, Rect::new(0, 0, app.size.0, app.size.1));
+    let at = ratatui::layout::Position::new(column, row);
+    [(Some(areas.text), Pane::Steps), (areas.checks, Pane::Checks), (Some(areas.evidence), Pane::Evidence)]
+        .into_iter()
+        .find_map(|(area, pane)| area.filter(|a| a.contains(at)).map(|_| pane))
+}
+
 /// How far each scrolling pane can scroll.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {

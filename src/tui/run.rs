@@ -301,6 +301,14 @@ fn input_msg(event: crossterm::event::Event) -> Option<Msg> {
         crossterm::event::Event::Key(key) => Some(Msg::Key(key)),
         crossterm::event::Event::Resize(width, height) => Some(Msg::Resize(width, height)),
         crossterm::event::Event::Paste(text) => Some(Msg::Paste(text)),
+        crossterm::event::Event::Mouse(mouse) => {
+            let down = match mouse.kind {
+                crossterm::event::MouseEventKind::ScrollDown => true,
+                crossterm::event::MouseEventKind::ScrollUp => false,
+                _ => return None,
+            };
+            Some(Msg::Wheel { down, column: mouse.column, row: mouse.row })
+        }
         _ => None,
     }
 }
@@ -427,7 +435,7 @@ fn log_to_file(dirs: &Dirs) {
 }
 
 /// `walab` with no subcommand: the walkthrough on this terminal.
-pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
+pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
     let dirs = match Dirs::from_env() {
         Ok(dirs) => dirs,
         Err(e) => return fail(USAGE, e, None),
@@ -503,6 +511,9 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
     };
     // Pasted text arrives whole (into a value being edited), not as keys.
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
     keep_the_terminal_for_the_ui_thread();
     let input = crossterm::event::EventStream::new();
     let result = run_loop(&mut terminal, &mut app, &services, &theme, Queue { tx, rx }, input, None).await;
@@ -524,10 +535,19 @@ pub async fn run(args: &TargetArgs, theme: ThemeName) -> ExitCode {
     }
 }
 
-/// Gives the terminal back as it was: bracketed paste off, then ratatui's restore.
+/// Gives the terminal back as it was: bracketed paste and the mouse off, then ratatui's restore.
 fn restore_terminal() {
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+    release_input_modes();
     ratatui::restore();
+}
+
+/// Turns off what walab turned on beyond ratatui's own set-up (harmless when it was not on).
+fn release_input_modes() {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::event::DisableBracketedPaste,
+        crossterm::event::DisableMouseCapture
+    );
 }
 
 /// ratatui's panic hook restores the terminal, then reports the panic. That is right for the
@@ -538,7 +558,7 @@ fn keep_the_terminal_for_the_ui_thread() {
     let restore_and_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().id() == ui {
-            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+            release_input_modes();
             restore_and_report(info);
         } else {
             tracing::error!("a task panicked: {info}");

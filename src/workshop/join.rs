@@ -10,7 +10,7 @@ use crate::locallab::room_api::JoinInfo;
 use crate::report::{USAGE, errln, fail};
 use crate::settings::Dirs;
 
-pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
+pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> ExitCode {
     let dirs = match Dirs::from_env() {
         Ok(dirs) => dirs,
         Err(e) => return fail(USAGE, e, None),
@@ -55,7 +55,7 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName) -> ExitCode {
         stack: crate::names::EDGE_STACK.to_string(),
         api_stack: crate::names::API_STACK.to_string(),
     };
-    crate::tui::run(&target, theme).await
+    crate::tui::run(&target, theme, mouse).await
 }
 
 /// The shell lines that point the AWS CLI at the account (the secret masked when `masked`).

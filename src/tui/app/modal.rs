@@ -175,10 +175,7 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(modal) = app.modal.take() else { return vec![] };
     match modal {
         Modal::Help | Modal::Message { .. } => {
-            let scroll = |app: &mut App, by: i32| {
-                let limit = i32::from(crate::tui::layout::modal_limit(app));
-                app.modal_scroll = (i32::from(app.modal_scroll) + by).clamp(0, limit) as u16;
-            };
+            let scroll = |app: &mut App, by: i32| app.scroll_modal(by);
             let page = i32::from(app.size.1.saturating_sub(6).max(1));
             app.modal = Some(modal);
             match key.code {

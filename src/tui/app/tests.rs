@@ -655,3 +655,32 @@ fn page_down_scrolls_the_step_text_within_what_it_holds() {
     update(&mut app, ch('j'));
     assert_eq!(app.scroll.text, 0, "a new step starts at its top");
 }
+
+#[test]
+fn the_mouse_wheel_scrolls_the_pane_under_the_pointer_and_nothing_elsewhere() {
+    let mut app = fresh();
+    app.size = (80, 24);
+    step_of(&mut app, "5.3");
+    let areas = crate::tui::layout::areas(&app, ratatui::layout::Rect::new(0, 0, 80, 24));
+    let wheel = |down: bool, area: ratatui::layout::Rect| Msg::Wheel { down, column: area.x + 1, row: area.y + 1 };
+    let focus = app.focus;
+    update(&mut app, wheel(true, areas.text));
+    assert_eq!(app.scroll.text, 3, "three lines a notch");
+    assert_eq!(app.focus, focus, "the wheel does not move the focus");
+    for _ in 0..50 {
+        update(&mut app, wheel(true, areas.text));
+    }
+    assert_eq!(app.scroll.text, crate::tui::layout::scroll_limits(&app).text, "within what it holds");
+    update(&mut app, wheel(false, areas.text));
+    assert!(app.scroll.text < crate::tui::layout::scroll_limits(&app).text);
+    // Over the header nothing scrolls.
+    let before = app.scroll.clone();
+    update(&mut app, wheel(true, areas.header));
+    assert_eq!(app.scroll, before);
+    // With help open, the wheel scrolls the help.
+    update(&mut app, ch('?'));
+    assert!(crate::tui::layout::modal_limit(&app) > 0, "help is longer than 80×24");
+    update(&mut app, wheel(true, areas.text));
+    assert_eq!(app.modal_scroll, 3);
+    assert_eq!(app.scroll, before, "not the pane behind it");
+}

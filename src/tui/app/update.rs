@@ -54,6 +54,12 @@ pub enum Msg {
     Done(Box<JobDone>),
     /// Text pasted into the terminal (bracketed paste).
     Paste(String),
+    /// The mouse wheel turned (only with `--mouse`), with the pointer at `column`, `row`.
+    Wheel {
+        down: bool,
+        column: u16,
+        row: u16,
+    },
     /// SIGTERM or SIGINT from outside.
     Terminate,
 }
@@ -156,11 +162,22 @@ impl App {
         effects
     }
 
+    /// Scrolls the open dialog (help, a long message) by `lines`, within what it holds.
+    pub(super) fn scroll_modal(&mut self, lines: i32) {
+        let limit = i32::from(layout::modal_limit(self));
+        self.modal_scroll = (i32::from(self.modal_scroll) + lines).clamp(0, limit) as u16;
+    }
+
     /// Scrolls the pane with the focus by `lines` (negative: up), within what it holds.
     fn scroll_by(&mut self, lines: i32) {
+        self.scroll_pane(self.focus, lines);
+    }
+
+    /// Scrolls `pane` by `lines` (negative: up), within what it holds.
+    fn scroll_pane(&mut self, pane: Pane, lines: i32) {
         let limits = layout::scroll_limits(self);
         let by = |at: u16, max: u16| (i32::from(at) + lines).clamp(0, i32::from(max)) as u16;
-        match self.focus {
+        match pane {
             Pane::Steps => self.scroll.text = by(self.scroll.text, limits.text),
             Pane::Checks => self.scroll.checks = by(self.scroll.checks, limits.checks),
             Pane::Evidence => self.scroll.evidence = by(self.scroll.evidence, limits.evidence),
@@ -179,6 +196,9 @@ impl App {
     }
 }
 
+/// Lines one notch of the mouse wheel scrolls.
+const WHEEL_LINES: i32 = 3;
+
 /// The one place state changes.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -193,6 +213,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Paste(text) => on_modal_paste(app, &text),
+        Msg::Wheel { down, column, row } => {
+            let lines = if down { WHEEL_LINES } else { -WHEEL_LINES };
+            if app.modal.is_some() {
+                app.scroll_modal(lines);
+            } else if let Some(pane) = layout::pane_at(app, column, row) {
+                app.scroll_pane(pane, lines);
+            }
+            vec![]
+        }
         Msg::Tick => {
             if app.toast.as_ref().is_some_and(|t| t.until_ms <= app.now_ms) {
                 app.toast = None;
