@@ -674,7 +674,7 @@ fn the_mouse_wheel_scrolls_the_pane_under_the_pointer_and_nothing_elsewhere() {
     update(&mut app, wheel(false, areas.text));
     assert!(app.scroll.text < crate::tui::layout::scroll_limits(&app).text);
     // Over the header nothing scrolls.
-    let before = app.scroll.clone();
+    let before = app.scroll;
     update(&mut app, wheel(true, areas.header));
     assert_eq!(app.scroll, before);
     // With help open, the wheel scrolls the help.
