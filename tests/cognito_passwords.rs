@@ -295,3 +295,46 @@ async fn get_signing_certificate_certifies_the_pools_key() {
         ("ResourceNotFoundException".into(), "User pool us-east-1_Nope12345 does not exist.".into())
     );
 }
+
+#[tokio::test]
+async fn a_client_that_does_not_hide_its_users_says_who_cannot_reset() {
+    let lab = DemoLab::start().await;
+    // The lab's client hides user existence; this one, like an app client created with
+    // PreventUserExistenceErrors LEGACY, does not.
+    let account = lab.lab.account();
+    account
+        .cognito
+        .write(|s| Ok(s.clients.update(&lab.client_id, |c| c.prevent_user_existence_errors = false)))
+        .unwrap()
+        .expect("the lab's client");
+    let not_found = ("UserNotFoundException".to_string(), "Username/client id combination not found.".to_string());
+    assert_eq!(lab.forgot("nobody@example.com").await.unwrap_err(), not_found);
+    assert_eq!(lab.confirm("nobody@example.com", "123456", NEW_PASSWORD).await.unwrap_err(), not_found);
+    // A user whose email is not verified has nowhere to get a code.
+    let unverified = "unverified@example.com";
+    let cognito = lab.cognito();
+    cognito.admin_create_user().user_pool_id(&lab.pool_id).username(unverified).send().await.unwrap();
+    assert_eq!(
+        lab.forgot(unverified).await.unwrap_err(),
+        ("NotAuthorizedException".into(), "User password cannot be reset in the current state.".into()),
+        "not while it must still change its temporary password"
+    );
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&lab.pool_id)
+        .username(unverified)
+        .password("Chosen-Pass-42")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        lab.forgot(unverified).await.unwrap_err(),
+        (
+            "InvalidParameterException".into(),
+            "Cannot reset password for the user as there is no registered/verified email or phone_number".into()
+        )
+    );
+    // The demo user, verified, still gets a code.
+    assert_eq!(lab.forgot(&lab.username).await.unwrap(), "l***@e***");
+}

@@ -22,6 +22,12 @@ pub fn user_not_found() -> ApiError {
     ApiError::bad_request("UserNotFoundException", "User does not exist.")
 }
 
+/// The calls an app client makes for a user (confirming, resending a code, resetting a
+/// password) say this of a user the client's pool does not have.
+pub fn no_such_user() -> ApiError {
+    ApiError::bad_request("UserNotFoundException", "Username/client id combination not found.")
+}
+
 pub fn client_not_found(client_id: &str) -> ApiError {
     ApiError::bad_request("ResourceNotFoundException", format!("User pool client {client_id} does not exist."))
 }

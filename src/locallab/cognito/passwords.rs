@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::admin::user_of_access_token;
 use super::errors::{
-    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, not_authorized, user_not_found,
-    wrong_credentials,
+    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, no_such_user, not_authorized,
+    user_not_found, wrong_credentials,
 };
 use super::input::required;
 use super::model::{OutboxMessage, PreparedPassword, ResetCode, UserStatus};
@@ -42,10 +42,6 @@ pub struct PasswordInput {
     access_token: Option<String>,
     previous_password: Option<String>,
     proposed_password: Option<String>,
-}
-
-fn no_such_user() -> ApiError {
-    ApiError::bad_request("UserNotFoundException", "Username/client id combination not found.")
 }
 
 fn code_mismatch() -> ApiError {

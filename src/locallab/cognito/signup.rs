@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::errors::{
-    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, looks_like_email, not_authorized,
-    user_not_found,
+    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, looks_like_email, no_such_user,
+    not_authorized, user_not_found,
 };
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
 use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
@@ -20,10 +20,6 @@ use crate::locallab::wire::ApiError;
 use crate::secret::Secret;
 
 type OpResult = Result<Value, ApiError>;
-
-fn no_such_user() -> ApiError {
-    ApiError::bad_request("UserNotFoundException", "Username/client id combination not found.")
-}
 
 /// Puts the confirmation "email" in the outbox (and the log) and returns its code.
 fn send_confirmation(
