@@ -33,7 +33,6 @@ pub fn check_provider_arns(arns: &[String], has_pool: &dyn Fn(&str) -> bool) -> 
     }
 }
 
-/// The refusal of a second authorizer named `name` in one REST API.
 /// The longest authorizer or stage name: API Gateway documents 128 characters for stage names
 /// ("Stage names can only contain alphanumeric characters, hyphens, and underscores. Maximum
 /// length is 128 characters."); its service model sets no bound on authorizer names, and the
@@ -48,6 +47,7 @@ pub fn check_name_length(what: &str, name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The refusal of a second authorizer named `name` in one REST API.
 pub fn check_unique_name(
     state: &ApiGatewayState,
     api_id: &str,
