@@ -1,6 +1,25 @@
 //! walab: a terminal walkthrough of section 5 of the Well-Architected lab "Multilayered API
 //! Security with Cognito and WAF", its lab checks and tools, and a local lab that serves the
 //! lab's AWS environment over the real AWS wire protocols.
+//!
+//! # The modules, from the user inwards
+//!
+//! Each owns one thing, and imports point one way (`tests/module_graph.rs` fails on a circle):
+//!
+//! - [`cli`] is what can be typed; `main.rs` hands each command to its face:
+//!   [`tui`] (the walkthrough), [`commands`] (`check`, `solve`, `token`, `config`, `request`),
+//!   [`serve`] (`walab serve`) and [`workshop`] (`serve --room`, `join`, the `room` dashboard).
+//! - [`session`] sets up what the faces share: the [`target`] (local lab, AWS or a room, as one
+//!   `SdkConfig`), the values recorded in [`settings`], who signs in, and the checks' context.
+//! - [`guide`] is the lesson as data (steps, text, which checks and solves each step owns);
+//!   [`checks`] read the lab and judge it, [`solve`] does the console steps; both reach AWS only
+//!   through [`aws`], and HTTP requests through [`probe`]. [`token`] and [`srp`] sign users in.
+//! - [`locallab`] is the emulator: accounts on a SQLite store, one slice per service, three
+//!   listeners. It knows nothing of the faces; the faces reach it over HTTP like any client
+//!   (the embedded lab is started through [`target`]).
+//! - Leaves every layer uses: [`names`] (the lab's fixed names), [`secret`] (values that never
+//!   print), [`report`] (errors, exit codes, output that survives closed pipes), [`signals`],
+//!   [`logging`] and [`fsutil`] (private files written atomically).
 
 pub mod aws;
 pub mod checks;

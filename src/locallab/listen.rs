@@ -50,7 +50,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl ConnectionLimits {
     /// The bounds for a process allowed `files` open files: a third of what is left after the
-    /// reserve for each listener, at most [`MOST_CONNECTIONS`].
+    /// reserve for each listener, at most `MOST_CONNECTIONS`.
     pub fn for_file_limit(files: u64) -> ConnectionLimits {
         let per_listener = (files.saturating_sub(RESERVED_FILES) / 3).clamp(16, MOST_CONNECTIONS);
         ConnectionLimits {

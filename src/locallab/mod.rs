@@ -6,7 +6,7 @@
 //! API Gateway, CloudFront with its edge, WAF); each service works on its own slice and a small
 //! account context, and learns what it needs of another service through that service's
 //! functions. Three listeners serve every account: the AWS endpoint (the control planes), the
-//! CloudFront edge, and the API Gateway invoke URL ([`router`]). `walab serve` and the
+//! CloudFront edge, and the API Gateway invoke URL (`router`). `walab serve` and the
 //! walkthrough's embedded lab are both a [`RunningLab`].
 
 pub mod account;
