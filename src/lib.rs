@@ -15,8 +15,9 @@
 //!   [`checks`] read the lab and judge it, [`solve`] does the console steps; both reach AWS only
 //!   through [`aws`], and HTTP requests through [`probe`]. [`token`] and [`srp`] sign users in.
 //! - [`locallab`] is the emulator: accounts on a SQLite store, one slice per service, three
-//!   listeners. It knows nothing of the faces; the faces reach it over HTTP like any client
-//!   (the embedded lab is started through [`target`]).
+//!   listeners. It knows nothing of the faces: they start and stop it (a `RunningLab`, the
+//!   walkthrough's embedded lab through [`target`]) and otherwise reach it over HTTP like any
+//!   other client.
 //! - Leaves every layer uses: [`names`] (the lab's fixed names), [`secret`] (values that never
 //!   print), [`report`] (errors, exit codes, output that survives closed pipes), [`signals`],
 //!   [`logging`] and [`fsutil`] (private files written atomically).
