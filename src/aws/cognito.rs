@@ -206,36 +206,7 @@ pub async fn initiate_auth(
     client_id: &str,
     parameters: HashMap<String, String>,
 ) -> Result<AuthAnswer, AwsProblem> {
-    let out = aws
-        .cognito
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .set_auth_parameters(Some(parameters))
-        .send()
-        .await
-        .map_err(|e| aws.explain(&e, "cognito-idp:InitiateAuth"))?;
-    Ok(answer(out.authentication_result(), out.challenge_name(), out.session()))
-}
-
-/// Answers `NEW_PASSWORD_REQUIRED`.
-pub async fn respond_new_password(
-    aws: &Clients,
-    client_id: &str,
-    session: &Secret,
-    responses: HashMap<String, String>,
-) -> Result<AuthAnswer, AwsProblem> {
-    let out = aws
-        .cognito
-        .respond_to_auth_challenge()
-        .client_id(client_id)
-        .challenge_name(ChallengeNameType::NewPasswordRequired)
-        .session(session.expose())
-        .set_challenge_responses(Some(responses))
-        .send()
-        .await
-        .map_err(|e| aws.explain(&e, "cognito-idp:RespondToAuthChallenge"))?;
-    Ok(answer(out.authentication_result(), out.challenge_name(), out.session()))
+    Ok(initiate(aws, client_id, AuthFlowType::UserPasswordAuth, parameters).await?.0)
 }
 
 /// InitiateAuth with `USER_SRP_AUTH`: the challenge's name and parameters (`SRP_B`, `SALT`,
@@ -245,11 +216,21 @@ pub async fn initiate_srp(
     client_id: &str,
     parameters: HashMap<String, String>,
 ) -> Result<(AuthAnswer, HashMap<String, String>), AwsProblem> {
+    initiate(aws, client_id, AuthFlowType::UserSrpAuth, parameters).await
+}
+
+/// InitiateAuth with `flow`: what it answered, and the challenge's parameters if any.
+async fn initiate(
+    aws: &Clients,
+    client_id: &str,
+    flow: AuthFlowType,
+    parameters: HashMap<String, String>,
+) -> Result<(AuthAnswer, HashMap<String, String>), AwsProblem> {
     let out = aws
         .cognito
         .initiate_auth()
         .client_id(client_id)
-        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_flow(flow)
         .set_auth_parameters(Some(parameters))
         .send()
         .await
@@ -258,17 +239,39 @@ pub async fn initiate_srp(
     Ok((answer(out.authentication_result(), out.challenge_name(), out.session()), challenge))
 }
 
-/// Answers `PASSWORD_VERIFIER` with the password claim.
+/// Answers `NEW_PASSWORD_REQUIRED`.
+pub async fn respond_new_password(
+    aws: &Clients,
+    client_id: &str,
+    session: &Secret,
+    responses: HashMap<String, String>,
+) -> Result<AuthAnswer, AwsProblem> {
+    respond(aws, client_id, ChallengeNameType::NewPasswordRequired, Some(session), responses).await
+}
+
+/// Answers `PASSWORD_VERIFIER` with the password claim (Cognito sends no session with it).
 pub async fn respond_password_verifier(
     aws: &Clients,
     client_id: &str,
+    responses: HashMap<String, String>,
+) -> Result<AuthAnswer, AwsProblem> {
+    respond(aws, client_id, ChallengeNameType::PasswordVerifier, None, responses).await
+}
+
+/// RespondToAuthChallenge for `challenge`.
+async fn respond(
+    aws: &Clients,
+    client_id: &str,
+    challenge: ChallengeNameType,
+    session: Option<&Secret>,
     responses: HashMap<String, String>,
 ) -> Result<AuthAnswer, AwsProblem> {
     let out = aws
         .cognito
         .respond_to_auth_challenge()
         .client_id(client_id)
-        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_name(challenge)
+        .set_session(session.map(|s| s.expose().to_string()))
         .set_challenge_responses(Some(responses))
         .send()
         .await
