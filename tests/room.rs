@@ -3,6 +3,7 @@
 //! unsigned calls find their account by app client; and the room follows each attendee's
 //! progress from what their account saw.
 
+mod apigw_support;
 mod common;
 
 use std::time::Duration;
@@ -234,36 +235,9 @@ async fn an_attendees_token_is_refused_at_another_attendees_edge() {
     let bob_pool_arn = format!("arn:aws:cognito-idp:us-east-1:{}:userpool/{}", bob.account_id, bob.user_pool_id);
     // Bob protects his API and lets the token through his distribution.
     let apigateway = aws_sdk_apigateway::Client::new(&as_bob);
-    let api = api_id(&as_bob).await;
-    let authorizer = apigateway
-        .create_authorizer()
-        .rest_api_id(&api)
-        .name("cognito")
-        .r#type(AuthorizerType::CognitoUserPools)
-        .provider_arns(bob_pool_arn)
-        .identity_source("method.request.header.Authorization")
-        .send()
-        .await
-        .unwrap();
-    let root = apigateway.get_resources().rest_api_id(&api).send().await.unwrap().items()[0].id().unwrap().to_string();
-    let replace = |path: &str, value: &str| {
-        aws_sdk_apigateway::types::PatchOperation::builder()
-            .op(aws_sdk_apigateway::types::Op::Replace)
-            .path(path)
-            .value(value)
-            .build()
-    };
-    apigateway
-        .update_method()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .patch_operations(replace("/authorizationType", "COGNITO_USER_POOLS"))
-        .patch_operations(replace("/authorizerId", authorizer.id().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    apigateway.create_deployment().rest_api_id(&api).stage_name("Dev").send().await.unwrap();
+    let api = apigw_support::api_via(&apigateway).await;
+    apigw_support::protect_api(&apigateway, &api, &bob_pool_arn).await;
+    apigateway.create_deployment().rest_api_id(&api.id).stage_name("Dev").send().await.unwrap();
     let cloudfront = aws_sdk_cloudfront::Client::new(&as_bob);
     let id = distribution_id(&as_bob).await;
     let current = cloudfront.get_distribution_config().id(&id).send().await.unwrap();

@@ -81,7 +81,12 @@ pub struct Api {
 }
 
 pub async fn api(lab: &TestLab) -> Api {
-    let apis = lab.apigateway().get_rest_apis().send().await.expect("GetRestApis");
+    api_via(&lab.apigateway()).await
+}
+
+/// The account's one REST API, as `client` (any account's credentials) sees it.
+pub async fn api_via(client: &aws_sdk_apigateway::Client) -> Api {
+    let apis = client.get_rest_apis().send().await.expect("GetRestApis");
     let api = &apis.items()[0];
     Api { id: api.id().unwrap_or_default().into(), root: api.root_resource_id().unwrap_or_default().into() }
 }
@@ -89,13 +94,19 @@ pub async fn api(lab: &TestLab) -> Api {
 /// Step 5.3 without the deploy: a Cognito authorizer for the pool, set on `GET /`.
 pub async fn protect(lab: &TestLab) -> (Api, String) {
     let api = api(lab).await;
-    let client = lab.apigateway();
+    let authorizer_id = protect_api(&lab.apigateway(), &api, &pool(lab).arn).await;
+    (api, authorizer_id)
+}
+
+/// Step 5.3 without the deploy on `api` through `client`: a Cognito authorizer for the pool
+/// `pool_arn`, set on `GET /`; its id.
+pub async fn protect_api(client: &aws_sdk_apigateway::Client, api: &Api, pool_arn: &str) -> String {
     let authorizer = client
         .create_authorizer()
         .rest_api_id(&api.id)
         .name("walab-cognito")
         .r#type(aws_sdk_apigateway::types::AuthorizerType::CognitoUserPools)
-        .provider_arns(pool(lab).arn)
+        .provider_arns(pool_arn)
         .identity_source("method.request.header.Authorization")
         .send()
         .await
@@ -111,7 +122,7 @@ pub async fn protect(lab: &TestLab) -> (Api, String) {
         .send()
         .await
         .expect("UpdateMethod");
-    (api, authorizer_id)
+    authorizer_id
 }
 
 pub async fn deploy(lab: &TestLab, api: &Api) -> String {
