@@ -8,10 +8,9 @@ mod common;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use base64::Engine;
 use common::{DemoLab, error};
-use walab::srp::{ChallengeParameters, SrpClient, timestamp};
 use walab::token::secret_hash;
 
 const NEW_PASSWORD: &str = "Brand-New-Pass-7";
@@ -44,40 +43,8 @@ impl DemoLab {
 
     /// Signs `username` in with SRP, as Amplify and the other standard clients do.
     async fn srp_sign_in(&self, username: &str, password: &str) -> Result<(), (String, String)> {
-        let client = SrpClient::new(&self.pool_id).unwrap();
-        let begun = self
-            .cognito()
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserSrpAuth)
-            .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", client.srp_a())
-            .auth_parameters("SECRET_HASH", self.hash(username))
-            .send()
-            .await
-            .map_err(error)?;
-        let challenge = begun.challenge_parameters().cloned().unwrap_or_default();
-        let parameters = ChallengeParameters {
-            srp_b: challenge["SRP_B"].clone(),
-            salt: challenge["SALT"].clone(),
-            secret_block: challenge["SECRET_BLOCK"].clone(),
-        };
-        let stamp = timestamp(1_793_696_707);
-        let signature =
-            client.password_claim_signature(&challenge["USER_ID_FOR_SRP"], password, &parameters, &stamp).unwrap();
-        self.cognito()
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::PasswordVerifier)
-            .challenge_responses("USERNAME", challenge["USERNAME"].clone())
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", parameters.secret_block)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
-            .challenge_responses("TIMESTAMP", stamp)
-            .challenge_responses("SECRET_HASH", self.hash(&challenge["USERNAME"]))
-            .send()
-            .await
-            .map(drop)
-            .map_err(error)
+        let (client, challenge) = self.srp_begin(username).await?;
+        self.srp_answer(&client, &challenge, password).await.map(drop)
     }
 
     /// The new password signs in both ways; the old one in neither.

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 use common::{DemoLab, error};
@@ -15,56 +13,6 @@ use walab::token::{TokenUse, secret_hash};
 impl DemoLab {
     fn cognito(&self) -> Client {
         self.lab.cognito()
-    }
-
-    /// InitiateAuth with `USER_SRP_AUTH` for `username`: the client and the challenge.
-    async fn begin(&self, username: &str) -> Result<(SrpClient, HashMap<String, String>), (String, String)> {
-        let client = SrpClient::new(&self.pool_id).unwrap();
-        let out = self
-            .cognito()
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserSrpAuth)
-            .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", client.srp_a())
-            .auth_parameters("SECRET_HASH", secret_hash(username, &self.client_id, &self.secret))
-            .send()
-            .await
-            .map_err(error)?;
-        assert_eq!(out.challenge_name(), Some(&ChallengeNameType::PasswordVerifier));
-        assert!(out.authentication_result().is_none());
-        Ok((client, out.challenge_parameters().cloned().unwrap_or_default()))
-    }
-
-    /// Answers the challenge with the claim for `password`.
-    async fn answer(
-        &self,
-        client: &SrpClient,
-        challenge: &HashMap<String, String>,
-        password: &str,
-    ) -> Result<aws_sdk_cognitoidentityprovider::types::AuthenticationResultType, (String, String)> {
-        let user_id = &challenge["USER_ID_FOR_SRP"];
-        let parameters = ChallengeParameters {
-            srp_b: challenge["SRP_B"].clone(),
-            salt: challenge["SALT"].clone(),
-            secret_block: challenge["SECRET_BLOCK"].clone(),
-        };
-        let stamp = timestamp(1_793_696_707);
-        let signature = client.password_claim_signature(user_id, password, &parameters, &stamp).unwrap();
-        let out = self
-            .cognito()
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::PasswordVerifier)
-            .challenge_responses("USERNAME", challenge["USERNAME"].clone())
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", parameters.secret_block.clone())
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
-            .challenge_responses("TIMESTAMP", stamp)
-            .challenge_responses("SECRET_HASH", secret_hash(&challenge["USERNAME"], &self.client_id, &self.secret))
-            .send()
-            .await
-            .map_err(error)?;
-        Ok(out.authentication_result().cloned().expect("tokens"))
     }
 
     fn verifies(&self, id_token: &str) {
@@ -83,11 +31,11 @@ impl DemoLab {
 #[tokio::test]
 async fn the_demo_user_signs_in_with_srp() {
     let lab = DemoLab::start().await;
-    let (client, challenge) = lab.begin(&lab.username).await.unwrap();
+    let (client, challenge) = lab.srp_begin(&lab.username).await.unwrap();
     for name in ["SALT", "SECRET_BLOCK", "SRP_B", "USERNAME", "USER_ID_FOR_SRP"] {
         assert!(challenge.contains_key(name), "{name} in {:?}", challenge.keys());
     }
-    let tokens = lab.answer(&client, &challenge, &lab.password).await.unwrap();
+    let tokens = lab.srp_answer(&client, &challenge, &lab.password).await.unwrap();
     lab.verifies(tokens.id_token().unwrap());
     assert!(tokens.refresh_token().is_some());
 }
@@ -95,19 +43,19 @@ async fn the_demo_user_signs_in_with_srp() {
 #[tokio::test]
 async fn a_wrong_password_or_a_reused_challenge_is_refused() {
     let lab = DemoLab::start().await;
-    let (client, challenge) = lab.begin(&lab.username).await.unwrap();
-    let wrong = lab.answer(&client, &challenge, "Not-the-password-1").await.unwrap_err();
+    let (client, challenge) = lab.srp_begin(&lab.username).await.unwrap();
+    let wrong = lab.srp_answer(&client, &challenge, "Not-the-password-1").await.unwrap_err();
     assert_eq!(wrong, ("NotAuthorizedException".into(), "Incorrect username or password.".into()));
     // The challenge was used up by the wrong answer.
-    let again = lab.answer(&client, &challenge, &lab.password).await.unwrap_err();
+    let again = lab.srp_answer(&client, &challenge, &lab.password).await.unwrap_err();
     assert_eq!(again.0, "NotAuthorizedException");
 }
 
 #[tokio::test]
 async fn an_unknown_user_gets_a_challenge_that_always_fails() {
     let lab = DemoLab::start().await;
-    let (client, challenge) = lab.begin("nobody@example.com").await.unwrap();
-    let refused = lab.answer(&client, &challenge, "Whatever-pass-1").await.unwrap_err();
+    let (client, challenge) = lab.srp_begin("nobody@example.com").await.unwrap();
+    let refused = lab.srp_answer(&client, &challenge, "Whatever-pass-1").await.unwrap_err();
     assert_eq!(refused, ("NotAuthorizedException".into(), "Incorrect username or password.".into()));
 }
 
@@ -138,7 +86,7 @@ async fn the_secret_hash_and_the_flow_are_enforced() {
     );
 
     // A secret hash for another name is refused at the answer too.
-    let (client, challenge) = lab.begin(&lab.username).await.unwrap();
+    let (client, challenge) = lab.srp_begin(&lab.username).await.unwrap();
     let parameters = ChallengeParameters {
         srp_b: challenge["SRP_B"].clone(),
         salt: challenge["SALT"].clone(),
@@ -179,8 +127,8 @@ async fn a_user_stored_without_a_verifier_gets_one_when_the_password_is_set() {
             Ok(())
         })
         .unwrap();
-    let (client, challenge) = lab.begin(&lab.username).await.unwrap();
-    let refused = lab.answer(&client, &challenge, &lab.password).await.unwrap_err();
+    let (client, challenge) = lab.srp_begin(&lab.username).await.unwrap();
+    let refused = lab.srp_answer(&client, &challenge, &lab.password).await.unwrap_err();
     assert_eq!(refused, ("NotAuthorizedException".into(), "Incorrect username or password.".into()));
 
     lab.cognito()
@@ -192,8 +140,8 @@ async fn a_user_stored_without_a_verifier_gets_one_when_the_password_is_set() {
         .send()
         .await
         .unwrap();
-    let (client, challenge) = lab.begin(&lab.username).await.unwrap();
-    let tokens = lab.answer(&client, &challenge, &lab.password).await.unwrap();
+    let (client, challenge) = lab.srp_begin(&lab.username).await.unwrap();
+    let tokens = lab.srp_answer(&client, &challenge, &lab.password).await.unwrap();
     lab.verifies(tokens.id_token().unwrap());
 }
 

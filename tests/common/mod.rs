@@ -181,4 +181,65 @@ impl DemoLab {
             lab,
         }
     }
+
+    /// InitiateAuth with `USER_SRP_AUTH` for `username`: the client and the challenge.
+    pub async fn srp_begin(
+        &self,
+        username: &str,
+    ) -> Result<(walab::srp::SrpClient, std::collections::HashMap<String, String>), (String, String)> {
+        let client = walab::srp::SrpClient::new(&self.pool_id).unwrap();
+        let out = self
+            .lab
+            .cognito()
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("SRP_A", client.srp_a())
+            .auth_parameters("SECRET_HASH", walab::token::secret_hash(username, &self.client_id, &self.secret))
+            .send()
+            .await
+            .map_err(error)?;
+        assert_eq!(
+            out.challenge_name(),
+            Some(&aws_sdk_cognitoidentityprovider::types::ChallengeNameType::PasswordVerifier)
+        );
+        assert!(out.authentication_result().is_none());
+        Ok((client, out.challenge_parameters().cloned().unwrap_or_default()))
+    }
+
+    /// Answers the challenge with the claim for `password`.
+    pub async fn srp_answer(
+        &self,
+        client: &walab::srp::SrpClient,
+        challenge: &std::collections::HashMap<String, String>,
+        password: &str,
+    ) -> Result<aws_sdk_cognitoidentityprovider::types::AuthenticationResultType, (String, String)> {
+        let user_id = &challenge["USER_ID_FOR_SRP"];
+        let parameters = walab::srp::ChallengeParameters {
+            srp_b: challenge["SRP_B"].clone(),
+            salt: challenge["SALT"].clone(),
+            secret_block: challenge["SECRET_BLOCK"].clone(),
+        };
+        let stamp = walab::srp::timestamp(1_793_696_707);
+        let signature = client.password_claim_signature(user_id, password, &parameters, &stamp).unwrap();
+        let out = self
+            .lab
+            .cognito()
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::PasswordVerifier)
+            .challenge_responses("USERNAME", challenge["USERNAME"].clone())
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", parameters.secret_block.clone())
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
+            .challenge_responses("TIMESTAMP", stamp)
+            .challenge_responses(
+                "SECRET_HASH",
+                walab::token::secret_hash(&challenge["USERNAME"], &self.client_id, &self.secret),
+            )
+            .send()
+            .await
+            .map_err(error)?;
+        Ok(out.authentication_result().cloned().expect("tokens"))
+    }
 }
