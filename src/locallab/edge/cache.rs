@@ -80,11 +80,10 @@ impl CachedResponse {
 /// The edge's cache, with its own lock: filling it never waits for the store.
 pub struct EdgeCache {
     entries: Mutex<Entries>,
-    max_entries: usize,
-    max_bytes: usize,
+    caps: Caps,
 }
 
-/// The caps a store must leave room for.
+/// The most entries and bytes one cache holds.
 struct Caps {
     entries: usize,
     bytes: usize,
@@ -233,7 +232,7 @@ impl EdgeCache {
 
     /// A cache with these caps drawing on `budget` rather than the process's.
     pub fn with_budget(max_entries: usize, max_bytes: usize, budget: &'static Budget) -> EdgeCache {
-        EdgeCache { entries: Mutex::new(Entries::new(budget)), max_entries, max_bytes }
+        EdgeCache { entries: Mutex::new(Entries::new(budget)), caps: Caps { entries: max_entries, bytes: max_bytes } }
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries> {
@@ -265,19 +264,19 @@ impl EdgeCache {
     /// byte cap, or than what the budget leaves once this cache is empty, is not kept.
     pub fn store(&self, entry: CachedResponse) {
         let cost = entry.cost();
-        if cost > self.max_bytes {
+        let caps = &self.caps;
+        if cost > caps.bytes {
             return;
         }
-        let caps = Caps { entries: self.max_entries, bytes: self.max_bytes };
         let mut entries = self.lock();
         entries.remove(&entry.key);
-        if !entries.fits(cost, &caps) {
+        if !entries.fits(cost, caps) {
             entries.sweep(entry.stored);
         }
-        while !entries.map.is_empty() && !entries.fits(cost, &caps) {
+        while !entries.map.is_empty() && !entries.fits(cost, caps) {
             entries.evict_oldest();
         }
-        if entries.fits(cost, &caps) {
+        if entries.fits(cost, caps) {
             entries.insert(entry);
         }
     }

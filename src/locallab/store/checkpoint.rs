@@ -56,6 +56,7 @@ impl Checkpoints {
         self.changed.notify_all();
     }
 
+    #[cfg(test)]
     fn wait_until(&self, timeout: Duration, until: impl Fn(&Progress) -> bool) -> Progress {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let (state, _) =
@@ -64,6 +65,7 @@ impl Checkpoints {
     }
 
     /// Waits until more than `seen` checkpoints have run, at most `timeout`; returns how many.
+    #[cfg(test)]
     pub fn wait_past(&self, seen: u64, timeout: Duration) -> u64 {
         self.wait_until(timeout, |s| s.done > seen).done
     }
@@ -77,7 +79,9 @@ impl Checkpoints {
 
 /// The copier thread of one writer connection.
 pub struct Copier {
-    pub checkpoints: Arc<Checkpoints>,
+    /// What the thread has done: only tests wait on it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checkpoints: Arc<Checkpoints>,
     thread: Option<JoinHandle<()>>,
 }
 

@@ -301,13 +301,6 @@ impl Store {
         let _ = self.lock().execute_batch("PRAGMA query_only = ON");
     }
 
-    /// Waits until the checkpoint thread has run more than `seen` times, at most `timeout`;
-    /// returns how many times it has run. For tests of the log's bound.
-    #[doc(hidden)]
-    pub fn wait_for_checkpoint(&self, seen: u64, timeout: std::time::Duration) -> u64 {
-        self.copier.checkpoints.wait_past(seen, timeout)
-    }
-
     /// Writes everything to the main file (at shutdown), so the write-ahead log is small.
     pub fn checkpoint(&self) {
         let _ = self.lock().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
