@@ -175,7 +175,6 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(modal) = app.modal.take() else { return vec![] };
     match modal {
         Modal::Help | Modal::Message { .. } => {
-            let scroll = |app: &mut App, by: i32| app.scroll_modal(by);
             let page = i32::from(app.size.1.saturating_sub(6).max(1));
             app.modal = Some(modal);
             match key.code {
@@ -187,10 +186,10 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     app.modal = None;
                     return app.quit();
                 }
-                KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
-                KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
-                KeyCode::PageDown => scroll(app, page),
-                KeyCode::PageUp => scroll(app, -page),
+                KeyCode::Down | KeyCode::Char('j') => app.scroll_modal(1),
+                KeyCode::Up | KeyCode::Char('k') => app.scroll_modal(-1),
+                KeyCode::PageDown => app.scroll_modal(page),
+                KeyCode::PageUp => app.scroll_modal(-page),
                 _ => {}
             }
             vec![]

@@ -206,10 +206,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) => vec![],
         Msg::Resize(width, height) => {
             app.size = (width, height);
-            let limits = layout::scroll_limits(app);
-            app.scroll.text = app.scroll.text.min(limits.text);
-            app.scroll.checks = app.scroll.checks.min(limits.checks);
-            app.scroll.evidence = app.scroll.evidence.min(limits.evidence);
+            // Scrolling by nothing keeps each pane within what it now holds.
+            for pane in [Pane::Steps, Pane::Checks, Pane::Evidence] {
+                app.scroll_pane(pane, 0);
+            }
             vec![]
         }
         Msg::Paste(text) => on_modal_paste(app, &text),
