@@ -167,14 +167,7 @@ pub fn initiate_auth(
     let flow = required(&input.auth_flow, "AuthFlow")?;
     let auth = &input.auth_parameters;
     if admin {
-        let pool_id = required(&input.user_pool_id, "UserPoolId")?;
-        cognito.read(|s| {
-            let client = s.client(client_id)?;
-            if client.pool_id != pool_id {
-                return Err(client_not_found(client_id));
-            }
-            Ok(())
-        })?;
+        check_admin_client(cognito, client_id, required(&input.user_pool_id, "UserPoolId")?)?;
     }
     let password_flow = match (flow, admin) {
         ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => Some("ALLOW_ADMIN_USER_PASSWORD_AUTH"),
@@ -191,6 +184,15 @@ pub fn initiate_auth(
         _ => return Err(invalid_parameter("Initiate Auth method not supported.")),
     };
     answer(ctx, cognito, step)
+}
+
+/// The admin sign-ins name the pool as well as the app client: the client must be the pool's.
+pub(super) fn check_admin_client(
+    cognito: &Slice<CognitoState>,
+    client_id: &str,
+    pool_id: &str,
+) -> Result<(), ApiError> {
+    cognito.read(|s| if s.client(client_id)?.pool_id == pool_id { Ok(()) } else { Err(client_not_found(client_id)) })
 }
 
 /// The answer to a sign-in step: `AuthenticationResult`, or the challenge.

@@ -16,7 +16,7 @@ use super::errors::{
     wrong_credentials,
 };
 use super::input::{InitiateAuth, RespondToAuthChallenge, required};
-use super::signin::{after_password, answer};
+use super::signin::{after_password, answer, check_admin_client};
 use super::state::{CognitoState, SrpSession};
 use crate::locallab::context::AccountContext;
 use crate::locallab::ids;
@@ -51,10 +51,7 @@ pub fn begin(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: Initiat
     let flow = required(&input.auth_flow, "AuthFlow")?;
     let auth = &input.auth_parameters;
     if admin {
-        let pool_id = required(&input.user_pool_id, "UserPoolId")?;
-        cognito.read(|s| {
-            if s.client(client_id)?.pool_id == pool_id { Ok(()) } else { Err(client_not_found(client_id)) }
-        })?;
+        check_admin_client(cognito, client_id, required(&input.user_pool_id, "UserPoolId")?)?;
     }
     let (pool_id, username, user_id, verifier) = cognito.read(|s| {
         let client = s.client(client_id)?;
