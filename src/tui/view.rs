@@ -340,6 +340,18 @@ fn field_line(shown: &str, cursor: usize, theme: &Theme) -> Line<'static> {
     ])
 }
 
+/// `y` and what it does, `n` / `Esc` and what they do: a dialog's two answers.
+fn choice_line(yes: &str, no: &str, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("y", theme.key),
+        Span::styled(format!(" {yes}    "), theme.text),
+        Span::styled("n", theme.key),
+        Span::styled(" / ", theme.text),
+        Span::styled("Esc", theme.key),
+        Span::styled(format!(" {no}"), theme.text),
+    ])
+}
+
 fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &Theme) {
     let (title, lines): (String, Vec<Line>) = match modal {
         Modal::Help => (" Help · walab ".into(), content::help_lines(app, theme)),
@@ -350,14 +362,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
                 Line::raw(""),
                 Line::styled(format!("Target: {}", app.header.target), theme.dim),
                 Line::raw(""),
-                Line::from(vec![
-                    Span::styled("y", theme.key),
-                    Span::styled(" do it    ", theme.text),
-                    Span::styled("n", theme.key),
-                    Span::styled(" / ", theme.text),
-                    Span::styled("Esc", theme.key),
-                    Span::styled(" cancel", theme.text),
-                ]),
+                choice_line("do it", "cancel", theme),
             ];
             (format!(" Solve: {action} "), lines)
         }
@@ -376,14 +381,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             };
             lines.push(Line::styled(what, theme.text));
             lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
-                Span::styled("y", theme.key),
-                Span::styled(" start over    ", theme.text),
-                Span::styled("n", theme.key),
-                Span::styled(" / ", theme.text),
-                Span::styled("Esc", theme.key),
-                Span::styled(if why.is_some() { " keep my results" } else { " cancel" }, theme.text),
-            ]));
+            lines.push(choice_line("start over", if why.is_some() { "keep my results" } else { "cancel" }, theme));
             (" Start over ".into(), lines)
         }
         Modal::ConfirmByName { action, name, input, wrong } => {
@@ -413,14 +411,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
                 Line::raw(""),
                 Line::styled(what, theme.text),
                 Line::raw(""),
-                Line::from(vec![
-                    Span::styled("y", theme.key),
-                    Span::styled(" start over    ", theme.text),
-                    Span::styled("n", theme.key),
-                    Span::styled(" / ", theme.text),
-                    Span::styled("Esc", theme.key),
-                    Span::styled(" leave it as it is", theme.text),
-                ]),
+                choice_line("start over", "leave it as it is", theme),
             ];
             (" Start over ".into(), lines)
         }
