@@ -11,6 +11,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
+/// Where the lab runs (`--target`); the values are recorded per target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetKind {
+    /// The local lab walab serves on this machine (no AWS account needed)
+    Local,
+    /// Your AWS account, through the default credential chain (profiles, SSO, env)
+    Aws,
+    /// Your account in the workshop room you joined with `walab join`
+    Room,
+}
+
+impl TargetKind {
+    /// True for labs walab serves (the local lab, a room): no money at stake, an outbox to
+    /// read, a demo user who signs in when nobody else is named.
+    pub fn is_walab_lab(self) -> bool {
+        matches!(self, TargetKind::Local | TargetKind::Room)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Local => "local",
+            TargetKind::Aws => "aws",
+            TargetKind::Room => "room",
+        }
+    }
+}
+
+
 pub const VALUES_FILE: &str = "values.toml";
 const VERSION: u32 = 1;
 

@@ -5,8 +5,10 @@ pub mod teardown;
 
 use crate::aws::cognito::{self, ClientCall};
 use crate::aws::{apigateway, cloudfront};
-use crate::checks::{Context, Hint, Outcome, Remedy, Status, run_check};
-use crate::guide::SolveAction;
+use tokio_util::sync::CancellationToken;
+
+use crate::checks::{Context, Hint, Outcome, Remedy, Status, run_check, with_paths};
+use crate::guide::{Guide, SolveAction};
 use crate::names::{AUTHORIZER_NAME, STAGE};
 use crate::secret::Secret;
 use crate::settings::Field;
@@ -54,9 +56,23 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     if action == SolveAction::Teardown {
         return tear_down(ctx).await;
     }
-    let before = run_check(action.check(), ctx).await;
-    if before.status == Status::Passed {
-        return Ok(Solved::AlreadyDone(before.summary));
+    let guide = Guide::load().map_err(|e| Outcome::error(e.to_string(), "reinstall walab"))?;
+    let check = action.check();
+    // The check and those on its path, as they stand: a step whose needs are not met would
+    // do work that cannot help, so the first unmet one is named instead.
+    let before = crate::checks::run(&with_paths(&[check]), ctx, &guide, &CancellationToken::new()).await;
+    if let Some(unmet) = before.iter().find(|r| r.id != check && r.outcome.status != Status::Passed) {
+        let summary = format!(
+            "{action} cannot help yet: {} ({}, step {}) comes first: {}",
+            unmet.id,
+            unmet.title,
+            unmet.step,
+            unmet.outcome.summary
+        );
+        return Err(Outcome { summary, found: None, ..unmet.outcome.clone() });
+    }
+    if let Some(own) = before.iter().find(|r| r.id == check && r.outcome.status == Status::Passed) {
+        return Ok(Solved::AlreadyDone(own.outcome.summary.clone()));
     }
     let done = match action {
         SolveAction::SignUp => sign_up(ctx).await?,
@@ -71,6 +87,7 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
         // Confirmation needs the learner's email; the check cannot pass yet.
         return Ok(Solved::Done(done));
     }
+    ctx.begin_run();
     let after = run_check(action.check(), ctx).await;
     if after.status == Status::Passed {
         Ok(Solved::Done(done))
@@ -107,6 +124,7 @@ pub async fn sign_up_as_admin(ctx: &Context) -> Result<Solved, Outcome> {
         cognito::admin_create_user(&ctx.aws, &pool, &username).await?;
     }
     cognito::admin_set_permanent_password(&ctx.aws, &pool, &username, &password).await?;
+    ctx.begin_run();
     let after = run_check(SolveAction::SignUp.check(), ctx).await;
     if after.status == Status::Passed {
         Ok(Solved::Done(format!("created {username} as an administrator, with your password as its permanent one")))
@@ -190,12 +208,12 @@ async fn create_authorizer(ctx: &Context) -> Result<String, Outcome> {
 
 async fn protect_method(ctx: &Context) -> Result<String, Outcome> {
     let api = crate::checks::api_id(ctx).await?;
-    let (authorizer, _) = crate::checks::lab_authorizer(ctx).await?;
+    let authorizer = crate::checks::lab_authorizer(ctx).await?;
     let resource = apigateway::root_resource(&ctx.aws, &api)
         .await?
         .ok_or_else(|| Outcome::failed("wa-lab-rds-api has no / resource", "the API is not the lab's"))?;
-    apigateway::protect_method(&ctx.aws, &api, &resource, authorizer.id().unwrap_or_default()).await?;
-    Ok(format!("GET / now uses authorizer {}", authorizer.name().unwrap_or(AUTHORIZER_NAME)))
+    apigateway::protect_method(&ctx.aws, &api, &resource, authorizer.id.as_deref().unwrap_or_default()).await?;
+    Ok(format!("GET / now uses authorizer {}", authorizer.name.as_deref().unwrap_or(AUTHORIZER_NAME)))
 }
 
 async fn deploy_api(ctx: &Context) -> Result<String, Outcome> {

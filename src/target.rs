@@ -7,38 +7,13 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::locallab::room_api::JoinInfo;
 use crate::locallab::{DemoUser, LabError, LabOptions, RunningLab, Timing};
 use crate::names::{API_STACK, EDGE_STACK};
+pub use crate::settings::TargetKind;
 use crate::settings::Dirs;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetKind {
-    /// The local lab walab serves on this machine (no AWS account needed)
-    Local,
-    /// Your AWS account, through the default credential chain (profiles, SSO, env)
-    Aws,
-    /// Your account in the workshop room you joined with `walab join`
-    Room,
-}
-
-impl TargetKind {
-    /// True for labs walab serves (the local lab, a room): no money at stake, an outbox to
-    /// read, a demo user who signs in when nobody else is named.
-    pub fn is_walab_lab(self) -> bool {
-        matches!(self, TargetKind::Local | TargetKind::Room)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Local => "local",
-            TargetKind::Aws => "aws",
-            TargetKind::Room => "room",
-        }
-    }
-}
 
 /// The target flags every lab command takes.
 #[derive(Debug, Clone, Args)]

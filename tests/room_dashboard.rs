@@ -45,6 +45,7 @@ fn attendee(name: &str, passed: &[CheckId], failed: &[CheckId], since_minutes: i
         last_activity: since.clone(),
         step: step.into(),
         on_step_since: since,
+        stuck: None,
     }
 }
 

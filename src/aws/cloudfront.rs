@@ -159,8 +159,13 @@ impl Invalidation {
     }
 }
 
-/// Every invalidation of the distribution, each read in full.
-pub async fn invalidations(aws: &Clients, distribution_id: &str) -> Result<Vec<Invalidation>, AwsProblem> {
+/// Every invalidation of the distribution; those created since `since` are read in full (their
+/// paths), at once, and the older ones kept as listed.
+pub async fn invalidations(
+    aws: &Clients,
+    distribution_id: &str,
+    since: &DateTime,
+) -> Result<Vec<Invalidation>, AwsProblem> {
     let list = aws
         .cloudfront
         .list_invalidations()
@@ -168,10 +173,21 @@ pub async fn invalidations(aws: &Clients, distribution_id: &str) -> Result<Vec<I
         .send()
         .await
         .map_err(|e| aws.explain(&e, "cloudfront:ListInvalidations"))?;
-    let mut found = Vec::new();
-    for summary in list.invalidation_list().map(|l| l.items()).unwrap_or_default() {
-        if let Some(invalidation) = invalidation(aws, distribution_id, summary.id()).await? {
-            found.push(invalidation);
+    let summaries = list.invalidation_list().map(|l| l.items().to_vec()).unwrap_or_default();
+    let recent = summaries.iter().filter(|s| s.create_time().secs() >= since.secs());
+    let read = futures::future::join_all(recent.map(|s| invalidation(aws, distribution_id, s.id()))).await;
+    let mut found: Vec<Invalidation> = Vec::new();
+    for invalidation in read {
+        found.extend(invalidation?);
+    }
+    for summary in &summaries {
+        if !found.iter().any(|i| i.id == summary.id()) {
+            found.push(Invalidation {
+                id: summary.id().to_string(),
+                status: summary.status().to_string(),
+                created: *summary.create_time(),
+                paths: Vec::new(),
+            });
         }
     }
     Ok(found)

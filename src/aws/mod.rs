@@ -10,6 +10,7 @@ pub mod cognito;
 use std::error::Error as StdError;
 
 use aws_config::SdkConfig;
+use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
@@ -53,10 +54,9 @@ impl Clients {
     }
 
     /// Explains a failed call to `action`, with this target's profile in the hint.
-    pub fn explain<E, R>(&self, err: &SdkError<E, R>, action: &str) -> AwsProblem
+    pub fn explain<E>(&self, err: &SdkError<E, HttpResponse>, action: &str) -> AwsProblem
     where
         E: ProvideErrorMetadata + StdError + 'static,
-        R: std::fmt::Debug + 'static,
     {
         let service = action.split_once(':').map_or(action, |(service, _)| service);
         let endpoint = match (service, &self.cognito_endpoint, &self.endpoint) {
@@ -129,6 +129,11 @@ pub enum ProblemKind {
     CredentialsInvalid,
     AccessDenied,
     Unreachable,
+    /// AWS is throttling the caller's requests.
+    Throttled,
+    /// The service failed on its side (HTTP 5xx), or sent an answer walab cannot read: nothing
+    /// to do with the learner's lab.
+    ServiceFault,
     /// The service refused the request; its error code.
     Service(String),
     Other,
@@ -154,9 +159,23 @@ impl AwsProblem {
     }
 
     /// True for trouble with the caller's identity rather than the lab (no credentials,
-    /// expired session, missing permission): the check reports `error`, not `failed`.
+    /// expired session, missing permission).
     pub fn is_access(&self) -> bool {
-        !matches!(self.kind, ProblemKind::Service(_) | ProblemKind::Other)
+        matches!(
+            self.kind,
+            ProblemKind::NoCredentials
+                | ProblemKind::SsoExpired
+                | ProblemKind::CredentialsExpired
+                | ProblemKind::CredentialsInvalid
+                | ProblemKind::AccessDenied
+        )
+    }
+
+    /// True when walab could not find out how the lab stands (the caller's access, the network,
+    /// throttling, the service's own failure): a check reports `error`, with no fix for the lab.
+    /// Only a service's refusal with an error code of its own says something about the lab.
+    pub fn is_error(&self) -> bool {
+        !matches!(self.kind, ProblemKind::Service(_))
     }
 }
 
@@ -168,37 +187,99 @@ impl std::fmt::Display for AwsProblem {
 
 /// Explains a failed call to `action` (an IAM action such as `cognito-idp:AdminGetUser`) made
 /// to `endpoint`.
-pub fn explain<E, R>(err: &SdkError<E, R>, action: &str, profile: Option<&str>, endpoint: &str) -> AwsProblem
+pub fn explain<E>(err: &SdkError<E, HttpResponse>, action: &str, profile: Option<&str>, endpoint: &str) -> AwsProblem
 where
     E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug + 'static,
 {
     let chain = DisplayErrorContext(err).to_string();
     let lower = chain.to_ascii_lowercase();
     let profile_flag = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
     let problem = |kind, message: String, hint: Option<String>| AwsProblem { kind, message, hint };
     if let SdkError::ServiceError(service) = err {
-        let code = service.err().code().unwrap_or("Unknown").to_string();
+        let status = service.raw().status().as_u16();
+        let headers = service.raw().headers();
+        let request_id = ["x-amzn-requestid", "x-amz-request-id", "x-amz-cf-id"].iter().find_map(|h| headers.get(*h));
+        let retry_after = headers.get("retry-after").map(|v| format!(" (the service asks for {v} s)"));
+        let code = service.err().code().map(String::from);
         let message = service.err().message().unwrap_or("").to_string();
-        let text = if message.is_empty() { code.clone() } else { format!("{code}: {message}") };
-        return match code.as_str() {
-            "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => problem(
+        // What was asked, and what came back: the operation, the HTTP status, the AWS error code
+        // and the request id, so an error can be reported to whoever runs the endpoint.
+        let seen = |code: Option<&str>| {
+            let mut seen = format!("{action}: HTTP {status}");
+            match code {
+                Some(code) => seen.push_str(&format!(" {code}")),
+                None => seen.push_str(" with no AWS error code"),
+            }
+            if let Some(id) = request_id {
+                seen.push_str(&format!(", request id {id}"));
+            }
+            seen
+        };
+        let throttled = |code: &str| {
+            matches!(
+                code,
+                "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded" | "SlowDown"
+            )
+        };
+        return match code.as_deref() {
+            Some("AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation") => problem(
                 ProblemKind::AccessDenied,
-                format!("not allowed to call {action}"),
-                Some(format!("your AWS identity needs the IAM permission {action}")),
+                format!("not allowed to call {action} ({})", seen(code.as_deref())),
+                Some(format!(
+                    "your AWS identity needs the IAM permission {action} (README: the policy walab needs); your lab may be fine"
+                )),
             ),
-            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => problem(
+            Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired") => problem(
                 ProblemKind::CredentialsExpired,
                 "your AWS session credentials have expired".into(),
                 Some(format!("refresh them (e.g. `aws sso login{profile_flag}`) and try again")),
             ),
-            "UnrecognizedClientException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => problem(
+            Some(c @ ("UnrecognizedClientException" | "InvalidClientTokenId" | "SignatureDoesNotMatch")) => problem(
                 ProblemKind::CredentialsInvalid,
-                format!("AWS does not accept these credentials ({code})"),
+                format!("AWS does not accept these credentials ({c})"),
                 Some("check the access key and secret, or the profile you selected".into()),
             ),
-            _ => problem(ProblemKind::Service(code), text, None),
+            Some(c) if throttled(c) || status == 429 => problem(
+                ProblemKind::Throttled,
+                format!("AWS is throttling walab's calls ({})", seen(code.as_deref())),
+                Some(format!(
+                    "wait a minute and run the checks again{}; nothing in your lab needs changing",
+                    retry_after.unwrap_or_default()
+                )),
+            ),
+            _ if status == 429 || status >= 500 => problem(
+                ProblemKind::ServiceFault,
+                format!(
+                    "{} from {endpoint}{}",
+                    seen(code.as_deref()),
+                    if message.is_empty() { String::new() } else { format!(": {message}") }
+                ),
+                Some(format!(
+                    "the service failed, not your lab: try again in a minute{}",
+                    retry_after.unwrap_or_default()
+                )),
+            ),
+            None => problem(
+                ProblemKind::ServiceFault,
+                format!("{} from {endpoint}: not an answer walab can read", seen(None)),
+                Some("check that the endpoint is AWS's (or AWS_ENDPOINT_URL, if you set it), then try again".into()),
+            ),
+            Some(c) => {
+                let text = if message.is_empty() { c.to_string() } else { format!("{c}: {message}") };
+                problem(ProblemKind::Service(c.to_string()), text, None)
+            }
         };
+    }
+    if let SdkError::ResponseError(response) = err {
+        return problem(
+            ProblemKind::ServiceFault,
+            format!(
+                "{action}: HTTP {} from {endpoint}: not an answer walab can read ({})",
+                response.raw().status().as_u16(),
+                last_cause(err)
+            ),
+            Some("check that the endpoint is AWS's (or AWS_ENDPOINT_URL, if you set it), then try again".into()),
+        );
     }
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
         return problem(
@@ -236,7 +317,7 @@ where
             Some("check the network, or AWS_ENDPOINT_URL if you point walab at a local lab".into()),
         );
     }
-    problem(ProblemKind::Other, chain, None)
+    problem(ProblemKind::Other, format!("{action}: {chain}"), Some("try again; if it persists, check the endpoint".into()))
 }
 
 fn last_cause(err: &(dyn StdError + 'static)) -> String {

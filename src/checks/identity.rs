@@ -1,14 +1,12 @@
 //! Step 5.2 and the ID token: the stacks' values, the app client secret, the learner's user,
 //! and signing in.
 
-use std::collections::BTreeMap;
 
-use aws_sdk_cloudformation::types::Stack;
 use serde_json::Value;
 
-use super::evidence::SecretSource;
+use super::judge::{self, SecretRead, StackSeen, UserSeen};
 use super::{Checked, Context, Evidence, Found, Hint, Outcome, Remedy, Status, lock};
-use crate::aws::{cloudformation, cognito};
+use crate::aws::{ProblemKind, cloudformation, cognito};
 use crate::guide::{CheckId, SolveAction};
 use crate::names::output;
 use crate::secret::Secret;
@@ -36,82 +34,34 @@ pub(super) fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-fn record_username() -> Hint {
-    Hint::new("record the email you signed up with").by(Remedy::Record(Field::Username))
-}
-
-async fn find_stack(ctx: &Context, name: &str) -> Result<Stack, Outcome> {
-    cloudformation::stack(&ctx.aws, name).await?.ok_or_else(|| {
-        Outcome::failed(
-            format!("no stack {name} in {}", ctx.aws.region),
-            "deploy it (sections 1 and 3), or name yours with --stack/--api-stack, or pick the region with --region",
-        )
+/// One of the lab's stacks, as CloudFormation describes it.
+async fn describe(ctx: &Context, name: &str) -> Result<StackSeen, Outcome> {
+    let stack = cloudformation::stack(&ctx.aws, name).await?;
+    Ok(StackSeen {
+        name: name.to_string(),
+        status: stack.as_ref().map(|s| s.stack_status().map(|s| s.as_str()).unwrap_or("UNKNOWN").to_string()),
+        outputs: stack
+            .iter()
+            .flat_map(|s| s.outputs())
+            .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+            .collect(),
     })
 }
 
 pub(super) async fn stack_outputs(ctx: &Context) -> Checked {
-    let (edge, api) = tokio::join!(find_stack(ctx, &ctx.stack), find_stack(ctx, &ctx.api_stack));
-    if let (Err(missing), Err(_)) = (&edge, &api) {
-        // Neither stack: torn down, or never deployed here. The evidence says so by name.
-        let stacks = BTreeMap::from([(ctx.stack.clone(), None), (ctx.api_stack.clone(), None)]);
-        let evidence = Evidence::Stacks { stacks, outputs: BTreeMap::new() };
-        return Err(missing.clone().with_evidence(evidence));
-    }
+    let run = ctx.this_run();
+    run.stacks.get_or_init(|| read_stacks(ctx)).await.clone()
+}
+
+async fn read_stacks(ctx: &Context) -> Checked {
+    let (edge, api) = tokio::join!(describe(ctx, &ctx.stack), describe(ctx, &ctx.api_stack));
     let (edge, api) = (edge?, api?);
-    for stack in [&edge, &api] {
-        let status = stack.stack_status().map(|s| s.as_str()).unwrap_or("UNKNOWN");
-        if !status.ends_with("_COMPLETE") || status.contains("ROLLBACK") || status.starts_with("DELETE") {
-            return Err(Outcome::failed(
-                format!("stack {} is {status}", stack.stack_name().unwrap_or("?")),
-                "wait until it is CREATE_COMPLETE or UPDATE_COMPLETE; if it rolled back, deploy it again",
-            ));
-        }
+    lock(&ctx.facts).console_link = edge.outputs.get(output::CLOUDFRONT_CONSOLE).cloned();
+    let outcome = judge::stack_outputs(&ctx.aws.region, &edge, &api, &ctx.values());
+    if let Some(Found::Outputs(found)) = &outcome.found {
+        lock(&ctx.facts).outputs = found.clone();
     }
-    let wanted = [
-        (&edge, output::USER_POOL_ID, Field::UserPoolId),
-        (&edge, output::APP_CLIENT_ID, Field::AppClientId),
-        (&edge, output::CLOUDFRONT_ENDPOINT, Field::CloudFrontEndpoint),
-        (&api, output::API_GATEWAY_URL, Field::ApiGatewayUrl),
-    ];
-    let mut outputs = BTreeMap::new();
-    let mut problems = Vec::new();
-    let mut found = Vec::new();
-    for (stack, key, field) in wanted {
-        match cloudformation::output(stack, key) {
-            None => problems.push(format!("output {key} is missing")),
-            Some(value) => {
-                outputs.insert(key.to_string(), value.to_string());
-                match field.validate(value) {
-                    Ok(valid) => found.push((field, valid)),
-                    Err(e) => problems.push(e.to_string()),
-                }
-            }
-        }
-    }
-    lock(&ctx.facts).console_link = cloudformation::output(&edge, output::CLOUDFRONT_CONSOLE).map(String::from);
-    let status = |stack: &Stack| stack.stack_status().map(|s| s.as_str().to_string());
-    let stacks = BTreeMap::from([
-        (edge.stack_name().unwrap_or_default().to_string(), status(&edge)),
-        (api.stack_name().unwrap_or_default().to_string(), status(&api)),
-    ]);
-    let evidence = Evidence::Stacks { stacks, outputs };
-    if !problems.is_empty() {
-        return Ok(Outcome::failed(
-            problems.join("; "),
-            "the stacks are not the lab's, or were changed: check --stack and --api-stack",
-        )
-        .with_evidence(evidence));
-    }
-    let recorded = ctx.values();
-    let new: Vec<&str> =
-        found.iter().filter(|(f, v)| recorded.get(*f) != Some(v.as_str())).map(|(f, _)| f.name()).collect();
-    let summary = if new.is_empty() {
-        "both stacks found; the four values are recorded".to_string()
-    } else {
-        format!("both stacks found; recorded {}", new.join(", "))
-    };
-    lock(&ctx.facts).outputs = found.clone();
-    Ok(Outcome::passed(summary).with_evidence(evidence).with_found(Found::Outputs(found)))
+    Ok(outcome)
 }
 
 /// A value from the stacks: the one checks use, else read from the stacks now.
@@ -152,36 +102,16 @@ pub(super) async fn recorded_url(ctx: &Context, field: Field) -> Result<String, 
 pub(super) async fn client_secret(ctx: &Context) -> Checked {
     let (pool, client) = pool_and_client(ctx).await?;
     let recorded = ctx.values().app_client_secret;
-    match cognito::client_secret(&ctx.aws, &pool, &client).await {
-        Ok(Some(secret)) => {
-            let evidence =
-                Evidence::ClientSecret { secret: secret.masked(), source: SecretSource::DescribeUserPoolClient };
-            let summary = match &recorded {
-                Some(r) if r == &secret => "recorded, and it is the app client's".to_string(),
-                Some(_) => "the recorded secret was not this client's; recorded the app client's own".to_string(),
-                None => "read from the app client and recorded".to_string(),
-            };
-            lock(&ctx.facts).client_secret = Some(secret.clone());
-            Ok(Outcome::passed(summary).with_evidence(evidence).with_found(Found::ClientSecret(secret)))
-        }
-        Ok(None) => Err(Outcome::failed(
-            format!("app client {client} has no secret"),
-            "the lab's app client has one: is CognitoAppClientID the lab's client?",
-        )),
-        Err(problem) if problem.is_access() => match recorded {
-            Some(secret) => Ok(Outcome::passed(format!(
-                "recorded ({}); walab may not read the app client to compare",
-                secret.masked()
-            ))
-            .with_evidence(Evidence::ClientSecret { secret: secret.masked(), source: SecretSource::Recorded })),
-            None => Ok(Outcome::failed(
-                "not recorded, and your AWS identity may not read it from the app client",
-                Hint::new("copy it from the console (App clients → Show details) and record it")
-                    .by(Remedy::Record(Field::AppClientSecret)),
-            )),
-        },
-        Err(problem) => Err(problem.into()),
+    let read = match cognito::client_secret(&ctx.aws, &pool, &client).await {
+        Ok(secret) => SecretRead::Client(secret),
+        Err(problem) if problem.kind == ProblemKind::AccessDenied => SecretRead::NotAllowed,
+        Err(problem) => return Err(problem.into()),
+    };
+    let outcome = judge::client_secret(&client, &read, recorded.as_ref());
+    if let Some(Found::ClientSecret(secret)) = &outcome.found {
+        lock(&ctx.facts).client_secret = Some(secret.clone());
     }
+    Ok(outcome)
 }
 
 /// The app client secret checks use, read from the app client when not recorded.
@@ -195,38 +125,13 @@ pub async fn app_client_secret(ctx: &Context) -> Result<Secret, Outcome> {
 
 pub(super) async fn user_confirmed(ctx: &Context) -> Checked {
     let (pool, _) = pool_and_client(ctx).await?;
-    let Some(username) = ctx.credentials().username else {
-        return Ok(Outcome::failed("no username recorded", record_username()));
+    let username = ctx.credentials().username;
+    let user = match &username {
+        Some(username) => cognito::user(&ctx.aws, &pool, username).await?,
+        None => None,
     };
-    let Some(user) = cognito::user(&ctx.aws, &pool, &username).await? else {
-        return Ok(Outcome::failed(
-            format!("no user {username} in pool {pool}"),
-            Hint::new("record the username you signed up with, or sign up with the CognitoSignupURL link")
-                .by(Remedy::Solve(SolveAction::SignUp)),
-        ));
-    };
-    let evidence = Evidence::User { username: username.clone(), status: user.status.clone(), enabled: user.enabled };
-    let outcome = if !user.enabled {
-        Outcome::failed(format!("{username} is disabled"), "enable the user in the Cognito console")
-    } else {
-        match user.status.as_str() {
-            "CONFIRMED" => Outcome::passed(format!("{username} is CONFIRMED")),
-            "UNCONFIRMED" => Outcome::failed(
-                format!("{username} signed up but has not confirmed"),
-                Hint::new("open the link in the confirmation email, or on the local lab let walab confirm it")
-                    .by(Remedy::Solve(SolveAction::SignUp)),
-            ),
-            "FORCE_CHANGE_PASSWORD" => Outcome::failed(
-                format!("{username} still has a temporary password"),
-                Hint::new("sign in once to choose a new password").by(Remedy::GetToken),
-            ),
-            other => Outcome::failed(
-                format!("{username} is {other}"),
-                "the user must be CONFIRMED; check it in the Cognito console",
-            ),
-        }
-    };
-    Ok(outcome.with_evidence(evidence))
+    let user = user.map(|u| UserSeen { status: u.status, enabled: u.enabled });
+    Ok(judge::user_confirmed(&pool, username.as_deref(), user.as_ref()))
 }
 
 /// What to do when signing in failed.
@@ -244,11 +149,17 @@ fn sign_in_hint(error: &SignInError) -> Hint {
     }
 }
 
-/// Signs in and verifies the ID token; the token is kept in the context for later checks.
+/// Signs in and verifies the ID token, once a run; the token is kept in the context for later
+/// checks.
 pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
+    let run = ctx.this_run();
+    run.token.get_or_init(|| sign_in(ctx)).await.clone()
+}
+
+async fn sign_in(ctx: &Context) -> Result<IdToken, Outcome> {
     let (pool, client) = pool_and_client(ctx).await?;
     let Some(username) = ctx.credentials().username else {
-        return Err(Outcome::failed("no username recorded", record_username()));
+        return Err(Outcome::failed("no username recorded", judge::record_username()));
     };
     let Some(password) = ctx.credentials().password else {
         return Err(Outcome::failed(
@@ -286,7 +197,7 @@ pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
 async fn verify(ctx: &Context, pool: &str, client: &str, token: &Secret) -> Result<Claims, Outcome> {
     let url = ctx.aws.jwks_url(pool);
     let jwks = crate::token::fetch_jwks(&url, ctx.request_timeout).await.map_err(|e| {
-        Outcome::failed(format!("cannot check the token's signature: {e}"), "check the network and try again")
+        Outcome::error(format!("cannot read the pool's signing keys at {url}: {e}"), "check the network and try again")
     })?;
     let issuer = ctx.aws.issuer(pool);
     let expected = Expected { issuer: &issuer, client_id: client, token_use: TokenUse::Id };
@@ -311,7 +222,6 @@ pub(super) async fn fresh_token(ctx: &Context) -> Result<IdToken, Outcome> {
 pub(super) async fn id_token(ctx: &Context) -> Checked {
     ctx.progress(CheckId::IdToken, "signing in");
     let token = obtain_token(ctx).await?;
-    let minutes = token.seconds_left().max(0) / 60;
-    Ok(Outcome::passed(format!("ID token for {} verified; valid for {minutes} more minutes", token.username))
-        .with_evidence(Evidence::IdToken { header: token.header, claims: token.claims }))
+    let evidence = Evidence::IdToken { header: token.header.clone(), claims: token.claims.clone() };
+    Ok(judge::id_token(&token.username, token.seconds_left(), evidence))
 }

@@ -12,10 +12,12 @@ mod api;
 mod cdn;
 pub mod evidence;
 mod identity;
+pub mod judge;
 mod outcome;
 mod requests;
 pub mod teardown;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,10 +28,11 @@ use crate::guide::{CheckId, Guide};
 use crate::probe::Prober;
 use crate::secret::Secret;
 use crate::settings::{Field, Values};
-use crate::target::TargetKind;
+use crate::settings::TargetKind;
 
 pub use api::{api_id, lab_authorizer};
-pub use cdn::{covers_lab_path, distribution_id};
+pub use cdn::distribution_id;
+pub use judge::covers_lab_path;
 pub use evidence::Evidence;
 pub use identity::{IdToken, app_client_secret, pool_and_client};
 pub use outcome::{Event, Found, Hint, Outcome, Remedy, Report, Status};
@@ -61,6 +64,18 @@ struct Facts {
     token: Option<IdToken>,
 }
 
+/// What one run gathers once and shares between its checks, which run at once: one
+/// DescribeStacks per stack, one authorizer list, one read of the distribution, one sign-in.
+#[derive(Default)]
+pub(crate) struct RunCache {
+    stacks: tokio::sync::OnceCell<Checked>,
+    api_id: tokio::sync::OnceCell<Result<String, Outcome>>,
+    authorizers: tokio::sync::OnceCell<Result<Vec<evidence::AuthorizerSeen>, Outcome>>,
+    distribution_id: tokio::sync::OnceCell<Result<String, Outcome>>,
+    distribution: tokio::sync::OnceCell<Result<judge::DistributionSeen, Outcome>>,
+    token: tokio::sync::OnceCell<Result<IdToken, Outcome>>,
+}
+
 /// Everything a check may use.
 pub struct Context {
     pub aws: Clients,
@@ -77,6 +92,8 @@ pub struct Context {
     /// The recorded values, as their owner (the session, the walkthrough) last set them.
     values: Mutex<Values>,
     facts: Mutex<Facts>,
+    /// What the current run has gathered; a new run (or a change made by a solve) starts afresh.
+    run: Mutex<Arc<RunCache>>,
     sink: Mutex<Option<Sink>>,
 }
 
@@ -93,8 +110,18 @@ impl Context {
             wait_limit: Duration::from_secs(20 * 60),
             values: Mutex::new(values),
             facts: Mutex::new(Facts::default()),
+            run: Mutex::new(Arc::default()),
             sink: Mutex::new(None),
         }
+    }
+
+    /// Forgets what the last run gathered: the lab may have changed since.
+    pub fn begin_run(&self) {
+        *lock(&self.run) = Arc::default();
+    }
+
+    pub(crate) fn this_run(&self) -> Arc<RunCache> {
+        lock(&self.run).clone()
     }
 
     /// Where the runner and slow checks report progress from now on.
@@ -115,6 +142,7 @@ impl Context {
             lock(&self.credentials).username = Some(username.clone());
         }
         lock(&self.values).set(field, value);
+        self.begin_run();
         // The newest word on a value wins: what was read from AWS before no longer applies.
         let mut facts = lock(&self.facts);
         facts.outputs.retain(|(f, _)| *f != field);
@@ -155,6 +183,7 @@ impl Context {
         let username = values.username.clone().filter(|_| keep_username);
         *values = Values { username, ..Values::default() };
         *lock(&self.facts) = Facts::default();
+        self.begin_run();
     }
 
     /// The ID token the last sign-in obtained, if any.
@@ -224,47 +253,94 @@ pub fn skipped_as_unreachable(first: &Outcome) -> Outcome {
     )
 }
 
-/// Runs `ids` in order, reporting each to the context's sink once; stops early when `cancel`
-/// fires. Returns the reports too, for callers without a sink.
+/// The checks a run of `ids` gathers: `ids` and every check on their paths, in lab order
+/// (a diagnosis needs to know how the checks before it stand).
+pub fn with_paths(ids: &[CheckId]) -> Vec<CheckId> {
+    CheckId::every().filter(|id| ids.contains(id) || ids.iter().any(|asked| asked.path().contains(id))).collect()
+}
+
+/// Runs `ids` and the checks on their paths, all at once (what they share is gathered once),
+/// and reports `ids` to the context's sink in lab order, each settled in causal order
+/// ([`judge::settle`]); stops when `cancel` fires. Returns the reports of `ids` too, for
+/// callers without a sink.
 pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &CancellationToken) -> Vec<Report> {
+    ctx.begin_run();
+    let all = with_paths(ids);
+    let started = Instant::now();
+    let mut pending: Vec<_> = all
+        .iter()
+        .map(|&id| {
+            let limit = time_limit(id, ctx);
+            Box::pin(async move {
+                let outcome = match tokio::time::timeout(limit, run_check(id, ctx)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Outcome::error(
+                        format!("no verdict after {} s: AWS is slow to answer", limit.as_secs()),
+                        "try again in a minute",
+                    )
+                    .with_evidence(Evidence::TimedOut(evidence::NothingSeen {})),
+                };
+                (id, outcome, started.elapsed().as_millis() as u64)
+            })
+        })
+        .collect();
+    let mut done: BTreeMap<CheckId, (Outcome, u64)> = BTreeMap::new();
+    let mut settled: BTreeMap<CheckId, Outcome> = BTreeMap::new();
     let mut reports = Vec::with_capacity(ids.len());
-    // Once AWS cannot be reached, the checks after say so at once instead of each waiting.
+    // Once AWS cannot be reached, the checks after say so instead of each saying it again.
     let mut unreachable: Option<Outcome> = None;
-    for &id in ids {
-        if cancel.is_cancelled() {
+    let mut next = 0;
+    if let Some(&first) = all.iter().find(|id| ids.contains(id)) {
+        ctx.send(Event::Started(first));
+    }
+    while next < all.len() {
+        if pending.is_empty() {
             break;
         }
-        ctx.send(Event::Started(id));
-        let started = Instant::now();
-        let limit = time_limit(id, ctx);
-        let mut outcome = if let Some(first) = &unreachable {
-            skipped_as_unreachable(first)
-        } else {
-            tokio::select! {
-            _ = cancel.cancelled() => Outcome::skipped("cancelled", "run it again when you are ready"),
-            result = tokio::time::timeout(limit, run_check(id, ctx)) => match result {
-                Ok(outcome) => outcome,
-                Err(_) => Outcome::error(format!("gave up after {} s", limit.as_secs()), "AWS is slow to answer; try again")
-                    .with_evidence(Evidence::TimedOut(evidence::NothingSeen {})),
-            },
+        let finished = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break,
+            (finished, _, rest) = futures::future::select_all(pending) => {
+                pending = rest;
+                finished
             }
         };
-        if unreachable.is_none() && is_unreachable(&outcome) {
-            unreachable = Some(outcome.clone());
+        done.insert(finished.0, (finished.1, finished.2));
+        // Report in lab order what is finished, each settled against those before it.
+        while let Some(&id) = all.get(next) {
+            let Some((outcome, duration_ms)) = done.remove(&id) else { break };
+            let mut outcome = match &unreachable {
+                Some(first) if is_unreachable(&outcome) => skipped_as_unreachable(first),
+                _ => outcome,
+            };
+            if unreachable.is_none() && is_unreachable(&outcome) {
+                unreachable = Some(outcome.clone());
+            }
+            if outcome.status != Status::Passed && outcome.hint.is_none() {
+                let text = guide.check_text(id);
+                outcome.hint = Some(match outcome.status {
+                    Status::Error => Hint::new("walab could not find out; try again in a minute"),
+                    _ => Hint { text: text.hint.clone(), action: text.action },
+                });
+            }
+            let outcome = judge::settle(id, outcome, guide, &|need| settled.get(&need).cloned());
+            settled.insert(id, outcome.clone());
+            next += 1;
+            if ids.contains(&id) {
+                let report = Report {
+                    id,
+                    step: id.step(),
+                    title: guide.check_text(id).title.clone(),
+                    outcome,
+                    duration_ms,
+                };
+                ctx.send(Event::Finished(Box::new(report.clone())));
+                reports.push(report);
+                if let Some(&after) = all[next..].iter().find(|id| ids.contains(id)) {
+                    ctx.send(Event::Started(after));
+                }
+            }
         }
-        if outcome.status != Status::Passed && outcome.hint.is_none() {
-            let text = guide.check_text(id);
-            outcome.hint = Some(Hint { text: text.hint.clone(), action: text.action });
-        }
-        let report = Report {
-            id,
-            step: id.step(),
-            title: guide.check_text(id).title.clone(),
-            outcome,
-            duration_ms: started.elapsed().as_millis() as u64,
-        };
-        ctx.send(Event::Finished(Box::new(report.clone())));
-        reports.push(report);
     }
     reports
 }

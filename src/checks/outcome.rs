@@ -166,11 +166,11 @@ impl Outcome {
     }
 }
 
-/// An AWS call failed: trouble with the caller's access is an `error`; a refusal by the
-/// service is a failure of the lab's state.
+/// An AWS call failed: when walab could not find out (access, network, throttling, the
+/// service's own failure) it is an `error`; a refusal by the service is a failure of the lab.
 impl From<AwsProblem> for Outcome {
     fn from(problem: AwsProblem) -> Outcome {
-        let status = if problem.is_access() { Status::Error } else { Status::Failed };
+        let status = if problem.is_error() { Status::Error } else { Status::Failed };
         Outcome { status, hint: problem.hint.map(Hint::new), ..Outcome::passed(problem.message) }
     }
 }

@@ -53,38 +53,44 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
     let mut session = session;
     let cancel = CancellationToken::new();
 
-    let mut reports: Vec<Report> = Vec::new();
-    for id in ids {
-        // AWS unreachable: one error, then the rest say so at once.
-        if let Some(first) = reports.iter().find(|r| crate::checks::is_unreachable(&r.outcome)) {
-            let outcome = crate::checks::skipped_as_unreachable(&first.outcome);
-            let report =
-                Report { id, step: id.step(), title: guide.check_text(id).title.clone(), outcome, duration_ms: 0 };
-            if !args.json {
-                print_report(&paint, &report);
+    // Every check at once, each settled in the lab's causal order by the runner.
+    let mut reports: Vec<Report> = crate::checks::run(&ids, &session.ctx, &guide, &cancel).await;
+    if args.solve {
+        // The console steps the run found missing, in lab order; each refuses when an earlier one
+        // it needs did not work out, and the checks then run again.
+        let missing: Vec<SolveAction> = reports
+            .iter()
+            .filter(|r| r.outcome.status == Status::Failed)
+            .filter_map(|r| SolveAction::for_check(r.id))
+            .collect();
+        let mut solved_any = false;
+        for action in missing {
+            let what = crate::solve::what_it_changes(action, session.target.kind);
+            if asks && !super::confirm(what) {
+                continue;
             }
-            reports.push(report);
-            continue;
-        }
-        let mut report = crate::checks::run(&[id], &session.ctx, &guide, &cancel).await.remove(0);
-        if args.solve
-            && report.outcome.status == Status::Failed
-            && let Some(action) = SolveAction::for_check(id)
-            && (!asks || super::confirm(crate::solve::what_it_changes(action, session.target.kind)))
-        {
             if !args.json {
-                outln!("   {} {}", paint.dim("solving:"), crate::solve::what_it_changes(action, session.target.kind));
+                outln!("   {} {what}", paint.dim("solving:"));
             }
             match crate::solve::solve(action, &session.ctx).await {
-                Ok(_) => report = crate::checks::run(&[id], &session.ctx, &guide, &cancel).await.remove(0),
-                Err(outcome) => report.outcome = outcome,
+                Ok(_) => solved_any = true,
+                Err(outcome) => {
+                    if !args.json {
+                        outln!("   {} {action}: {}", paint.wrap("1;31", "!"), outcome.summary);
+                    }
+                    break;
+                }
             }
         }
+        if solved_any {
+            reports = crate::checks::run(&ids, &session.ctx, &guide, &cancel).await;
+        }
+    }
+    for report in &reports {
         session.record(&report.outcome);
         if !args.json {
-            print_report(&paint, &report);
+            print_report(&paint, report);
         }
-        reports.push(report);
     }
 
     let passed = reports.iter().filter(|r| r.outcome.status == Status::Passed).count();

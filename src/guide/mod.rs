@@ -41,30 +41,28 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 12] = [
-        CheckId::StackOutputs,
-        CheckId::ClientSecret,
-        CheckId::UserConfirmed,
-        CheckId::AuthorizerCreated,
-        CheckId::MethodProtected,
-        CheckId::ApiDeployed,
-        CheckId::HeaderForwarded,
-        CheckId::CacheInvalidated,
-        CheckId::Unauthenticated401,
-        CheckId::IdToken,
-        CheckId::Authenticated200,
-        CheckId::DirectApiBlocked,
-    ];
+    /// Section 5's twelve, in lab order (the lab model's rows before the Clean up step's).
+    pub const ALL: [CheckId; 12] = {
+        let mut all = [CheckId::StackOutputs; 12];
+        let mut i = 0;
+        while i < 12 {
+            all[i] = LAB_MODEL[i].id;
+            i += 1;
+        }
+        all
+    };
 
     /// The Clean up step's checks, in the order the lab deletes things. `R` and a plain
     /// `walab check` leave them out; `walab check --teardown` runs them.
-    pub const TEARDOWN: [CheckId; 5] = [
-        CheckId::StackCdnDeleted,
-        CheckId::StackCloud9Deleted,
-        CheckId::StackApiDeleted,
-        CheckId::LogGroupsDeleted,
-        CheckId::BucketDeleted,
-    ];
+    pub const TEARDOWN: [CheckId; 5] = {
+        let mut all = [CheckId::StackOutputs; 5];
+        let mut i = 0;
+        while i < 5 {
+            all[i] = LAB_MODEL[12 + i].id;
+            i += 1;
+        }
+        all
+    };
 
     /// Every check walab knows: section 5's, then the Clean up step's.
     pub fn every() -> impl Iterator<Item = CheckId> {
@@ -101,17 +99,99 @@ impl CheckId {
 
     /// The step of section 5 the check belongs to.
     pub fn step(self) -> &'static str {
-        match self {
-            CheckId::StackOutputs | CheckId::ClientSecret | CheckId::UserConfirmed => "5.2",
-            CheckId::AuthorizerCreated | CheckId::MethodProtected | CheckId::ApiDeployed => "5.3",
-            CheckId::HeaderForwarded | CheckId::CacheInvalidated => "5.4",
-            CheckId::Unauthenticated401 | CheckId::IdToken | CheckId::Authenticated200 | CheckId::DirectApiBlocked => {
-                "5.5"
+        self.definition().step
+    }
+
+    /// The check's one definition in the lab model.
+    pub fn definition(self) -> &'static CheckDef {
+        // Every id has its row: `the_lab_model_defines_every_check_once_in_causal_order` holds it.
+        LAB_MODEL.iter().find(|d| d.id == self).unwrap_or(&LAB_MODEL[0])
+    }
+
+    /// What the check needs to have passed first, directly.
+    pub fn needs(self) -> &'static [CheckId] {
+        self.definition().needs
+    }
+
+    /// Every check on this one's path, its needs and theirs, in lab order (itself excluded).
+    pub fn path(self) -> Vec<CheckId> {
+        let mut on_path = std::collections::BTreeSet::new();
+        let mut todo: Vec<CheckId> = self.needs().to_vec();
+        while let Some(id) = todo.pop() {
+            if on_path.insert(id) {
+                todo.extend_from_slice(id.needs());
             }
-            _ => "teardown",
         }
+        CheckId::every().filter(|id| on_path.contains(id)).collect()
+    }
+
+    /// The checks whose path goes through this one (what a change to it can change), in lab order.
+    pub fn downstream(self) -> Vec<CheckId> {
+        CheckId::every().filter(|id| id.path().contains(&self)).collect()
+    }
+
+    /// The checks whose verdict depends on the recorded `field`: those that read it, and every
+    /// check downstream of them, in lab order.
+    pub fn depending_on(field: Field) -> Vec<CheckId> {
+        let readers: Vec<CheckId> = CheckId::every().filter(|id| id.definition().reads.contains(&field)).collect();
+        CheckId::every()
+            .filter(|id| readers.contains(id) || readers.iter().any(|r| id.path().contains(r)))
+            .collect()
+    }
+
+    /// The console step that makes this check pass, if walab can do it.
+    pub fn solve(self) -> Option<SolveAction> {
+        self.definition().solve
     }
 }
+
+/// One check, as the lab model defines it: the step it belongs to, what must pass before it can
+/// (the lab's causal order: a failing check's hint names the first of these not done), the
+/// recorded values it reads (an edit makes its result stale), and the console step that makes it
+/// pass. Its title and hint are the lab file's (`assets/lab.toml`); how it gathers and judges
+/// is `checks`'.
+#[derive(Debug)]
+pub struct CheckDef {
+    pub id: CheckId,
+    pub step: &'static str,
+    pub needs: &'static [CheckId],
+    pub reads: &'static [Field],
+    pub solve: Option<SolveAction>,
+}
+
+/// The lab model: every check once, in the order the lab does them (DESIGN.md, "Check ids").
+pub const LAB_MODEL: [CheckDef; 17] = {
+    use CheckId::*;
+    use Field::*;
+    const fn def(
+        id: CheckId,
+        step: &'static str,
+        needs: &'static [CheckId],
+        reads: &'static [Field],
+        solve: Option<SolveAction>,
+    ) -> CheckDef {
+        CheckDef { id, step, needs, reads, solve }
+    }
+    [
+        def(StackOutputs, "5.2", &[], &[], None),
+        def(ClientSecret, "5.2", &[StackOutputs], &[UserPoolId, AppClientId, AppClientSecret], None),
+        def(UserConfirmed, "5.2", &[StackOutputs], &[UserPoolId, Username], Some(SolveAction::SignUp)),
+        def(AuthorizerCreated, "5.3", &[StackOutputs], &[UserPoolId], Some(SolveAction::CreateAuthorizer)),
+        def(MethodProtected, "5.3", &[AuthorizerCreated], &[], Some(SolveAction::ProtectMethod)),
+        def(ApiDeployed, "5.3", &[MethodProtected], &[], Some(SolveAction::DeployApi)),
+        def(HeaderForwarded, "5.4", &[StackOutputs], &[CloudFrontEndpoint], Some(SolveAction::ForwardHeader)),
+        def(CacheInvalidated, "5.4", &[ApiDeployed, HeaderForwarded], &[], Some(SolveAction::InvalidateCache)),
+        def(Unauthenticated401, "5.5", &[CacheInvalidated], &[CloudFrontEndpoint], None),
+        def(IdToken, "5.5", &[ClientSecret, UserConfirmed], &[UserPoolId, AppClientId, AppClientSecret, Username], None),
+        def(Authenticated200, "5.5", &[IdToken, CacheInvalidated], &[CloudFrontEndpoint], None),
+        def(DirectApiBlocked, "5.5", &[StackOutputs], &[ApiGatewayUrl], None),
+        def(StackCdnDeleted, "teardown", &[], &[], Some(SolveAction::Teardown)),
+        def(StackCloud9Deleted, "teardown", &[], &[], Some(SolveAction::Teardown)),
+        def(StackApiDeleted, "teardown", &[], &[], Some(SolveAction::Teardown)),
+        def(LogGroupsDeleted, "teardown", &[], &[], None),
+        def(BucketDeleted, "teardown", &[], &[], None),
+    ]
+};
 
 impl fmt::Display for CheckId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,45 +250,26 @@ impl SolveAction {
         SolveAction::ALL.into_iter().chain([SolveAction::Teardown])
     }
 
-    /// The check that passes once this action is done.
+    /// The check that passes once this action is done (the teardown's: the last stack gone).
     pub fn check(self) -> CheckId {
         match self {
-            SolveAction::SignUp => CheckId::UserConfirmed,
-            SolveAction::CreateAuthorizer => CheckId::AuthorizerCreated,
-            SolveAction::ProtectMethod => CheckId::MethodProtected,
-            SolveAction::DeployApi => CheckId::ApiDeployed,
-            SolveAction::ForwardHeader => CheckId::HeaderForwarded,
-            SolveAction::InvalidateCache => CheckId::CacheInvalidated,
             SolveAction::Teardown => CheckId::StackApiDeleted,
+            action => LAB_MODEL.iter().find(|d| d.solve == Some(action)).map_or(CheckId::StackOutputs, |d| d.id),
         }
     }
 
-    /// The checks whose verdict this action can change: its step's own, and those downstream
-    /// that test the whole path (5.5 after the API or CloudFront changed).
-    pub fn rechecks(self) -> &'static [CheckId] {
+    /// The checks whose verdict this action can change: its check and every check downstream
+    /// of it in the lab model (the teardown: the Clean up step's).
+    pub fn rechecks(self) -> Vec<CheckId> {
         match self {
-            SolveAction::SignUp => &[CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200],
-            SolveAction::CreateAuthorizer | SolveAction::ProtectMethod | SolveAction::DeployApi => &[
-                CheckId::AuthorizerCreated,
-                CheckId::MethodProtected,
-                CheckId::ApiDeployed,
-                CheckId::Unauthenticated401,
-                CheckId::Authenticated200,
-                CheckId::DirectApiBlocked,
-            ],
-            SolveAction::ForwardHeader | SolveAction::InvalidateCache => &[
-                CheckId::HeaderForwarded,
-                CheckId::CacheInvalidated,
-                CheckId::Unauthenticated401,
-                CheckId::Authenticated200,
-            ],
-            SolveAction::Teardown => &CheckId::TEARDOWN,
+            SolveAction::Teardown => CheckId::TEARDOWN.to_vec(),
+            action => std::iter::once(action.check()).chain(action.check().downstream()).collect(),
         }
     }
 
-    /// The action that makes `check` pass, if walab can do it.
+    /// The action that makes `check` pass, if walab can do it (section 5's; not the teardown).
     pub fn for_check(check: CheckId) -> Option<SolveAction> {
-        SolveAction::ALL.into_iter().find(|a| a.check() == check)
+        check.solve().filter(|a| *a != SolveAction::Teardown)
     }
 }
 
@@ -517,6 +578,40 @@ mod tests {
         }
         let actions = lab.checks.values().filter(|t| t.action.is_some()).count();
         assert!(actions >= 8, "the console steps, the secret and the token are named as actions");
+    }
+
+    #[test]
+    fn the_lab_model_defines_every_check_once_in_causal_order() {
+        let ids: Vec<CheckId> = LAB_MODEL.iter().map(|d| d.id).collect();
+        assert_eq!(ids, CheckId::every().collect::<Vec<_>>(), "every check once, in lab order");
+        for (i, def) in LAB_MODEL.iter().enumerate() {
+            assert_eq!(def.id.definition().id, def.id);
+            for need in def.needs {
+                let at = ids.iter().position(|id| id == need).unwrap();
+                assert!(at < i, "{} needs {need}, which must come before it", def.id);
+            }
+        }
+        assert_eq!(CheckId::Unauthenticated401.path().first(), Some(&CheckId::StackOutputs));
+        assert!(CheckId::Unauthenticated401.path().contains(&CheckId::AuthorizerCreated));
+        assert!(!CheckId::DirectApiBlocked.path().contains(&CheckId::AuthorizerCreated));
+        assert_eq!(
+            SolveAction::CreateAuthorizer.rechecks(),
+            vec![
+                CheckId::AuthorizerCreated,
+                CheckId::MethodProtected,
+                CheckId::ApiDeployed,
+                CheckId::CacheInvalidated,
+                CheckId::Unauthenticated401,
+                CheckId::Authenticated200,
+            ]
+        );
+        assert_eq!(
+            CheckId::depending_on(Field::Username),
+            vec![CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200]
+        );
+        for action in SolveAction::ALL {
+            assert_eq!(SolveAction::for_check(action.check()), Some(action));
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod progress;
 mod resolve;
 pub mod room;
 pub mod room_api;
+pub mod room_judge;
 mod router;
 pub mod running;
 pub mod sigv4;

@@ -43,6 +43,35 @@ pub enum Seen {
     DirectRefused,
 }
 
+/// The requests of section 5.5 the room keeps the last answer of, to judge them as walab does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Probe {
+    /// The CloudFront endpoint, without a token.
+    Anonymous,
+    /// The CloudFront endpoint, with a token.
+    WithToken,
+    /// The API Gateway URL, called directly.
+    Direct,
+}
+
+/// The last answer to one of section 5.5's requests: what a check reads of an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_cache: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    /// The body, when short (an answer of the lab is a few hundred bytes).
+    #[serde(default)]
+    pub body: String,
+    pub at: Millis,
+}
+
+/// The most of a body the room keeps.
+pub const ANSWER_BODY: usize = 2048;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Observed {
     /// When each thing was first seen.
@@ -50,6 +79,9 @@ pub struct Observed {
     /// When each thing was last seen (failures' times matter: a later success clears them).
     pub last: BTreeMap<Seen, Millis>,
     pub last_activity: Millis,
+    /// The last answer to each of section 5.5's requests.
+    #[serde(default)]
+    pub answers: BTreeMap<Probe, Answer>,
 }
 
 impl Record for Observed {
@@ -126,6 +158,27 @@ pub fn observe(progress: &Slice<ProgressState>, seen: Seen, now: Millis) {
         observed.first.entry(seen).or_insert(now);
         observed.last.insert(seen, now);
         observed.last_activity = now;
+        p.row.insert(observed);
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::warn!("the room could not record progress: {}", e.message);
+    }
+}
+
+/// Records the answer to one of section 5.5's requests. Written to the store only when it says
+/// something new (another status, cache state or body), so a learner's loop of identical
+/// requests costs no write.
+pub fn answered(progress: &Slice<ProgressState>, probe: Probe, answer: Answer) {
+    touch(progress, answer.at);
+    let same = |a: &Answer| a.status == answer.status && a.x_cache == answer.x_cache && a.body == answer.body;
+    if progress.read(|p| p.row.values().next().and_then(|o| o.answers.get(&probe)).is_some_and(same)) {
+        return;
+    }
+    let result = progress.write(|p| {
+        let mut observed = p.observed();
+        observed.last_activity = observed.last_activity.max(answer.at);
+        observed.answers.insert(probe, answer);
         p.row.insert(observed);
         Ok(())
     });

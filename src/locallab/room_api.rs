@@ -11,11 +11,12 @@ use super::account::Account;
 use super::clock::Millis;
 use super::clock::iso8601;
 use super::lab::{DemoUser, LocalLab, account_info};
-use super::progress::{ProgressState, Seen};
+use super::progress::ProgressState;
+use super::room_judge;
 use super::room::JoinRefusal;
 use super::wire::{AwsRequest, json_response};
-use super::{apigateway, cloudfront, cognito};
-use crate::guide::CheckId;
+use crate::checks::Status;
+use crate::guide::{CheckId, Guide};
 use crate::secret::Secret;
 
 /// What `walab join` sends.
@@ -94,7 +95,7 @@ pub struct AttendeeProgress {
     pub name: String,
     pub account_id: String,
     pub passed: usize,
-    /// Check id → `passed` | `failed` | `pending`, in the checks' order.
+    /// Check id → `passed` | `failed` | `error` | `pending`, in the checks' order.
     pub checks: serde_json::Map<String, serde_json::Value>,
     /// ISO 8601.
     pub last_activity: String,
@@ -102,6 +103,19 @@ pub struct AttendeeProgress {
     pub step: String,
     /// Since when the attendee has been on that step (their last check to pass), ISO 8601.
     pub on_step_since: String,
+    /// The first check in lab order not passed, with what its judgement says; `None` when done.
+    #[serde(default)]
+    pub stuck: Option<Stuck>,
+}
+
+/// Where an attendee is stuck: the first check in lab order that has not passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stuck {
+    pub check: String,
+    pub step: String,
+    pub summary: String,
+    /// ISO 8601.
+    pub since: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,21 +125,24 @@ pub struct Snapshot {
 
 /// Everyone's progress, in the order they joined.
 pub fn snapshot(lab: &LocalLab) -> Snapshot {
+    let Ok(guide) = Guide::load() else { return Snapshot { attendees: Vec::new() } };
     let attendees = lab
         .accounts()
         .iter()
         .filter_map(|account| {
             let attendee = account.attendee.as_ref()?;
-            let standings = standings(account);
-            let passed = standings.checks.iter().filter(|(_, s)| *s == Standing::Passed).count();
-            let step = standings
-                .checks
-                .iter()
-                .find(|(_, s)| *s != Standing::Passed)
-                .map(|(id, _)| id.step().to_string())
-                .unwrap_or_else(|| "done".to_string());
+            let standings = standings(account, &guide);
+            let passed = standings.checks.iter().filter(|(_, s, _)| *s == Standing::Passed).count();
+            let first = standings.checks.iter().find(|(_, s, _)| *s != Standing::Passed);
+            let step = first.map(|(id, _, _)| id.step().to_string()).unwrap_or_else(|| "done".to_string());
             let checks =
-                standings.checks.iter().map(|(id, standing)| (id.as_str().to_string(), json!(standing))).collect();
+                standings.checks.iter().map(|(id, standing, _)| (id.as_str().to_string(), json!(standing))).collect();
+            let stuck = first.map(|(id, _, summary)| Stuck {
+                check: id.as_str().to_string(),
+                step: id.step().to_string(),
+                summary: summary.clone().unwrap_or_else(|| "not checked yet".to_string()),
+                since: iso8601(standings.moved_at),
+            });
             Some(AttendeeProgress {
                 name: attendee.name.clone(),
                 account_id: account.ctx.id.clone(),
@@ -134,6 +151,7 @@ pub fn snapshot(lab: &LocalLab) -> Snapshot {
                 last_activity: iso8601(standings.last_activity),
                 step,
                 on_step_since: iso8601(standings.moved_at),
+                stuck,
             })
         })
         .collect();
@@ -162,55 +180,45 @@ pub fn snapshot_page(lab: &LocalLab, req: &AwsRequest) -> Response {
 pub enum Standing {
     Passed,
     Failed,
+    Error,
     Pending,
 }
 
-/// An attendee's progress: each check, the time each passed, and activity.
+/// An attendee's progress: each check with its summary, and activity.
 #[derive(Debug, Clone)]
 pub struct Standings {
-    pub checks: Vec<(CheckId, Standing)>,
-    /// When the attendee's last check to pass passed (or when they joined).
+    pub checks: Vec<(CheckId, Standing, Option<String>)>,
+    /// When the attendee last made progress (or joined).
     pub moved_at: Millis,
     pub last_activity: Millis,
 }
 
-/// Works out where an account stands, from its state and what its endpoints saw.
-pub fn standings(account: &Account) -> Standings {
-    let ctx = &account.ctx;
+/// Where an account stands, judged with the lab model from its state and the answers its
+/// endpoints gave ([`room_judge`]).
+pub fn standings(account: &Account, guide: &Guide) -> Standings {
     let observed = account.progress.read(ProgressState::observed);
-    let seen = |s: Seen| observed.first.contains_key(&s);
-    let after = |good: Seen, bad: Seen| match (observed.last.get(&good), observed.last.get(&bad)) {
-        (Some(g), Some(b)) if b > g => Standing::Failed,
-        (Some(_), _) => Standing::Passed,
-        (None, Some(_)) => Standing::Failed,
-        (None, None) => Standing::Pending,
-    };
-    let yes = |passed: bool| if passed { Standing::Passed } else { Standing::Pending };
-    let pool = cognito::lab_identity(&account.cognito).map(|i| i.pool_id).unwrap_or_default();
-    let protection = apigateway::protection(&account.apigateway, &pool);
-    let forwards = cloudfront::forwards_authorization(ctx, &account.cloudfront, &account.api_domain());
-    let invalidated = cloudfront::invalidated_since_change(ctx, &account.cloudfront);
-    let deployed = match (protection.method, protection.deployed) {
-        (_, true) => Standing::Passed,
-        // Protected but not deployed: the classic mistake, a step where people get stuck.
-        (true, false) => Standing::Failed,
-        (false, false) => Standing::Pending,
-    };
-    let checks = vec![
-        (CheckId::StackOutputs, yes(seen(Seen::EdgeStackDescribed) && seen(Seen::ApiStackDescribed))),
-        (CheckId::ClientSecret, yes(seen(Seen::ClientDescribed) || seen(Seen::SecretHashVerified))),
-        (CheckId::UserConfirmed, yes(seen(Seen::UserConfirmed) || seen(Seen::IdTokenIssued))),
-        (CheckId::AuthorizerCreated, yes(protection.authorizer)),
-        (CheckId::MethodProtected, yes(protection.method)),
-        (CheckId::ApiDeployed, deployed),
-        (CheckId::HeaderForwarded, yes(forwards)),
-        (CheckId::CacheInvalidated, yes(forwards && invalidated)),
-        (CheckId::Unauthenticated401, after(Seen::EdgeRefusedAnonymous, Seen::EdgeServedAnonymous)),
-        (CheckId::IdToken, yes(seen(Seen::IdTokenIssued))),
-        (CheckId::Authenticated200, after(Seen::EdgeServedToken, Seen::EdgeRefusedToken)),
-        (CheckId::DirectApiBlocked, yes(seen(Seen::DirectRefused))),
-    ];
+    let checks = room_judge::judge_account(account, guide)
+        .into_iter()
+        .map(|(id, outcome)| match outcome {
+            None => (id, Standing::Pending, None),
+            Some(outcome) => {
+                let standing = match outcome.status {
+                    Status::Passed => Standing::Passed,
+                    Status::Error => Standing::Error,
+                    Status::Failed | Status::Skipped => Standing::Failed,
+                };
+                (id, standing, Some(outcome.summary))
+            }
+        })
+        .collect();
     let joined = account.attendee.as_ref().map(|a| a.joined).unwrap_or(account.created);
-    let moved_at = observed.first.values().copied().chain([joined]).max().unwrap_or(joined);
+    let moved_at = observed
+        .first
+        .values()
+        .copied()
+        .chain(observed.answers.values().map(|a| a.at))
+        .chain([joined])
+        .max()
+        .unwrap_or(joined);
     Standings { checks, moved_at, last_activity: observed.last_activity.max(joined) }
 }

@@ -287,6 +287,32 @@ fn invoke_backends(account: &Account) -> invoke::Backends<'_> {
     }
 }
 
+/// Keeps the answer to one of section 5.5's requests for the room's judgement (rooms only; a
+/// body is read only when it is short and already whole).
+async fn keep_answer(account: &Account, probe: progress::Probe, response: Response, now: i64) -> Response {
+    if account.attendee.is_none() {
+        return response;
+    }
+    use axum::body::HttpBody as _;
+    let (parts, body) = response.into_parts();
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    let mut answer = progress::Answer {
+        status: parts.status.as_u16(),
+        x_cache: header("x-cache"),
+        error_type: header("x-amzn-errortype"),
+        body: String::new(),
+        at: now,
+    };
+    if !body.size_hint().exact().is_some_and(|n| n <= progress::ANSWER_BODY as u64) {
+        progress::answered(&account.progress, probe, answer);
+        return Response::from_parts(parts, body);
+    }
+    let bytes = axum::body::to_bytes(body, progress::ANSWER_BODY).await.unwrap_or_default();
+    answer.body = String::from_utf8_lossy(&bytes).into_owned();
+    progress::answered(&account.progress, probe, answer);
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// True when the request carries something in `Authorization` (a token, for the lab's API).
 fn has_token(req: &AwsRequest) -> bool {
     req.header("authorization").is_some_and(|v| !v.trim().is_empty())
@@ -315,6 +341,8 @@ async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Re
         edge::Distribution { ctx: &account.ctx, cloudfront: &account.cloudfront, api_domain: &api_domain };
     let backends = invoke_backends(&account);
     let response = edge::handle(&account.edge, distribution, |origin| invoke::handle(&backends, origin), req).await;
+    let probe = if token { progress::Probe::WithToken } else { progress::Probe::Anonymous };
+    let response = keep_answer(&account, probe, response, now).await;
     let seen = match (response.status().as_u16(), token) {
         (401, false) => Some(Seen::EdgeRefusedAnonymous),
         (401, true) => Some(Seen::EdgeRefusedToken),
@@ -327,8 +355,9 @@ async fn edge_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Re
     {
         // A 200 means something only once the API is protected.
         let protected = || {
-            let pool = cognito::lab_identity(&account.cognito).map(|i| i.pool_id).unwrap_or_default();
-            apigateway::protection(&account.apigateway, &pool).deployed
+            apigateway::lab_view(&account.apigateway, crate::names::STAGE)
+                .and_then(|api| api.deployed)
+                .is_some_and(|d| d.authorization.as_deref() == Some(crate::names::COGNITO_USER_POOLS))
         };
         if matches!(seen, Seen::EdgeRefusedAnonymous | Seen::EdgeRefusedToken) || protected() {
             progress::observe(&account.progress, seen, now);
@@ -351,6 +380,7 @@ async fn invoke_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> 
     let now = lab.clock.now_ms();
     progress::touch(&account.progress, now);
     let response = invoke::handle(&invoke_backends(&account), &req);
+    let response = keep_answer(&account, progress::Probe::Direct, response, now).await;
     if response.status() == StatusCode::FORBIDDEN {
         progress::observe(&account.progress, Seen::DirectRefused, now);
     }

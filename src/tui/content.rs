@@ -134,6 +134,18 @@ pub fn chunks(text: &str, width: usize) -> Vec<String> {
     chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
 }
 
+/// How long ago, in the largest unit that fits ("3 days ago", "just now").
+pub fn ago(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (n, unit) = match s {
+        0..60 => return "just now".to_string(),
+        60..3600 => (s / 60, "minute"),
+        3600..86_400 => (s / 3600, "hour"),
+        _ => (s / 86_400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
 pub fn countdown(seconds_left: i64) -> String {
     let s = seconds_left.abs();
     let mmss = format!("{:02}:{:02}", s / 60, s % 60);
@@ -308,6 +320,8 @@ pub fn next_line(app: &App, theme: &Theme) -> Line<'static> {
             spans.push(Span::styled(": ", theme.dim));
             spans.extend(hint_spans(app, hint, theme));
         }
+    } else if CheckId::ALL.iter().any(|&id| app.shown(id) == Shown::Stale) {
+        spans.push(Span::styled("results from before are being checked again (R runs every check)", theme.text));
     } else if passed == CheckId::ALL.len() {
         spans.push(Span::styled("nothing. Section 5 is done: only signed-in users get through.", theme.passed));
     } else {
@@ -513,7 +527,7 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(
-        [Shown::Passed, Shown::Failed, Shown::Error, Shown::Running, Shown::Pending, Shown::Skipped]
+        [Shown::Passed, Shown::Failed, Shown::Error, Shown::Running, Shown::Pending, Shown::Skipped, Shown::Stale]
             .into_iter()
             .flat_map(|s| [Span::styled(format!(" {} {}", s.glyph(0), s.word()), theme.status(s)), Span::raw(" ")])
             .collect::<Vec<_>>(),

@@ -74,6 +74,8 @@ mod tests {
                 },
                 duration_ms: 12,
                 finished_at: 1_700_000_000_000,
+                basis: None,
+                stale: false,
             },
         );
         save(&path, "local", &progress).unwrap();

@@ -153,7 +153,7 @@ impl Theme {
             Shown::Failed | Shown::Error => self.failed,
             Shown::Running => self.running,
             Shown::Pending => self.pending,
-            Shown::Skipped => self.skipped,
+            Shown::Skipped | Shown::Stale => self.skipped,
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod test_invoke;
 pub use control::handle;
 pub use model::{ApiGatewayState, AuthorizationType, DeployedMethod, RequiredParameter};
 
+use crate::checks::evidence::AuthorizerSeen;
+use crate::checks::judge::{DeployedSeen, MethodSeen};
 use crate::locallab::store::{Record, Slice};
 use crate::locallab::wire::ApiError;
 
@@ -40,40 +42,46 @@ pub fn stage_route(apigw: &Slice<ApiGatewayState>, stage: &str, path: &str, http
     })
 }
 
-/// How far the lab's API is protected by a Cognito authorizer for `pool_id` reading the token
-/// from `Authorization`: the authorizer exists, `GET /` uses it, stage `Dev` serves that.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Protection {
-    pub authorizer: bool,
-    pub method: bool,
-    pub deployed: bool,
+/// The lab's API as the lab model judges it (what GetAuthorizers, GetMethod and GetDeployment
+/// would answer): its id, its authorizers, `GET /` as configured and as stage `stage` serves it.
+pub struct LabApiView {
+    pub api_id: String,
+    pub authorizers: Vec<AuthorizerSeen>,
+    pub method: Option<MethodSeen>,
+    /// `None` when there is no such stage.
+    pub deployed: Option<DeployedSeen>,
 }
 
-pub fn protection(apigw: &Slice<ApiGatewayState>, pool_id: &str) -> Protection {
+pub fn lab_view(apigw: &Slice<ApiGatewayState>, stage: &str) -> Option<LabApiView> {
     apigw.read(|s| {
-        let Some(api) = s.lab_api() else { return Protection::default() };
-        let reads_the_header =
-            |a: &model::Authorizer| a.token_header().is_some_and(|h| h.eq_ignore_ascii_case("authorization"));
-        let labs: Vec<&str> = s
+        let api = s.lab_api()?;
+        let authorizers = s
             .api_authorizers(&api.id)
-            .filter(|a| a.kind == crate::names::COGNITO_USER_POOLS && a.pool_ids().iter().any(|p| p == pool_id))
-            .filter(|a| reads_the_header(a))
-            .map(|a| a.id.as_str())
+            .map(|a| AuthorizerSeen {
+                id: Some(a.id.clone()),
+                name: Some(a.name.clone()),
+                kind: Some(a.kind.clone()),
+                pools: a.pool_ids(),
+                identity_source: Some(a.identity_source.clone()),
+            })
             .collect();
-        let get = api.resources.iter().find(|r| r.path == "/").and_then(|r| r.methods.get("GET"));
-        let method = get.is_some_and(|m| {
-            m.authorization_type == AuthorizationType::CognitoUserPools
-                && m.authorizer_id.as_deref().is_some_and(|id| labs.contains(&id))
+        let method = api.resources.iter().find(|r| r.path == "/").and_then(|r| r.methods.get("GET")).map(|m| {
+            MethodSeen {
+                authorization_type: m.authorization_type.as_str().to_string(),
+                authorizer_id: m.authorizer_id.clone(),
+            }
         });
-        let deployed = s
-            .stage(&api.id, crate::names::STAGE)
-            .and_then(|stage| s.deployment(&api.id, &stage.deployment_id))
-            .and_then(|d| d.snapshot.iter().find(|m| m.path == "/" && m.http_method == "GET"))
-            .is_some_and(|m| {
-                m.authorization_type == AuthorizationType::CognitoUserPools
-                    && m.authorizer.as_ref().is_some_and(|a| a.pool_ids.iter().any(|p| p == pool_id))
-            });
-        Protection { authorizer: !labs.is_empty(), method, deployed }
+        let deployed = s.stage(&api.id, stage).map(|stage| {
+            let deployment = s.deployment(&api.id, &stage.deployment_id);
+            DeployedSeen {
+                deployment_id: stage.deployment_id.clone(),
+                authorization: deployment
+                    .and_then(|d| d.snapshot.iter().find(|m| m.path == "/" && m.http_method == "GET"))
+                    .map(|m| m.authorization_type.as_str().to_string()),
+                deployed_at: deployment.map(|d| crate::locallab::clock::iso8601(d.created)),
+            }
+        });
+        Some(LabApiView { api_id: api.id.clone(), authorizers, method, deployed })
     })
 }
 

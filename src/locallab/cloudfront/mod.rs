@@ -127,6 +127,41 @@ pub fn invalidated_since_change(ctx: &AccountContext, cf: &Slice<CloudFrontState
     })
 }
 
+/// The lab's distribution as its latest configuration has it (what GetDistribution says, not
+/// what the edge serves while an update deploys): id, whether that configuration is deployed,
+/// whether it passes `Authorization` to the origin, when it last changed, and its invalidations
+/// (id, paths, created, whether completed).
+pub struct LabDistribution {
+    pub id: String,
+    pub deployed: bool,
+    pub forwards_authorization: bool,
+    pub last_modified: Millis,
+    pub invalidations: Vec<(String, Vec<String>, Millis, bool)>,
+}
+
+pub fn lab_distribution(ctx: &AccountContext, cf: &Slice<CloudFrontState>, api_domain: &str) -> Option<LabDistribution> {
+    let now = ctx.now_ms();
+    let deploy_ms = ctx.timing.deploy_ms();
+    cf.read(|s| {
+        let d = s.lab_distribution()?;
+        let settings = d.config.settings(api_domain, |id| s.policy_config(id));
+        let forwards_authorization = settings.key_headers.iter().any(|h| h.as_str() == "authorization")
+            || settings.all_viewer_headers != AllViewerHeaders::No;
+        let invalidations = s
+            .invalidations_of(&d.id)
+            .iter()
+            .map(|i| (i.id.clone(), i.paths.clone(), i.created, i.completes <= now))
+            .collect();
+        Some(LabDistribution {
+            id: d.id.clone(),
+            deployed: d.is_deployed(now, deploy_ms),
+            forwards_authorization,
+            last_modified: d.last_modified,
+            invalidations,
+        })
+    })
+}
+
 /// The lab's distribution id, for the stack's console link.
 pub fn distribution_id(cf: &Slice<CloudFrontState>) -> Option<String> {
     cf.read(|s| s.lab_distribution().map(|d| d.id.clone()))

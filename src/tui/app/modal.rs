@@ -141,18 +141,13 @@ pub fn refusal(from_lab: &Values, key: Field, input: &str) -> Option<String> {
     }
 }
 
-/// The checks whose verdict a new value for `key` can change.
+/// The checks whose verdict a new value for `key` can change and that can run now (those that
+/// sign in only when walab knows the password); the others stay stale until they run.
 fn affected_by(app: &App, key: Field) -> Vec<CheckId> {
-    let downstream: &[CheckId] = match key {
-        Field::UserPoolId | Field::AppClientId | Field::AppClientSecret => {
-            &[CheckId::ClientSecret, CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200]
-        }
-        Field::Username if app.password_known => &[CheckId::UserConfirmed, CheckId::IdToken, CheckId::Authenticated200],
-        Field::Username => &[CheckId::UserConfirmed],
-        Field::CloudFrontEndpoint => &[CheckId::Unauthenticated401, CheckId::Authenticated200],
-        Field::ApiGatewayUrl => &[CheckId::DirectApiBlocked],
-    };
-    app.rechecks(&[], downstream)
+    let signs_in = |id: &CheckId| matches!(id, CheckId::IdToken | CheckId::Authenticated200);
+    let downstream: Vec<CheckId> =
+        CheckId::depending_on(key).into_iter().filter(|id| app.password_known || !signs_in(id)).collect();
+    app.rechecks(&[], &downstream)
 }
 
 pub(super) fn on_modal_paste(app: &mut App, text: &str) -> Vec<Effect> {
@@ -217,7 +212,7 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 if why.is_some() {
                     // Keep the results, but they are about this lab from now on.
                     app.lab = app.lab.merged(&app.lab_here());
-                    app.toast("kept your results; R checks them against this lab");
+                    app.toast("kept your results, shown stale until R checks them against this lab");
                     return vec![Effect::Save];
                 }
                 vec![]
@@ -266,7 +261,11 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                         // Someone else signs in now: their password is not the one walab knew.
                         app.password_known = false;
                     }
+                    let changed = app.values.get(value_key) != Some(value.as_str());
                     app.values.set(value_key, Some(value.clone()));
+                    if changed {
+                        app.mark_stale(value_key);
+                    }
                     let mut effects = vec![Effect::SetValue(value_key, value)];
                     let rechecks = affected_by(app, value_key);
                     if rechecks.is_empty() {

@@ -49,6 +49,9 @@ pub enum Shown {
     Running,
     Pending,
     Skipped,
+    /// A result from before (a previous run, or before a value it read was changed): shown
+    /// until the check runs again, never taken as the lab's state.
+    Stale,
 }
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -57,10 +60,12 @@ impl Shown {
     pub fn glyph(self, now_ms: i64) -> &'static str {
         match self {
             Shown::Passed => "✓",
-            Shown::Failed | Shown::Error => "✗",
+            Shown::Failed => "✗",
+            Shown::Error => "!",
             Shown::Running => SPINNER[(now_ms.rem_euclid(1000) / 100) as usize],
             Shown::Pending => "○",
             Shown::Skipped => "–",
+            Shown::Stale => "◌",
         }
     }
 
@@ -72,6 +77,7 @@ impl Shown {
             Shown::Running => "running",
             Shown::Pending => "pending",
             Shown::Skipped => "skipped",
+            Shown::Stale => "stale",
         }
     }
 
@@ -97,6 +103,34 @@ pub struct CheckResult {
     pub duration_ms: u64,
     /// When it finished, epoch milliseconds.
     pub finished_at: i64,
+    /// What it was computed from: the target and the recorded values it (and the checks on its
+    /// path) read, as a digest ([`basis`]).
+    #[serde(default)]
+    pub basis: Option<String>,
+    /// From before: a previous run, or a value it read changed since. Never saved: every result
+    /// read back from the progress file is from before.
+    #[serde(skip)]
+    pub stale: bool,
+}
+
+/// The digest of what a result of `id` is computed from on `target` with `values`: the values
+/// the check and the checks on its path read (the lab model's `reads`).
+pub fn basis(id: CheckId, target: &str, values: &Values) -> String {
+    let mut fields: Vec<Field> = std::iter::once(id)
+        .chain(id.path())
+        .flat_map(|c| c.definition().reads.iter().copied())
+        .collect();
+    fields.sort_by_key(|f| f.name());
+    fields.dedup();
+    let mut text = target.to_string();
+    for field in fields {
+        text.push('\n');
+        text.push_str(field.name());
+        text.push('=');
+        text.push_str(values.get(field).unwrap_or_default());
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+    digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A hint in the progress file keeps the action it recommends, so the walkthrough can name its
@@ -380,6 +414,9 @@ impl App {
         if let Some(progress) = progress {
             app.step = app.guide.steps.iter().position(|s| s.id == progress.step).unwrap_or(0);
             app.results = progress.results;
+            for result in app.results.values_mut() {
+                result.stale = true;
+            }
             if app.results.is_empty() {
                 return app;
             }
@@ -442,7 +479,11 @@ impl App {
         if self.running_on(id).is_some() {
             return Shown::Running;
         }
-        self.results.get(&id).map_or(Shown::Pending, |r| Shown::of(r.status))
+        match self.results.get(&id) {
+            None => Shown::Pending,
+            Some(r) if r.stale => Shown::Stale,
+            Some(r) => Shown::of(r.status),
+        }
     }
 
     /// A step's status from its checks; `None` for a step with nothing to check.
@@ -457,6 +498,8 @@ impl App {
             Shown::Failed
         } else if all.iter().all(|&s| s == Shown::Passed) {
             Shown::Passed
+        } else if all.contains(&Shown::Stale) {
+            Shown::Stale
         } else if all.contains(&Shown::Pending) {
             Shown::Pending
         } else {
@@ -520,6 +563,15 @@ impl App {
 
     /// `base`, then those of `downstream` that have run before (their results would be stale),
     /// in the order the checks run.
+    /// Marks the results whose basis `field` is part of as stale (a value they read changed).
+    pub fn mark_stale(&mut self, field: Field) {
+        for id in CheckId::depending_on(field) {
+            if let Some(result) = self.results.get_mut(&id) {
+                result.stale = true;
+            }
+        }
+    }
+
     pub fn rechecks(&self, base: &[CheckId], downstream: &[CheckId]) -> Vec<CheckId> {
         // Every check, the Clean up step's too: the teardown is followed by its own checks.
         CheckId::every()
@@ -536,7 +588,7 @@ impl App {
             .find(|s| s.checks.contains(&action.check()))
             .map(|s| s.checks.clone())
             .unwrap_or_default();
-        self.rechecks(&own, action.rechecks())
+        self.rechecks(&own, &action.rechecks())
     }
 
     /// Whether the token's countdown is on screen.

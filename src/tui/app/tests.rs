@@ -372,16 +372,25 @@ fn resumes_where_the_learner_was() {
             evidence: Evidence::None,
             duration_ms: 3,
             finished_at: 5,
+            basis: None,
+            stale: false,
         },
     );
     // The results are about this lab (the header's account).
     let lab = LabId { account: header().account, user_pool_id: None };
     let progress = Progress { step: "5.4".into(), results, lab };
-    let app = App::new(Guide::load().unwrap(), header(), Values::default(), true, Some(progress.clone()));
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), true, Some(progress.clone()));
     assert_eq!(app.current_step().id, "5.4");
-    assert_eq!(app.shown(CheckId::HeaderForwarded), Shown::Passed);
+    // A result from a previous run is stale: shown as such, never driving Next, and run again.
+    assert_eq!(app.shown(CheckId::HeaderForwarded), Shown::Stale);
     assert_eq!(app.shown(CheckId::CacheInvalidated), Shown::Pending);
-    assert_eq!(app.progress(), progress);
+    let next = crate::tui::content::next_line(&app, &crate::tui::theme::Theme::plain());
+    let next: String = next.spans.iter().map(|s| s.content.as_ref()).collect();
+    assert!(next.contains("checked again"), "{next}");
+    app.now_ms = 3 * 86_400_000 + 5;
+    assert_eq!(app.on_start(), vec![Effect::Start(Job::Checks(vec![CheckId::HeaderForwarded]))]);
+    assert_eq!(app.toast.as_ref().unwrap().text, "welcome back: you were on 5.4, 3 days ago; checking again…");
+    assert_eq!(serde_json::to_value(app.progress().results).unwrap(), serde_json::to_value(&progress.results).unwrap());
     let unknown = App::new(
         Guide::load().unwrap(),
         header(),
@@ -529,6 +538,8 @@ fn some_result() -> CheckResult {
         evidence: Evidence::None,
         duration_ms: 1,
         finished_at: 1,
+        basis: None,
+        stale: false,
     }
 }
 
@@ -584,9 +595,17 @@ fn an_edit_rechecks_what_uses_the_value() {
         effects,
         vec![
             Effect::SetValue(Field::CloudFrontEndpoint, "http://127.0.0.1:4567/?id=1".into()),
-            Effect::Start(Job::Checks(vec![CheckId::Unauthenticated401, CheckId::Authenticated200])),
+            Effect::Start(Job::Checks(vec![
+                CheckId::HeaderForwarded,
+                CheckId::CacheInvalidated,
+                CheckId::Unauthenticated401,
+                CheckId::Authenticated200
+            ])),
         ]
     );
+    // Until they run again, what used the old value is stale, and what did not is not.
+    assert!(app.results[&CheckId::Authenticated200].stale);
+    assert!(!app.results[&CheckId::DirectApiBlocked].stale);
 }
 
 #[test]

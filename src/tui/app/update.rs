@@ -136,10 +136,16 @@ impl App {
     /// stacks again to make sure they are about the lab under it (the local lab's are read
     /// before it opens).
     pub fn on_start(&mut self) -> Vec<Effect> {
-        if self.header.kind == crate::target::TargetKind::Aws && !self.results.is_empty() && self.modal.is_none() {
-            return self.start(Job::Checks(vec![CheckId::StackOutputs]));
+        // Results from before are shown stale and run again at once: the lab may have changed
+        // while walab was closed (a console step, `walab solve`, another laptop).
+        if self.results.is_empty() || self.modal.is_some() {
+            return vec![];
         }
-        vec![]
+        let last = self.results.values().map(|r| r.finished_at).max().unwrap_or(self.now_ms);
+        let ago = super::super::content::ago(self.now_ms - last);
+        self.toast(format!("welcome back: you were on {}, {ago}; checking again…", self.current_step().id));
+        let remembered: Vec<CheckId> = CheckId::every().filter(|id| self.results.contains_key(id)).collect();
+        self.start(Job::Checks(remembered))
     }
 
     /// Starts the section over: progress forgotten at once, the lab reset on a task.
@@ -457,6 +463,8 @@ fn record_result(app: &mut App, report: Report) -> Vec<Effect> {
         evidence: outcome.evidence,
         duration_ms: report.duration_ms,
         finished_at: app.now_ms,
+        basis: Some(super::state::basis(report.id, app.header.kind.as_str(), &app.values)),
+        stale: false,
     };
     app.results.insert(report.id, result);
     effects

@@ -214,6 +214,7 @@ mod tests {
             last_activity: since.into(),
             step: step.into(),
             on_step_since: since.into(),
+            stuck: None,
         }
     }
 

@@ -42,12 +42,12 @@ fn another_lab_under_the_walkthrough_offers_to_start_over() {
     assert!(matches!(&app.modal, Some(Modal::StartOver { why: Some(w) }) if w.contains("123456789012")));
     assert_eq!(update(&mut app, ch('n')), vec![Effect::Save]);
     assert_eq!(app.progress().lab.account.as_deref(), Some("123456789012"));
-    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Failed);
+    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Stale, "from before: never shown as current");
     // `O` starts over on purpose, asking first.
     update(&mut app, ch('O'));
     assert_eq!(app.modal, Some(Modal::StartOver { why: None }));
     assert!(update(&mut app, key(KeyCode::Esc)).is_empty());
-    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Failed);
+    assert_eq!(app.shown(CheckId::ApiDeployed), Shown::Stale);
 }
 
 #[test]
