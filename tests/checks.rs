@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use common::TestLab;
 use walab::aws::Clients;
-use walab::checks::{Context, Credentials, Evidence, Outcome, Status, run_check};
-use walab::guide::{CheckId, SolveAction};
+use tokio_util::sync::CancellationToken;
+use walab::checks::{Context, Credentials, Evidence, Outcome, Remedy, Status, run_check};
+use walab::guide::{CheckId, Guide, SolveAction};
 use walab::probe::Prober;
 use walab::secret::Secret;
 use walab::settings::{Field, Values};
@@ -55,6 +56,12 @@ async fn solved(ctx: &Context, action: SolveAction) {
     }
 }
 
+/// A check as `walab check` shows it: run with the checks on its path, settled in causal order.
+async fn settled(ctx: &Context, id: CheckId) -> Outcome {
+    let guide = Guide::load().unwrap();
+    walab::checks::run(&[id], ctx, &guide, &CancellationToken::new()).await.remove(0).outcome
+}
+
 #[tokio::test]
 async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     let lab = TestLab::start().await;
@@ -71,47 +78,52 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     assert!(recorded(&secret).app_client_secret.is_some());
     assert_passed(&check(&ctx, CheckId::UserConfirmed).await);
 
-    // The trap as section 5 begins: the warm cache answers 200 to anyone.
-    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate /*");
-    assert_failed(&check(&ctx, CheckId::AuthorizerCreated).await, "no Cognito authorizer", "solve create-authorizer");
+    // The trap as section 5 begins: the warm cache answers 200 to anyone. What the request saw
+    // is said, and what to do first is 5.3's first step, not an invalidation that cannot help.
+    let trap = settled(&ctx, CheckId::Unauthenticated401).await;
+    assert_failed(&trap, "served from CloudFront's cache", "solve create-authorizer");
+    assert!(trap.summary.contains("start with 5.3"), "{}", trap.summary);
+    assert_failed(&settled(&ctx, CheckId::AuthorizerCreated).await, "no Cognito authorizer", "solve create-authorizer");
     assert_failed(&check(&ctx, CheckId::MethodProtected).await, "authorization NONE", "solve protect-method");
-    assert_failed(&check(&ctx, CheckId::ApiDeployed).await, "still serves GET / with authorization NONE", "Deploy API");
-    assert_failed(&check(&ctx, CheckId::HeaderForwarded).await, "forwards no headers", "solve forward-header");
-    assert_failed(
-        &check(&ctx, CheckId::CacheInvalidated).await,
-        "does not forward Authorization yet",
-        "forward Authorization first",
-    );
-    assert_failed(&check(&ctx, CheckId::Authenticated200).await, "token never reached the API", "forward-header");
-    assert_passed(&check(&ctx, CheckId::IdToken).await);
-    assert_passed(&check(&ctx, CheckId::DirectApiBlocked).await);
+    assert_failed(&settled(&ctx, CheckId::MethodProtected).await, "authorization NONE", "solve create-authorizer");
+    assert_failed(&settled(&ctx, CheckId::ApiDeployed).await, "authorization NONE", "solve create-authorizer");
+    assert_failed(&settled(&ctx, CheckId::HeaderForwarded).await, "forwards no headers", "solve forward-header");
+    assert_failed(&check(&ctx, CheckId::CacheInvalidated).await, "no invalidation covering", "invalidate /*");
+    assert_failed(&settled(&ctx, CheckId::CacheInvalidated).await, "start with 5.3", "solve create-authorizer");
+    // A cached 200 with a token proves nothing while the API asks for none.
+    assert_failed(&settled(&ctx, CheckId::Authenticated200).await, "proves nothing", "solve create-authorizer");
+    assert_passed(&settled(&ctx, CheckId::IdToken).await);
+    assert_passed(&settled(&ctx, CheckId::DirectApiBlocked).await);
+    // A console step whose needs are not met says which comes first, and changes nothing.
+    let refused = solve(SolveAction::DeployApi, &ctx).await.unwrap_err();
+    assert!(refused.summary.contains("cannot help yet") && refused.summary.contains("authorizer-created"), "{refused:?}");
+    assert_eq!(refused.hint.unwrap().action, Some(Remedy::Solve(SolveAction::CreateAuthorizer)));
+    assert_failed(&check(&ctx, CheckId::ApiDeployed).await, "authorization NONE", "deploy-api");
 
     // 5.3: authorizer, method, and the classic mistake of not deploying.
     solved(&ctx, SolveAction::CreateAuthorizer).await;
-    assert_passed(&check(&ctx, CheckId::AuthorizerCreated).await);
+    assert_passed(&settled(&ctx, CheckId::AuthorizerCreated).await);
     solved(&ctx, SolveAction::ProtectMethod).await;
-    assert_passed(&check(&ctx, CheckId::MethodProtected).await);
-    assert_failed(&check(&ctx, CheckId::ApiDeployed).await, "still serves GET / with authorization NONE", "deploy-api");
+    assert_passed(&settled(&ctx, CheckId::MethodProtected).await);
+    assert_failed(&settled(&ctx, CheckId::ApiDeployed).await, "still serves GET / with authorization NONE", "deploy-api");
     solved(&ctx, SolveAction::DeployApi).await;
-    assert_passed(&check(&ctx, CheckId::ApiDeployed).await);
-    // Deployed, but the cache still answers for the old key.
-    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate");
+    assert_passed(&settled(&ctx, CheckId::ApiDeployed).await);
+    // Deployed, but the cache still answers for the old key: 5.4 comes next.
+    assert_failed(&settled(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "forward-header");
 
-    // 5.4: forwarding alone does not help requests without a token (the lab's warning)...
+    // 5.4: forwarding alone does not help requests without a token (the lab's warning).
     solved(&ctx, SolveAction::ForwardHeader).await;
-    assert_passed(&check(&ctx, CheckId::HeaderForwarded).await);
-    assert_failed(&check(&ctx, CheckId::CacheInvalidated).await, "no invalidation covering /?id=1", "invalidate /*");
-    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate");
-    // ...though a token is now part of the key, reaches the API and is accepted.
-    assert_passed(&check(&ctx, CheckId::Authenticated200).await);
+    assert_passed(&settled(&ctx, CheckId::HeaderForwarded).await);
+    assert_failed(&settled(&ctx, CheckId::CacheInvalidated).await, "no invalidation covering /?id=1", "invalidate /*");
+    assert_failed(&settled(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "invalidate");
     solved(&ctx, SolveAction::InvalidateCache).await;
-    assert_passed(&check(&ctx, CheckId::CacheInvalidated).await);
+    assert_passed(&settled(&ctx, CheckId::CacheInvalidated).await);
 
     // 5.5: the section's goal.
-    assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
-    assert_passed(&check(&ctx, CheckId::IdToken).await);
-    assert_passed(&check(&ctx, CheckId::Authenticated200).await);
-    assert_passed(&check(&ctx, CheckId::DirectApiBlocked).await);
+    assert_passed(&settled(&ctx, CheckId::Unauthenticated401).await);
+    assert_passed(&settled(&ctx, CheckId::IdToken).await);
+    assert_passed(&settled(&ctx, CheckId::Authenticated200).await);
+    assert_passed(&settled(&ctx, CheckId::DirectApiBlocked).await);
 
     // Solving again changes nothing.
     for action in SolveAction::ALL {
@@ -123,7 +135,65 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     lab.lab().clock.advance(Duration::from_secs(3660));
     assert_passed(&check(&ctx, CheckId::Authenticated200).await);
     walab::solve::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
+    ctx.begin_run();
     assert_failed(&check(&ctx, CheckId::Authenticated200).await, "expired", "new token");
+}
+
+/// Every failing check's hint, at each stage of the lab, names the first unmet step on its own
+/// path (the lab model's `needs`), never a fix whose own needs still fail.
+#[tokio::test]
+async fn every_hint_names_the_first_unmet_step_at_every_stage() {
+    use CheckId::*;
+    let lab = TestLab::start().await;
+    let ctx = context(&lab);
+    let guide = Guide::load().unwrap();
+    let stages: [(Option<SolveAction>, &[CheckId], &[(CheckId, SolveAction)]); 6] = [
+        (
+            None,
+            &[AuthorizerCreated, MethodProtected, ApiDeployed, CacheInvalidated, Unauthenticated401, Authenticated200],
+            &[(HeaderForwarded, SolveAction::ForwardHeader)],
+        ),
+        (
+            Some(SolveAction::CreateAuthorizer),
+            &[MethodProtected, ApiDeployed, CacheInvalidated, Unauthenticated401, Authenticated200],
+            &[(HeaderForwarded, SolveAction::ForwardHeader)],
+        ),
+        (
+            Some(SolveAction::ProtectMethod),
+            &[ApiDeployed, CacheInvalidated, Unauthenticated401, Authenticated200],
+            &[(HeaderForwarded, SolveAction::ForwardHeader)],
+        ),
+        (
+            Some(SolveAction::DeployApi),
+            &[HeaderForwarded, CacheInvalidated, Unauthenticated401, Authenticated200],
+            &[],
+        ),
+        (Some(SolveAction::ForwardHeader), &[CacheInvalidated, Unauthenticated401, Authenticated200], &[]),
+        (Some(SolveAction::InvalidateCache), &[], &[]),
+    ];
+    let next = [
+        SolveAction::CreateAuthorizer,
+        SolveAction::ProtectMethod,
+        SolveAction::DeployApi,
+        SolveAction::ForwardHeader,
+        SolveAction::InvalidateCache,
+    ];
+    for (stage, (action, failing, own)) in stages.into_iter().enumerate() {
+        if let Some(action) = action {
+            solved(&ctx, action).await;
+        }
+        let reports = walab::checks::run(&CheckId::ALL, &ctx, &guide, &CancellationToken::new()).await;
+        let failed: Vec<CheckId> =
+            reports.iter().filter(|r| r.outcome.status != Status::Passed).map(|r| r.id).collect();
+        let mut expected: Vec<CheckId> = failing.iter().chain(own.iter().map(|(id, _)| id)).copied().collect();
+        expected.sort();
+        assert_eq!(failed, expected, "stage {stage}: {reports:#?}");
+        for report in reports.iter().filter(|r| r.outcome.status != Status::Passed) {
+            let want = own.iter().find(|(id, _)| *id == report.id).map_or(next[stage], |(_, a)| *a);
+            let hint = report.outcome.hint.as_ref().unwrap();
+            assert_eq!(hint.action, Some(Remedy::Solve(want)), "stage {stage}, {}: {:?}", report.id, report.outcome);
+        }
+    }
 }
 
 #[tokio::test]
@@ -133,8 +203,8 @@ async fn a_200_that_reached_the_api_names_what_is_missing() {
     // Empty the cache without protecting anything: the API itself answers 200.
     let dist = walab::checks::distribution_id(&ctx).await.unwrap();
     walab::solve::create_invalidation(&ctx, &dist).await.unwrap();
-    let outcome = check(&ctx, CheckId::Unauthenticated401).await;
-    assert_failed(&outcome, "200 from the API itself: no Cognito authorizer", "deploy");
+    let outcome = settled(&ctx, CheckId::Unauthenticated401).await;
+    assert_failed(&outcome, "200 from the API itself", "create-authorizer");
     let Evidence::Response(response) = &outcome.evidence else { panic!("{outcome:?}") };
     assert_eq!(response.status, 200);
     assert_eq!(response.headers.x_cache.as_deref(), Some("Miss from cloudfront"));
@@ -142,10 +212,10 @@ async fn a_200_that_reached_the_api_names_what_is_missing() {
     solved(&ctx, SolveAction::CreateAuthorizer).await;
     solved(&ctx, SolveAction::ProtectMethod).await;
     walab::solve::create_invalidation(&ctx, &dist).await.unwrap();
-    assert_failed(&check(&ctx, CheckId::Unauthenticated401).await, "not deployed to Dev", "deploy");
-    // The invalidate solve does its part but says forwarding must come first.
+    assert_failed(&settled(&ctx, CheckId::Unauthenticated401).await, "api-deployed", "deploy-api");
+    // The invalidate solve refuses: the API is not deployed yet, so it would not help.
     let refused = solve(SolveAction::InvalidateCache, &ctx).await.unwrap_err();
-    assert!(refused.summary.contains("forward Authorization"), "{refused:?}");
+    assert!(refused.summary.contains("api-deployed"), "{refused:?}");
 }
 
 #[tokio::test]
@@ -158,11 +228,8 @@ async fn a_valid_token_refused_means_cloudfront_drops_the_header() {
     // Invalidate without forwarding: every request now reaches the API, token stripped.
     walab::solve::create_invalidation(&ctx, &walab::checks::distribution_id(&ctx).await.unwrap()).await.unwrap();
     assert_passed(&check(&ctx, CheckId::Unauthenticated401).await);
-    assert_failed(
-        &check(&ctx, CheckId::Authenticated200).await,
-        "CloudFront is not forwarding Authorization",
-        "solve forward-header",
-    );
+    assert_failed(&check(&ctx, CheckId::Authenticated200).await, "the API never saw it", "solve forward-header");
+    assert_failed(&settled(&ctx, CheckId::Authenticated200).await, "header-forwarded", "solve forward-header");
 }
 
 #[tokio::test]

@@ -153,7 +153,17 @@ fn sign_in_hint(error: &SignInError) -> Hint {
 /// checks.
 pub(super) async fn obtain_token(ctx: &Context) -> Result<IdToken, Outcome> {
     let run = ctx.this_run();
-    run.token.get_or_init(|| sign_in(ctx)).await.clone()
+    run.token
+        .get_or_init(|| async {
+            // One token a run, so every check of the run sends the same one: the one the last
+            // sign-in got while it has a few minutes left, else a new one.
+            match ctx.token().filter(|t| t.seconds_left() > 300) {
+                Some(token) => Ok(token),
+                None => sign_in(ctx).await,
+            }
+        })
+        .await
+        .clone()
 }
 
 async fn sign_in(ctx: &Context) -> Result<IdToken, Outcome> {
@@ -206,15 +216,10 @@ async fn verify(ctx: &Context, pool: &str, client: &str, token: &Secret) -> Resu
     })
 }
 
-/// A token that is still valid for a minute, obtaining a new one when needed.
+/// The run's token, for the checks that send it.
 pub(super) async fn fresh_token(ctx: &Context) -> Result<IdToken, Outcome> {
-    if let Some(token) = ctx.token()
-        && token.seconds_left() > 60
-    {
-        return Ok(token);
-    }
     obtain_token(ctx).await.map_err(|outcome| match outcome.status {
-        Status::Skipped => outcome,
+        Status::Skipped | Status::Error => outcome,
         _ => Outcome::skipped(format!("needs an ID token: {}", outcome.summary), "fix id-token first"),
     })
 }

@@ -142,6 +142,10 @@ impl Context {
             lock(&self.credentials).username = Some(username.clone());
         }
         lock(&self.values).set(field, value);
+        // A token is for the user, pool and client it was signed in with.
+        if matches!(field, Field::Username | Field::UserPoolId | Field::AppClientId | Field::AppClientSecret) {
+            self.forget_token();
+        }
         self.begin_run();
         // The newest word on a value wins: what was read from AWS before no longer applies.
         let mut facts = lock(&self.facts);
@@ -169,11 +173,19 @@ impl Context {
     /// The password typed into the walkthrough's sign-in prompt.
     pub fn set_password(&self, password: Secret) {
         lock(&self.credentials).password = Some(password);
+        self.forget_token();
+    }
+
+    /// Forgets the token the last sign-in got: the next check that needs one signs in again.
+    pub fn forget_token(&self) {
+        lock(&self.facts).token = None;
+        self.begin_run();
     }
 
     /// Who signs in from now on (the lab's new demo user, after starting over).
     pub fn set_credentials(&self, credentials: Credentials) {
         *lock(&self.credentials) = credentials;
+        self.forget_token();
     }
 
     /// Forgets every recorded value (the username too, unless `keep_username`) and everything

@@ -233,7 +233,9 @@ async fn run_job(
 ) -> JobDone {
     let mut done = JobDone::default();
     match &job {
-        Job::Checks(_) | Job::Token(_) => {}
+        Job::Checks(_) => {}
+        // `t`: a new token, whatever the last one has left.
+        Job::Token(_) => ctx.forget_token(),
         Job::Solve(action, _) => {
             let action = *action;
             let solved = tokio::select! {
