@@ -38,7 +38,6 @@ impl TargetKind {
     }
 }
 
-
 pub const VALUES_FILE: &str = "values.toml";
 const VERSION: u32 = 1;
 

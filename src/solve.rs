@@ -64,10 +64,7 @@ pub async fn solve(action: SolveAction, ctx: &Context) -> Result<Solved, Outcome
     if let Some(unmet) = before.iter().find(|r| r.id != check && r.outcome.status != Status::Passed) {
         let summary = format!(
             "{action} cannot help yet: {} ({}, step {}) comes first: {}",
-            unmet.id,
-            unmet.title,
-            unmet.step,
-            unmet.outcome.summary
+            unmet.id, unmet.title, unmet.step, unmet.outcome.summary
         );
         return Err(Outcome { summary, found: None, ..unmet.outcome.clone() });
     }

@@ -12,8 +12,8 @@ use clap::Args;
 use crate::locallab::room_api::JoinInfo;
 use crate::locallab::{DemoUser, LabError, LabOptions, RunningLab, Timing};
 use crate::names::{API_STACK, EDGE_STACK};
-pub use crate::settings::TargetKind;
 use crate::settings::Dirs;
+pub use crate::settings::TargetKind;
 
 /// The target flags every lab command takes.
 #[derive(Debug, Clone, Args)]

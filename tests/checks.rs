@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::TestLab;
-use walab::aws::Clients;
 use tokio_util::sync::CancellationToken;
+use walab::aws::Clients;
 use walab::checks::{Context, Credentials, Evidence, Outcome, Remedy, Status, run_check};
 use walab::guide::{CheckId, Guide, SolveAction};
 use walab::probe::Prober;
@@ -96,7 +96,10 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     assert_passed(&settled(&ctx, CheckId::DirectApiBlocked).await);
     // A console step whose needs are not met says which comes first, and changes nothing.
     let refused = solve(SolveAction::DeployApi, &ctx).await.unwrap_err();
-    assert!(refused.summary.contains("cannot help yet") && refused.summary.contains("authorizer-created"), "{refused:?}");
+    assert!(
+        refused.summary.contains("cannot help yet") && refused.summary.contains("authorizer-created"),
+        "{refused:?}"
+    );
     assert_eq!(refused.hint.unwrap().action, Some(Remedy::Solve(SolveAction::CreateAuthorizer)));
     assert_failed(&check(&ctx, CheckId::ApiDeployed).await, "authorization NONE", "deploy-api");
 
@@ -105,11 +108,19 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     assert_passed(&settled(&ctx, CheckId::AuthorizerCreated).await);
     solved(&ctx, SolveAction::ProtectMethod).await;
     assert_passed(&settled(&ctx, CheckId::MethodProtected).await);
-    assert_failed(&settled(&ctx, CheckId::ApiDeployed).await, "still serves GET / with authorization NONE", "deploy-api");
+    assert_failed(
+        &settled(&ctx, CheckId::ApiDeployed).await,
+        "still serves GET / with authorization NONE",
+        "deploy-api",
+    );
     solved(&ctx, SolveAction::DeployApi).await;
     assert_passed(&settled(&ctx, CheckId::ApiDeployed).await);
     // Deployed, but the cache still answers for the old key: 5.4 comes next.
-    assert_failed(&settled(&ctx, CheckId::Unauthenticated401).await, "served from CloudFront's cache", "forward-header");
+    assert_failed(
+        &settled(&ctx, CheckId::Unauthenticated401).await,
+        "served from CloudFront's cache",
+        "forward-header",
+    );
 
     // 5.4: forwarding alone does not help requests without a token (the lab's warning).
     solved(&ctx, SolveAction::ForwardHeader).await;
@@ -163,11 +174,7 @@ async fn every_hint_names_the_first_unmet_step_at_every_stage() {
             &[ApiDeployed, CacheInvalidated, Unauthenticated401, Authenticated200],
             &[(HeaderForwarded, SolveAction::ForwardHeader)],
         ),
-        (
-            Some(SolveAction::DeployApi),
-            &[HeaderForwarded, CacheInvalidated, Unauthenticated401, Authenticated200],
-            &[],
-        ),
+        (Some(SolveAction::DeployApi), &[HeaderForwarded, CacheInvalidated, Unauthenticated401, Authenticated200], &[]),
         (Some(SolveAction::ForwardHeader), &[CacheInvalidated, Unauthenticated401, Authenticated200], &[]),
         (Some(SolveAction::InvalidateCache), &[], &[]),
     ];

@@ -423,7 +423,8 @@ async fn the_instructor_key_is_needed_to_read_the_room() {
     assert_eq!(refused.status(), 403);
     let snapshot = room.snapshot().await;
     assert_eq!(snapshot["attendees"][0]["name"], "Ada");
-    assert_eq!(snapshot["attendees"][0]["passed"], 0);
+    // Judged from the account as section 5 begins: 5.2's three hold; nothing requested yet.
+    assert_eq!(snapshot["attendees"][0]["passed"], 3, "{snapshot}");
     assert_eq!(snapshot["attendees"][0]["checks"].as_object().unwrap().len(), 12);
 }
 
@@ -493,13 +494,112 @@ async fn the_room_follows_each_attendee_from_what_their_account_saw() {
     assert!(one["checks"].as_object().unwrap().values().all(|s| s == "passed"), "{one}");
     assert_eq!(one["step"], "done");
     let two = by_name("Two");
-    assert_eq!(two["passed"], 1, "{two}");
+    assert_eq!(two["passed"], 4, "{two}");
     assert_eq!(two["checks"]["authorizer-created"], "passed");
-    assert_eq!(two["checks"]["method-protected"], "pending");
-    assert_eq!(two["step"], "5.2");
+    assert_eq!(two["checks"]["method-protected"], "failed");
+    assert_eq!(two["step"], "5.3");
+    assert_eq!(two["stuck"]["check"], "method-protected");
+    assert!(two["stuck"]["summary"].as_str().unwrap().contains("authorization NONE"), "{two}");
     let three = by_name("Three");
-    assert_eq!(three["passed"], 0);
-    assert!(three["checks"].as_object().unwrap().values().all(|s| s == "pending"), "{three}");
+    assert_eq!(three["passed"], 3);
+    assert_eq!(three["checks"]["authorizer-created"], "failed");
+    assert_eq!(three["checks"]["unauthenticated-401"], "pending", "never requested: {three}");
+    assert_eq!(three["stuck"]["check"], "authorizer-created");
+}
+
+/// The dashboard and the attendee's own `walab check` judge the same account with the same
+/// definitions, so they agree on every check, however the account is configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_agrees_with_the_attendees_walab_check() {
+    let room = Room::open().await;
+    let (url, code) = (room.url(), room.code());
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    let joined = {
+        let home = home.clone();
+        tokio::task::spawn_blocking(move || {
+            walab_as_attendee(&home, &["join", &url, "--code", &code, "--name", "Eve", "--json"])
+        })
+        .await
+        .unwrap()
+    };
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let info: Value = serde_json::from_slice(&joined.stdout).unwrap();
+    let text = |key: &str| info[key].as_str().unwrap().to_string();
+    let as_eve = sdk(&text("aws_endpoint_url"), &text("access_key_id"), &text("secret_access_key"));
+    let apigw = aws_sdk_apigateway::Client::new(&as_eve);
+    let api = api_id(&as_eve).await;
+
+    let agree = |stage: &'static str| {
+        let home = home.clone();
+        let room = &room;
+        async move {
+            let checked =
+                tokio::task::spawn_blocking(move || walab_as_attendee(&home, &["--target", "room", "check", "--json"]))
+                    .await
+                    .unwrap();
+            let report: Value = serde_json::from_slice(&checked.stdout).expect("check --json");
+            let snapshot = room.snapshot().await;
+            let eve = snapshot["attendees"].as_array().unwrap().iter().find(|a| a["name"] == "Eve").unwrap().clone();
+            for check in report["checks"].as_array().unwrap() {
+                let id = check["id"].as_str().unwrap();
+                let walab = match check["status"].as_str().unwrap() {
+                    "skipped" => "failed",
+                    other => other,
+                };
+                assert_eq!(eve["checks"][id], walab, "{stage}: {id}: walab says {check}, the room {eve}");
+            }
+            report["passed"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(agree("fresh").await, 5);
+    // An authorizer whose token source names the header in lower case: headers have no case.
+    let authorizer = apigw
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name("lower")
+        .r#type(AuthorizerType::CognitoUserPools)
+        .provider_arns(format!(
+            "arn:aws:cognito-idp:us-east-1:{}:userpool/{}",
+            text("account_id"),
+            text("user_pool_id")
+        ))
+        .identity_source("method.request.header.authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(agree("authorizer in lower case").await, 6);
+    // Protected but not deployed: the classic mistake.
+    let resources = apigw.get_resources().rest_api_id(&api).send().await.unwrap();
+    let root = resources.items().iter().find(|r| r.path() == Some("/")).and_then(|r| r.id()).unwrap().to_string();
+    let replace = |path: &str, value: &str| {
+        aws_sdk_apigateway::types::PatchOperation::builder()
+            .op(aws_sdk_apigateway::types::Op::Replace)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    apigw
+        .update_method()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .patch_operations(replace("/authorizationType", "COGNITO_USER_POOLS"))
+        .patch_operations(replace("/authorizerId", authorizer.id().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(agree("protected, not deployed").await, 7);
+    apigw.create_deployment().rest_api_id(&api).stage_name("Dev").send().await.unwrap();
+    assert_eq!(agree("deployed").await, 8);
+    let home_solve = home.clone();
+    let solved = tokio::task::spawn_blocking(move || {
+        walab_as_attendee(&home_solve, &["--target", "room", "solve", "forward-header", "--yes"])
+    })
+    .await
+    .unwrap();
+    assert!(solved.status.success(), "{}", String::from_utf8_lossy(&solved.stderr));
+    assert_eq!(agree("forwarded").await, 9);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -205,7 +205,7 @@ where
         // What was asked, and what came back: the operation, the HTTP status, the AWS error code
         // and the request id, so an error can be reported to whoever runs the endpoint.
         let seen = |code: Option<&str>| {
-            let mut seen = format!("{action}: HTTP {status}");
+            let mut seen = format!("HTTP {status}");
             match code {
                 Some(code) => seen.push_str(&format!(" {code}")),
                 None => seen.push_str(" with no AWS error code"),
@@ -241,7 +241,7 @@ where
             ),
             Some(c) if throttled(c) || status == 429 => problem(
                 ProblemKind::Throttled,
-                format!("AWS is throttling walab's calls ({})", seen(code.as_deref())),
+                format!("AWS is throttling walab's calls to {action} ({})", seen(code.as_deref())),
                 Some(format!(
                     "wait a minute and run the checks again{}; nothing in your lab needs changing",
                     retry_after.unwrap_or_default()
@@ -250,7 +250,7 @@ where
             _ if status == 429 || status >= 500 => problem(
                 ProblemKind::ServiceFault,
                 format!(
-                    "{} from {endpoint}{}",
+                    "{action} failed on the service's side: {} from {endpoint}{}",
                     seen(code.as_deref()),
                     if message.is_empty() { String::new() } else { format!(": {message}") }
                 ),
@@ -261,7 +261,7 @@ where
             ),
             None => problem(
                 ProblemKind::ServiceFault,
-                format!("{} from {endpoint}: not an answer walab can read", seen(None)),
+                format!("{action}: {} from {endpoint}: not an answer walab can read", seen(None)),
                 Some("check that the endpoint is AWS's (or AWS_ENDPOINT_URL, if you set it), then try again".into()),
             ),
             Some(c) => {
@@ -317,7 +317,11 @@ where
             Some("check the network, or AWS_ENDPOINT_URL if you point walab at a local lab".into()),
         );
     }
-    problem(ProblemKind::Other, format!("{action}: {chain}"), Some("try again; if it persists, check the endpoint".into()))
+    problem(
+        ProblemKind::Other,
+        format!("{action}: {chain}"),
+        Some("try again; if it persists, check the endpoint".into()),
+    )
 }
 
 fn last_cause(err: &(dyn StdError + 'static)) -> String {

@@ -1,7 +1,6 @@
 //! Step 5.2 and the ID token: the stacks' values, the app client secret, the learner's user,
 //! and signing in.
 
-
 use serde_json::Value;
 
 use super::judge::{self, SecretRead, StackSeen, UserSeen};

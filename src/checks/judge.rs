@@ -153,7 +153,8 @@ pub fn user_confirmed(pool: &str, username: Option<&str>, user: Option<&UserSeen
                 .by(Remedy::Solve(SolveAction::SignUp)),
         );
     };
-    let evidence = Evidence::User { username: username.to_string(), status: user.status.clone(), enabled: user.enabled };
+    let evidence =
+        Evidence::User { username: username.to_string(), status: user.status.clone(), enabled: user.enabled };
     let outcome = if !user.enabled {
         Outcome::failed(format!("{username} is disabled"), "enable the user in the Cognito console")
     } else {
@@ -498,10 +499,9 @@ pub fn direct_api_blocked(response: &ProbeResponse) -> Outcome {
     let outcome = match response.status {
         403 => Outcome::passed("403 Forbidden: WAF lets only CloudFront through, token or not"),
         200 => Outcome::failed("200: the API Gateway URL answers directly, so CloudFront can be bypassed", waf),
-        401 => Outcome::failed(
-            "401 from the authorizer: WAF let a request through that did not come from CloudFront",
-            waf,
-        ),
+        401 => {
+            Outcome::failed("401 from the authorizer: WAF let a request through that did not come from CloudFront", waf)
+        }
         500.. => refused(response, 403),
         status => Outcome::failed(format!("{status} {}: expected 403 from WAF", response.reason), "see the evidence"),
     };

@@ -27,14 +27,14 @@ use crate::aws::Clients;
 use crate::guide::{CheckId, Guide};
 use crate::probe::Prober;
 use crate::secret::Secret;
-use crate::settings::{Field, Values};
 use crate::settings::TargetKind;
+use crate::settings::{Field, Values};
 
 pub use api::{api_id, lab_authorizer};
 pub use cdn::distribution_id;
-pub use judge::covers_lab_path;
 pub use evidence::Evidence;
 pub use identity::{IdToken, app_client_secret, pool_and_client};
+pub use judge::covers_lab_path;
 pub use outcome::{Event, Found, Hint, Outcome, Remedy, Report, Status};
 
 /// What a check returns: `Ok` when it got as far as a verdict of its own, `Err` when it stopped
@@ -339,13 +339,8 @@ pub async fn run(ids: &[CheckId], ctx: &Context, guide: &Guide, cancel: &Cancell
             settled.insert(id, outcome.clone());
             next += 1;
             if ids.contains(&id) {
-                let report = Report {
-                    id,
-                    step: id.step(),
-                    title: guide.check_text(id).title.clone(),
-                    outcome,
-                    duration_ms,
-                };
+                let report =
+                    Report { id, step: id.step(), title: guide.check_text(id).title.clone(), outcome, duration_ms };
                 ctx.send(Event::Finished(Box::new(report.clone())));
                 reports.push(report);
                 if let Some(&after) = all[next..].iter().find(|id| ids.contains(id)) {

@@ -134,9 +134,7 @@ impl CheckId {
     /// check downstream of them, in lab order.
     pub fn depending_on(field: Field) -> Vec<CheckId> {
         let readers: Vec<CheckId> = CheckId::every().filter(|id| id.definition().reads.contains(&field)).collect();
-        CheckId::every()
-            .filter(|id| readers.contains(id) || readers.iter().any(|r| id.path().contains(r)))
-            .collect()
+        CheckId::every().filter(|id| readers.contains(id) || readers.iter().any(|r| id.path().contains(r))).collect()
     }
 
     /// The console step that makes this check pass, if walab can do it.
@@ -182,7 +180,13 @@ pub const LAB_MODEL: [CheckDef; 17] = {
         def(HeaderForwarded, "5.4", &[StackOutputs], &[CloudFrontEndpoint], Some(SolveAction::ForwardHeader)),
         def(CacheInvalidated, "5.4", &[ApiDeployed, HeaderForwarded], &[], Some(SolveAction::InvalidateCache)),
         def(Unauthenticated401, "5.5", &[CacheInvalidated], &[CloudFrontEndpoint], None),
-        def(IdToken, "5.5", &[ClientSecret, UserConfirmed], &[UserPoolId, AppClientId, AppClientSecret, Username], None),
+        def(
+            IdToken,
+            "5.5",
+            &[ClientSecret, UserConfirmed],
+            &[UserPoolId, AppClientId, AppClientSecret, Username],
+            None,
+        ),
         def(Authenticated200, "5.5", &[IdToken, CacheInvalidated], &[CloudFrontEndpoint], None),
         def(DirectApiBlocked, "5.5", &[StackOutputs], &[ApiGatewayUrl], None),
         def(StackCdnDeleted, "teardown", &[], &[], Some(SolveAction::Teardown)),

@@ -91,8 +91,8 @@ impl Gathered {
             (SecretRead::Client(secret), user)
         });
         let api = apigateway::lab_view(&account.apigateway, STAGE);
-        let distribution = cloudfront::lab_distribution(&account.ctx, &account.cloudfront, &account.api_domain())
-            .map(|d| {
+        let distribution =
+            cloudfront::lab_distribution(&account.ctx, &account.cloudfront, &account.api_domain()).map(|d| {
                 let seen = DistributionSeen {
                     id: d.id.clone(),
                     status: if d.deployed { "Deployed" } else { "InProgress" }.to_string(),

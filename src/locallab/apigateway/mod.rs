@@ -65,12 +65,11 @@ pub fn lab_view(apigw: &Slice<ApiGatewayState>, stage: &str) -> Option<LabApiVie
                 identity_source: Some(a.identity_source.clone()),
             })
             .collect();
-        let method = api.resources.iter().find(|r| r.path == "/").and_then(|r| r.methods.get("GET")).map(|m| {
-            MethodSeen {
+        let method =
+            api.resources.iter().find(|r| r.path == "/").and_then(|r| r.methods.get("GET")).map(|m| MethodSeen {
                 authorization_type: m.authorization_type.as_str().to_string(),
                 authorizer_id: m.authorizer_id.clone(),
-            }
-        });
+            });
         let deployed = s.stage(&api.id, stage).map(|stage| {
             let deployment = s.deployment(&api.id, &stage.deployment_id);
             DeployedSeen {

@@ -139,7 +139,11 @@ pub struct LabDistribution {
     pub invalidations: Vec<(String, Vec<String>, Millis, bool)>,
 }
 
-pub fn lab_distribution(ctx: &AccountContext, cf: &Slice<CloudFrontState>, api_domain: &str) -> Option<LabDistribution> {
+pub fn lab_distribution(
+    ctx: &AccountContext,
+    cf: &Slice<CloudFrontState>,
+    api_domain: &str,
+) -> Option<LabDistribution> {
     let now = ctx.now_ms();
     let deploy_ms = ctx.timing.deploy_ms();
     cf.read(|s| {

@@ -116,10 +116,8 @@ pub struct CheckResult {
 /// The digest of what a result of `id` is computed from on `target` with `values`: the values
 /// the check and the checks on its path read (the lab model's `reads`).
 pub fn basis(id: CheckId, target: &str, values: &Values) -> String {
-    let mut fields: Vec<Field> = std::iter::once(id)
-        .chain(id.path())
-        .flat_map(|c| c.definition().reads.iter().copied())
-        .collect();
+    let mut fields: Vec<Field> =
+        std::iter::once(id).chain(id.path()).flat_map(|c| c.definition().reads.iter().copied()).collect();
     fields.sort_by_key(|f| f.name());
     fields.dedup();
     let mut text = target.to_string();
