@@ -508,6 +508,30 @@ pub fn direct_api_blocked(response: &ProbeResponse) -> Outcome {
     with_response(outcome, response)
 }
 
+/// Everything a room gathers of one account, in the lab model's terms, for [`crate::checks::judge_gathered`].
+pub struct Gathered {
+    pub region: String,
+    pub edge: StackSeen,
+    pub api: StackSeen,
+    pub pool: String,
+    pub client: String,
+    pub secret: SecretRead,
+    pub username: String,
+    pub user: Option<UserSeen>,
+    pub api_id: Option<String>,
+    pub authorizers: Vec<AuthorizerSeen>,
+    pub method: Option<MethodSeen>,
+    pub deployed: Option<DeployedSeen>,
+    pub distribution: Option<(DistributionSeen, Vec<Invalidation>)>,
+    pub token_issued: bool,
+    /// The values an attendee's walab records from the stacks (it records them on its first run).
+    pub recorded: Values,
+    /// The last answers to section 5.5's requests: without a token, with one, to the API's URL.
+    pub anonymous: Option<ProbeResponse>,
+    pub with_token: Option<ProbeResponse>,
+    pub direct: Option<ProbeResponse>,
+}
+
 /// Puts a check's outcome in the lab's causal order, given the settled outcomes of the checks
 /// before it (`earlier`): when a check on its path has not passed, the first of them (in lab
 /// order) is what to do now, so the hint becomes that check's and the summary says why; and a

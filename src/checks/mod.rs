@@ -244,6 +244,30 @@ pub async fn run_check(id: CheckId, ctx: &Context) -> Outcome {
     checked.unwrap_or_else(|stopped| stopped)
 }
 
+/// Judges `id` from what a room gathered of an account (`locallab::room_judge`), with the same
+/// judgements `run_check` applies to what walab gathers; `None` where nothing was gathered yet.
+pub fn judge_gathered(id: CheckId, g: &judge::Gathered) -> Option<Outcome> {
+    let api = g.api_id.clone().unwrap_or_default();
+    Some(match id {
+        CheckId::StackOutputs => judge::stack_outputs(&g.region, &g.edge, &g.api, &g.recorded),
+        CheckId::ClientSecret => judge::client_secret(&g.client, &g.secret, None),
+        CheckId::UserConfirmed => judge::user_confirmed(&g.pool, Some(&g.username), g.user.as_ref()),
+        CheckId::AuthorizerCreated => judge::authorizer_created(&api, &g.pool, &g.authorizers),
+        CheckId::MethodProtected => judge::method_protected(g.method.as_ref(), &g.pool, &g.authorizers),
+        CheckId::ApiDeployed => judge::api_deployed(g.deployed.as_ref()),
+        CheckId::HeaderForwarded => judge::header_forwarded(&g.distribution.as_ref()?.0),
+        CheckId::CacheInvalidated => {
+            let (dist, invalidations) = g.distribution.as_ref()?;
+            judge::cache_invalidated(dist, invalidations)
+        }
+        CheckId::Unauthenticated401 => judge::unauthenticated_401(g.anonymous.as_ref()?),
+        CheckId::IdToken if g.token_issued => judge::id_token(&g.username, 3600, Evidence::None),
+        CheckId::Authenticated200 => judge::authenticated_200(g.with_token.as_ref()?),
+        CheckId::DirectApiBlocked => judge::direct_api_blocked(g.direct.as_ref()?),
+        _ => return None,
+    })
+}
+
 /// How long a check may run before it is stopped and reported as an error.
 fn time_limit(id: CheckId, ctx: &Context) -> Duration {
     match id {

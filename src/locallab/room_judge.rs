@@ -15,9 +15,8 @@ use super::clock::Millis;
 use super::progress::{Answer, Probe, Seen};
 use super::{apigateway, cloudfront, cognito};
 use crate::aws::cloudfront::{Forwarding, Invalidation};
-use crate::checks::evidence::AuthorizerSeen;
-use crate::checks::judge::{self, DeployedSeen, DistributionSeen, MethodSeen, SecretRead, StackSeen, UserSeen};
-use crate::checks::{Evidence, Outcome};
+use crate::checks::Outcome;
+use crate::checks::judge::{self, DistributionSeen, Gathered, SecretRead, StackSeen, UserSeen};
 use crate::guide::{CheckId, Guide};
 use crate::names::{API_STACK, EDGE_STACK, STAGE};
 use crate::probe::{ProbeResponse, ResponseHeaders};
@@ -26,12 +25,12 @@ use crate::settings::{Field, Values};
 /// Each of section 5's checks as the room judges it now; `None` where the room has nothing to
 /// judge yet (a request the attendee has not made, a token not issued).
 pub fn judge_account(account: &Account, guide: &Guide) -> Vec<(CheckId, Option<Outcome>)> {
-    let gathered = Gathered::of(account);
+    let gathered = gather(account);
     let mut settled: BTreeMap<CheckId, Outcome> = BTreeMap::new();
     CheckId::ALL
         .into_iter()
         .map(|id| {
-            let outcome = gathered.judge(id).map(|outcome| {
+            let outcome = crate::checks::judge_gathered(id, &gathered).map(|outcome| {
                 let outcome = judge::settle(id, outcome, guide, &|need| settled.get(&need).cloned());
                 settled.insert(id, outcome.clone());
                 outcome
@@ -41,137 +40,97 @@ pub fn judge_account(account: &Account, guide: &Guide) -> Vec<(CheckId, Option<O
         .collect()
 }
 
-/// What the room knows of one account, in the lab model's terms.
-struct Gathered {
-    region: String,
-    edge: StackSeen,
-    api: StackSeen,
-    pool: String,
-    client: String,
-    secret: SecretRead,
-    username: String,
-    user: Option<UserSeen>,
-    api_id: Option<String>,
-    authorizers: Vec<AuthorizerSeen>,
-    method: Option<MethodSeen>,
-    deployed: Option<DeployedSeen>,
-    distribution: Option<(DistributionSeen, Vec<Invalidation>)>,
-    token_issued: bool,
-    answers: BTreeMap<Probe, Answer>,
-}
-
 fn date(ms: Millis) -> DateTime {
     DateTime::from_millis(ms)
 }
 
-impl Gathered {
-    fn of(account: &Account) -> Gathered {
-        let now = account.ctx.now_ms();
-        let stack = |name: &str| {
-            let exists = account.stacks.read(|s| s.stacks.values().any(|st| st.name == name && !st.is_deleted(now)));
-            StackSeen {
-                name: name.to_string(),
-                status: exists.then(|| "CREATE_COMPLETE".to_string()),
-                outputs: if exists {
-                    account.outputs(name).into_iter().map(|o| (o.key.to_string(), o.value)).collect()
+/// What the room knows of one account, in the lab model's terms.
+fn gather(account: &Account) -> Gathered {
+    let now = account.ctx.now_ms();
+    let stack = |name: &str| {
+        let exists = account.stacks.read(|s| s.stacks.values().any(|st| st.name == name && !st.is_deleted(now)));
+        StackSeen {
+            name: name.to_string(),
+            status: exists.then(|| "CREATE_COMPLETE".to_string()),
+            outputs: if exists {
+                account.outputs(name).into_iter().map(|o| (o.key.to_string(), o.value)).collect()
+            } else {
+                BTreeMap::new()
+            },
+        }
+    };
+    let identity = cognito::lab_identity(&account.cognito);
+    let pool = identity.as_ref().map(|i| i.pool_id.clone()).unwrap_or_default();
+    let client = identity.as_ref().map(|i| i.client_id.clone()).unwrap_or_default();
+    let username = identity.as_ref().map(|i| i.demo_username.clone()).unwrap_or_default();
+    let (secret, user) = account.cognito.read(|s| {
+        let secret = s.client(&client).map(|c| c.secret.clone()).unwrap_or(None);
+        let user = s
+            .find_user(&pool, &username)
+            .map(|u| UserSeen { status: u.status.as_str().to_string(), enabled: u.enabled });
+        (SecretRead::Client(secret), user)
+    });
+    let api = apigateway::lab_view(&account.apigateway, STAGE);
+    let distribution =
+        cloudfront::lab_distribution(&account.ctx, &account.cloudfront, &account.api_domain()).map(|d| {
+            let seen = DistributionSeen {
+                id: d.id.clone(),
+                status: if d.deployed { "Deployed" } else { "InProgress" }.to_string(),
+                forwarding: if d.forwards_authorization {
+                    Forwarding::LegacyHeader
                 } else {
-                    BTreeMap::new()
+                    Forwarding::No { how: "the default behaviour does not forward Authorization".into() }
                 },
-            }
-        };
-        let identity = cognito::lab_identity(&account.cognito);
-        let pool = identity.as_ref().map(|i| i.pool_id.clone()).unwrap_or_default();
-        let client = identity.as_ref().map(|i| i.client_id.clone()).unwrap_or_default();
-        let username = identity.as_ref().map(|i| i.demo_username.clone()).unwrap_or_default();
-        let (secret, user) = account.cognito.read(|s| {
-            let secret = s.client(&client).map(|c| c.secret.clone()).unwrap_or(None);
-            let user = s
-                .find_user(&pool, &username)
-                .map(|u| UserSeen { status: u.status.as_str().to_string(), enabled: u.enabled });
-            (SecretRead::Client(secret), user)
+                changed: date(d.last_modified),
+            };
+            let invalidations = d
+                .invalidations
+                .into_iter()
+                .map(|(id, paths, created, done)| Invalidation {
+                    id,
+                    status: if done { "Completed" } else { "InProgress" }.to_string(),
+                    created: date(created),
+                    paths,
+                })
+                .collect();
+            (seen, invalidations)
         });
-        let api = apigateway::lab_view(&account.apigateway, STAGE);
-        let distribution =
-            cloudfront::lab_distribution(&account.ctx, &account.cloudfront, &account.api_domain()).map(|d| {
-                let seen = DistributionSeen {
-                    id: d.id.clone(),
-                    status: if d.deployed { "Deployed" } else { "InProgress" }.to_string(),
-                    forwarding: if d.forwards_authorization {
-                        Forwarding::LegacyHeader
-                    } else {
-                        Forwarding::No { how: "the default behaviour does not forward Authorization".into() }
-                    },
-                    changed: date(d.last_modified),
-                };
-                let invalidations = d
-                    .invalidations
-                    .into_iter()
-                    .map(|(id, paths, created, done)| Invalidation {
-                        id,
-                        status: if done { "Completed" } else { "InProgress" }.to_string(),
-                        created: date(created),
-                        paths,
-                    })
-                    .collect();
-                (seen, invalidations)
-            });
-        let observed = account.progress.read(|p| p.observed());
-        Gathered {
-            region: account.ctx.region.clone(),
-            edge: stack(EDGE_STACK),
-            api: stack(API_STACK),
-            pool,
-            client,
-            secret,
-            username,
-            user,
-            api_id: api.as_ref().map(|a| a.api_id.clone()),
-            authorizers: api.as_ref().map(|a| a.authorizers.clone()).unwrap_or_default(),
-            method: api.as_ref().and_then(|a| a.method.clone()),
-            deployed: api.and_then(|a| a.deployed),
-            distribution,
-            token_issued: observed.first.contains_key(&Seen::IdTokenIssued),
-            answers: observed.answers,
-        }
+    let observed = account.progress.read(|p| p.observed());
+    let (edge, api_stack) = (stack(EDGE_STACK), stack(API_STACK));
+    Gathered {
+        region: account.ctx.region.clone(),
+        pool,
+        client,
+        secret,
+        username,
+        user,
+        api_id: api.as_ref().map(|a| a.api_id.clone()),
+        authorizers: api.as_ref().map(|a| a.authorizers.clone()).unwrap_or_default(),
+        method: api.as_ref().and_then(|a| a.method.clone()),
+        deployed: api.and_then(|a| a.deployed),
+        distribution,
+        token_issued: observed.first.contains_key(&Seen::IdTokenIssued),
+        recorded: recorded(&edge, &api_stack),
+        anonymous: observed.answers.get(&Probe::Anonymous).map(as_response),
+        with_token: observed.answers.get(&Probe::WithToken).map(as_response),
+        direct: observed.answers.get(&Probe::Direct).map(as_response),
+        edge,
+        api: api_stack,
     }
+}
 
-    /// The values an attendee's walab records from the stacks (it records them on its first run).
-    fn recorded(&self) -> Values {
-        let mut values = Values::default();
-        for (key, field) in [
-            (crate::names::output::USER_POOL_ID, Field::UserPoolId),
-            (crate::names::output::APP_CLIENT_ID, Field::AppClientId),
-            (crate::names::output::CLOUDFRONT_ENDPOINT, Field::CloudFrontEndpoint),
-        ] {
-            values.set(field, self.edge.outputs.get(key).cloned());
-        }
-        values.set(Field::ApiGatewayUrl, self.api.outputs.get(crate::names::output::API_GATEWAY_URL).cloned());
-        values
+/// The values an attendee's walab records from the stacks (it records them on its first run).
+fn recorded(edge: &StackSeen, api: &StackSeen) -> Values {
+    let mut values = Values::default();
+    for (key, field) in [
+        (crate::names::output::USER_POOL_ID, Field::UserPoolId),
+        (crate::names::output::APP_CLIENT_ID, Field::AppClientId),
+        (crate::names::output::CLOUDFRONT_ENDPOINT, Field::CloudFrontEndpoint),
+    ] {
+        values.set(field, edge.outputs.get(key).cloned());
     }
-
-    fn judge(&self, id: CheckId) -> Option<Outcome> {
-        let answer = |probe: Probe| self.answers.get(&probe).map(as_response);
-        let api = self.api_id.clone().unwrap_or_default();
-        Some(match id {
-            CheckId::StackOutputs => judge::stack_outputs(&self.region, &self.edge, &self.api, &self.recorded()),
-            CheckId::ClientSecret => judge::client_secret(&self.client, &self.secret, None),
-            CheckId::UserConfirmed => judge::user_confirmed(&self.pool, Some(&self.username), self.user.as_ref()),
-            CheckId::AuthorizerCreated => judge::authorizer_created(&api, &self.pool, &self.authorizers),
-            CheckId::MethodProtected => judge::method_protected(self.method.as_ref(), &self.pool, &self.authorizers),
-            CheckId::ApiDeployed => judge::api_deployed(self.deployed.as_ref()),
-            CheckId::HeaderForwarded => judge::header_forwarded(&self.distribution.as_ref()?.0),
-            CheckId::CacheInvalidated => {
-                let (dist, invalidations) = self.distribution.as_ref()?;
-                judge::cache_invalidated(dist, invalidations)
-            }
-            CheckId::Unauthenticated401 => judge::unauthenticated_401(&answer(Probe::Anonymous)?),
-            CheckId::IdToken if self.token_issued => judge::id_token(&self.username, 3600, Evidence::None),
-            CheckId::IdToken => return None,
-            CheckId::Authenticated200 => judge::authenticated_200(&answer(Probe::WithToken)?),
-            CheckId::DirectApiBlocked => judge::direct_api_blocked(&answer(Probe::Direct)?),
-            _ => return None,
-        })
-    }
+    values.set(Field::ApiGatewayUrl, api.outputs.get(crate::names::output::API_GATEWAY_URL).cloned());
+    values
 }
 
 /// An answer the room kept, as a probe would have read it.

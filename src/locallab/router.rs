@@ -303,7 +303,7 @@ async fn keep_answer(account: &Account, probe: progress::Probe, response: Respon
         body: String::new(),
         at: now,
     };
-    if !body.size_hint().exact().is_some_and(|n| n <= progress::ANSWER_BODY as u64) {
+    if body.size_hint().exact().is_none_or(|n| n > progress::ANSWER_BODY as u64) {
         progress::answered(&account.progress, probe, answer);
         return Response::from_parts(parts, body);
     }
