@@ -148,6 +148,10 @@ async fn section_5_step_by_step_with_every_diagnosis_on_the_way() {
     assert_failed(&check(&ctx, CheckId::Authenticated200).await, "expired", "new token");
 }
 
+/// A stage of the lab: the action that reaches it, the checks that fail there with the next step
+/// as their hint, and those that fail there with a fix of their own.
+type Stage = (Option<SolveAction>, &'static [CheckId], &'static [(CheckId, SolveAction)]);
+
 /// Every failing check's hint, at each stage of the lab, names the first unmet step on its own
 /// path (the lab model's `needs`), never a fix whose own needs still fail.
 #[tokio::test]
@@ -156,7 +160,7 @@ async fn every_hint_names_the_first_unmet_step_at_every_stage() {
     let lab = TestLab::start().await;
     let ctx = context(&lab);
     let guide = Guide::load().unwrap();
-    let stages: [(Option<SolveAction>, &[CheckId], &[(CheckId, SolveAction)]); 6] = [
+    let stages: [Stage; 6] = [
         (
             None,
             &[AuthorizerCreated, MethodProtected, ApiDeployed, CacheInvalidated, Unauthenticated401, Authenticated200],
