@@ -4,7 +4,7 @@
 //!
 //! # The modules, from the user inwards
 //!
-//! Each owns one thing, and imports point one way (`tests/module_graph.rs` fails on a circle):
+//! Each owns one thing, and imports point one way (`tests/it/module_graph.rs` fails on a circle):
 //!
 //! - [`cli`] is what can be typed; `main.rs` hands each command to its face:
 //!   [`tui`] (the walkthrough), [`commands`] (`check`, `solve`, `token`, `config`, `request`),
