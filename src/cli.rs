@@ -117,13 +117,8 @@ the local lab's CloudFront endpoint (`walab serve`)"
         long_about = "Run the lab's checks, in the order of section 5, and explain every failure: what was seen \
 and what to do about it. Values the checks find (stack outputs, the app client secret) are recorded.\n\n\
 Exit status: 0 when every check passed, 1 when one failed, 2 for a usage or configuration error.",
-        after_help = "Checks: stack-outputs client-secret user-confirmed authorizer-created method-protected \
-api-deployed header-forwarded cache-invalidated unauthenticated-401 id-token authenticated-200 direct-api-blocked\n\n\
-Examples:\n  walab check                               every check, on the local lab\n  \
-walab check --only unauthenticated-401    one check\n  \
-walab check --solve                       do the console steps that are missing, then check again\n  \
-walab check --teardown                    after the lab: is everything that costs money deleted?\n  \
-walab --target aws check --json           your AWS account, as JSON"
+        after_help = check_help(),
+        after_long_help = check_help(),
     )]
     Check(CheckArgs),
     /// Do a console step through the API (asks first on AWS)
@@ -322,4 +317,16 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
         return Err("give a number of seconds above 0 and at most 3600".to_string());
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// `walab check --help`'s list of checks, from the lab model, then the examples.
+fn check_help() -> String {
+    let checks = crate::guide::Guide::load().map(|g| g.checks_help()).unwrap_or_default();
+    format!(
+        "{checks}\nThe IAM permissions walab needs on AWS are in README (\"The IAM policy walab needs\").\n\nExamples:\n  walab check                               every check, on the local lab\n  \
+walab check --only unauthenticated-401    one check\n  \
+walab check --solve                       do the console steps that are missing, then check again\n  \
+walab check --teardown                    after the lab: is everything that costs money deleted?\n  \
+walab --target aws check --json           your AWS account, as JSON"
+    )
 }

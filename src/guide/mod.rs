@@ -519,6 +519,30 @@ impl Guide {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }
+
+    /// Section 5's checks as a Markdown table (step, id, what it checks, what it needs), from
+    /// the lab model and the lab file: README's table is this, and a test keeps it so.
+    pub fn checks_table(&self) -> String {
+        let mut table = String::from("| step | check | what it checks | needs |\n|---|---|---|---|\n");
+        for id in CheckId::ALL {
+            let needs: Vec<String> = id.needs().iter().map(|n| format!("`{n}`")).collect();
+            let needs = if needs.is_empty() { "—".to_string() } else { needs.join(", ") };
+            table.push_str(&format!("| {} | `{id}` | {} | {needs} |\n", id.step(), self.check_text(id).title));
+        }
+        table
+    }
+
+    /// The checks as `walab check --help` lists them: each with its step and what it needs.
+    pub fn checks_help(&self) -> String {
+        let mut help =
+            String::from("Checks, in the lab's order (each needs the ones after the arrow to pass first):\n");
+        for id in CheckId::ALL {
+            let needs: Vec<&str> = id.needs().iter().map(|n| n.as_str()).collect();
+            let arrow = if needs.is_empty() { String::new() } else { format!(" ← {}", needs.join(", ")) };
+            help.push_str(&format!("  {:<4} {:<20} {}{arrow}\n", id.step(), id.as_str(), self.check_text(id).title));
+        }
+        help
+    }
 }
 
 #[cfg(test)]
@@ -615,6 +639,24 @@ mod tests {
         );
         for action in SolveAction::ALL {
             assert_eq!(SolveAction::for_check(action.check()), Some(action));
+        }
+    }
+
+    /// README's table of checks is the lab model's (`WALAB_UPDATE_README=1` writes it again).
+    #[test]
+    fn the_readme_lists_the_checks_of_the_lab_model() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (begin, end) = ("<!-- checks: generated from the lab model -->\n", "<!-- checks: end -->");
+        let start = readme.find(begin).expect("README has the checks table's markers") + begin.len();
+        let stop = start + readme[start..].find(end).expect("end marker");
+        let table = Guide::load().unwrap().checks_table();
+        if readme[start..stop] != table {
+            if std::env::var_os("WALAB_UPDATE_README").is_some() {
+                std::fs::write(path, format!("{}{table}{}", &readme[..start], &readme[stop..])).unwrap();
+            } else {
+                panic!("README's table of checks is out of date: WALAB_UPDATE_README=1 cargo test --lib readme");
+            }
         }
     }
 
