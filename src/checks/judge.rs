@@ -567,10 +567,9 @@ pub fn settle(
     }
     outcome.status = Status::Failed;
     let text = guide.check_text(need);
-    outcome.hint = upstream
-        .hint
-        .filter(|h| h.action.is_some())
-        .or_else(|| Some(Hint { text: text.hint.clone(), action: text.action }));
+    let first =
+        upstream.hint.filter(|h| h.action.is_some()).unwrap_or(Hint { text: text.hint.clone(), action: text.action });
+    outcome.hint = Some(Hint { text: format!("{step} first ({title}): {}", first.text), action: first.action });
     outcome.found = None;
     outcome
 }
