@@ -506,7 +506,7 @@ fn a_solve_rechecks_its_step_and_the_checks_downstream_that_ran() {
     let effects = update(&mut app, ch('t'));
     assert_eq!(
         effects.last(),
-        Some(&Effect::Start(Job::Token(vec![CheckId::Authenticated200, CheckId::DirectApiBlocked])))
+        Some(&Effect::Start(Job::Token(vec![CheckId::Authenticated200])))
     );
 }
 

@@ -350,7 +350,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Token => {
             let mut effects = app.focus_check(CheckId::IdToken);
             app.focus = Pane::Evidence;
-            let then = Job::Token(app.rechecks(&[], &[CheckId::Authenticated200, CheckId::DirectApiBlocked]));
+            let then = Job::Token(app.rechecks(&[], &CheckId::IdToken.downstream()));
             if app.password_known {
                 effects.extend(app.start(then));
             } else {
