@@ -75,6 +75,15 @@ where
     F: FnOnce(Driver) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    walkthrough_from(lab, credentials, false, drive).await
+}
+
+/// The same, resuming from the progress the last run saved when `resume`.
+async fn walkthrough_from<F, Fut>(lab: &TestLab, credentials: Credentials, resume: bool, drive: F) -> App
+where
+    F: FnOnce(Driver) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let ctx = Context::new(
         Clients::new(&lab.sdk()),
         TargetKind::Local,
@@ -90,7 +99,8 @@ where
         progress: Some((progress.clone(), "local".into())),
         osc52: false,
     };
-    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), true, None);
+    let saved = if resume { walab::tui::store::load(&progress, "local").unwrap() } else { None };
+    let mut app = App::new(Guide::load().unwrap(), header(), Values::default(), true, saved);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (keys, input) = futures::channel::mpsc::unbounded();
@@ -157,6 +167,46 @@ async fn run_all_see_the_diagnoses_solve_every_step_and_pass_all_twelve() {
     for id in CheckId::ALL {
         assert_eq!(app.results[&id].status, Status::Passed, "{id}: {:?}", app.results[&id]);
     }
+}
+
+/// A change made while the walkthrough was closed is never shown as the old result: what was
+/// remembered is stale, and checked again as the walkthrough opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_from_before_are_checked_again_on_start() {
+    let lab = TestLab::start().await;
+    let info = lab.info();
+    let credentials = Credentials {
+        username: Some(info.demo_user.username.clone()),
+        password: Some(info.demo_user.password.clone()),
+    };
+    let first = walkthrough(&lab, credentials.clone(), |mut d| async move {
+        let screen = d.press_and_wait("R", 1).await;
+        assert!(screen.contains("5 of 12 checks passed"), "{screen}");
+        d.press("q");
+    })
+    .await;
+    assert_eq!(first.results[&CheckId::HeaderForwarded].status, Status::Failed);
+
+    // Meanwhile, outside the walkthrough: `walab solve forward-header`.
+    let ctx = Context::new(
+        Clients::new(&lab.sdk()),
+        TargetKind::Local,
+        Values::default(),
+        credentials.clone(),
+        Prober::new().unwrap(),
+    );
+    walab::solve::solve(walab::guide::SolveAction::ForwardHeader, &ctx).await.unwrap();
+
+    let second = walkthrough_from(&lab, credentials, true, |mut d| async move {
+        // Opening re-checks what was remembered: one job, without a key pressed.
+        let screen = d.until("the re-check", |o| o.jobs_done >= 1 && !o.busy).await;
+        assert!(!screen.contains("stale"), "nothing left stale once re-checked: {screen}");
+        d.press("q");
+    })
+    .await;
+    let forwarded = &second.results[&CheckId::HeaderForwarded];
+    assert_eq!((forwarded.status, forwarded.stale), (Status::Passed, false), "{forwarded:?}");
+    assert!(second.results.values().all(|r| !r.stale));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

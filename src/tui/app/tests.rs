@@ -504,10 +504,7 @@ fn a_solve_rechecks_its_step_and_the_checks_downstream_that_ran() {
     let mut app = fresh();
     all_run(&mut app);
     let effects = update(&mut app, ch('t'));
-    assert_eq!(
-        effects.last(),
-        Some(&Effect::Start(Job::Token(vec![CheckId::Authenticated200])))
-    );
+    assert_eq!(effects.last(), Some(&Effect::Start(Job::Token(vec![CheckId::Authenticated200]))));
 }
 
 #[test]
