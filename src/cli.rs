@@ -58,8 +58,10 @@ walab serve info --json                  the running lab's JSON line, read while
     /// Join a workshop's room: your own lab account, served by the instructor's machine
     #[command(
         long_about = "Join a workshop's room: the instructor's `walab serve --room` gives every attendee an \
-account of their own, in the state section 5 starts from. The code is the only way in; joining again \
-with the same name gives you the same account.\n\n\
+account of their own, in the state section 5 starts from. The code is the only way in. A name is \
+not a key: a name already taken is refused, except to the machine that took it (its walab signs the \
+join with the account's key), so joining again from the same laptop gives you the same account; \
+on a new laptop, ask the instructor for `walab room reissue NAME` and join with the code it prints.\n\n\
 walab records the account as target `room` (so `walab --target room check` and the rest use it), \
 writes the credentials the room issued to a file only you can read, says how to use them from a \
 shell, and opens the walkthrough on your account.",
@@ -72,9 +74,10 @@ walab join http://192.168.1.20:4566 --code K7QF-2MXP --name \"Ada Lovelace\" --j
         long_about = "Watch a room: one row per attendee, one column per check, how many passed, what each did \
 last and how long they have been on their step. The room works progress out itself, from each \
 account's state and traffic, so attendees using the AWS CLI or an SDK are followed too.\n\n\
-On the room's machine walab finds the running room; elsewhere pass --server and --key (both in \
-`walab serve --room`'s output).",
-        after_help = "Examples:\n  walab room\n  walab room --json\n  walab room --server http://192.168.1.20:4566 --key wik_…"
+On the room's machine walab finds the running room by itself (whatever its state directory); \
+elsewhere pass --server, and the instructor key in WALAB_ROOM_KEY (or --key, which other users \
+of the machine can see).",
+        after_help = "Examples:\n  walab room\n  walab room --json\n  WALAB_ROOM_KEY=wik_… walab room --server http://192.168.1.20:4566\n  walab room reissue \"Ada Lovelace\""
     )]
     Room(RoomArgs),
     /// Show or change the values walab records for the lab (ids, the app client secret, URLs)
@@ -232,18 +235,31 @@ pub struct JoinArgs {
 
 #[derive(Debug, Args)]
 pub struct RoomArgs {
+    #[command(subcommand)]
+    pub action: Option<RoomAction>,
     /// The room's address (default: the room running on this machine)
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub server: Option<String>,
-    /// The instructor key (in `walab serve --room --json`'s first line, and in the room's room.json)
-    #[arg(long, value_name = "KEY")]
-    pub key: Option<String>,
-    /// The state directory of a room running on this machine (if not the default)
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["server", "key"])]
+    /// The instructor key; better from WALAB_ROOM_KEY, which stays off the command line (it is
+    /// in `walab serve --room --json`'s first line, and in the room's room.json)
+    #[arg(long, value_name = "KEY", global = true)]
+    pub key: Option<crate::secret::Secret>,
+    /// The state directory of a room running on this machine (when several run)
+    #[arg(long, value_name = "DIR", global = true)]
     pub state_dir: Option<std::path::PathBuf>,
     /// Print one snapshot as JSON and exit
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoomAction {
+    /// Move an attendee's account to a new machine: prints a one-time code that joins as NAME
+    /// with a new key (the old key stops working then)
+    Reissue {
+        /// The attendee's name, as they joined
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +276,10 @@ pub struct ServeArgs {
     /// The most attendees a room takes
     #[arg(long, value_name = "N", default_value_t = 300, requires = "room")]
     pub max_attendees: usize,
+    /// The host attendees reach the room at, when it is not the address it listens on (NAT, a
+    /// name): every URL the room hands out uses it
+    #[arg(long, value_name = "HOST", requires = "room")]
+    pub advertise: Option<String>,
     /// Address of the AWS endpoint; the edge and invoke listeners take the next two ports
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4566")]
     pub listen: SocketAddr,

@@ -8,7 +8,8 @@
 //!
 //! - [`cli`] is what can be typed; `main.rs` hands each command to its face:
 //!   [`tui`] (the walkthrough), [`commands`] (`check`, `solve`, `token`, `config`, `request`),
-//!   [`serve`] (`walab serve`) and [`workshop`] (`serve --room`, `join`, the `room` dashboard).
+//!   [`serve`] (`walab serve`) and [`workshop`] (`serve --room`, `join`, the `room` dashboard);
+//!   [`attendee`] is what a walab that joined a room holds of it (used by `workshop` and `target`).
 //! - [`session`] sets up what the faces share: the [`target`] (local lab, AWS or a room, as one
 //!   `SdkConfig`), the values recorded in [`settings`], who signs in, and the checks' context.
 //! - [`guide`] is the lesson as data (steps, text, which checks and solves each step owns);
@@ -22,6 +23,7 @@
 //!   print), [`report`] (errors, exit codes, output that survives closed pipes), [`signals`],
 //!   [`logging`] and [`fsutil`] (private files written atomically).
 
+pub mod attendee;
 pub mod aws;
 pub mod checks;
 pub mod cli;

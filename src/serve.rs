@@ -32,8 +32,8 @@ fn summary(info: &LabInfo, state_dir: &std::path::Path, show_password: bool) -> 
          Demo user            {user} (password {password})\n  \
          Outbox               {aws}/_walab/outbox (the confirmation emails, with their links)\n\
          \nPoint the AWS CLI or an SDK at it (any credentials are accepted):\n  \
-         export AWS_ENDPOINT_URL={aws}\n  \
-         export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION={region} AWS_DEFAULT_REGION={region}\n\
+         export AWS_ENDPOINT_URL={aws_quoted}\n  \
+         export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION={region_quoted} AWS_DEFAULT_REGION={region_quoted}\n\
          \nThen, in that shell: walab --target aws",
         dir = state_dir.display(),
         aws = info.aws_endpoint_url,
@@ -43,7 +43,14 @@ fn summary(info: &LabInfo, state_dir: &std::path::Path, show_password: bool) -> 
         pool = info.user_pool_id,
         client = info.app_client_id,
         user = info.demo_user.username,
+        aws_quoted = quoted(&info.aws_endpoint_url),
+        region_quoted = quoted(&info.region),
     )
+}
+
+/// `value` as one shell word (a value no shell can hold becomes an empty word).
+fn quoted(value: &str) -> String {
+    shlex::try_quote(value).map(|q| q.into_owned()).unwrap_or_else(|_| "''".into())
 }
 
 /// `walab serve info`: the running lab, read from its state directory while it runs.
@@ -91,7 +98,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         connections: None,
     };
     if args.room {
-        return crate::workshop::serve::run(options, args.max_attendees, args.json).await;
+        return crate::workshop::serve::run(options, args.max_attendees, args.advertise.clone(), args.json).await;
     }
     let running = match RunningLab::start(options).await {
         Ok(running) => running,

@@ -96,7 +96,7 @@ impl Target {
         match args.target {
             TargetKind::Local => connect_local(args, dirs).await,
             TargetKind::Aws => connect_aws(args, dirs).await,
-            TargetKind::Room => connect_room(args, dirs),
+            TargetKind::Room => connect_room(args, dirs).await,
         }
     }
 
@@ -248,8 +248,26 @@ pub fn joined_room(dirs: &Dirs) -> Result<JoinInfo, TargetError> {
 
 /// Your account in a room: its endpoint and the credentials the room issued, nothing from the
 /// AWS credential chain.
-fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
-    let room = joined_room(dirs)?;
+/// On start it asks the room for the account's current URLs (a room restarted on other ports
+/// answers its new ones) and records them.
+async fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
+    joined_room(dirs)?;
+    let recorded = crate::attendee::read(dirs).ok_or(TargetError::NotJoined)?;
+    let mut notices = Vec::new();
+    let room = match crate::attendee::refresh(dirs, recorded).await {
+        crate::attendee::Refresh::Current(room) => room.info,
+        crate::attendee::Refresh::Updated(room) => {
+            notices.push(format!(
+                "the room's addresses changed; walab and {} now use the new ones (source it again)",
+                crate::attendee::env_file(dirs).display()
+            ));
+            room.info
+        }
+        crate::attendee::Refresh::Unreachable(room, reason) => {
+            tracing::info!("could not refresh the room's addresses ({reason}); using the recorded ones");
+            room.info
+        }
+    };
     let sdk = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(room.region.clone()))
@@ -267,7 +285,7 @@ fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetError> {
         kind: TargetKind::Room,
         profile: None,
         attendee: Some(room.name.clone()),
-        notices: Vec::new(),
+        notices,
         region: room.region.clone(),
         stack: args.stack.clone(),
         api_stack: args.api_stack.clone(),

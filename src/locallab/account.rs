@@ -19,7 +19,7 @@ use super::edge::EdgeState;
 use super::hosted_ui::{self, HostedUi};
 use super::ids;
 use super::progress::ProgressState;
-use super::room::Attendee;
+use super::room::{Attendee, AttendeeRecord};
 use super::store::{AccountRow, Change, Slice, Store, StoreError, Tables};
 use super::waf::{self, WafState, WebAcls};
 use crate::names::{API_STACK, EDGE_STACK, output};
@@ -31,7 +31,7 @@ pub struct AccountMeta {
     pub region: String,
     /// In a room: who the account belongs to and their credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attendee: Option<Attendee>,
+    pub attendee: Option<AttendeeRecord>,
 }
 
 pub struct Account {
@@ -136,11 +136,12 @@ impl Account {
     pub fn create(
         store: &std::sync::Arc<Store>,
         ctx: AccountContext,
-        attendee: Option<Attendee>,
+        attendee: Option<AttendeeRecord>,
         mut seeded: Seeded,
     ) -> Result<Account, StoreError> {
         let created = ctx.now_ms();
         let meta = AccountMeta { region: ctx.region.clone(), attendee: attendee.clone() };
+        let attendee = attendee.map(|record| record.attendee());
         let row = AccountRow {
             id: ctx.id.clone(),
             created,

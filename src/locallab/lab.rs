@@ -8,11 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use super::account::{Account, AccountMeta, Seeded};
 use super::clock::Clock;
+use super::clock::Millis;
 use super::cognito;
 use super::context::{AccountContext, AccountUrls, Timing};
 use super::ids;
-use super::room::{Attendee, Directory, JoinRefusal, KeyPool, RoomKeys, name_key};
-use super::store::{Store, StoreError};
+use super::room::{
+    AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, KeyPool, REISSUE_VALID_MS, Reissue, RoomKeys,
+    code_matches, display_name, name_key,
+};
+use super::store::{AccountRow, Store, StoreError};
 use crate::secret::Secret;
 
 /// Where the three listeners are.
@@ -35,14 +39,19 @@ impl Endpoints {
     pub fn api_gateway_url(&self) -> String {
         self.urls().api_gateway_url()
     }
-    /// The addresses of an attendee's account: reached at `host` (`name:port` of the AWS
-    /// endpoint), with its edge and invoke URLs under its own path on the shared listeners.
+    /// The AWS endpoint's URL at `host`, the room's own address (never a request's `Host`).
+    pub fn aws_endpoint_url_at(&self, host: &str) -> String {
+        format!("http://{}:{}", url_host(host), self.aws.port())
+    }
+
+    /// The addresses of an attendee's account: the room's AWS endpoint at `host` (the room's
+    /// own address), with its edge and invoke URLs under its own path on the shared listeners.
     pub fn account_urls(&self, host: &str, account_id: &str) -> AccountUrls {
-        let name = host.rsplit_once(':').map(|(name, _)| name).unwrap_or(host);
+        let host = url_host(host);
         AccountUrls {
-            aws_endpoint: format!("http://{host}"),
-            edge: format!("http://{name}:{}/{account_id}", self.edge.port()),
-            invoke: format!("http://{name}:{}/{account_id}", self.invoke.port()),
+            aws_endpoint: format!("http://{host}:{}", self.aws.port()),
+            edge: format!("http://{host}:{}/{account_id}", self.edge.port()),
+            invoke: format!("http://{host}:{}/{account_id}", self.invoke.port()),
         }
     }
 
@@ -54,6 +63,24 @@ impl Endpoints {
             invoke: format!("http://{}", self.invoke),
         }
     }
+}
+
+/// A host as it goes in a URL (an IPv6 address in brackets).
+fn url_host(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() }
+}
+
+/// The host a room's URLs use: `--advertise`, else the address it listens on, else (listening
+/// on every interface) this machine's address on its network, else loopback.
+pub fn room_host(endpoints: &Endpoints, advertise: Option<&str>) -> String {
+    if let Some(host) = advertise.map(str::trim).filter(|h| !h.is_empty()) {
+        return host.to_string();
+    }
+    let ip = endpoints.aws.ip();
+    if !ip.is_unspecified() {
+        return ip.to_string();
+    }
+    super::addresses::primary().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])).to_string()
 }
 
 /// The `walab serve --json` line (DESIGN.md).
@@ -90,6 +117,12 @@ pub struct LocalLab {
 pub struct Room {
     pub keys: RoomKeys,
     pub max_attendees: usize,
+    /// The host every URL the room hands out uses (see [`room_host`]).
+    pub host: String,
+    /// Wrong codes, per address.
+    pub throttle: CodeThrottle,
+    /// Reissue codes not used yet.
+    reissues: Mutex<Vec<Reissue>>,
     directory: RwLock<Directory>,
     key_pool: Arc<KeyPool>,
     /// Joins one at a time, so one name never gets two accounts.
@@ -105,6 +138,8 @@ pub struct RoomOptions {
     pub keys_ahead: usize,
     /// Keys to give the first pools (tests pass some so they need not generate any).
     pub signing_keys: Vec<Secret>,
+    /// The host attendees reach the room at, when it is not the address it listens on (NAT).
+    pub advertise: Option<String>,
 }
 
 const ROOM_META: &str = "room";
@@ -118,21 +153,26 @@ impl LocalLab {
         endpoints: Endpoints,
         room: Option<RoomOptions>,
     ) -> Result<LocalLab, StoreError> {
+        let host = room.as_ref().map(|options| room_host(&endpoints, options.advertise.as_deref()));
         let mut accounts = Vec::new();
+        let mut keys = Vec::new();
         for row in store.accounts()? {
             let meta: AccountMeta = serde_json::from_value(row.body.clone())
                 .map_err(|e| StoreError::Unreadable(format!("account {}: {e}", row.id)))?;
-            let urls = match &meta.attendee {
-                Some(attendee) => endpoints.account_urls(&attendee.host, &row.id),
-                None => endpoints.urls(),
+            let urls = match (&meta.attendee, &host) {
+                (Some(_), Some(host)) => endpoints.account_urls(host, &row.id),
+                _ => endpoints.urls(),
             };
             let ctx = AccountContext { id: row.id.clone(), region: meta.region, clock: clock.clone(), timing, urls };
-            accounts.push(Arc::new(Account::load(&store, ctx, row.created, meta.attendee)?));
+            let attendee = meta.attendee.as_ref().map(AttendeeRecord::attendee);
+            let account = Arc::new(Account::load(&store, ctx, row.created, attendee)?);
+            keys.push(meta.attendee.map(|record| record.key()));
+            accounts.push(account);
         }
         let room = match room {
             None => None,
             Some(options) => {
-                let keys = match store.meta(ROOM_META)? {
+                let room_keys = match store.meta(ROOM_META)? {
                     Some(text) => serde_json::from_str(&text)
                         .map_err(|e| StoreError::Unreadable(format!("the room's keys: {e}")))?,
                     None => {
@@ -143,12 +183,15 @@ impl LocalLab {
                     }
                 };
                 let mut directory = Directory::default();
-                for account in &accounts {
-                    index(&mut directory, account);
+                for (account, key) in accounts.iter().zip(keys) {
+                    index(&mut directory, account, key);
                 }
                 Some(Room {
-                    keys,
+                    keys: room_keys,
                     max_attendees: options.max_attendees,
+                    host: host.unwrap_or_default(),
+                    throttle: CodeThrottle::default(),
+                    reissues: Mutex::new(Vec::new()),
                     directory: RwLock::new(directory),
                     key_pool: KeyPool::start(options.keys_ahead, options.signing_keys),
                     joining: Mutex::new(()),
@@ -178,10 +221,14 @@ impl LocalLab {
 
     /// Adds an account built elsewhere (an import), committed before it is used.
     pub fn add(&self, account: Account) -> Result<Arc<Account>, StoreError> {
+        self.add_keyed(account, None)
+    }
+
+    fn add_keyed(&self, account: Account, key: Option<AccessKey>) -> Result<Arc<Account>, StoreError> {
         let account = Arc::new(account);
         self.accounts.write().unwrap_or_else(|e| e.into_inner()).push(account.clone());
         if let Some(room) = &self.room {
-            index(&mut room.directory.write().unwrap_or_else(|e| e.into_inner()), &account);
+            index(&mut room.directory.write().unwrap_or_else(|e| e.into_inner()), &account, key);
         }
         Ok(account)
     }
@@ -227,22 +274,50 @@ impl LocalLab {
         self.account_by_id(&id)
     }
 
-    /// Joins the room as `name`, reached at `host`: the attendee's account, created on the
-    /// first join and the same one on every later join with that name.
-    pub fn join(&self, code: &str, name: &str, host: &str) -> Result<Arc<Account>, JoinRefusal> {
+    /// In a room: the access key its attendee holds now.
+    pub fn attendee_key(&self, account_id: &str) -> Option<AccessKey> {
+        self.room.as_ref()?.directory.read().unwrap_or_else(|e| e.into_inner()).key_of.get(account_id).cloned()
+    }
+
+    /// Joins the room: the attendee's account and the key to use it. A new name gets a new
+    /// account; a name already taken only with a reissue code for it, or when the join was
+    /// signed with that account's own key (`signed_by`, the account id the signature proved).
+    pub fn join(&self, attempt: JoinAttempt) -> Result<(Arc<Account>, AccessKey), JoinRefusal> {
         let Some(room) = &self.room else { return Err(JoinRefusal::WrongCode) };
-        let right = aws_lc_rs::constant_time::verify_slices_are_equal(
-            code.trim().as_bytes(),
-            room.keys.code.expose().as_bytes(),
-        );
-        if right.is_err() {
+        let now = self.clock.now_ms();
+        if let Some(ip) = attempt.from {
+            room.throttle.check(ip, now).map_err(JoinRefusal::Throttled)?;
+        }
+        // The code is checked first, so a guess learns nothing from how its name is refused.
+        let key = name_key(attempt.name);
+        let _one_at_a_time = room.joining.lock().unwrap_or_else(|e| e.into_inner());
+        let known =
+            key.as_ref().and_then(|k| room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(k).cloned());
+        let reissued = known.as_deref().and_then(|id| room.take_reissue(attempt.code, id, now));
+        if reissued.is_none() && !code_matches(attempt.code, &room.keys.code) {
+            let from = attempt.from.map(|ip| ip.to_string()).unwrap_or_else(|| "an unknown address".into());
+            if let Some(ip) = attempt.from
+                && let Some(wait) = room.throttle.wrong(ip, now)
+            {
+                tracing::warn!("room: too many wrong join codes from {from}; its joins wait {wait} s");
+                return Err(JoinRefusal::Throttled(wait));
+            }
+            tracing::warn!("room: a wrong join code from {from}");
             return Err(JoinRefusal::WrongCode);
         }
-        let key = name_key(name).ok_or(JoinRefusal::BadName)?;
-        let _one_at_a_time = room.joining.lock().unwrap_or_else(|e| e.into_inner());
-        let known = room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(&key).cloned();
-        if let Some(account) = known.and_then(|id| self.account_by_id(&id)) {
-            return Ok(account);
+        let shown = display_name(attempt.name).ok_or(JoinRefusal::BadName)?;
+        if let Some(id) = known {
+            let account = self.account_by_id(&id).ok_or_else(|| JoinRefusal::Failed("the account is gone".into()))?;
+            if reissued.is_some() {
+                let key = self.new_key(room, &account).map_err(|e| JoinRefusal::Failed(e.to_string()))?;
+                tracing::info!("room: account {id} moved to a new machine with a reissue code; its old key is revoked");
+                return Ok((account, key));
+            }
+            if attempt.signed_by.as_deref() == Some(id.as_str()) {
+                let key = self.attendee_key(&id).ok_or_else(|| JoinRefusal::Failed("the account has no key".into()))?;
+                return Ok((account, key));
+            }
+            return Err(JoinRefusal::NameTaken);
         }
         let attendees = room.directory.read().unwrap_or_else(|e| e.into_inner()).names.len();
         if attendees >= room.max_attendees {
@@ -255,15 +330,54 @@ impl LocalLab {
                 break id;
             }
         };
-        let attendee = Attendee::new(name.trim(), host, self.clock.now_ms());
+        let record = AttendeeRecord::new(&shown, now);
+        let access_key = record.key();
         let ctx = AccountContext {
-            urls: self.endpoints.account_urls(host, &id),
+            urls: self.endpoints.account_urls(&room.host, &id),
             ..self.new_context(id, crate::names::REGION)
         };
         let failed = |e: StoreError| JoinRefusal::Failed(e.to_string());
         let seeded = Seeded::section_5(ctx.now_ms(), &ctx.id, &ctx.region, signing_key).map_err(failed)?;
-        let account = Account::create(&self.store, ctx, Some(attendee), seeded).map_err(failed)?;
-        self.add(account).map_err(failed)
+        let account = Account::create(&self.store, ctx, Some(record), seeded).map_err(failed)?;
+        let account = self.add_keyed(account, Some(access_key.clone())).map_err(failed)?;
+        Ok((account, access_key))
+    }
+
+    /// Gives `account`'s attendee a new key and revokes the old one, stored before it is used.
+    fn new_key(&self, room: &Room, account: &Account) -> Result<AccessKey, StoreError> {
+        let attendee =
+            account.attendee.as_ref().ok_or_else(|| StoreError::Write("not an attendee's account".into()))?;
+        let key = AccessKey::generate();
+        let record = AttendeeRecord {
+            name: attendee.name.clone(),
+            access_key_id: key.access_key_id.clone(),
+            secret_access_key: key.secret_access_key.clone(),
+            joined: attendee.joined,
+        };
+        let meta = AccountMeta { region: account.ctx.region.clone(), attendee: Some(record) };
+        let body = serde_json::to_value(&meta).map_err(|e| StoreError::Write(e.to_string()))?;
+        self.store.update_account(&AccountRow { id: account.ctx.id.clone(), created: account.created, body })?;
+        let mut directory = room.directory.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = directory.key_of.insert(account.ctx.id.clone(), key.clone()) {
+            directory.keys.remove(&old.access_key_id);
+        }
+        directory.keys.insert(key.access_key_id.clone(), (key.secret_access_key.clone(), account.ctx.id.clone()));
+        Ok(key)
+    }
+
+    /// `walab room reissue NAME`: a one-time code that joins as `name` with a new key (the old
+    /// one stops working then). Returns the name as shown, and the code.
+    pub fn reissue(&self, name: &str) -> Option<(String, Secret)> {
+        let room = self.room.as_ref()?;
+        let key = name_key(name)?;
+        let id = room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(&key).cloned()?;
+        let shown = self.account_by_id(&id)?.attendee.as_ref()?.name.clone();
+        let code = super::room::reissue_code();
+        let now = self.clock.now_ms();
+        let mut reissues = room.reissues.lock().unwrap_or_else(|e| e.into_inner());
+        reissues.retain(|r| r.account_id != id && r.expires > now);
+        reissues.push(Reissue { code: code.clone(), account_id: id, expires: now + REISSUE_VALID_MS });
+        Some((shown, code))
     }
 
     /// The newest "email" the lab's account sent to `to` (the walkthrough shows it after sign-up).
@@ -278,11 +392,41 @@ impl LocalLab {
     }
 }
 
-/// Adds an account's keys, name, client and pool to the room's directory.
-fn index(directory: &mut Directory, account: &Account) {
+impl Room {
+    /// The reissue code `code` for `account_id`, used up; `None` when there is no such code
+    /// (or it expired).
+    fn take_reissue(&self, code: &str, account_id: &str, now: Millis) -> Option<()> {
+        let mut reissues = self.reissues.lock().unwrap_or_else(|e| e.into_inner());
+        reissues.retain(|r| r.expires > now);
+        let at = reissues.iter().position(|r| r.account_id == account_id && code_matches(code, &r.code))?;
+        reissues.remove(at);
+        Some(())
+    }
+
+    /// The room's AWS endpoint as attendees reach it.
+    pub fn aws_endpoint_url(&self, endpoints: &Endpoints) -> String {
+        endpoints.aws_endpoint_url_at(&self.host)
+    }
+}
+
+/// One `walab join` request, as the room reads it.
+pub struct JoinAttempt<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    /// The address it came from (for throttling wrong codes).
+    pub from: Option<std::net::IpAddr>,
+    /// The account whose own key signed the request, when it was signed and checked out.
+    pub signed_by: Option<String>,
+}
+
+/// Adds an account's key, name, client and pool to the room's directory.
+fn index(directory: &mut Directory, account: &Account, key: Option<AccessKey>) {
     let Some(attendee) = &account.attendee else { return };
     let id = account.ctx.id.clone();
-    directory.keys.insert(attendee.access_key_id.clone(), (attendee.secret_access_key.clone(), id.clone()));
+    if let Some(key) = key {
+        directory.keys.insert(key.access_key_id.clone(), (key.secret_access_key.clone(), id.clone()));
+        directory.key_of.insert(id.clone(), key);
+    }
     if let Some(key) = name_key(&attendee.name) {
         directory.names.insert(key, id.clone());
     }

@@ -121,6 +121,11 @@ pub async fn serve(listener: TcpListener, app: axum::Router, limits: ConnectionL
 
 /// One connection, until the client closes it, it falls silent for too long, or the lab stops.
 async fn connection(stream: TcpStream, app: axum::Router, limits: ConnectionLimits, cancel: CancellationToken) {
+    // Who is on the other end (a room throttles wrong join codes per address).
+    let app = match stream.peer_addr() {
+        Ok(peer) => app.layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        Err(_) => app,
+    };
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
     let mut builder = hyper::server::conn::http1::Builder::new();

@@ -10,6 +10,7 @@
 //! walkthrough's embedded lab are both a [`RunningLab`].
 
 pub mod account;
+pub mod addresses;
 pub mod apigateway;
 pub mod clock;
 pub mod cloudformation;

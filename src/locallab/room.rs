@@ -37,27 +37,58 @@ impl RoomKeys {
     }
 }
 
-/// Who an account belongs to in a room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Who an account belongs to in a room (what the account itself keeps in memory; the keys
+/// live in the room's [`Directory`], where a reissue replaces them).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendee {
+    /// As shown: NFKC, whitespace folded (see [`display_name`]).
+    pub name: String,
+    pub joined: Millis,
+}
+
+/// An attendee's AWS credentials, issued by the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
+impl AccessKey {
+    pub fn generate() -> AccessKey {
+        AccessKey {
+            access_key_id: format!("AKIA{}", ids::upper_alnum(16)),
+            secret_access_key: Secret::new(ids::alnum(40)),
+        }
+    }
+}
+
+/// What the store keeps about an attendee (in the account's row). Older rooms also kept the
+/// `Host` the attendee joined through; it is ignored: URLs come from the room's own address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendeeRecord {
     pub name: String,
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub joined: Millis,
-    /// The address the attendee reached the room at (`host:port`), which their account's URLs
-    /// use, so they work from the attendee's machine.
-    pub host: String,
 }
 
-impl Attendee {
-    pub fn new(name: &str, host: &str, joined: Millis) -> Attendee {
-        Attendee {
+impl AttendeeRecord {
+    pub fn new(name: &str, joined: Millis) -> AttendeeRecord {
+        let key = AccessKey::generate();
+        AttendeeRecord {
             name: name.to_string(),
-            access_key_id: format!("AKIA{}", ids::upper_alnum(16)),
-            secret_access_key: Secret::new(ids::alnum(40)),
+            access_key_id: key.access_key_id,
+            secret_access_key: key.secret_access_key,
             joined,
-            host: host.to_string(),
         }
+    }
+
+    pub fn attendee(&self) -> Attendee {
+        Attendee { name: self.name.clone(), joined: self.joined }
+    }
+
+    pub fn key(&self) -> AccessKey {
+        AccessKey { access_key_id: self.access_key_id.clone(), secret_access_key: self.secret_access_key.clone() }
     }
 }
 
@@ -66,21 +97,176 @@ impl Attendee {
 pub enum JoinRefusal {
     #[error("that is not this room's code")]
     WrongCode,
+    #[error("too many wrong codes from this address; try again in {0} s")]
+    Throttled(u64),
     #[error("a name is 1 to 64 letters, digits, spaces, dots, dashes or underscores")]
     BadName,
+    #[error(
+        "that name is taken; pick another, or, to move that account to this machine, ask the instructor for `walab room reissue NAME`"
+    )]
+    NameTaken,
     #[error("the room is full ({0} attendees); the instructor can start it with a larger --max-attendees")]
     Full(usize),
     #[error("the room could not create the account: {0}")]
     Failed(String),
 }
 
-/// Normalises a name for matching (joining again with the same name gives the same account).
+/// The name as shown: NFKC (full-width letters and spaces become ordinary ones), every run of
+/// whitespace one space, trimmed; `None` when it is not a name.
+pub fn display_name(name: &str) -> Option<String> {
+    let normal = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(name);
+    let folded = normal.split_whitespace().collect::<Vec<_>>().join(" ");
+    let ok = !folded.is_empty()
+        && folded.chars().count() <= 64
+        && folded.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '@'));
+    ok.then_some(folded)
+}
+
+/// What names are compared by: the display name, its cross-script look-alikes (Cyrillic and
+/// Greek letters drawn like Latin ones, a zero for an O) as the Latin letter, case-folded, and
+/// NFKC again. Two names with the same key are the same name.
 pub fn name_key(name: &str) -> Option<String> {
-    let name = name.trim();
-    let ok = !name.is_empty()
-        && name.chars().count() <= 64
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '@'));
-    ok.then(|| name.to_lowercase())
+    let shown = display_name(name)?;
+    let latin: String = shown.chars().map(look_alike).collect();
+    let folded = latin.to_lowercase().replace('ß', "ss").replace('ς', "σ");
+    Some(icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(&folded).into_owned())
+}
+
+/// The Latin letter a Cyrillic or Greek one is drawn like (after UTS #39's confusables, the
+/// letters of those scripts that are the same glyph in common fonts); other characters as
+/// they are.
+fn look_alike(c: char) -> char {
+    match c {
+        // Cyrillic capitals and small letters.
+        'А' => 'A',
+        'В' => 'B',
+        'Е' | 'Ѐ' => 'E',
+        'Ё' => 'Ë',
+        'З' => '3',
+        'І' => 'I',
+        'Ї' => 'Ï',
+        'Ј' => 'J',
+        'К' => 'K',
+        'М' => 'M',
+        'Н' => 'H',
+        'О' => 'O',
+        'Р' => 'P',
+        'С' => 'C',
+        'Ѕ' => 'S',
+        'Т' => 'T',
+        'У' | 'Ү' => 'Y',
+        'Х' => 'X',
+        'Ԛ' => 'Q',
+        'Ԝ' => 'W',
+        'а' => 'a',
+        'е' => 'e',
+        'ё' => 'ë',
+        'і' => 'i',
+        'ї' => 'ï',
+        'ј' => 'j',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'ѕ' => 's',
+        'у' => 'y',
+        'х' => 'x',
+        'ԁ' => 'd',
+        'һ' => 'h',
+        'ԛ' => 'q',
+        'ԝ' => 'w',
+        'ӏ' => 'l',
+        // Greek capitals and the small letters drawn like Latin ones.
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'ο' => 'o',
+        'ν' => 'v',
+        'α' => 'a',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ρ' => 'p',
+        'υ' => 'u',
+        // A zero for an O.
+        '0' => 'O',
+        other => other,
+    }
+}
+
+/// Wrong join codes from one address: at most [`WRONG_CODES_PER_WINDOW`] a minute, then every
+/// join from that address waits (429, `Retry-After`) until the minute is over.
+pub const WRONG_CODES_PER_WINDOW: u32 = 10;
+const THROTTLE_WINDOW_MS: Millis = 60_000;
+/// Past this many addresses, those whose minute is over are forgotten.
+const THROTTLE_ADDRESSES: usize = 4096;
+
+#[derive(Default)]
+pub struct CodeThrottle {
+    addresses: Mutex<HashMap<std::net::IpAddr, (Millis, u32)>>,
+}
+
+impl CodeThrottle {
+    /// `Err(seconds to wait)` when `ip` sent too many wrong codes this minute.
+    pub fn check(&self, ip: std::net::IpAddr, now: Millis) -> Result<(), u64> {
+        let addresses = self.addresses.lock().unwrap_or_else(|e| e.into_inner());
+        match addresses.get(&ip) {
+            Some(&(since, count)) if count >= WRONG_CODES_PER_WINDOW && now - since < THROTTLE_WINDOW_MS => {
+                Err(wait_secs(since + THROTTLE_WINDOW_MS - now))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a wrong code from `ip`; `Some(seconds)` when that one reached the limit.
+    pub fn wrong(&self, ip: std::net::IpAddr, now: Millis) -> Option<u64> {
+        let mut addresses = self.addresses.lock().unwrap_or_else(|e| e.into_inner());
+        if addresses.len() >= THROTTLE_ADDRESSES {
+            addresses.retain(|_, (since, _)| now - *since < THROTTLE_WINDOW_MS);
+        }
+        let entry = addresses.entry(ip).or_insert((now, 0));
+        if now - entry.0 >= THROTTLE_WINDOW_MS {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        (entry.1 >= WRONG_CODES_PER_WINDOW).then(|| wait_secs(entry.0 + THROTTLE_WINDOW_MS - now))
+    }
+}
+
+fn wait_secs(ms: Millis) -> u64 {
+    u64::try_from(ms.max(0)).unwrap_or(0).div_ceil(1000).max(1)
+}
+
+/// Whether `given` is `code`, whatever its case and surrounding spaces (in constant time).
+pub fn code_matches(given: &str, code: &Secret) -> bool {
+    let given = given.trim().to_ascii_uppercase();
+    aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), code.expose().to_ascii_uppercase().as_bytes())
+        .is_ok()
+}
+
+/// A one-time code that moves an attendee's account to a new machine (`walab room reissue`).
+pub struct Reissue {
+    pub code: Secret,
+    pub account_id: String,
+    pub expires: Millis,
+}
+
+/// How long a reissue code may wait to be used.
+pub const REISSUE_VALID_MS: Millis = 2 * 60 * 60 * 1000;
+
+pub fn reissue_code() -> Secret {
+    const CODE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let pick = |n: usize| ids::pick(CODE, n);
+    Secret::new(format!("R{}-{}-{}", pick(4), pick(4), pick(4)))
 }
 
 /// The room's indexes: who is who, by what a request carries.
@@ -88,6 +274,8 @@ pub fn name_key(name: &str) -> Option<String> {
 pub struct Directory {
     /// Access key id → (secret, account id).
     pub keys: HashMap<String, (Secret, String)>,
+    /// Account id → its attendee's current key (the one `keys` holds for it).
+    pub key_of: HashMap<String, AccessKey>,
     /// Normalised name → account id.
     pub names: HashMap<String, String>,
     /// App client id → account id (unsigned Cognito calls).
@@ -152,12 +340,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_match_whatever_their_case_and_spaces() {
+    fn names_match_whatever_their_case_spaces_width_and_script() {
         assert_eq!(name_key("  Ada Lovelace "), Some("ada lovelace".into()));
         assert_eq!(name_key("ADA LOVELACE"), name_key("ada lovelace"));
-        for bad in ["", "   ", "<script>", &"x".repeat(65), "a/b"] {
+        let ada = name_key("Ada");
+        for same in ["ada", " ADA ", "Ａｄａ", "\u{410}da", "Αda", "Ad\u{430}"] {
+            assert_eq!(name_key(same), ada, "{same}");
+        }
+        assert_eq!(name_key("Ada\u{3000}\u{a0} Lovelace"), name_key("ada lovelace"), "any whitespace, folded");
+        assert_eq!(name_key("B0b"), name_key("Bob"));
+        assert_eq!(name_key("Straße"), name_key("STRASSE"));
+        assert_ne!(name_key("Ada"), name_key("Adam"));
+        assert_eq!(display_name("  Ａｄａ   Lovelace "), Some("Ada Lovelace".into()));
+        for bad in ["", "   ", "<script>", &"x".repeat(65), "a/b", "Ad\u{200b}a", "A\u{202e}da"] {
             assert_eq!(name_key(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn codes_match_whatever_their_case() {
+        let code = Secret::new("ABCD-EFGH");
+        assert!(code_matches(" abcd-efgh ", &code));
+        assert!(code_matches("ABCD-EFGH", &code));
+        assert!(!code_matches("ABCD-EFGJ", &code));
+        assert!(!code_matches("", &code));
+    }
+
+    #[test]
+    fn wrong_codes_from_one_address_are_throttled_for_the_rest_of_the_minute() {
+        let throttle = CodeThrottle::default();
+        let (one, other) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        for i in 1..WRONG_CODES_PER_WINDOW {
+            assert_eq!(throttle.wrong(one, 1_000 + i64::from(i)), None);
+            assert_eq!(throttle.check(one, 1_000), Ok(()));
+        }
+        assert_eq!(throttle.wrong(one, 1_500), Some(60));
+        assert_eq!(throttle.check(one, 31_001), Err(30));
+        assert_eq!(throttle.check(other, 31_001), Ok(()), "other addresses are not held up");
+        assert_eq!(throttle.check(one, 61_001), Ok(()), "a minute later");
+        assert_eq!(throttle.wrong(one, 61_001), None);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! A room's own endpoints on the AWS listener: joining (`POST /_walab/room/join`, the code is
-//! the only way in) and the instructor's snapshot of everyone's progress (`GET /_walab/room`,
-//! with the instructor key as a bearer token).
+//! the only way in), an attendee's account as served now (`GET /_walab/room/account`, signed),
+//! and, with the instructor key as a bearer token, the snapshot of everyone's progress
+//! (`GET /_walab/room`) and reissuing an account to a new machine (`POST /_walab/room/reissue`).
+
+use std::net::IpAddr;
 
 use axum::response::Response;
 use http::StatusCode;
@@ -10,10 +13,11 @@ use serde_json::json;
 use super::account::Account;
 use super::clock::Millis;
 use super::clock::iso8601;
-use super::lab::{DemoUser, LocalLab, account_info};
+use super::lab::{DemoUser, JoinAttempt, LocalLab, account_info};
 use super::progress::ProgressState;
-use super::room::JoinRefusal;
+use super::room::{AccessKey, JoinRefusal};
 use super::room_judge;
+use super::sigv4::{self, Expected, ROOM_SERVICE};
 use super::wire::{AwsRequest, json_response};
 use crate::checks::Status;
 use crate::guide::{CheckId, Guide};
@@ -47,38 +51,131 @@ fn message(status: StatusCode, text: &str) -> Response {
     json_response(status, &json!({ "message": text }), "application/json")
 }
 
-/// `POST /_walab/room/join`.
-pub fn join(lab: &LocalLab, req: &AwsRequest) -> Response {
+/// `POST /_walab/room/join`, from `peer`. A join signed with an attendee's key (SigV4, service
+/// [`ROOM_SERVICE`]) proves it comes from the machine holding that account's key.
+pub fn join(lab: &LocalLab, req: &AwsRequest, peer: Option<IpAddr>) -> Response {
     let Ok(input) = serde_json::from_slice::<JoinRequest>(&req.body) else {
         return message(StatusCode::BAD_REQUEST, "send {\"code\": …, \"name\": …}");
     };
-    let host = req.header("host").unwrap_or_default().to_string();
-    let host = if host.is_empty() { lab.endpoints.aws.to_string() } else { host };
-    match lab.join(&input.code, &input.name, &host) {
-        Ok(account) => match join_info(&account) {
+    let signature = signature_of(lab, req);
+    let signed_by = signature.as_ref().ok().cloned().flatten();
+    let attempt = JoinAttempt { code: &input.code, name: &input.name, from: peer, signed_by };
+    match lab.join(attempt) {
+        Ok((account, key)) => match join_info(&account, &key) {
             Some(info) => json_response(StatusCode::OK, &json!(info), "application/json"),
             None => message(StatusCode::INTERNAL_SERVER_ERROR, "the account has no user pool"),
         },
         Err(refusal) => {
             let status = match refusal {
                 JoinRefusal::WrongCode => StatusCode::FORBIDDEN,
+                JoinRefusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
                 JoinRefusal::BadName => StatusCode::BAD_REQUEST,
-                JoinRefusal::Full(_) => StatusCode::CONFLICT,
+                JoinRefusal::NameTaken | JoinRefusal::Full(_) => StatusCode::CONFLICT,
                 JoinRefusal::Failed(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
-            message(status, &refusal.to_string())
+            let mut text = refusal.to_string();
+            if refusal == JoinRefusal::NameTaken
+                && let Err(sigv4::Refusal::Expired(_)) = signature
+            {
+                // The laptop that holds the key, with a clock too far off to sign with it.
+                text = format!(
+                    "{text} (this machine signed the join with a key, but its clock is more than 15 minutes off the room's: set the clock right and join again)"
+                );
+            }
+            let mut response = message(status, &text);
+            if let JoinRefusal::Throttled(wait) = refusal
+                && let Ok(value) = http::HeaderValue::from_str(&wait.to_string())
+            {
+                response.headers_mut().insert(http::header::RETRY_AFTER, value);
+            }
+            response
         }
     }
 }
 
-pub fn join_info(account: &Account) -> Option<JoinInfo> {
+/// The account whose own key signed `req` (SigV4 over the room's service), when it did.
+pub fn signed_by(lab: &LocalLab, req: &AwsRequest) -> Option<String> {
+    signature_of(lab, req).ok().flatten()
+}
+
+/// `Ok(None)`: not signed; `Ok(Some(account))`: signed with that account's key; `Err`: signed,
+/// and the signature does not check out.
+fn signature_of(lab: &LocalLab, req: &AwsRequest) -> Result<Option<String>, sigv4::Refusal> {
+    if sigv4::authorization(req).is_none() {
+        return Ok(None);
+    }
+    let expected = Expected { service: ROOM_SERVICE, region: crate::names::REGION };
+    let mut account = None;
+    sigv4::verify(req, &expected, lab.clock.now_ms(), |key| {
+        let (secret, found) = lab.credentials(key)?;
+        account = Some(found.ctx.id.clone());
+        Some(secret)
+    })?;
+    Ok(account)
+}
+
+/// `GET /_walab/room/account`, signed with an attendee's key: their account as the room serves
+/// it now (a joined walab refreshes its URLs from it on start, so a restart on other ports
+/// changes nothing for the attendee).
+pub fn account_page(lab: &LocalLab, req: &AwsRequest) -> Response {
+    let Some(id) = signed_by(lab, req) else {
+        return message(StatusCode::FORBIDDEN, "sign the request with your account's key");
+    };
+    let found = lab.account_by_id(&id).zip(lab.attendee_key(&id));
+    match found.and_then(|(account, key)| join_info(&account, &key)) {
+        Some(info) => json_response(StatusCode::OK, &json!(info), "application/json"),
+        None => message(StatusCode::NOT_FOUND, "no such account"),
+    }
+}
+
+/// What `walab room reissue` sends.
+#[derive(Debug, Deserialize)]
+pub struct ReissueRequest {
+    pub name: String,
+}
+
+/// `POST /_walab/room/reissue`, with the instructor key: a one-time code that joins as the
+/// named attendee with a new key.
+pub fn reissue(lab: &LocalLab, req: &AwsRequest) -> Response {
+    if let Some(refused) = refused_instructor(lab, req) {
+        return refused;
+    }
+    let Ok(input) = serde_json::from_slice::<ReissueRequest>(&req.body) else {
+        return message(StatusCode::BAD_REQUEST, "send {\"name\": …}");
+    };
+    match lab.reissue(&input.name) {
+        Some((name, code)) => {
+            tracing::info!("room: a reissue code was made for {name}");
+            let server = lab.room.as_ref().map(|room| room.aws_endpoint_url(&lab.endpoints));
+            let answer = json!({ "name": name, "code": code.expose(), "server": server });
+            json_response(StatusCode::OK, &answer, "application/json")
+        }
+        None => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+    }
+}
+
+/// The refusal of a request that does not carry the instructor key (as a bearer token).
+fn refused_instructor(lab: &LocalLab, req: &AwsRequest) -> Option<Response> {
+    let Some(room) = &lab.room else {
+        return Some(message(StatusCode::NOT_FOUND, "this lab is not a room"));
+    };
+    let given = req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    aws_lc_rs::constant_time::verify_slices_are_equal(
+        given.trim().as_bytes(),
+        room.keys.instructor_key.expose().as_bytes(),
+    )
+    .err()
+    .map(|_| message(StatusCode::FORBIDDEN, "that is not this room's instructor key"))
+}
+
+pub fn join_info(account: &Account, key: &AccessKey) -> Option<JoinInfo> {
     let attendee = account.attendee.as_ref()?;
     let info = account_info(account)?;
     Some(JoinInfo {
         name: attendee.name.clone(),
         account_id: account.ctx.id.clone(),
-        access_key_id: attendee.access_key_id.clone(),
-        secret_access_key: attendee.secret_access_key.clone(),
+        access_key_id: key.access_key_id.clone(),
+        secret_access_key: key.secret_access_key.clone(),
         region: info.region,
         aws_endpoint_url: info.aws_endpoint_url,
         cloudfront_endpoint: info.cloudfront_endpoint,
@@ -160,16 +257,8 @@ pub fn snapshot(lab: &LocalLab) -> Snapshot {
 
 /// `GET /_walab/room`: the snapshot, for the holder of the instructor key.
 pub fn snapshot_page(lab: &LocalLab, req: &AwsRequest) -> Response {
-    let Some(room) = &lab.room else {
-        return message(StatusCode::NOT_FOUND, "this lab is not a room");
-    };
-    let given = req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
-    let right = aws_lc_rs::constant_time::verify_slices_are_equal(
-        given.trim().as_bytes(),
-        room.keys.instructor_key.expose().as_bytes(),
-    );
-    if right.is_err() {
-        return message(StatusCode::FORBIDDEN, "that is not this room's instructor key");
+    if let Some(refused) = refused_instructor(lab, req) {
+        return refused;
     }
     json_response(StatusCode::OK, &json!(snapshot(lab)), "application/json")
 }

@@ -2,10 +2,11 @@
 //! of the protocol the caller speaks, including for unknown operations and oversized bodies.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use http::{Method, StatusCode};
 use tokio_util::sync::CancellationToken;
@@ -15,7 +16,7 @@ use super::lab::LocalLab;
 use super::listen::{self, ConnectionLimits};
 use super::progress::{self, Seen};
 use super::resolve::{self, Unsigned};
-use super::sigv4::{Dialect, Expected};
+use super::sigv4::{self, Dialect, Expected};
 use super::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
 use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke, room_api, sts, waf};
 
@@ -119,7 +120,7 @@ fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, E
             let query = |name: &str| req.query_param(name).map(String::from);
             let unsigned = match segments.as_slice() {
                 [pool_id, ".well-known", _] => Unsigned::PoolId(Some(pool_id.to_string())),
-                ["login"] | ["_walab", "outbox"] | ["_walab", "confirm"] => Unsigned::ClientId(query("client_id")),
+                ["login"] | ["_walab", "confirm"] => Unsigned::ClientId(query("client_id")),
                 _ => Unsigned::Refused,
             };
             (Dialect::Json, Expected { service: "apigateway", region }, unsigned)
@@ -130,6 +131,10 @@ fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, E
 async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Response {
     if let Err(e) = check_head(EDGE_HEAD, request.method(), request.uri(), request.headers()) {
         return Protocol::of(request.method(), request.uri(), request.headers()).error(e);
+    }
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    if lab.room.is_some() && request.uri().path() == hosted_ui::OUTBOX_PATH {
+        return outbox_in_room(&lab, request).await;
     }
     if hosted_ui::serves(request.uri().path()) {
         let (request, account) = resolve::hosted_ui(&lab, request).await;
@@ -151,7 +156,11 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
     };
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match (segments.as_slice(), &req.method) {
-        (["_walab", "room", "join"], &Method::POST) if lab.room.is_some() => return room_api::join(&lab, &req),
+        (["_walab", "room", "join"], &Method::POST) if lab.room.is_some() => return room_api::join(&lab, &req, peer),
+        (["_walab", "room", "account"], &Method::GET) if lab.room.is_some() => {
+            return room_api::account_page(&lab, &req);
+        }
+        (["_walab", "room", "reissue"], &Method::POST) => return room_api::reissue(&lab, &req),
         (["_walab", "room"], &Method::GET) => return room_api::snapshot_page(&lab, &req),
         _ => {}
     }
@@ -219,6 +228,54 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             format!("The local lab has nothing at {} {}", req.method, req.path),
         )),
     }
+}
+
+/// The outbox in a room: an account's mail, only to that account. The request must be signed
+/// with the attendee's key (a presigned link, as `walab join` prints, or a signed request);
+/// anything else sees no one's mail.
+async fn outbox_in_room(lab: &LocalLab, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = read_body(body).await else {
+        return outbox_refused(&parts.headers);
+    };
+    let req = AwsRequest::new(parts.method.clone(), &parts.uri, parts.headers.clone(), body.clone());
+    let expected = Expected { service: sigv4::ROOM_SERVICE, region: crate::names::REGION };
+    let secret_for = |key: &str| lab.credentials(key).map(|(secret, _)| secret);
+    let now = lab.clock.now_ms();
+    let key = if sigv4::is_presigned(&req) {
+        sigv4::verify_presigned(&req, &expected, now, secret_for).ok()
+    } else if sigv4::authorization(&req).is_some() {
+        sigv4::verify(&req, &expected, now, secret_for).ok().map(String::from)
+    } else {
+        None
+    };
+    match key.and_then(|key| lab.credentials(&key)) {
+        Some((_, account)) => account.hosted_ui(Request::from_parts(parts, axum::body::Body::from(body))).await,
+        None => outbox_refused(&parts.headers),
+    }
+}
+
+fn outbox_refused(headers: &http::HeaderMap) -> Response {
+    const WHY: &str = "This outbox shows an account's mail only to that account: open the outbox link \
+                       `walab join` printed (it carries your account's signature).";
+    let accept = headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if accept.contains("text/html") {
+        let page = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Outbox</title></head>\
+             <body><h1>Outbox</h1><p>{WHY}</p></body></html>"
+        );
+        let mut response = Response::new(axum::body::Body::from(page));
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/html; charset=utf-8"));
+        return response;
+    }
+    super::wire::json_response(
+        StatusCode::FORBIDDEN,
+        &serde_json::json!({ "messages": [], "message": WHY }),
+        "application/json",
+    )
 }
 
 /// What a room learns from a Cognito call that succeeded.

@@ -100,7 +100,7 @@ impl RunningLab {
     pub async fn start(options: LabOptions) -> Result<RunningLab, LabError> {
         let dir = options.state_dir.clone();
         crate::fsutil::create_private_dir(&dir).map_err(|source| LabError::StateDir { path: dir.clone(), source })?;
-        let lock = lock_state_dir(&dir)?;
+        let lock = lock_state_dir_patiently(&dir).await?;
         let mut notices = Vec::new();
         if options.fresh {
             let path = dir.join(store::DATABASE_FILE);
@@ -318,6 +318,24 @@ pub fn served_lab(data_dir: &Path) -> Option<ServedLab> {
 /// Whether a lab is running on the state directory `dir` now (its lock is held).
 pub fn served_lab_in(dir: &Path) -> bool {
     matches!(lock_state_dir(dir), Err(LabError::Busy(_)))
+}
+
+/// The state directory's lock for a lab starting, waiting a moment when it is busy: a lab that
+/// has just stopped may still hold it for a few milliseconds, through a child process between
+/// fork and exec (the lock belongs to the open file, which the child shares until it execs).
+async fn lock_state_dir_patiently(dir: &Path) -> Result<std::fs::File, LabError> {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+    let (mut wait, mut waited) = (std::time::Duration::from_millis(5), std::time::Duration::ZERO);
+    loop {
+        match lock_state_dir(dir) {
+            Err(LabError::Busy(_)) if waited < PATIENCE => {
+                tokio::time::sleep(wait).await;
+                waited += wait;
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn lock_state_dir(dir: &Path) -> Result<std::fs::File, LabError> {

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign};
 use aws_sigv4::sign::v4::SigningParams;
 use http::StatusCode;
 
@@ -211,6 +211,7 @@ pub fn verify<'a>(
             format_amz_date(now)
         )));
     }
+    check_payload_hash(req)?;
     let computed = signature(req, &auth, &secret, time).ok_or_else(|| Refusal::Mismatch(MISMATCH.into()))?;
     match aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), auth.signature.as_bytes()) {
         Ok(()) => Ok(auth.access_key),
@@ -218,8 +219,25 @@ pub fn verify<'a>(
     }
 }
 
+/// The hex SHA-256 of `bytes`, as SigV4 writes a payload's hash.
+pub fn payload_hash(bytes: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The payload is always the body received: a client's `X-Amz-Content-Sha256` must be its hash.
+/// `UNSIGNED-PAYLOAD` (and the streaming forms) only S3 accepts, which the lab does not serve;
+/// the SDKs of the services it does serve send no such header.
+fn check_payload_hash(req: &AwsRequest) -> Result<(), Refusal> {
+    match req.header("x-amz-content-sha256") {
+        None => Ok(()),
+        Some(claimed) if claimed.eq_ignore_ascii_case(&payload_hash(&req.body)) => Ok(()),
+        Some(_) => Err(Refusal::Mismatch(MISMATCH.into())),
+    }
+}
+
 /// The signature the client should have sent: the request's signed headers, path, query and
-/// payload, signed again with `secret`.
+/// the body received, signed again with `secret`.
 fn signature(req: &AwsRequest, auth: &Authorization, secret: &Secret, time: Millis) -> Option<String> {
     let host = req.header("host")?;
     // The signed headers exactly, whatever the signer's defaults would leave out.
@@ -232,11 +250,7 @@ fn signature(req: &AwsRequest, auth: &Authorization, secret: &Secret, time: Mill
             headers.push((*name, value.to_str().ok()?));
         }
     }
-    let body = match req.header("x-amz-content-sha256") {
-        Some("UNSIGNED-PAYLOAD") => SignableBody::UnsignedPayload,
-        Some(hash) => SignableBody::Precomputed(hash.to_string()),
-        None => SignableBody::Bytes(&req.body),
-    };
+    let body = SignableBody::Bytes(&req.body);
     let uri = if req.raw_query.is_empty() {
         format!("http://{host}{}", req.path)
     } else {
@@ -260,6 +274,174 @@ fn signature(req: &AwsRequest, auth: &Authorization, secret: &Secret, time: Mill
     let output = sign(request, &params).ok()?;
     Some(output.signature().to_string())
 }
+
+/// The longest a presigned URL may live, as AWS allows (7 days).
+const MAX_EXPIRES_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// The query parameters of a presigned request that are its signature, not its own.
+fn is_presign_param(name: &str) -> bool {
+    matches!(
+        name,
+        "X-Amz-Algorithm"
+            | "X-Amz-Credential"
+            | "X-Amz-Date"
+            | "X-Amz-Expires"
+            | "X-Amz-SignedHeaders"
+            | "X-Amz-Signature"
+            | "X-Amz-Security-Token"
+    )
+}
+
+/// Whether the request carries a presigned query (`X-Amz-Signature`).
+pub fn is_presigned(req: &AwsRequest) -> bool {
+    req.query_param("X-Amz-Signature").is_some()
+}
+
+/// Checks a presigned request (the signature in the query, as a link carries it): the scope as
+/// [`verify`] does, the link's lifetime, and the signature over the request without the
+/// signature's own parameters. Returns the access key it was signed with.
+pub fn verify_presigned(
+    req: &AwsRequest,
+    expected: &Expected,
+    now: Millis,
+    secret_for: impl FnOnce(&str) -> Option<Secret>,
+) -> Result<String, Refusal> {
+    let param = |name: &str| req.query_param(name).unwrap_or_default().to_string();
+    if param("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" {
+        return Err(Refusal::Missing);
+    }
+    let credential = param("X-Amz-Credential");
+    let signed = param("X-Amz-SignedHeaders");
+    let given = param("X-Amz-Signature");
+    let header = format!("Credential={credential}, SignedHeaders={signed}, Signature={given}");
+    let auth = parse(&header)?;
+    let secret = secret_for(auth.access_key).ok_or(Refusal::UnknownKey)?;
+    let amz_date = param("X-Amz-Date");
+    let time = parse_amz_date(&amz_date).ok_or_else(|| Refusal::Mismatch(MISMATCH.into()))?;
+    let expires: u64 = param("X-Amz-Expires").parse().map_err(|_| Refusal::Mismatch(MISMATCH.into()))?;
+    if expires > MAX_EXPIRES_SECS || !amz_date.starts_with(auth.date) {
+        return Err(Refusal::Mismatch(MISMATCH.into()));
+    }
+    if auth.region != expected.region || auth.service != expected.service {
+        return Err(Refusal::Mismatch(MISMATCH.into()));
+    }
+    let expires_ms = Millis::try_from(expires * 1000).unwrap_or(Millis::MAX);
+    if now > time.saturating_add(expires_ms) || time > now + MAX_SKEW_MS {
+        return Err(Refusal::Expired("Request has expired".into()));
+    }
+    let host = req.header("host").ok_or_else(|| Refusal::Mismatch(MISMATCH.into()))?;
+    let own_query: Vec<&str> = req
+        .raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !is_presign_param(pair.split('=').next().unwrap_or_default()))
+        .collect();
+    let uri = if own_query.is_empty() {
+        format!("http://{host}{}", req.path)
+    } else {
+        format!("http://{host}{}?{}", req.path, own_query.join("&"))
+    };
+    let headers: Vec<(&str, &str)> =
+        auth.signed_headers.iter().filter_map(|name| Some((*name, req.headers.get(*name)?.to_str().ok()?))).collect();
+    let computed = presign_params(
+        req.method.as_str(),
+        &uri,
+        &headers,
+        (auth.access_key, &secret),
+        Expected { service: auth.service, region: auth.region },
+        time,
+        expires,
+    )
+    .and_then(|params| params.into_iter().find(|(k, _)| *k == "X-Amz-Signature").map(|(_, v)| v))
+    .ok_or_else(|| Refusal::Mismatch(MISMATCH.into()))?;
+    match aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), given.as_bytes()) {
+        Ok(()) => Ok(auth.access_key.to_string()),
+        Err(_) => Err(Refusal::Mismatch(MISMATCH.into())),
+    }
+}
+
+/// The query parameters that presign `method uri` (`host` signed) for `expires` seconds.
+fn presign_params(
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    (access_key, secret): (&str, &Secret),
+    scope: Expected,
+    time: Millis,
+    expires: u64,
+) -> Option<Vec<(&'static str, String)>> {
+    let request = SignableRequest::new(method, uri, headers.iter().copied(), SignableBody::Bytes(b"")).ok()?;
+    let identity = aws_credential_types::Credentials::new(access_key, secret.expose(), None, None, "walab").into();
+    let mut settings = SigningSettings::default();
+    settings.signature_location = SignatureLocation::QueryParams;
+    settings.expires_in = Some(Duration::from_secs(expires));
+    settings.excluded_headers = None;
+    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(scope.region)
+        .name(scope.service)
+        .time(time)
+        .settings(settings)
+        .build()
+        .ok()?
+        .into();
+    let (instructions, _) = sign(request, &params).ok()?.into_parts();
+    let (_, params) = instructions.into_parts();
+    Some(params.into_iter().map(|(k, v)| (k, v.into_owned())).collect())
+}
+
+/// A link to `url` (a GET) that carries its own signature for `expires` seconds from `time`:
+/// what a browser can open as the holder of the key.
+pub fn presign_url(url: &str, key: (&str, &Secret), scope: Expected, time: Millis, expires: u64) -> Option<String> {
+    let parsed: http::Uri = url.parse().ok()?;
+    let host = parsed.authority()?.as_str().to_string();
+    let params = presign_params("GET", url, &[("host", host.as_str())], key, scope, time, expires)?;
+    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    let joiner = if parsed.query().is_some() { '&' } else { '?' };
+    Some(format!("{url}{joiner}{query}"))
+}
+
+/// The headers that sign a request to a room with an attendee's key (`walab join` signing a
+/// rejoin, a joined walab asking for its URLs): `X-Amz-Date` and `Authorization`.
+pub fn sign_headers(
+    method: &str,
+    url: &str,
+    body: &[u8],
+    key: (&str, &Secret),
+    scope: Expected,
+    time: Millis,
+) -> Option<Vec<(&'static str, String)>> {
+    let parsed: http::Uri = url.parse().ok()?;
+    let host = parsed.authority()?.as_str().to_string();
+    let request =
+        SignableRequest::new(method, url, [("host", host.as_str())].into_iter(), SignableBody::Bytes(body)).ok()?;
+    let identity = aws_credential_types::Credentials::new(key.0, key.1.expose(), None, None, "walab").into();
+    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(scope.region)
+        .name(scope.service)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .ok()?
+        .into();
+    let (instructions, _) = sign(request, &params).ok()?.into_parts();
+    let (headers, _) = instructions.into_parts();
+    Some(
+        headers
+            .into_iter()
+            .filter_map(|h| match h.name() {
+                "authorization" => Some(("authorization", h.value().to_string())),
+                "x-amz-date" => Some(("x-amz-date", h.value().to_string())),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// The service name a room's own endpoints (join, an account's URLs, the outbox) are signed for.
+pub const ROOM_SERVICE: &str = "walab-room";
 
 #[cfg(test)]
 mod tests {
@@ -343,6 +525,83 @@ mod tests {
         assert!(
             matches!(verify(&future, &EXPECTED, NOW, |_| secret()), Err(Refusal::Expired(m)) if m.contains("not yet current"))
         );
+    }
+
+    /// A request signed with `X-Amz-Content-Sha256` among its headers.
+    fn signed_with_hash(hash: &str, body: &'static [u8]) -> AwsRequest {
+        let amz_date = format_amz_date(NOW);
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("127.0.0.1:4566"));
+        headers.insert("x-amz-date", HeaderValue::from_str(&amz_date).unwrap());
+        headers.insert("x-amz-content-sha256", HeaderValue::from_str(hash).unwrap());
+        let body_for_signer = if hash == "UNSIGNED-PAYLOAD" {
+            SignableBody::UnsignedPayload
+        } else {
+            SignableBody::Precomputed(hash.to_string())
+        };
+        let signable = SignableRequest::new(
+            "POST",
+            "http://127.0.0.1:4566/",
+            headers.iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+            body_for_signer,
+        )
+        .unwrap();
+        let identity = aws_credential_types::Credentials::new("AKIDTEST", "s", None, None, "test").into();
+        let params = SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("cognito-idp")
+            .time(UNIX_EPOCH + Duration::from_millis(NOW as u64))
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        for header in instructions.into_parts().0 {
+            headers.insert(header.name(), HeaderValue::from_str(header.value()).unwrap());
+        }
+        let uri: http::Uri = "/".parse().unwrap();
+        AwsRequest::new(Method::POST, &uri, headers, Bytes::from_static(body))
+    }
+
+    #[test]
+    fn the_body_received_is_what_is_verified_whatever_the_content_hash_header_claims() {
+        let secret = || Some(Secret::new("s"));
+        let body = b"{\"MaxResults\":5}";
+        let honest = signed_with_hash(&payload_hash(body), body);
+        assert_eq!(verify(&honest, &EXPECTED, NOW, |_| secret()), Ok("AKIDTEST"));
+        // The signature covers the claimed hash; the body was swapped under it.
+        let swapped = signed_with_hash(&payload_hash(body), b"{\"MaxResults\":60}");
+        assert!(matches!(verify(&swapped, &EXPECTED, NOW, |_| secret()), Err(Refusal::Mismatch(_))));
+        // No service the lab serves accepts an unsigned payload.
+        let unsigned = signed_with_hash("UNSIGNED-PAYLOAD", body);
+        assert!(matches!(verify(&unsigned, &EXPECTED, NOW, |_| secret()), Err(Refusal::Mismatch(_))));
+    }
+
+    #[test]
+    fn a_presigned_link_opens_for_its_key_until_it_expires() {
+        let key = Secret::new("s");
+        let scope = || Expected { service: ROOM_SERVICE, region: "us-east-1" };
+        let url = presign_url("http://127.0.0.1:4566/_walab/outbox", ("AKIDTEST", &key), scope(), NOW, 3600).unwrap();
+        let request = |url: &str| {
+            let uri: http::Uri = url.parse().unwrap();
+            let mut headers = HeaderMap::new();
+            headers.insert("host", HeaderValue::from_static("127.0.0.1:4566"));
+            AwsRequest::new(Method::GET, &uri, headers, Bytes::new())
+        };
+        let ok = request(&url);
+        assert!(is_presigned(&ok));
+        assert_eq!(verify_presigned(&ok, &scope(), NOW + 60_000, |_| Some(key.clone())), Ok("AKIDTEST".into()));
+        assert!(matches!(
+            verify_presigned(&ok, &scope(), NOW + 3_601_000, |_| Some(key.clone())),
+            Err(Refusal::Expired(_))
+        ));
+        assert!(matches!(
+            verify_presigned(&ok, &scope(), NOW, |_| Some(Secret::new("other"))),
+            Err(Refusal::Mismatch(_))
+        ));
+        let moved = request(&url.replace("/_walab/outbox?", "/_walab/outbox?client_id=x&"));
+        assert!(matches!(verify_presigned(&moved, &scope(), NOW, |_| Some(key.clone())), Err(Refusal::Mismatch(_))));
     }
 
     #[test]

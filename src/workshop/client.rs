@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::attendee::JoinedRoom;
 use crate::locallab::room_api::{JoinInfo, Snapshot};
 use crate::secret::Secret;
 
@@ -16,22 +17,32 @@ pub enum JoinError {
     Unexpected(String),
 }
 
-/// Asks the room at `server` for an account.
-pub async fn request(server: &str, code: &str, name: &str) -> Result<JoinInfo, JoinError> {
+/// Asks the room at `server` for an account. When this machine holds a key from an earlier
+/// join (`held`), the request is signed with it: that is what lets the same laptop rejoin
+/// under a name it took before.
+pub async fn request(server: &str, code: &str, name: &str, held: Option<&JoinedRoom>) -> Result<JoinInfo, JoinError> {
     let url = format!("{}/_walab/room/join", server.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| JoinError::Unexpected(e.to_string()))?;
-    let response = client
-        .post(&url)
-        .json(&serde_json::json!({ "code": code, "name": name }))
+    let body = serde_json::to_vec(&serde_json::json!({ "code": code, "name": name }))
+        .map_err(|e| JoinError::Unexpected(e.to_string()))?;
+    let mut request = client.post(&url).header(http::header::CONTENT_TYPE, "application/json");
+    if let Some(held) = held {
+        for (name, value) in crate::attendee::signed_headers(held, "POST", &url, &body) {
+            request = request.header(name, value);
+        }
+    }
+    let response = request
+        .body(body)
         .send()
         .await
         .map_err(|e| JoinError::Unreachable { url: server.to_string(), reason: innermost(&e) })?;
     let status = response.status();
-    let bytes = response.bytes().await.map_err(|e| JoinError::Unexpected(e.to_string()))?;
+    let retry_after = response.headers().get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(String::from);
+    let bytes = crate::attendee::bounded_body(response).await.map_err(JoinError::Unexpected)?;
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| JoinError::Unexpected(e.to_string()));
     }
@@ -39,7 +50,10 @@ pub async fn request(server: &str, code: &str, name: &str) -> Result<JoinInfo, J
         .ok()
         .and_then(|v| v["message"].as_str().map(String::from))
         .unwrap_or_else(|| format!("HTTP {status}"));
-    Err(JoinError::Refused(message))
+    match (status.as_u16(), retry_after) {
+        (429, Some(wait)) => Err(JoinError::Refused(format!("{message} (the room says: wait {wait} s)"))),
+        _ => Err(JoinError::Refused(message)),
+    }
 }
 
 /// Where the room is and the key to read it.
@@ -55,6 +69,8 @@ pub enum WatchError {
     Unreachable { server: String, reason: String },
     #[error("the room refused the instructor key")]
     WrongKey,
+    #[error("no attendee has that name")]
+    NoSuchAttendee,
     #[error("the room answered something walab does not understand ({0})")]
     Unexpected(String),
 }
@@ -71,6 +87,46 @@ pub async fn snapshot(client: &reqwest::Client, access: &RoomAccess) -> Result<S
     match response.status().as_u16() {
         200 => response.json().await.map_err(|e| WatchError::Unexpected(e.to_string())),
         403 => Err(WatchError::WrongKey),
+        status => Err(WatchError::Unexpected(format!("HTTP {status}"))),
+    }
+}
+
+/// A reissue code, as the room made it.
+pub struct Reissued {
+    /// The name as the room shows it.
+    pub name: String,
+    pub code: Secret,
+    /// The room's address for attendees.
+    pub server: Option<String>,
+}
+
+/// Asks the room for a reissue code for `name`.
+pub async fn reissue(client: &reqwest::Client, access: &RoomAccess, name: &str) -> Result<Reissued, WatchError> {
+    let url = format!("{}/_walab/room/reissue", access.server.trim_end_matches('/'));
+    let response = client
+        .post(&url)
+        .bearer_auth(access.key.expose())
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .map_err(|e| WatchError::Unreachable { server: access.server.clone(), reason: innermost(&e) })?;
+    let status = response.status().as_u16();
+    let body = crate::attendee::bounded_body(response).await.map_err(WatchError::Unexpected)?;
+    match status {
+        200 => {
+            let value: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| WatchError::Unexpected(e.to_string()))?;
+            match (value["name"].as_str(), value["code"].as_str()) {
+                (Some(name), Some(code)) => Ok(Reissued {
+                    name: name.to_string(),
+                    code: Secret::new(code),
+                    server: value["server"].as_str().map(String::from),
+                }),
+                _ => Err(WatchError::Unexpected("no code in the answer".into())),
+            }
+        }
+        403 => Err(WatchError::WrongKey),
+        404 => Err(WatchError::NoSuchAttendee),
         status => Err(WatchError::Unexpected(format!("HTTP {status}"))),
     }
 }

@@ -1,12 +1,13 @@
-//! `walab join SERVER --code CODE --name NAME`: asks the room for an account (the same one
-//! again for the same name), records it as target `room`, says how to use it from a shell, and
-//! opens the walkthrough on it (or, with `--json`, prints the account and exits).
+//! `walab join SERVER --code CODE --name NAME`: asks the room for an account (the same one again
+//! when this machine joined under that name before, its key signing the request), records it
+//! as target `room`, says how to use it from a shell, and opens the walkthrough on it (or, with
+//! `--json`, prints the account and exits).
 
 use std::process::ExitCode;
 
 use super::client::{JoinError, request};
+use crate::attendee::{JoinedRoom, exports};
 use crate::cli::JoinArgs;
-use crate::locallab::room_api::JoinInfo;
 use crate::report::{USAGE, errln, fail};
 use crate::settings::Dirs;
 
@@ -15,7 +16,9 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
         Ok(dirs) => dirs,
         Err(e) => return fail(USAGE, e, None),
     };
-    let info = match request(&args.server, &args.code, &args.name).await {
+    // A key from an earlier join signs this one: the same laptop gets its account back.
+    let held = crate::attendee::read(&dirs);
+    let info = match request(&args.server, &args.code, &args.name, held.as_ref()).await {
         Ok(info) => info,
         Err(e @ JoinError::Refused(_)) => {
             return fail(USAGE, e, Some("check the code and the name with your instructor".into()));
@@ -29,24 +32,32 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
         }
         Err(e) => return fail(1, e, None),
     };
-    let record = serde_json::to_vec_pretty(&info).unwrap_or_default();
-    if let Err(e) = crate::fsutil::write_private(&dirs.joined_room_file(), &record) {
-        return fail(USAGE, format!("cannot record the room in {}: {e}", dirs.joined_room_file().display()), None);
+    let room = JoinedRoom { server: args.server.trim_end_matches('/').to_string(), info };
+    let shown = match exports(&room.info, true) {
+        Ok(lines) => lines,
+        Err(e) => return fail(1, format!("the room sent a value walab will not put in a shell file: {e}"), None),
+    };
+    if let Err(e) = crate::attendee::write(&dirs, &room) {
+        return fail(USAGE, format!("cannot record the room: {e}"), None);
     }
-    let env_file = dirs.config.join("room.env");
-    if let Err(e) = crate::fsutil::write_private(&env_file, exports(&info, false).as_bytes()) {
-        tracing::warn!("cannot write {}: {e}", env_file.display());
-    }
+    let info = &room.info;
     if args.json {
-        crate::report::outln!("{}", serde_json::to_string(&info).unwrap_or_default());
+        crate::report::outln!("{}", serde_json::to_string(info).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
+    let outbox = crate::attendee::outbox_link(&room)
+        .map(|link| {
+            format!(
+                "\nYour account's outbox (confirmation emails; the link is yours, works for {} hours):\n  {link}\n",
+                crate::attendee::OUTBOX_LINK_SECS / 3600
+            )
+        })
+        .unwrap_or_default();
     errln!(
-        "Joined the room as {} (account {}).\n\nTo use the AWS CLI or an SDK in a shell, source the credentials the room issued you:\n  source {}\nwhich sets:\n{}\nwalab uses this account with --target room (e.g. walab --target room check).\n",
+        "Joined the room as {} (account {}).\n\nTo use the AWS CLI or an SDK in a shell, source the credentials the room issued you:\n  source {}\nwhich sets:\n{shown}\nwalab uses this account with --target room (e.g. walab --target room check).\n{outbox}",
         info.name,
         info.account_id,
-        env_file.display(),
-        exports(&info, true)
+        crate::attendee::env_file(&dirs).display(),
     );
     let target = crate::target::TargetArgs {
         target: crate::target::TargetKind::Room,
@@ -56,15 +67,4 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
         api_stack: crate::names::API_STACK.to_string(),
     };
     crate::tui::run(&target, theme, mouse).await
-}
-
-/// The shell lines that point the AWS CLI at the account (the secret masked when `masked`).
-pub fn exports(info: &JoinInfo, masked: bool) -> String {
-    let secret = if masked { info.secret_access_key.masked() } else { info.secret_access_key.expose().to_string() };
-    format!(
-        "export AWS_ENDPOINT_URL={}\nexport AWS_ACCESS_KEY_ID={}\nexport AWS_SECRET_ACCESS_KEY={secret}\nexport AWS_REGION={region} AWS_DEFAULT_REGION={region}\n",
-        info.aws_endpoint_url,
-        info.access_key_id,
-        region = info.region
-    )
 }

@@ -1,17 +1,24 @@
-//! `walab serve --room`: a room for a whole workshop, until SIGINT or SIGTERM.
+//! `walab serve --room`: a room for a whole workshop, until SIGINT or SIGTERM. Its first screen
+//! says where attendees reach it (every address of this machine they can use, never 0.0.0.0),
+//! which three ports must be open to them, the exact `walab join` line, and what is protected.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{RUNNING_ROOM_FILE, RunningRoom};
-use crate::locallab::{LabOptions, RoomOptions, RunningLab};
+use super::{RUNNING_ROOM_FILE, RegisteredRoom, RunningRoom};
+use crate::locallab::{Endpoints, LabOptions, RoomOptions, RunningLab};
 use crate::report::{errln, fail};
 
-pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool) -> ExitCode {
+pub async fn run(
+    mut options: LabOptions,
+    max_attendees: usize,
+    advertise: Option<String>,
+    json_line: bool,
+) -> ExitCode {
     let default_dir = crate::settings::Dirs::from_env().is_ok_and(|d| d.room_dir() == options.state_dir);
-    options.room = Some(RoomOptions { max_attendees, keys_ahead: 32, signing_keys: Vec::new() });
+    options.room = Some(RoomOptions { max_attendees, keys_ahead: 32, signing_keys: Vec::new(), advertise });
     let running = match RunningLab::start(options).await {
         Ok(running) => running,
         Err(e) => {
@@ -24,8 +31,10 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
     let Some(room) = &running.lab.room else { return fail(1, "the room did not start", None) };
     let endpoints = running.lab.endpoints;
     let keys = &room.keys;
+    let public_url = room.aws_endpoint_url(&endpoints);
+    let local_url = local_url(&endpoints);
     let record = RunningRoom {
-        aws_endpoint_url: endpoints.aws_endpoint_url(),
+        aws_endpoint_url: local_url.clone(),
         code: keys.code.clone(),
         instructor_key: keys.instructor_key.clone(),
     };
@@ -33,44 +42,41 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
     if let Err(e) = crate::fsutil::write_private(&record_path, &serde_json::to_vec(&record).unwrap_or_default()) {
         tracing::warn!("could not record the room for `walab room`: {e}");
     }
-    for notice in &running.notices {
-        errln!("walab: warning: {notice}");
+    let dirs = crate::settings::Dirs::from_env().ok();
+    let state_dir = running.state_dir.canonicalize().unwrap_or_else(|_| running.state_dir.clone());
+    if let Some(dirs) = &dirs {
+        let entry = RegisteredRoom {
+            local_url,
+            state_dir: state_dir.clone(),
+            key_file: state_dir.join(RUNNING_ROOM_FILE),
+            pid: std::process::id(),
+        };
+        if let Err(e) = super::register(dirs, &entry) {
+            tracing::warn!("could not register the room for `walab room`: {e}");
+        }
     }
-    let addresses = reachable(endpoints.aws);
-    let joins: Vec<String> = addresses
-        .iter()
-        .map(|ip| {
-            let addr = SocketAddr::new(*ip, endpoints.aws.port());
-            format!("  walab join http://{addr} --code {} --name \"Your Name\"", keys.code.expose())
-        })
-        .collect();
-    let exposed = !endpoints.aws.ip().is_loopback();
-    let summary = format!(
-        "walab room is open (state in {dir}), for up to {max_attendees} attendees\n\
-         \nAttendees join with one command:\n{joins}\n\
-         {reach}\
-         \nWatch everyone's progress on this machine with: walab room{state_flag}\n\
-         From another machine: walab room --server {aws} --key {key} (the key is in {record})\n\
-         Stop with Ctrl-C; the room and every account are kept and continue next time.",
-        dir = running.state_dir.display(),
-        joins = joins.join("\n"),
-        reach = if exposed {
-            "\nThe room listens beyond this machine: anyone on the network who has the code can join.\n".to_string()
-        } else {
-            "\nOnly this machine can reach the room; for attendees on other machines start it with \
-             --listen 0.0.0.0:4566 (anyone on the network with the code can then join).\n"
-                .to_string()
-        },
-        aws = endpoints.aws_endpoint_url(),
-        key = keys.instructor_key.masked(),
-        record = record_path.display(),
-        state_flag = if default_dir { String::new() } else { format!(" --state-dir {}", running.state_dir.display()) },
-    );
+    for notice in &running.notices {
+        // The generic "no real security" notice of a lab is not what a room is (it verifies
+        // signatures); the first screen says what is and is not protected instead.
+        if !notice.contains("no real security") {
+            errln!("walab: warning: {notice}");
+        }
+    }
+    let summary = first_screen(&FirstScreen {
+        endpoints,
+        public_url: &public_url,
+        addresses: &addresses(&endpoints, room.host.as_str()),
+        code: keys.code.expose(),
+        max_attendees,
+        state_dir: &running.state_dir,
+        record: &record_path,
+        state_flag: if default_dir { String::new() } else { format!(" --state-dir {}", running.state_dir.display()) },
+    });
     let line = json_line.then(|| {
         json!({
-            "aws_endpoint_url": endpoints.aws_endpoint_url(),
-            "cloudfront_endpoint": format!("http://{}", endpoints.edge),
-            "api_gateway_url": format!("http://{}", endpoints.invoke),
+            "aws_endpoint_url": public_url,
+            "cloudfront_endpoint": endpoints.account_urls(&room.host, "").edge.trim_end_matches('/'),
+            "api_gateway_url": endpoints.account_urls(&room.host, "").invoke.trim_end_matches('/'),
             "region": crate::names::REGION,
             "room": { "code": keys.code.expose(), "instructor_key": keys.instructor_key.expose() },
         })
@@ -80,6 +86,9 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
     stop.wait().await;
     errln!("walab: closing the room");
     let _ = std::fs::remove_file(&record_path);
+    if let Some(dirs) = &dirs {
+        super::unregister(dirs, &state_dir);
+    }
     let dir = running.state_dir.clone();
     match running.shutdown().await {
         Ok(()) => {
@@ -90,22 +99,112 @@ pub async fn run(mut options: LabOptions, max_attendees: usize, json_line: bool)
     }
 }
 
-/// The addresses attendees can use: the one bound, or, bound to every interface, this
-/// machine's address on the network it would route to (found without sending anything) and
-/// loopback.
-fn reachable(bound: SocketAddr) -> Vec<IpAddr> {
-    if !bound.ip().is_unspecified() {
-        return vec![bound.ip()];
+/// Where this machine reaches the room (loopback when it listens on every interface).
+fn local_url(endpoints: &Endpoints) -> String {
+    let ip = endpoints.aws.ip();
+    let ip = if ip.is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { ip };
+    format!("http://{}", SocketAddr::new(ip, endpoints.aws.port()))
+}
+
+/// The hosts attendees can use: the advertised or bound one first, then, bound to every
+/// interface, every other non-loopback address of this machine.
+fn addresses(endpoints: &Endpoints, host: &str) -> Vec<String> {
+    let mut hosts = vec![host.to_string()];
+    if endpoints.aws.ip().is_unspecified() {
+        for ip in crate::locallab::addresses::reachable() {
+            let ip = ip.to_string();
+            if !hosts.contains(&ip) {
+                hosts.push(ip);
+            }
+        }
     }
-    let mut found = Vec::new();
-    // Connecting a UDP socket picks the outgoing interface; no packet is sent.
-    if let Ok(socket) = std::net::UdpSocket::bind("0.0.0.0:0")
-        && socket.connect("192.0.2.1:9").is_ok()
-        && let Ok(local) = socket.local_addr()
-        && !local.ip().is_unspecified()
-    {
-        found.push(local.ip());
+    hosts
+}
+
+struct FirstScreen<'a> {
+    endpoints: Endpoints,
+    public_url: &'a str,
+    addresses: &'a [String],
+    code: &'a str,
+    max_attendees: usize,
+    state_dir: &'a std::path::Path,
+    record: &'a std::path::Path,
+    state_flag: String,
+}
+
+fn first_screen(s: &FirstScreen) -> String {
+    let e = &s.endpoints;
+    let url_host = |h: &str| if h.contains(':') { format!("[{h}]") } else { h.to_string() };
+    let joins: Vec<String> = s
+        .addresses
+        .iter()
+        .map(|host| {
+            format!("  walab join http://{}:{} --code {} --name \"Your Name\"", url_host(host), e.aws.port(), s.code)
+        })
+        .collect();
+    let loopback_only = e.aws.ip().is_loopback();
+    let reach = if loopback_only {
+        "Only this machine can reach the room. For attendees on other machines start it with \
+         --listen 0.0.0.0:4566 (and --advertise HOST if they reach this machine by another address)."
+            .to_string()
+    } else {
+        format!(
+            "Attendees' machines must reach these three TCP ports on this machine (open them in its firewall):\n  \
+             {} AWS endpoint (joining, Cognito, CloudFormation, API Gateway, CloudFront APIs)\n  \
+             {} CloudFront edge (each account's CloudFrontEndpoint)\n  \
+             {} API Gateway invoke URL (each account's APIGatewayURL)",
+            e.aws.port(),
+            e.edge.port(),
+            e.invoke.port()
+        )
+    };
+    format!(
+        "walab room is open at {public} (state in {dir}), for up to {max} attendees\n\
+         \nAttendees join with one command (the first address that works from their machine):\n{joins}\n\
+         \n{reach}\n\
+         \nWhat is protected: the code is the only way in (wrong codes are throttled per address), \
+         and every AWS call is checked against the signature of the attendee's own key, so no one \
+         reaches another's account or mail. What is not: the room speaks plain HTTP, so anyone on \
+         the network can read the traffic, keys included: run it on a network you trust.\n\
+         \nWatch everyone's progress on this machine with: walab room{flag}\n\
+         From another machine: WALAB_ROOM_KEY=… walab room --server {public} (the key is in {record})\n\
+         Move an attendee to a new laptop: walab room reissue \"Their Name\"\n\
+         Stop with Ctrl-C; the room and every account are kept and continue next time.",
+        public = s.public_url,
+        dir = s.state_dir.display(),
+        max = s.max_attendees,
+        joins = joins.join("\n"),
+        flag = s.state_flag,
+        record = s.record.display(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_screen_never_offers_an_unspecified_address_and_names_the_three_ports() {
+        let at = |port: u16| SocketAddr::from(([0, 0, 0, 0], port));
+        let endpoints = Endpoints { aws: at(4566), edge: at(4567), invoke: at(4568) };
+        let addresses = vec!["192.168.1.20".to_string(), "10.0.0.7".to_string()];
+        let text = first_screen(&FirstScreen {
+            endpoints,
+            public_url: "http://192.168.1.20:4566",
+            addresses: &addresses,
+            code: "ABCD-EFGH",
+            max_attendees: 30,
+            state_dir: std::path::Path::new("/tmp/room"),
+            record: std::path::Path::new("/tmp/room/room.json"),
+            state_flag: String::new(),
+        });
+        assert!(!text.contains("0.0.0.0"), "{text}");
+        assert!(text.contains("walab join http://192.168.1.20:4566 --code ABCD-EFGH --name \"Your Name\""), "{text}");
+        assert!(text.contains("walab join http://10.0.0.7:4566"), "{text}");
+        for port in ["4566", "4567", "4568"] {
+            assert!(text.contains(&format!("  {port} ")), "{port}: {text}");
+        }
+        assert!(text.contains("plain HTTP") && text.contains("signature"), "{text}");
+        assert_eq!(local_url(&endpoints), "http://127.0.0.1:4566");
     }
-    found.push(IpAddr::from([127, 0, 0, 1]));
-    found
 }

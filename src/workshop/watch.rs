@@ -1,6 +1,7 @@
 //! `walab room`: the instructor's view of a room. On the room's machine it finds the running
-//! room; elsewhere `--server URL --key KEY`. `--json` prints one snapshot; otherwise the live
-//! dashboard.
+//! room (any state directory: rooms register themselves); elsewhere `--server URL` with the key
+//! in `WALAB_ROOM_KEY` (or `--key`). `--json` prints one snapshot; otherwise the live dashboard.
+//! `walab room reissue NAME` moves an attendee's account to a new machine.
 
 use std::process::ExitCode;
 
@@ -10,20 +11,88 @@ use crate::report::{USAGE, fail};
 use crate::secret::Secret;
 use crate::settings::Dirs;
 
-/// The room to watch: the flags, else the one running on this machine.
+/// Where the instructor key comes from when it is not found on this machine.
+pub const KEY_VAR: &str = "WALAB_ROOM_KEY";
+
+/// The room to watch: `--server` with the key from `WALAB_ROOM_KEY` (or `--key`), else the room
+/// running on this machine (the one in `--state-dir`, or the only one registered).
 pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
-    match (&args.server, &args.key) {
-        (Some(server), Some(key)) => Ok(RoomAccess { server: server.clone(), key: Secret::new(key.clone()) }),
-        (Some(_), None) | (None, Some(_)) => {
-            Err("pass both --server and --key, or neither on the room's machine".into())
+    let from_env = std::env::var(KEY_VAR).ok().filter(|k| !k.trim().is_empty()).map(Secret::new);
+    if args.key.is_some() {
+        crate::report::errln!(
+            "walab: warning: a key given with --key is visible to other users of this machine and kept in your shell's history; set {KEY_VAR} instead"
+        );
+    }
+    let key = args.key.clone().or(from_env);
+    if let Some(server) = &args.server {
+        let Some(key) = key else {
+            return Err(format!("pass the instructor key in {KEY_VAR} (or --key) with --server"));
+        };
+        return Ok(RoomAccess { server: server.clone(), key });
+    }
+    let running = super::registered(dirs);
+    let room = match &args.state_dir {
+        Some(dir) => {
+            let dir = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+            match running.into_iter().find(|r| r.state_dir == dir) {
+                Some(room) => room,
+                None => return local_room(&dir, key),
+            }
         }
-        (None, None) => match super::running_room(&args.state_dir.clone().unwrap_or_else(|| dirs.room_dir())) {
-            Some(room) => Ok(RoomAccess { server: room.aws_endpoint_url, key: room.instructor_key }),
-            None => Err(
-                "no room is running on this machine; start one with `walab serve --room`, or pass --server and --key"
-                    .into(),
-            ),
+        None => match running.as_slice() {
+            [one] => one.clone(),
+            [] => return local_room(&dirs.room_dir(), key),
+            many => {
+                let list: Vec<String> =
+                    many.iter().map(|r| format!("{} ({})", r.state_dir.display(), r.local_url)).collect();
+                return Err(format!(
+                    "{} rooms are running on this machine: {}; pass --state-dir DIR to pick one",
+                    many.len(),
+                    list.join(", ")
+                ));
+            }
         },
+    };
+    let record = std::fs::read(&room.key_file).ok().and_then(|b| serde_json::from_slice::<super::RunningRoom>(&b).ok());
+    match (record, key) {
+        (_, Some(key)) => Ok(RoomAccess { server: room.local_url, key }),
+        (Some(record), None) => Ok(RoomAccess { server: room.local_url, key: record.instructor_key }),
+        (None, None) => {
+            Err(format!("cannot read the room's instructor key in {}; set {KEY_VAR}", room.key_file.display()))
+        }
+    }
+}
+
+/// A room on this machine found by its state directory's record (rooms from before the registry).
+fn local_room(dir: &std::path::Path, key: Option<Secret>) -> Result<RoomAccess, String> {
+    match super::running_room(dir) {
+        Some(room) if crate::locallab::served_lab_in(dir) => Ok(RoomAccess {
+            server: room.aws_endpoint_url,
+            key: key.unwrap_or(room.instructor_key),
+        }),
+        _ => Err(
+            "no room is running on this machine; start one with `walab serve --room`, or pass --server (and the key in WALAB_ROOM_KEY)"
+                .into(),
+        ),
+    }
+}
+
+/// `walab room reissue NAME`: prints the one-time code and the join line for the new machine.
+async fn reissue(access: &RoomAccess, name: &str) -> ExitCode {
+    match super::client::reissue(&client(), access, name).await {
+        Ok(super::client::Reissued { name: shown, code, server }) => {
+            crate::report::outln!("{}", code.expose());
+            crate::report::errln!(
+                "On {shown}'s new machine (the code works once, for two hours; the old machine's key stops working then):\n  walab join {} --code {} --name {}",
+                server.as_deref().unwrap_or(&access.server),
+                code.expose(),
+                shlex::try_quote(&shown).map(|q| q.into_owned()).unwrap_or_else(|_| shown.clone())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e @ WatchError::WrongKey) => fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into())),
+        Err(e @ WatchError::NoSuchAttendee) => fail(USAGE, e, Some("`walab room --json` lists the names".into())),
+        Err(e) => fail(1, e, None),
     }
 }
 
@@ -36,6 +105,9 @@ pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> ExitCode {
         Ok(access) => access,
         Err(e) => return fail(USAGE, e, None),
     };
+    if let Some(crate::cli::RoomAction::Reissue { name }) = &args.action {
+        return reissue(&access, name).await;
+    }
     if args.json {
         return match snapshot(&client(), &access).await {
             Ok(snapshot) => {

@@ -27,6 +27,7 @@ mod module_graph;
 mod request;
 mod room;
 mod room_dashboard;
+mod room_trust;
 mod screenshot;
 mod section5;
 mod service_faults;

@@ -27,7 +27,12 @@ impl Room {
         let dir = tempfile::tempdir().unwrap();
         let mut options = LabOptions::ephemeral(dir.path());
         options.timing = Timing::INSTANT;
-        options.room = Some(RoomOptions { max_attendees: 4, keys_ahead: 0, signing_keys: vec![common::signing_key()] });
+        options.room = Some(RoomOptions {
+            max_attendees: 4,
+            keys_ahead: 0,
+            signing_keys: vec![common::signing_key()],
+            advertise: None,
+        });
         let running = RunningLab::start(options).await.expect("the room starts");
         Room { running, _dir: dir }
     }
@@ -123,10 +128,9 @@ async fn joining_gives_each_attendee_their_own_account_once() {
     assert_ne!(ada.cloudfront_endpoint, bob.cloudfront_endpoint);
     assert!(ada.cloudfront_endpoint.contains(&ada.account_id), "{}", ada.cloudfront_endpoint);
 
-    // The same name again, whatever its case: the same account and credentials.
-    let again = room.join("  ada lovelace").await;
-    assert_eq!(again.account_id, ada.account_id);
-    assert_eq!(again.access_key_id, ada.access_key_id);
+    // The same name again, whatever its case, from anyone but Ada's own walab: refused.
+    let again = room.join_as(&room.code(), "  ada lovelace").await;
+    assert_eq!(again.status(), 409);
 
     let wrong = room.join_as("NOPE-NOPE", "Eve").await;
     assert_eq!(wrong.status(), 403);
