@@ -231,6 +231,10 @@ pub struct JoinArgs {
     /// Print the account as one JSON object (credentials included) and exit
     #[arg(long)]
     pub json: bool,
+    /// You do the lab on your own AWS account: the room gives you no lab account, only a key to
+    /// report your progress with; walab then reports every check it runs for you, on any target
+    #[arg(long)]
+    pub report_only: bool,
 }
 
 #[derive(Debug, Args)]

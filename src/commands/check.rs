@@ -93,6 +93,10 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
         }
     }
 
+    // A walab that joined a room reports what it showed (never holding the learner up long).
+    if let Some(reporter) = crate::attendee::report::Reporter::for_this_machine(&session.dirs) {
+        let _ = reporter.send(&reports).await;
+    }
     let passed = reports.iter().filter(|r| r.outcome.status == Status::Passed).count();
     // What walab cannot verify and leaves to the learner (skipped, with where to look) is not
     // a failure; any other check that did not pass is.

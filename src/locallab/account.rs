@@ -85,6 +85,23 @@ impl Seeded {
         })
     }
 
+    /// An account with nothing in it: a room's reporting identity for an attendee who does the
+    /// lab on their own AWS account (`walab join --report-only`).
+    pub fn empty() -> Result<Seeded, StoreError> {
+        fn none<S: Tables>() -> Result<S, StoreError> {
+            S::load(&mut crate::locallab::store::Rows::default())
+        }
+        Ok(Seeded {
+            cognito: none()?,
+            apigateway: none()?,
+            cloudfront: none()?,
+            stacks: none()?,
+            waf: none()?,
+            edge: none()?,
+            progress: none()?,
+        })
+    }
+
     /// Every row, for the account's first commit.
     fn changes(&mut self) -> Vec<Change> {
         let mut changes = Vec::new();

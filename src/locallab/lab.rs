@@ -323,21 +323,25 @@ impl LocalLab {
         if attendees >= room.max_attendees {
             return Err(JoinRefusal::Full(room.max_attendees));
         }
-        let signing_key = room.key_pool.take()?;
         let id = loop {
             let id = ids::digits(12);
             if self.account_by_id(&id).is_none() {
                 break id;
             }
         };
-        let record = AttendeeRecord::new(&shown, now);
+        let record = AttendeeRecord { report_only: attempt.report_only, ..AttendeeRecord::new(&shown, now) };
         let access_key = record.key();
         let ctx = AccountContext {
             urls: self.endpoints.account_urls(&room.host, &id),
             ..self.new_context(id, crate::names::REGION)
         };
         let failed = |e: StoreError| JoinRefusal::Failed(e.to_string());
-        let seeded = Seeded::section_5(ctx.now_ms(), &ctx.id, &ctx.region, signing_key).map_err(failed)?;
+        let seeded = if attempt.report_only {
+            Seeded::empty().map_err(failed)?
+        } else {
+            let signing_key = room.key_pool.take()?;
+            Seeded::section_5(ctx.now_ms(), &ctx.id, &ctx.region, signing_key).map_err(failed)?
+        };
         let account = Account::create(&self.store, ctx, Some(record), seeded).map_err(failed)?;
         let account = self.add_keyed(account, Some(access_key.clone())).map_err(failed)?;
         Ok((account, access_key))
@@ -353,6 +357,7 @@ impl LocalLab {
             access_key_id: key.access_key_id.clone(),
             secret_access_key: key.secret_access_key.clone(),
             joined: attendee.joined,
+            report_only: attendee.report_only,
         };
         let meta = AccountMeta { region: account.ctx.region.clone(), attendee: Some(record) };
         let body = serde_json::to_value(&meta).map_err(|e| StoreError::Write(e.to_string()))?;
@@ -417,6 +422,8 @@ pub struct JoinAttempt<'a> {
     pub from: Option<std::net::IpAddr>,
     /// The account whose own key signed the request, when it was signed and checked out.
     pub signed_by: Option<String>,
+    /// `walab join --report-only`: a reporting identity, no lab account.
+    pub report_only: bool,
 }
 
 /// Adds an account's key, name, client and pool to the room's directory.

@@ -82,6 +82,22 @@ pub struct Observed {
     /// The last answer to each of section 5.5's requests.
     #[serde(default)]
     pub answers: BTreeMap<Probe, Answer>,
+    /// The last answer that passed its check, with the account's configuration it was given
+    /// under: traffic from others never turns it back, only a change of that configuration.
+    #[serde(default)]
+    pub passing: BTreeMap<Probe, (Answer, u64)>,
+    /// What the attendee's own walab reported, check id → result.
+    #[serde(default)]
+    pub reports: BTreeMap<String, Reported>,
+}
+
+/// A check result as the attendee's walab showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    /// `passed` | `failed` | `error` | `skipped`.
+    pub status: String,
+    pub summary: String,
+    pub at: Millis,
 }
 
 impl Record for Observed {
@@ -169,15 +185,24 @@ pub fn observe(progress: &Slice<ProgressState>, seen: Seen, now: Millis) {
 /// Records the answer to one of section 5.5's requests. Written to the store only when it says
 /// something new (another status, cache state or body), so a learner's loop of identical
 /// requests costs no write.
-pub fn answered(progress: &Slice<ProgressState>, probe: Probe, answer: Answer) {
+pub fn answered(
+    progress: &Slice<ProgressState>,
+    probe: Probe,
+    answer: Answer,
+    passing: impl FnOnce(&Answer) -> Option<u64>,
+) {
     touch(progress, answer.at);
     let same = |a: &Answer| a.status == answer.status && a.x_cache == answer.x_cache && a.body == answer.body;
     if progress.read(|p| p.row.values().next().and_then(|o| o.answers.get(&probe)).is_some_and(same)) {
         return;
     }
+    let passed_under = passing(&answer);
     let result = progress.write(|p| {
         let mut observed = p.observed();
         observed.last_activity = observed.last_activity.max(answer.at);
+        if let Some(config) = passed_under {
+            observed.passing.insert(probe, (answer.clone(), config));
+        }
         observed.answers.insert(probe, answer);
         p.row.insert(observed);
         Ok(())
@@ -185,4 +210,26 @@ pub fn answered(progress: &Slice<ProgressState>, probe: Probe, answer: Answer) {
     if let Err(e) = result {
         tracing::warn!("the room could not record progress: {}", e.message);
     }
+}
+
+/// The most checks one report carries, and the longest summary kept.
+pub const MAX_REPORTED: usize = 40;
+pub const MAX_SUMMARY: usize = 1000;
+
+/// Records what the attendee's walab reported (newer results replace older ones).
+pub fn reported(progress: &Slice<ProgressState>, results: Vec<(String, Reported)>, now: Millis) -> Result<(), String> {
+    touch(progress, now);
+    progress
+        .write(|p| {
+            let mut observed = p.observed();
+            for (id, result) in results {
+                if observed.reports.get(&id).is_none_or(|old| old.at <= result.at) {
+                    observed.reports.insert(id, result);
+                }
+            }
+            observed.last_activity = observed.last_activity.max(now);
+            p.row.insert(observed);
+            Ok(())
+        })
+        .map_err(|e| e.message)
 }

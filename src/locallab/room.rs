@@ -44,6 +44,9 @@ pub struct Attendee {
     /// As shown: NFKC, whitespace folded (see [`display_name`]).
     pub name: String,
     pub joined: Millis,
+    /// Does the lab on their own AWS account: the room holds no lab for them, only what their
+    /// walab reports.
+    pub report_only: bool,
 }
 
 /// An attendee's AWS credentials, issued by the room.
@@ -70,6 +73,8 @@ pub struct AttendeeRecord {
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub joined: Millis,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub report_only: bool,
 }
 
 impl AttendeeRecord {
@@ -80,11 +85,12 @@ impl AttendeeRecord {
             access_key_id: key.access_key_id,
             secret_access_key: key.secret_access_key,
             joined,
+            report_only: false,
         }
     }
 
     pub fn attendee(&self) -> Attendee {
-        Attendee { name: self.name.clone(), joined: self.joined }
+        Attendee { name: self.name.clone(), joined: self.joined, report_only: self.report_only }
     }
 
     pub fn key(&self) -> AccessKey {

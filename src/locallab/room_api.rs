@@ -28,6 +28,9 @@ use crate::secret::Secret;
 pub struct JoinRequest {
     pub code: String,
     pub name: String,
+    /// A reporting identity only (the attendee does the lab on their own AWS account).
+    #[serde(default)]
+    pub report_only: bool,
 }
 
 /// What a joined attendee gets (the `walab join --json` object, DESIGN.md).
@@ -59,8 +62,20 @@ pub fn join(lab: &LocalLab, req: &AwsRequest, peer: Option<IpAddr>) -> Response 
     };
     let signature = signature_of(lab, req);
     let signed_by = signature.as_ref().ok().cloned().flatten();
-    let attempt = JoinAttempt { code: &input.code, name: &input.name, from: peer, signed_by };
+    let attempt =
+        JoinAttempt { code: &input.code, name: &input.name, from: peer, signed_by, report_only: input.report_only };
     match lab.join(attempt) {
+        Ok((account, key)) if account.attendee.as_ref().is_some_and(|a| a.report_only) => {
+            let name = account.attendee.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+            let identity = json!({
+                "name": name,
+                "report_only": true,
+                "account_id": account.ctx.id,
+                "access_key_id": key.access_key_id,
+                "secret_access_key": key.secret_access_key.expose(),
+            });
+            json_response(StatusCode::OK, &identity, "application/json")
+        }
         Ok((account, key)) => match join_info(&account, &key) {
             Some(info) => json_response(StatusCode::OK, &json!(info), "application/json"),
             None => message(StatusCode::INTERNAL_SERVER_ERROR, "the account has no user pool"),
@@ -125,6 +140,52 @@ pub fn account_page(lab: &LocalLab, req: &AwsRequest) -> Response {
     match found.and_then(|(account, key)| join_info(&account, &key)) {
         Some(info) => json_response(StatusCode::OK, &json!(info), "application/json"),
         None => message(StatusCode::NOT_FOUND, "no such account"),
+    }
+}
+
+/// What a joined walab reports: the check results it showed.
+#[derive(Debug, Deserialize)]
+pub struct ReportRequest {
+    pub checks: Vec<ReportedCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportedCheck {
+    pub id: String,
+    pub status: String,
+    pub summary: String,
+    /// When the attendee's walab showed it, epoch milliseconds.
+    pub at: i64,
+}
+
+/// `POST /_walab/room/report`, signed with an attendee's key: the check results their walab
+/// showed, recorded as theirs (nobody else can sign for them).
+pub fn report(lab: &LocalLab, req: &AwsRequest) -> Response {
+    let Some(id) = signed_by(lab, req) else {
+        return message(StatusCode::FORBIDDEN, "sign the report with your account's key");
+    };
+    let Some(account) = lab.account_by_id(&id) else { return message(StatusCode::NOT_FOUND, "no such account") };
+    let Ok(input) = serde_json::from_slice::<ReportRequest>(&req.body) else {
+        return message(StatusCode::BAD_REQUEST, "send {\"checks\": [{\"id\", \"status\", \"summary\", \"at\"}]}");
+    };
+    if input.checks.len() > super::progress::MAX_REPORTED {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "too many checks in one report");
+    }
+    let now = lab.clock.now_ms();
+    let statuses = ["passed", "failed", "error", "skipped"];
+    let results = input
+        .checks
+        .into_iter()
+        .filter(|c| c.id.parse::<CheckId>().is_ok() && statuses.contains(&c.status.as_str()))
+        .map(|c| {
+            let summary: String = c.summary.chars().take(super::progress::MAX_SUMMARY).collect();
+            // A report from the future is as of now.
+            (c.id, super::progress::Reported { status: c.status, summary, at: c.at.min(now) })
+        })
+        .collect();
+    match super::progress::reported(&account.progress, results, now) {
+        Ok(()) => json_response(StatusCode::OK, &json!({"recorded": true}), "application/json"),
+        Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, &e),
     }
 }
 
@@ -228,7 +289,7 @@ pub fn snapshot(lab: &LocalLab) -> Snapshot {
         .iter()
         .filter_map(|account| {
             let attendee = account.attendee.as_ref()?;
-            let standings = standings(account, &guide);
+            let standings = if attendee.report_only { reported(account) } else { standings(account, &guide) };
             let passed = standings.checks.iter().filter(|(_, s, _)| *s == Standing::Passed).count();
             let first = standings.checks.iter().find(|(_, s, _)| *s != Standing::Passed);
             let step = first.map(|(id, _, _)| id.step().to_string()).unwrap_or_else(|| "done".to_string());
@@ -282,6 +343,29 @@ pub struct Standings {
     pub last_activity: Millis,
 }
 
+/// Where a reporting identity stands: what the attendee's walab reported, nothing else.
+fn reported(account: &Account) -> Standings {
+    let observed = account.progress.read(ProgressState::observed);
+    let checks = CheckId::ALL
+        .into_iter()
+        .map(|id| match observed.reports.get(id.as_str()) {
+            None => (id, Standing::Pending, None),
+            Some(r) => (id, standing_of(&r.status), Some(r.summary.clone())),
+        })
+        .collect();
+    let joined = account.attendee.as_ref().map(|a| a.joined).unwrap_or(account.created);
+    let moved_at = observed.reports.values().map(|r| r.at).chain([joined]).max().unwrap_or(joined);
+    Standings { checks, moved_at, last_activity: observed.last_activity.max(joined) }
+}
+
+fn standing_of(status: &str) -> Standing {
+    match status {
+        "passed" => Standing::Passed,
+        "error" => Standing::Error,
+        _ => Standing::Failed,
+    }
+}
+
 /// Where an account stands, judged with the lab model from its state and the answers its
 /// endpoints gave ([`room_judge`]).
 pub fn standings(account: &Account, guide: &Guide) -> Standings {
@@ -289,14 +373,20 @@ pub fn standings(account: &Account, guide: &Guide) -> Standings {
     let checks = room_judge::judge_account(account, guide)
         .into_iter()
         .map(|(id, outcome)| match outcome {
-            None => (id, Standing::Pending, None),
+            None => match observed.reports.get(id.as_str()) {
+                // Nothing for the room to judge (a request not seen): what the walab reported.
+                Some(r) => (id, standing_of(&r.status), Some(r.summary.clone())),
+                None => (id, Standing::Pending, None),
+            },
             Some(outcome) => {
                 let standing = match outcome.status {
                     Status::Passed => Standing::Passed,
                     Status::Error => Standing::Error,
                     Status::Failed | Status::Skipped => Standing::Failed,
                 };
-                (id, standing, Some(outcome.summary))
+                // In the words the attendee's own walab showed, when it saw the same.
+                let own = observed.reports.get(id.as_str()).filter(|r| standing_of(&r.status) == standing);
+                (id, standing, Some(own.map(|r| r.summary.clone()).unwrap_or(outcome.summary)))
             }
         })
         .collect();

@@ -71,32 +71,10 @@ fn gather(account: &Account) -> Gathered {
         (SecretRead::Client(secret), user)
     });
     let api = apigateway::lab_view(&account.apigateway, STAGE);
-    let distribution =
-        cloudfront::lab_distribution(&account.ctx, &account.cloudfront, &account.api_domain()).map(|d| {
-            let seen = DistributionSeen {
-                id: d.id.clone(),
-                status: if d.deployed { "Deployed" } else { "InProgress" }.to_string(),
-                forwarding: if d.forwards_authorization {
-                    Forwarding::LegacyHeader
-                } else {
-                    Forwarding::No { how: "the default behaviour does not forward Authorization".into() }
-                },
-                changed: date(d.last_modified),
-            };
-            let invalidations = d
-                .invalidations
-                .into_iter()
-                .map(|(id, paths, created, done)| Invalidation {
-                    id,
-                    status: if done { "Completed" } else { "InProgress" }.to_string(),
-                    created: date(created),
-                    paths,
-                })
-                .collect();
-            (seen, invalidations)
-        });
+    let distribution = lab_distribution(account);
     let observed = account.progress.read(|p| p.observed());
     let (edge, api_stack) = (stack(EDGE_STACK), stack(API_STACK));
+    let config = fingerprint(&api, &distribution);
     Gathered {
         region: account.ctx.region.clone(),
         pool,
@@ -111,12 +89,87 @@ fn gather(account: &Account) -> Gathered {
         distribution,
         token_issued: observed.first.contains_key(&Seen::IdTokenIssued),
         recorded: recorded(&edge, &api_stack),
-        anonymous: observed.answers.get(&Probe::Anonymous).map(as_response),
-        with_token: observed.answers.get(&Probe::WithToken).map(as_response),
-        direct: observed.answers.get(&Probe::Direct).map(as_response),
+        anonymous: answer_that_counts(&observed, Probe::Anonymous, config),
+        with_token: answer_that_counts(&observed, Probe::WithToken, config),
+        direct: answer_that_counts(&observed, Probe::Direct, config),
         edge,
         api: api_stack,
     }
+}
+
+/// The lab's distribution and its invalidations, in the lab model's terms.
+fn lab_distribution(account: &Account) -> Option<(DistributionSeen, Vec<Invalidation>)> {
+    cloudfront::lab_distribution(&account.ctx, &account.cloudfront, &account.api_domain()).map(|d| {
+        let seen = DistributionSeen {
+            id: d.id.clone(),
+            status: if d.deployed { "Deployed" } else { "InProgress" }.to_string(),
+            forwarding: if d.forwards_authorization {
+                Forwarding::LegacyHeader
+            } else {
+                Forwarding::No { how: "the default behaviour does not forward Authorization".into() }
+            },
+            changed: date(d.last_modified),
+        };
+        let invalidations = d
+            .invalidations
+            .into_iter()
+            .map(|(id, paths, created, done)| Invalidation {
+                id,
+                status: if done { "Completed" } else { "InProgress" }.to_string(),
+                created: date(created),
+                paths,
+            })
+            .collect();
+        (seen, invalidations)
+    })
+}
+
+/// What the account's configuration is, as a number: a pass stays a pass until it changes.
+fn fingerprint(
+    api: &Option<apigateway::LabApiView>,
+    distribution: &Option<(DistributionSeen, Vec<Invalidation>)>,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    if let Some(api) = api {
+        format!("{:?}{:?}{:?}", api.authorizers, api.method, api.deployed).hash(&mut hasher);
+    }
+    if let Some((dist, invalidations)) = distribution {
+        format!("{dist:?}").hash(&mut hasher);
+        invalidations.iter().map(|i| (&i.id, &i.status)).collect::<Vec<_>>().hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The answer to judge for `probe`: the last one, unless it does not pass while one that passed
+/// under the account's present configuration is kept. Requests from anyone reach the account's
+/// edge; only a change of the attendee's own configuration can turn a pass back.
+fn answer_that_counts(observed: &super::progress::Observed, probe: Probe, config: u64) -> Option<ProbeResponse> {
+    let last = observed.answers.get(&probe).map(as_response)?;
+    if judge_probe(probe, &last).status == crate::checks::Status::Passed {
+        return Some(last);
+    }
+    match observed.passing.get(&probe) {
+        Some((answer, under)) if *under == config => Some(as_response(answer)),
+        _ => Some(last),
+    }
+}
+
+fn judge_probe(probe: Probe, response: &ProbeResponse) -> Outcome {
+    match probe {
+        Probe::Anonymous => judge::unauthenticated_401(response),
+        Probe::WithToken => judge::authenticated_200(response),
+        Probe::Direct => judge::direct_api_blocked(response),
+    }
+}
+
+/// When `answer` to `probe` passes its check: the configuration it passed under.
+pub fn passes(account: &Account, probe: Probe, answer: &Answer) -> Option<u64> {
+    if judge_probe(probe, &as_response(answer)).status != crate::checks::Status::Passed {
+        return None;
+    }
+    let api = apigateway::lab_view(&account.apigateway, STAGE);
+    Some(fingerprint(&api, &lab_distribution(account)))
 }
 
 /// The values an attendee's walab records from the stacks (it records them on its first run).

@@ -161,6 +161,7 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             return room_api::account_page(&lab, &req);
         }
         (["_walab", "room", "reissue"], &Method::POST) => return room_api::reissue(&lab, &req),
+        (["_walab", "room", "report"], &Method::POST) if lab.room.is_some() => return room_api::report(&lab, &req),
         (["_walab", "room"], &Method::GET) => return room_api::snapshot_page(&lab, &req),
         _ => {}
     }
@@ -361,12 +362,12 @@ async fn keep_answer(account: &Account, probe: progress::Probe, response: Respon
         at: now,
     };
     if body.size_hint().exact().is_none_or(|n| n > progress::ANSWER_BODY as u64) {
-        progress::answered(&account.progress, probe, answer);
+        progress::answered(&account.progress, probe, answer, |a| super::room_judge::passes(account, probe, a));
         return Response::from_parts(parts, body);
     }
     let bytes = axum::body::to_bytes(body, progress::ANSWER_BODY).await.unwrap_or_default();
     answer.body = String::from_utf8_lossy(&bytes).into_owned();
-    progress::answered(&account.progress, probe, answer);
+    progress::answered(&account.progress, probe, answer, |a| super::room_judge::passes(account, probe, a));
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 

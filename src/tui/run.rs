@@ -253,7 +253,16 @@ async fn run_job(
         }
         Job::StartOver => done.started_over = Some(start_over(ctx, lab).await),
     }
-    crate::checks::run(&job.checks(), ctx, guide, cancel).await;
+    let reports = crate::checks::run(&job.checks(), ctx, guide, cancel).await;
+    // A walab that joined a room reports what it showed, on a task of its own: the learner
+    // never waits for the room.
+    if let Some(reporter) =
+        crate::settings::Dirs::from_env().ok().and_then(|d| crate::attendee::report::Reporter::for_this_machine(&d))
+    {
+        tokio::spawn(async move {
+            let _ = reporter.send(&reports).await;
+        });
+    }
     done.cancelled = cancel.is_cancelled();
     done
 }

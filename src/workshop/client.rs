@@ -21,14 +21,38 @@ pub enum JoinError {
 /// join (`held`), the request is signed with it: that is what lets the same laptop rejoin
 /// under a name it took before.
 pub async fn request(server: &str, code: &str, name: &str, held: Option<&JoinedRoom>) -> Result<JoinInfo, JoinError> {
+    let bytes = post_join(server, serde_json::json!({ "code": code, "name": name }), held).await?;
+    serde_json::from_slice(&bytes).map_err(|e| JoinError::Unexpected(e.to_string()))
+}
+
+/// `walab join --report-only`: a reporting identity, no lab account.
+pub async fn request_report_only(
+    server: &str,
+    code: &str,
+    name: &str,
+    held: Option<&JoinedRoom>,
+) -> Result<crate::attendee::ReportingIdentity, JoinError> {
+    let body = serde_json::json!({ "code": code, "name": name, "report_only": true });
+    let bytes = post_join(server, body, held).await?;
+    let mut identity: crate::attendee::ReportingIdentity = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|mut v| {
+            v["server"] = serde_json::Value::String(server.trim_end_matches('/').to_string());
+            serde_json::from_value(v).ok()
+        })
+        .ok_or_else(|| JoinError::Unexpected("no reporting identity in the answer".into()))?;
+    identity.server = server.trim_end_matches('/').to_string();
+    Ok(identity)
+}
+
+async fn post_join(server: &str, body: serde_json::Value, held: Option<&JoinedRoom>) -> Result<Vec<u8>, JoinError> {
     let url = format!("{}/_walab/room/join", server.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| JoinError::Unexpected(e.to_string()))?;
-    let body = serde_json::to_vec(&serde_json::json!({ "code": code, "name": name }))
-        .map_err(|e| JoinError::Unexpected(e.to_string()))?;
+    let body = serde_json::to_vec(&body).map_err(|e| JoinError::Unexpected(e.to_string()))?;
     let mut request = client.post(&url).header(http::header::CONTENT_TYPE, "application/json");
     if let Some(held) = held {
         for (name, value) in crate::attendee::signed_headers(held, "POST", &url, &body) {
@@ -44,7 +68,7 @@ pub async fn request(server: &str, code: &str, name: &str, held: Option<&JoinedR
     let retry_after = response.headers().get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(String::from);
     let bytes = crate::attendee::bounded_body(response).await.map_err(JoinError::Unexpected)?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| JoinError::Unexpected(e.to_string()));
+        return Ok(bytes);
     }
     let message = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()

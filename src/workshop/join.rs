@@ -18,6 +18,9 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
     };
     // A key from an earlier join signs this one: the same laptop gets its account back.
     let held = crate::attendee::read(&dirs);
+    if args.report_only {
+        return report_only(&args, &dirs, held.as_ref()).await;
+    }
     let info = match request(&args.server, &args.code, &args.name, held.as_ref()).await {
         Ok(info) => info,
         Err(e @ JoinError::Refused(_)) => {
@@ -67,4 +70,33 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
         api_stack: crate::names::API_STACK.to_string(),
     };
     crate::tui::run(&target, theme, mouse).await
+}
+
+/// `walab join --report-only`: a key to report progress with; the attendee keeps their target.
+async fn report_only(args: &JoinArgs, dirs: &Dirs, held: Option<&JoinedRoom>) -> ExitCode {
+    let identity = match super::client::request_report_only(&args.server, &args.code, &args.name, held).await {
+        Ok(identity) => identity,
+        Err(e @ JoinError::Refused(_)) => {
+            return fail(USAGE, e, Some("check the code and the name with your instructor".into()));
+        }
+        Err(e) => return fail(1, e, None),
+    };
+    if let Err(e) = crate::attendee::write_reporting(dirs, &identity) {
+        return fail(USAGE, format!("cannot record the room: {e}"), None);
+    }
+    if args.json {
+        let shown = serde_json::json!({
+            "name": identity.name,
+            "report_only": true,
+            "access_key_id": identity.access_key_id,
+            "secret_access_key": identity.secret_access_key.expose(),
+        });
+        crate::report::outln!("{shown}");
+        return ExitCode::SUCCESS;
+    }
+    errln!(
+        "Joined the room as {} to report your progress; the room keeps no lab for you.\n\nDo the lab on your own AWS account as usual (e.g. walab --target aws, or walab --target aws check):\nevery check walab runs for you is reported to your instructor, in the words walab shows you.",
+        identity.name
+    );
+    ExitCode::SUCCESS
 }

@@ -99,6 +99,7 @@ pub struct AccountRow {
 }
 
 /// An account's rows, by kind, for its services to take theirs.
+#[derive(Default)]
 pub struct Rows {
     rows: Vec<(String, String, Vec<u8>)>,
 }

@@ -4,6 +4,8 @@
 //! refreshes its URLs from the room on start (a room restarted on other ports answers its
 //! current ones).
 
+pub mod report;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -84,6 +86,60 @@ fn scope() -> Expected<'static> {
 /// The headers that sign `method url body` with the account's key.
 pub fn signed_headers(room: &JoinedRoom, method: &str, url: &str, body: &[u8]) -> Vec<(&'static str, String)> {
     sigv4::sign_headers(method, url, body, room.key(), scope(), now_ms()).unwrap_or_default()
+}
+
+/// `room-report.json`: what `walab join --report-only` recorded: the room, the name, and the
+/// key that signs this machine's reports (mode 0600).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportingIdentity {
+    pub server: String,
+    pub name: String,
+    pub access_key_id: String,
+    #[serde(serialize_with = "crate::secret::serialize_exposed")]
+    pub secret_access_key: crate::secret::Secret,
+}
+
+pub fn reporting_file(dirs: &Dirs) -> std::path::PathBuf {
+    dirs.config.join("room-report.json")
+}
+
+/// Records the reporting identity (0600, atomically).
+pub fn write_reporting(dirs: &Dirs, identity: &ReportingIdentity) -> Result<(), String> {
+    let path = reporting_file(dirs);
+    let record = serde_json::to_vec_pretty(identity).map_err(|e| e.to_string())?;
+    crate::fsutil::write_private(&path, &record).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Where this machine reports its checks, and the key that signs them: the reporting identity
+/// of `walab join --report-only`, else the account of `walab join`; `None` when it joined no room.
+pub fn reporting(dirs: &Dirs) -> Option<ReportingIdentity> {
+    let bounded = |path: std::path::PathBuf| {
+        let file = std::fs::File::open(path).ok()?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, 64 * 1024), &mut bytes).ok()?;
+        Some(bytes)
+    };
+    if let Some(identity) = bounded(reporting_file(dirs)).and_then(|b| serde_json::from_slice(&b).ok()) {
+        return Some(identity);
+    }
+    let room = read(dirs)?;
+    Some(ReportingIdentity {
+        server: room.server().to_string(),
+        name: room.info.name.clone(),
+        access_key_id: room.info.access_key_id.clone(),
+        secret_access_key: room.info.secret_access_key.clone(),
+    })
+}
+
+/// The headers that sign `method url body` with a reporting identity's key.
+pub fn signed_by_identity(
+    identity: &ReportingIdentity,
+    method: &str,
+    url: &str,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let key = (identity.access_key_id.as_str(), &identity.secret_access_key);
+    sigv4::sign_headers(method, url, body, key, scope(), now_ms()).unwrap_or_default()
 }
 
 /// How long the outbox link `walab join` prints works.
