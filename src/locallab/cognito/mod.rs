@@ -362,6 +362,39 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_holds_no_more_users_than_its_account_allows() {
+        let seed = PoolSeed {
+            region: "us-east-1",
+            account: "123456789012",
+            guid: "abcdefgh",
+            signing_key: generate_signing_key().unwrap(),
+        };
+        let ctx = AccountContext {
+            id: "123456789012".into(),
+            region: "us-east-1".into(),
+            clock: Arc::new(crate::locallab::clock::Clock::default()),
+            timing: crate::locallab::context::Timing::INSTANT,
+            urls: crate::locallab::context::AccountUrls {
+                aws_endpoint: "http://127.0.0.1:4566".into(),
+                edge: "http://127.0.0.1:4567".into(),
+                invoke: "http://127.0.0.1:4568".into(),
+            },
+            // The demo user and one more.
+            users_per_pool: 2,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
+        let state = CognitoState::seed(0, seed).unwrap();
+        let client_id = state.lab_pool_and_client().unwrap().1.id.clone();
+        let slice = Slice::new(state, store, "123456789012".into());
+        let sign_up =
+            |email: &str| signup::register(&ctx, &slice, &client_id, email, "Passw0rd!x", BTreeMap::new(), None);
+        assert!(sign_up("second@example.com").is_ok());
+        let refused = sign_up("third@example.com").unwrap_err();
+        assert_eq!(refused.code, "LimitExceededException");
+    }
+
+    #[test]
     fn signs_exactly_as_jsonwebtoken_does() {
         let pem = generate_signing_key().unwrap();
         let seed =
