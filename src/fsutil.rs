@@ -16,6 +16,33 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The largest file walab reads as its own configuration or state (values, a room's join
+/// record, the lab's small state files): far above any it writes.
+pub const MAX_OWN_FILE: u64 = 1024 * 1024;
+
+/// Reads `path` whole, refusing (`InvalidData`) one of more than `max` bytes, or anything but
+/// a regular file: a file swapped for `/dev/zero` or a FIFO ends in an error, not in memory
+/// running out.
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("larger than {max} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`], as UTF-8 text.
+pub fn read_text_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    String::from_utf8(read_bounded(path, max)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// Creates `dir` and its parents; a directory created here is readable by the owner only.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
@@ -34,6 +61,21 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_refuse_what_is_too_large_or_not_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("values.toml");
+        std::fs::write(&path, b"version = 1").unwrap();
+        assert_eq!(read_text_bounded(&path, 64).unwrap(), "version = 1");
+        assert_eq!(read_bounded(&path, 4).unwrap_err().kind(), std::io::ErrorKind::InvalidData);
+        #[cfg(unix)]
+        {
+            let endless = dir.path().join("endless.toml");
+            std::os::unix::fs::symlink("/dev/zero", &endless).unwrap();
+            assert_eq!(read_bounded(&endless, MAX_OWN_FILE).unwrap_err().kind(), std::io::ErrorKind::InvalidData);
+        }
+    }
 
     #[test]
     fn writes_atomically_with_owner_only_mode() {

@@ -270,7 +270,7 @@ impl Default for ValuesFile {
 impl ValuesFile {
     /// Reads the file; a missing file is an empty one.
     pub fn load(path: &Path) -> Result<ValuesFile, SettingsError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::fsutil::read_text_bounded(path, crate::fsutil::MAX_OWN_FILE) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ValuesFile::default()),
             Err(source) => return Err(SettingsError::Read { path: path.to_path_buf(), source }),

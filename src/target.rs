@@ -47,6 +47,8 @@ pub enum TargetError {
     NotJoined,
     #[error("{var} is {shown}: {reason}")]
     BadEndpoint { var: String, shown: String, reason: &'static str },
+    #[error("the AWS region {shown} is not a region name (lowercase letters, digits and hyphens)")]
+    BadRegion { shown: String },
 }
 
 impl TargetError {
@@ -59,6 +61,10 @@ impl TargetError {
             TargetError::NoRegion { .. } => {
                 Some("pass --region us-east-1 (the lab's region), or set AWS_REGION, or run `aws configure`".into())
             }
+            TargetError::BadRegion { .. } => Some(
+                "check --region, AWS_REGION, AWS_DEFAULT_REGION and the profile's region (the lab's is us-east-1)"
+                    .into(),
+            ),
             TargetError::BadEndpoint { var, .. } => Some(format!(
                 "set it to the endpoint's URL (e.g. {var}=http://127.0.0.1:4566 for a walab serve), or unset it to use AWS's own"
             )),
@@ -148,6 +154,19 @@ pub async fn region_of(args: &TargetArgs) -> Option<String> {
     chain.build().region().await.map(|r| r.to_string())
 }
 
+/// A region as the SDK would use it, refused when it could not be one (`us-east-1\n` from a
+/// careless `export`, say): a configuration error, not a raw error from deep in a call.
+fn checked_region(region: String) -> Result<String, TargetError> {
+    let valid = !region.is_empty()
+        && region.len() <= 64
+        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(region)
+    } else {
+        Err(TargetError::BadRegion { shown: shown_value(&region.escape_debug().to_string()) })
+    }
+}
+
 /// The table of recorded values the flags select, without connecting.
 pub async fn values_key(args: &TargetArgs) -> Result<String, TargetError> {
     match args.target {
@@ -158,6 +177,7 @@ pub async fn values_key(args: &TargetArgs) -> Result<String, TargetError> {
             let region = region_of(args)
                 .await
                 .ok_or_else(|| TargetError::NoRegion { profile: profile.clone().unwrap_or("default".into()) })?;
+            let region = checked_region(region)?;
             Ok(aws_values_key(profile.as_deref(), &region))
         }
     }
@@ -199,6 +219,7 @@ async fn connect_aws(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetErr
     let region = region_of(args)
         .await
         .ok_or_else(|| TargetError::NoRegion { profile: profile.clone().unwrap_or("default".into()) })?;
+    let region = checked_region(region)?;
     // An endpoint that does not answer fails fast, once, rather than after minutes of retries.
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.clone()))
@@ -241,7 +262,14 @@ fn room_values_key(room: &JoinInfo) -> String {
 /// The room this machine joined, as `walab join` recorded it.
 pub fn joined_room(dirs: &Dirs) -> Result<JoinInfo, TargetError> {
     let path = dirs.joined_room_file();
-    let bytes = std::fs::read(&path).map_err(|_| TargetError::NotJoined)?;
+    let bytes = match crate::fsutil::read_bounded(&path, crate::fsutil::MAX_OWN_FILE) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(TargetError::NotJoined),
+        Err(e) => {
+            let reason = e.to_string();
+            return Err(TargetError::Settings(crate::settings::SettingsError::Invalid { path, reason }));
+        }
+    };
     serde_json::from_slice(&bytes)
         .map_err(|e| TargetError::Settings(crate::settings::SettingsError::Invalid { path, reason: e.to_string() }))
 }

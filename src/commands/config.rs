@@ -50,6 +50,13 @@ fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsE
         }
         ConfigAction::Set { key, value } => {
             let key = Field::parse(&key)?;
+            if key.is_secret() && value != "-" {
+                errln!(
+                    "warning: a secret given as an argument is visible to other users of this machine (ps, shell \
+                     history); next time give - and the value on standard input: walab config set {} -",
+                    key.name()
+                );
+            }
             let raw = if value == "-" { read_stdin(key)? } else { value };
             let value = key.validate(&raw)?;
             values.set(key, Some(value));

@@ -77,18 +77,18 @@ fn response_summary(response: &ProbeResponse, token: Option<&Secret>, paint: &Pa
     };
     out.push_str(&paint.dim(&format!("GET {}{sent}", response.url)));
     out.push('\n');
-    let status = format!("{} {}", response.status, response.reason).trim_end().to_string();
+    let status = terminal_safe(&format!("{} {}", response.status, response.reason)).trim_end().to_string();
     out.push_str(&format!("{} in {}\n", paint.status(response.status, &status), latency(response.latency)));
     match response.cache_status() {
         Some(cache) => {
             let value = response.headers.x_cache.as_deref().unwrap_or_default();
-            out.push_str(&format!("X-Cache: {value} ({})\n", cache.explain()));
+            out.push_str(&format!("X-Cache: {} ({})\n", terminal_safe(value), cache.explain()));
         }
         None => out.push_str("X-Cache: none (this answer did not come through CloudFront)\n"),
     }
     for (name, value) in response.headers.present() {
         if name != "X-Cache" {
-            out.push_str(&format!("{}\n", paint.dim(&format!("{name}: {value}"))));
+            out.push_str(&format!("{}\n", paint.dim(&format!("{name}: {}", terminal_safe(value)))));
         }
     }
     out
@@ -191,15 +191,46 @@ pub fn render_body(body: &[u8], content_type: Option<&str>, limit: usize) -> Ren
     };
     let mut notes = Vec::new();
     if total > limit {
+        // The body's own size: its formatted text, indented by depth, may be far longer.
         notes.push(format!(
-            "the body is {total} bytes; only the first {} are shown (a lab answer is a few dozen: is this the right URL?)",
+            "the body is {} bytes; only the first {} of it are shown (a lab answer is a few dozen: is this the right URL?)",
+            body.len(),
             human_size(limit)
+        ));
+    }
+    let escaped = shown.chars().filter(|&c| needs_escape(c)).count();
+    if escaped > 0 {
+        shown = terminal_safe(&shown);
+        notes.push(format!(
+            "{escaped} control or bidirectional-text character{} in the body shown as \\u{{…}}, so they cannot rearrange the terminal",
+            if escaped == 1 { "" } else { "s" }
         ));
     }
     if !shown.ends_with('\n') {
         shown.push('\n');
     }
     RenderedBody { stdout: shown, notes }
+}
+
+/// Characters that would move the cursor or reorder what the terminal shows: controls other
+/// than newline and tab (a carriage return overwrites the line), and Unicode's bidirectional
+/// overrides and isolates (text that reads differently from what it is).
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character [`needs_escape`] names written as `\u{XXXX}`.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The body as text, if it is text: UTF-8 (a character cut off at the very end, where a body
@@ -314,6 +345,24 @@ fn pretty_json(json: &str, limit: usize) -> (String, usize) {
 mod tests {
     use super::Paint;
     use super::*;
+
+    #[test]
+    fn carriage_returns_and_bidi_controls_are_escaped() {
+        let rendered = render_body("paid\rrefund \u{202E}gnp.exe".as_bytes(), Some("text/plain"), SHOWN_LIMIT);
+        assert_eq!(rendered.stdout, "paid\\u{000D}refund \\u{202E}gnp.exe\n");
+        assert!(rendered.notes[0].contains("2 control or bidirectional-text characters"), "{:?}", rendered.notes);
+        assert_eq!(terminal_safe("Hit from cloudfront"), "Hit from cloudfront");
+    }
+
+    #[test]
+    fn a_deeply_nested_body_reports_its_own_size() {
+        // Arrays 120 deep, side by side: indented, its text would be hundreds of times longer.
+        let deep = format!("{}{}", "[".repeat(120), "]".repeat(120));
+        let body = format!("[{}]", vec![deep; 4000].join(","));
+        let rendered = render_body(body.as_bytes(), Some("application/json"), SHOWN_LIMIT);
+        let said = format!("the body is {} bytes", body.len());
+        assert!(rendered.notes[0].starts_with(&said), "{:?}", rendered.notes);
+    }
     use crate::probe::ResponseHeaders;
     use std::time::Duration;
 
@@ -355,7 +404,9 @@ mod tests {
             assert!(total > levels * levels, "{total}");
             let rendered = render_body(body.as_bytes(), Some("application/json"), SHOWN_LIMIT);
             assert!(rendered.stdout.len() <= SHOWN_LIMIT + 1);
-            assert!(rendered.notes[0].contains(&format!("the body is {total} bytes")), "{:?}", rendered.notes);
+            // The note gives the body's own size, not its formatted text's.
+            let said = format!("the body is {} bytes", body.len());
+            assert!(rendered.notes[0].contains(&said), "{:?}", rendered.notes);
         }
     }
 

@@ -49,6 +49,12 @@ pub async fn run(args: TokenArgs, target: &TargetArgs) -> ExitCode {
 async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> ExitCode {
     let ctx = &session.ctx;
     let (username, password, pool, client, secret) = if let [user, password, pool, client, secret] = args {
+        // As the lab's script takes them; but any user of this machine can read a command line.
+        errln!(
+            "warning: a password and a client secret given as arguments are visible to other users of this machine \
+             (ps, shell history); set WALAB_PASSWORD and record the secret with `walab config set app-client-secret -`, \
+             then run walab token with no arguments"
+        );
         (user.clone(), Secret::new(password.as_str()), pool.clone(), client.clone(), Some(Secret::new(secret.as_str())))
     } else {
         let (pool, client) = match crate::checks::pool_and_client(ctx).await {

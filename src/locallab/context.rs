@@ -69,7 +69,16 @@ pub struct AccountContext {
     pub clock: Arc<Clock>,
     pub timing: Timing,
     pub urls: AccountUrls,
+    /// Users one user pool of this account may hold ([`ROOM_USERS_PER_POOL`] in a room).
+    pub users_per_pool: usize,
 }
+
+/// Cognito allows 40,000,000 users per pool ("Quotas in Amazon Cognito",
+/// https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html), which a lab of one
+/// keeps (the load bench signs up 100,000). An attendee's account in a room keeps a bound of
+/// the lab's own, so that one attendee cannot fill the room's disk: section 5 needs two users.
+pub const COGNITO_USERS_PER_POOL: usize = 40_000_000;
+pub const ROOM_USERS_PER_POOL: usize = 100;
 
 impl AccountContext {
     pub fn now_ms(&self) -> Millis {

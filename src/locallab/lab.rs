@@ -10,7 +10,7 @@ use super::account::{Account, AccountMeta, Seeded};
 use super::clock::Clock;
 use super::clock::Millis;
 use super::cognito;
-use super::context::{AccountContext, AccountUrls, Timing};
+use super::context::{self, AccountContext, AccountUrls, Timing};
 use super::ids;
 use super::room::{
     AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, KeyPool, REISSUE_VALID_MS, Reissue, RoomKeys,
@@ -163,7 +163,18 @@ impl LocalLab {
                 (Some(_), Some(host)) => endpoints.account_urls(host, &row.id),
                 _ => endpoints.urls(),
             };
-            let ctx = AccountContext { id: row.id.clone(), region: meta.region, clock: clock.clone(), timing, urls };
+            let users_per_pool = match &meta.attendee {
+                Some(_) => context::ROOM_USERS_PER_POOL,
+                None => context::COGNITO_USERS_PER_POOL,
+            };
+            let ctx = AccountContext {
+                id: row.id.clone(),
+                region: meta.region,
+                clock: clock.clone(),
+                timing,
+                urls,
+                users_per_pool,
+            };
             let attendee = meta.attendee.as_ref().map(AttendeeRecord::attendee);
             let account = Arc::new(Account::load(&store, ctx, row.created, attendee)?);
             keys.push(meta.attendee.map(|record| record.key()));
@@ -209,6 +220,7 @@ impl LocalLab {
             clock: self.clock.clone(),
             timing: self.timing,
             urls: self.endpoints.urls(),
+            users_per_pool: context::COGNITO_USERS_PER_POOL,
         }
     }
 
@@ -333,6 +345,7 @@ impl LocalLab {
         let access_key = record.key();
         let ctx = AccountContext {
             urls: self.endpoints.account_urls(&room.host, &id),
+            users_per_pool: context::ROOM_USERS_PER_POOL,
             ..self.new_context(id, crate::names::REGION)
         };
         let failed = |e: StoreError| JoinRefusal::Failed(e.to_string());

@@ -1,24 +1,28 @@
 //! How each of the lab's listeners takes its connections: HTTP/1.1 with keep-alive (what the
 //! SDKs and the load generator reuse), and bounds on what a client can hold. A request's head
 //! must arrive within a few seconds (slowloris), a connection silent for longer than its idle
-//! bound is closed, and each listener holds at most so many connections: the next is answered
-//! 503 and closed, so one neighbour opening thousands cannot lock everyone else out. The
+//! bound is closed, and each listener holds at most so many connections. At that cap a new
+//! connection makes room by closing the one that has waited longest without finishing a
+//! request head (half-open, or idle between requests), so thousands of connections that never
+//! send a whole request cannot lock everyone else out; only when every connection is in the
+//! middle of a request is the new one answered 503 and closed. The
 //! process's soft file limit is raised to its hard limit first, so the caps, not the file
 //! table, decide.
 
+use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 /// What one listener allows each client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,10 +81,82 @@ pub fn raise_file_limit() -> u64 {
     current
 }
 
+/// How long a new connection waits for the slot of the one it closed.
+const EVICTION_WAIT: Duration = Duration::from_millis(200);
+
+/// One open connection as the listener sees it: since when it has been waiting for a request
+/// head (`BUSY` while a request is being answered), and how to close it.
+struct Tracked {
+    waiting_since_ms: AtomicU64,
+    /// Whether it has had a request answered: a client's idle keep-alive connection goes only
+    /// after every connection that never sent a whole request.
+    served: AtomicBool,
+    close: CancellationToken,
+}
+
+const BUSY: u64 = u64::MAX;
+
+/// A listener's open connections.
+struct Open {
+    epoch: Instant,
+    next: AtomicU64,
+    tracked: Mutex<HashMap<u64, Arc<Tracked>>>,
+}
+
+impl Open {
+    fn new() -> Open {
+        Open { epoch: Instant::now(), next: AtomicU64::new(0), tracked: Mutex::new(HashMap::new()) }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(BUSY - 1)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Tracked>>> {
+        self.tracked.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn add(&self) -> (u64, Arc<Tracked>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let tracked = Arc::new(Tracked {
+            waiting_since_ms: AtomicU64::new(self.now_ms()),
+            served: AtomicBool::new(false),
+            close: CancellationToken::new(),
+        });
+        self.lock().insert(id, tracked.clone());
+        (id, tracked)
+    }
+
+    fn remove(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    /// Closes the connection that has waited longest for a request head (one that never had a
+    /// request answered first); false when every connection is answering a request.
+    fn evict_longest_waiting(&self) -> bool {
+        let open = self.lock();
+        let longest = open
+            .values()
+            .filter(|t| !t.close.is_cancelled())
+            .map(|t| (t.served.load(Ordering::Relaxed), t.waiting_since_ms.load(Ordering::Relaxed), t))
+            .filter(|(_, since, _)| *since != BUSY)
+            .min_by_key(|(served, since, _)| (*served, *since))
+            .map(|(_, since, t)| (since, t));
+        match longest {
+            Some((_, tracked)) => {
+                tracked.close.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Serves `app` on `listener` within `limits` until `cancel`, then lets open requests finish.
 pub async fn serve(listener: TcpListener, app: axum::Router, limits: ConnectionLimits, cancel: CancellationToken) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+    let open = Arc::new(Open::new());
     loop {
         let stream = tokio::select! {
             biased;
@@ -95,15 +171,22 @@ pub async fn serve(listener: TcpListener, app: axum::Router, limits: ConnectionL
             },
         };
         let _ = stream.set_nodelay(true);
-        match slots.clone().try_acquire_owned() {
-            Ok(slot) => {
-                let (app, cancel) = (app.clone(), cancel.clone());
+        let mut slot = slots.clone().try_acquire_owned().ok();
+        if slot.is_none() && open.evict_longest_waiting() {
+            // The closed connection's task ends at once and hands its slot back.
+            slot = tokio::time::timeout(EVICTION_WAIT, slots.clone().acquire_owned()).await.ok().and_then(Result::ok);
+        }
+        match slot {
+            Some(slot) => {
+                let (app, cancel, open) = (app.clone(), cancel.clone(), open.clone());
+                let (id, tracked) = open.add();
                 tokio::spawn(async move {
-                    connection(stream, app, limits, cancel).await;
+                    connection(stream, app, limits, cancel, &open, tracked).await;
+                    open.remove(id);
                     drop(slot);
                 });
             }
-            Err(_) => {
+            None => {
                 if let Ok(refusing) = refusals.clone().try_acquire_owned() {
                     tokio::spawn(async move {
                         refuse(stream).await;
@@ -120,13 +203,34 @@ pub async fn serve(listener: TcpListener, app: axum::Router, limits: ConnectionL
 }
 
 /// One connection, until the client closes it, it falls silent for too long, or the lab stops.
-async fn connection(stream: TcpStream, app: axum::Router, limits: ConnectionLimits, cancel: CancellationToken) {
+async fn connection(
+    stream: TcpStream,
+    app: axum::Router,
+    limits: ConnectionLimits,
+    cancel: CancellationToken,
+    open: &Arc<Open>,
+    tracked: Arc<Tracked>,
+) {
     // Who is on the other end (a room throttles wrong join codes per address).
     let app = match stream.peer_addr() {
         Ok(peer) => app.layer(axum::Extension(axum::extract::ConnectInfo(peer))),
         Err(_) => app,
     };
     let activity = Arc::new(Activity::new());
+    let service = {
+        let (open, tracked) = (open.clone(), tracked.clone());
+        hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            let (app, open, tracked) = (app.clone(), open.clone(), tracked.clone());
+            async move {
+                tracked.waiting_since_ms.store(BUSY, Ordering::Relaxed);
+                let response = app.oneshot(request.map(axum::body::Body::new)).await;
+                // Between requests the connection waits for the next head again.
+                tracked.served.store(true, Ordering::Relaxed);
+                tracked.waiting_since_ms.store(open.now_ms(), Ordering::Relaxed);
+                response
+            }
+        })
+    };
     let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -134,7 +238,7 @@ async fn connection(stream: TcpStream, app: axum::Router, limits: ConnectionLimi
         .header_read_timeout(limits.header_read)
         .keep_alive(true)
         .max_buf_size(MAX_HEAD_BUFFER);
-    let conn = builder.serve_connection(io, TowerToHyperService::new(app));
+    let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
     let mut closing = false;
     loop {
@@ -144,6 +248,10 @@ async fn connection(stream: TcpStream, app: axum::Router, limits: ConnectionLimi
                 if let Err(e) = result {
                     tracing::debug!("a local lab connection ended: {e}");
                 }
+                return;
+            }
+            () = tracked.close.cancelled() => {
+                tracing::debug!("a local lab connection that had not sent a whole request was closed to make room");
                 return;
             }
             () = cancel.cancelled(), if !closing => {

@@ -113,8 +113,10 @@ impl RunningLab {
         let opened = Store::open(&dir)?;
         if let Some((kept, reason)) = &opened.set_aside {
             notices.push(format!(
-                "the lab's database could not be read ({reason}); it was moved to {} and a fresh lab was started",
-                kept.display()
+                "the lab's database {} could not be read ({reason}); it was moved to {} and a fresh lab was started in {}",
+                opened.store.path().display(),
+                kept.display(),
+                opened.store.path().display()
             ));
         }
         let store = Arc::new(opened.store);
@@ -155,8 +157,11 @@ impl RunningLab {
                 let path = dir.join(store::DATABASE_FILE);
                 let kept = store::set_aside(&path, &format!("unreadable-{}", std::process::id()))?;
                 notices.push(format!(
-                    "the lab's database holds what this walab cannot use ({reason}); it was moved to {} and a fresh lab was started",
-                    kept.display()
+                    "the lab's database {} holds what this walab cannot use ({reason}); it was moved to {} (repair or \
+                     delete it there) and a fresh lab was started in {}",
+                    path.display(),
+                    kept.display(),
+                    path.display()
                 ));
                 let store = Arc::new(Store::open(&dir)?.store);
                 Arc::new(LocalLab::open(store, clock, options.timing, endpoints, options.room.clone())?)
@@ -236,7 +241,7 @@ struct Ports {
 }
 
 fn last_ports(dir: &Path) -> Option<Ports> {
-    let text = std::fs::read_to_string(dir.join(PORTS_FILE)).ok()?;
+    let text = crate::fsutil::read_text_bounded(&dir.join(PORTS_FILE), crate::fsutil::MAX_OWN_FILE).ok()?;
     serde_json::from_str(&text).ok()
 }
 
@@ -277,7 +282,7 @@ fn write_running_endpoint(dir: &Path, info: &LabInfo) {
 
 /// The lab running on `dir` in another process, if any.
 pub fn running_lab(dir: &Path) -> Option<LabInfo> {
-    let text = std::fs::read_to_string(dir.join(ENDPOINT_FILE)).ok()?;
+    let text = crate::fsutil::read_text_bounded(&dir.join(ENDPOINT_FILE), crate::fsutil::MAX_OWN_FILE).ok()?;
     serde_json::from_str(&text).ok()
 }
 
@@ -307,7 +312,7 @@ pub fn unregister_served(data_dir: &Path) {
 
 /// The `walab serve` registered in `data_dir`, if it still runs (its state directory is locked).
 pub fn served_lab(data_dir: &Path) -> Option<ServedLab> {
-    let text = std::fs::read_to_string(data_dir.join(SERVED_FILE)).ok()?;
+    let text = crate::fsutil::read_text_bounded(&data_dir.join(SERVED_FILE), crate::fsutil::MAX_OWN_FILE).ok()?;
     let served: ServedLab = serde_json::from_str(&text).ok()?;
     match lock_state_dir(&served.state_dir) {
         Err(LabError::Busy(_)) => Some(served),

@@ -28,19 +28,19 @@ const CHROMIUM_FLAGS: [&str; 8] = [
     "--disable-sync",
 ];
 
-fn find_on_path(names: &[&str]) -> Option<std::path::PathBuf> {
+pub(crate) fn find_on_path(names: &[&str]) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).flat_map(|dir| names.iter().map(move |n| dir.join(n))).find(|p| p.is_file())
 }
 
 /// A running chromedriver, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start(binary: &std::path::Path) -> Driver {
+    pub(crate) fn start(binary: &std::path::Path) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = Command::new(binary)
             .arg(format!("--port={port}"))
@@ -66,14 +66,14 @@ impl Drop for Driver {
 }
 
 /// One WebDriver session.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     session: String,
     _profile: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn open(driver: &Driver, chromium: &std::path::Path) -> Browser {
+    pub(crate) async fn open(driver: &Driver, chromium: &std::path::Path) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
@@ -106,19 +106,19 @@ impl Browser {
         answer["value"].clone()
     }
 
-    async fn go(&self, url: &str) {
+    pub(crate) async fn go(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url })).await;
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null).await.as_str().unwrap().to_string()
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", Value::Null).await.as_str().unwrap().to_string()
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let found =
             self.call(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css })).await;
         let id = found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str);
@@ -141,7 +141,7 @@ impl Browser {
         value.as_str().unwrap_or_default().to_string()
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let _ = self.http.delete(&self.session).send().await;
     }
 }

@@ -543,6 +543,7 @@ fn create_authorizer(
         )));
     }
     check_unique_name(state, api_id, &name, None)?;
+    super::quotas::check_authorizers(state, api_id)?;
     let ttl = input.authorizer_result_ttl_in_seconds.unwrap_or(300);
     if !(0..=3600).contains(&ttl) {
         return Err(bad_request("Authorizer result TTL must be between 0 and 3600 seconds"));
@@ -602,6 +603,17 @@ fn create_deployment(
     {
         return Err(bad_request("Stage name only allows a-zA-Z0-9_-"));
     }
+    for description in [&input.description, &input.stage_description].into_iter().flatten() {
+        if description.len() > super::quotas::MAX_DESCRIPTION {
+            return Err(bad_request(format!(
+                "Description must be at most {} characters long",
+                super::quotas::MAX_DESCRIPTION
+            )));
+        }
+    }
+    if let Some(name) = &stage_name {
+        super::quotas::check_new_stage(state, api_id, name)?;
+    }
     let id = state.deploy(api_id, now, input.description.filter(|d| !d.is_empty()));
     if let Some(name) = stage_name {
         let key = format!("{api_id}/{name}");
@@ -621,6 +633,7 @@ fn create_deployment(
             });
         }
     }
+    super::quotas::prune_deployments(state, api_id);
     let deployment =
         state.deployment(api_id, &id).ok_or_else(|| not_found("Invalid Deployment identifier specified"))?;
     Ok(deployment_json(deployment, false))

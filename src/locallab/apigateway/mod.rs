@@ -5,6 +5,7 @@
 pub mod authorizers;
 pub mod control;
 pub mod model;
+pub mod quotas;
 pub mod test_invoke;
 
 pub use control::handle;

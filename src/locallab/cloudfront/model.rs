@@ -227,6 +227,29 @@ impl CloudFrontState {
         self.invalidations.insert(invalidation);
     }
 
+    /// Forgets the distribution's oldest completed invalidations beyond the newest `count`, or
+    /// beyond `bytes` of paths. Invalidations in progress are all kept: the edge has yet to
+    /// apply them.
+    pub fn prune_history(&mut self, distribution: &str, now: Millis, count: usize, bytes: usize) {
+        let mut kept = (0, 0);
+        let mut gone = Vec::new();
+        for invalidation in self.invalidations_of(distribution) {
+            if now < invalidation.completes {
+                continue;
+            }
+            let size: usize = invalidation.paths.iter().map(String::len).sum();
+            if kept.0 < count && kept.1 + size <= bytes {
+                kept = (kept.0 + 1, kept.1 + size);
+            } else {
+                gone.push(invalidation.key());
+            }
+        }
+        for key in &gone {
+            self.invalidations.remove(key);
+        }
+        self.completions.retain(|(_, key)| !gone.contains(key));
+    }
+
     /// The invalidations that complete in `(after, until]`, as (paths, completion time).
     pub fn completing_between(&self, after: Millis, until: Millis) -> Vec<(Vec<String>, Millis)> {
         if until <= after {

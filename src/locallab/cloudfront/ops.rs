@@ -17,8 +17,22 @@ use crate::locallab::store::Slice;
 use crate::locallab::wire::{ApiError, AwsRequest, set_header};
 use crate::locallab::xml::WireError;
 
-/// CloudFront's limit on paths in one invalidation.
+/// CloudFront's quotas on invalidations, from "Concurrent invalidation request maximum"
+/// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/InvalidationLimits.html):
+/// up to 3,000 file paths per distribution in progress at once (so at most 3,000 in one
+/// batch), and, independently, up to 15 wildcard paths in progress. Beyond them CloudFront
+/// answers `TooManyInvalidationsInProgress` (and `BatchTooLarge` for one batch too large).
 const MAX_INVALIDATION_PATHS: usize = 3000;
+const MAX_FILE_PATHS_IN_PROGRESS: usize = 3000;
+const MAX_WILDCARD_PATHS_IN_PROGRESS: usize = 15;
+/// "Maximum length of a URL: 8,192 bytes" (CloudFront's quotas on requests,
+/// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html):
+/// a longer path could never match a request.
+const MAX_PATH_BYTES: usize = 8192;
+/// How much completed history the lab keeps per distribution (walab's own bound: AWS keeps it
+/// all): the newest invalidations, at most this many, and at most this many bytes of paths.
+pub const HISTORY_KEPT: usize = 100;
+pub const HISTORY_BYTES: usize = 256 * 1024;
 
 /// CloudFront's message names no id.
 pub fn no_such_distribution(_id: &str) -> ApiError {
@@ -176,6 +190,25 @@ fn invalidation_document(inv: &Invalidation, status: InvalidationStatus) -> docu
     }
 }
 
+/// Refuses a batch that would take the distribution past CloudFront's in-progress quotas.
+fn check_in_progress(s: &CloudFrontState, id: &str, paths: &[String], now: Millis) -> Result<(), ApiError> {
+    let in_progress: Vec<&String> =
+        s.invalidations_of(id).into_iter().filter(|i| now < i.completes).flat_map(|i| &i.paths).chain(paths).collect();
+    let wildcards = in_progress.iter().filter(|p| p.ends_with('*')).count();
+    let files = in_progress.len() - wildcards;
+    if wildcards > MAX_WILDCARD_PATHS_IN_PROGRESS || files > MAX_FILE_PATHS_IN_PROGRESS {
+        return Err(ApiError::bad_request(
+            "TooManyInvalidationsInProgress",
+            format!(
+                "Processing your request would cause the maximum number of in-progress invalidations to be exceeded \
+                 ({MAX_FILE_PATHS_IN_PROGRESS} paths, {MAX_WILDCARD_PATHS_IN_PROGRESS} of them wildcards). \
+                 Wait for some to complete."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn create_invalidation(
     ctx: &AccountContext,
     cf: &Slice<CloudFrontState>,
@@ -194,7 +227,11 @@ pub fn create_invalidation(
             format!("Invalidation batch specified is too large (at most {MAX_INVALIDATION_PATHS} paths)."),
         ));
     }
-    if paths.is_empty() || paths.iter().any(|p| !p.starts_with('/') || p.find('*').is_some_and(|i| i + 1 != p.len())) {
+    if paths.is_empty()
+        || paths
+            .iter()
+            .any(|p| !p.starts_with('/') || p.len() > MAX_PATH_BYTES || p.find('*').is_some_and(|i| i + 1 != p.len()))
+    {
         return Err(ApiError::bad_request(
             "InvalidArgument",
             "Your request contains one or more invalid invalidation paths: each starts with / and may end with *.",
@@ -219,6 +256,7 @@ pub fn create_invalidation(
             }
             return Ok(existing.clone());
         }
+        check_in_progress(s, id, &paths, now)?;
         let invalidation = Invalidation {
             distribution_id: id.to_string(),
             id: format!("I{}", ids::upper_alnum(25)),
@@ -228,6 +266,7 @@ pub fn create_invalidation(
             completes,
         };
         s.add_invalidation(invalidation.clone());
+        s.prune_history(id, now, HISTORY_KEPT, HISTORY_BYTES);
         Ok(invalidation)
     })?;
     // A new invalidation always starts InProgress, however fast the lab completes it.

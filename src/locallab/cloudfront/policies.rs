@@ -18,6 +18,9 @@ use crate::locallab::wire::{ApiError, AwsRequest, set_header};
 
 /// The ETag the managed policies answer with: they never change.
 const MANAGED_ETAG: &str = "E23ZP02F085DFQ";
+/// "Cache policies per AWS account: 20" (CloudFront's general quotas on policies,
+/// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html).
+const CACHE_POLICIES_PER_ACCOUNT: usize = 20;
 
 fn document(id: &str, last_modified: Millis, config: CachePolicyConfig) -> documents::CachePolicy {
     documents::CachePolicy {
@@ -60,6 +63,12 @@ pub fn create_cache_policy(
                 StatusCode::CONFLICT,
                 "CachePolicyAlreadyExists",
                 format!("A cache policy named {name} already exists."),
+            ));
+        }
+        if policies.len() >= CACHE_POLICIES_PER_ACCOUNT {
+            return Err(ApiError::bad_request(
+                "TooManyCachePolicies",
+                format!("You have reached the maximum number of cache policies for this AWS account ({CACHE_POLICIES_PER_ACCOUNT})."),
             ));
         }
         let policy = CachePolicy { id: ids::uuid(), name, last_modified: now, etag: new_etag(), config };

@@ -80,12 +80,12 @@ pub fn admin_create_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, in
         if s.find_user(pool_id, username).is_some() {
             return Err(exists());
         }
+        s.check_room_for_user(pool_id, ctx.users_per_pool)?;
         attributes.insert("sub".to_string(), sub.clone());
         attributes.insert("email".to_string(), username.to_string());
         attributes.entry("email_verified".to_string()).or_insert_with(|| "false".to_string());
         let user = User::new(pool_id, &sub, attributes, password, UserStatus::ForceChangePassword, now);
         if input.message_action.as_deref() != Some("SUPPRESS") {
-            tracing::info!("outbox: invitation with a temporary password for {username}");
             s.post(OutboxMessage {
                 id: ids::uuid(),
                 at: now,

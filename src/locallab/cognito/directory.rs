@@ -63,6 +63,7 @@ fn refusal(e: ApiError) -> DirectoryError {
         "NotAuthorizedException" if e.message.starts_with("User cannot be confirmed") => {
             DirectoryError::AlreadyConfirmed
         }
+        "NotAuthorizedException" if e.message == super::lockout::ATTEMPTS_EXCEEDED => DirectoryError::AttemptsExceeded,
         "NotAuthorizedException" => DirectoryError::NotAuthorized,
         _ => DirectoryError::Unavailable(e.message),
     }
@@ -126,21 +127,35 @@ impl Directory for PoolDirectory {
 
     fn check_password(&self, client_id: &str, email: &str, password: &Secret) -> Result<String, DirectoryError> {
         self.with(|home| {
-            home.cognito().read(|s| {
-                let client = s.client(client_id).map_err(refusal)?;
-                let user = s.find_user(&client.pool_id, email).ok_or(DirectoryError::NotAuthorized)?;
-                if !user.password.matches(password.expose()) || !user.enabled {
-                    return Err(DirectoryError::NotAuthorized);
+            let now = home.ctx().now_ms();
+            let checked = home.cognito().write(|s| {
+                let pool_id = s.client(client_id)?.pool_id.clone();
+                let user = s.find_user(&pool_id, email).cloned();
+                // The same lock-out as the API's sign-ins, counted under the same name.
+                let name = user.as_ref().map(|u| u.username.clone()).unwrap_or_else(|| email.to_string());
+                s.lockouts.check(&pool_id, &name, now)?;
+                match user {
+                    Some(user) if user.password.matches(password.expose()) => {
+                        s.lockouts.succeeded(&pool_id, &name);
+                        Ok(Some(user))
+                    }
+                    _ => {
+                        s.lockouts.failed(&pool_id, &name, now);
+                        Ok(None)
+                    }
                 }
-                match user.status {
-                    UserStatus::Confirmed => Ok(user.username.clone()),
-                    UserStatus::Unconfirmed => Err(DirectoryError::UserNotConfirmed),
-                    UserStatus::ForceChangePassword => Err(DirectoryError::InvalidParameter(
-                        "This account has a temporary password: choose a new one first (walab token asks for it)."
-                            .into(),
-                    )),
-                }
-            })
+            });
+            let user = checked.map_err(refusal)?.ok_or(DirectoryError::NotAuthorized)?;
+            if !user.enabled {
+                return Err(DirectoryError::NotAuthorized);
+            }
+            match user.status {
+                UserStatus::Confirmed => Ok(user.username.clone()),
+                UserStatus::Unconfirmed => Err(DirectoryError::UserNotConfirmed),
+                UserStatus::ForceChangePassword => Err(DirectoryError::InvalidParameter(
+                    "This account has a temporary password: choose a new one first (walab token asks for it).".into(),
+                )),
+            }
         })
     }
 

@@ -12,6 +12,7 @@ pub mod directory;
 mod errors;
 mod input;
 pub mod keys;
+pub mod lockout;
 pub mod model;
 mod passwords;
 mod sessions;
@@ -296,6 +297,102 @@ mod tests {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
     use super::*;
+
+    /// What the log says while `f` runs.
+    fn logged(f: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        tracing::subscriber::with_default(subscriber, f);
+        String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned()
+    }
+
+    #[test]
+    fn the_outbox_is_logged_only_once_its_message_is_committed() {
+        let seed = || PoolSeed {
+            region: "us-east-1",
+            account: "123456789012",
+            guid: "abcdefgh",
+            signing_key: generate_signing_key().unwrap(),
+        };
+        let ctx = AccountContext {
+            id: "123456789012".into(),
+            region: "us-east-1".into(),
+            clock: Arc::new(crate::locallab::clock::Clock::default()),
+            timing: crate::locallab::context::Timing::INSTANT,
+            urls: crate::locallab::context::AccountUrls {
+                aws_endpoint: "http://127.0.0.1:4566".into(),
+                edge: "http://127.0.0.1:4567".into(),
+                invoke: "http://127.0.0.1:4568".into(),
+            },
+            users_per_pool: 10,
+        };
+        for writable in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
+            let state = CognitoState::seed(0, seed()).unwrap();
+            let client_id = state.lab_pool_and_client().unwrap().1.id.clone();
+            let slice = Slice::new(state, store.clone(), "123456789012".into());
+            if !writable {
+                store.refuse_writes();
+            }
+            let log = logged(|| {
+                let attributes = BTreeMap::new();
+                let signed_up =
+                    signup::register(&ctx, &slice, &client_id, "new@example.com", "Passw0rd!x", attributes, None);
+                assert_eq!(signed_up.is_ok(), writable, "{signed_up:?}");
+            });
+            assert_eq!(log.contains("outbox:"), writable, "{log}");
+            let code = slice.read(|s| s.outbox.values().last().and_then(|m| m.code.clone()));
+            if let Some(code) = code {
+                assert!(!log.contains(&code), "no code in the log: {log}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_pool_holds_no_more_users_than_its_account_allows() {
+        let seed = PoolSeed {
+            region: "us-east-1",
+            account: "123456789012",
+            guid: "abcdefgh",
+            signing_key: generate_signing_key().unwrap(),
+        };
+        let ctx = AccountContext {
+            id: "123456789012".into(),
+            region: "us-east-1".into(),
+            clock: Arc::new(crate::locallab::clock::Clock::default()),
+            timing: crate::locallab::context::Timing::INSTANT,
+            urls: crate::locallab::context::AccountUrls {
+                aws_endpoint: "http://127.0.0.1:4566".into(),
+                edge: "http://127.0.0.1:4567".into(),
+                invoke: "http://127.0.0.1:4568".into(),
+            },
+            // The demo user and one more.
+            users_per_pool: 2,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
+        let state = CognitoState::seed(0, seed).unwrap();
+        let client_id = state.lab_pool_and_client().unwrap().1.id.clone();
+        let slice = Slice::new(state, store, "123456789012".into());
+        let sign_up =
+            |email: &str| signup::register(&ctx, &slice, &client_id, email, "Passw0rd!x", BTreeMap::new(), None);
+        assert!(sign_up("second@example.com").is_ok());
+        let refused = sign_up("third@example.com").unwrap_err();
+        assert_eq!(refused.code, "LimitExceededException");
+    }
 
     #[test]
     fn signs_exactly_as_jsonwebtoken_does() {

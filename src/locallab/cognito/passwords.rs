@@ -83,7 +83,6 @@ pub fn forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, inpu
             };
         };
         let code = Secret::new(ids::digits(6));
-        tracing::info!("outbox: a password reset code for {email}");
         s.post(OutboxMessage {
             id: ids::uuid(),
             at: now,

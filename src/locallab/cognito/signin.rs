@@ -231,14 +231,20 @@ fn password_auth(
         let password = auth.get("PASSWORD").ok_or_else(|| invalid_parameter("Missing required parameter PASSWORD"))?;
         let pool = s.pool(&client.pool_id)?.clone();
         let found = s.find_user(&pool.id, username).cloned();
-        let real_name = found.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+        let real_name = found.as_ref().map(|u| u.username.clone()).unwrap_or_else(|| username.clone());
+        let real_name = real_name.as_str();
         check_secret_hash(&client, &[username, real_name], auth.get("SECRET_HASH").map(String::as_str))?;
+        // Unknown names are counted too, so that a lock-out does not tell who exists.
+        s.lockouts.check(&pool.id, real_name, now)?;
         let Some(user) = found else {
+            s.lockouts.failed(&pool.id, real_name, now);
             return Err(if client.prevent_user_existence_errors { wrong_credentials() } else { user_not_found() });
         };
         if !user.password.matches(password) {
+            s.lockouts.failed(&pool.id, real_name, now);
             return Err(wrong_credentials());
         }
+        s.lockouts.succeeded(&pool.id, real_name);
         after_password(s, &pool, &client, &user, now)
     })
 }

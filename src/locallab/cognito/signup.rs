@@ -37,7 +37,6 @@ fn send_confirmation(
         form_urlencoded::byte_serialize(user.username.as_bytes()).collect::<String>(),
         code.expose()
     );
-    tracing::info!("outbox: confirmation for {email}: code {}, link {link}", code.expose());
     state.post(OutboxMessage {
         id: ids::uuid(),
         at: now,
@@ -98,6 +97,7 @@ pub(super) fn register(
         if s.find_user(&pool_id, username).is_some() {
             return Err(exists());
         }
+        s.check_room_for_user(&pool_id, ctx.users_per_pool)?;
         let mut user = User::new(&pool_id, &sub, attributes, set, UserStatus::Unconfirmed, now);
         user.confirmation_code = Some(send_confirmation(ctx, s, client_id, &user, now));
         s.put_user(user);

@@ -125,8 +125,16 @@ pub fn respond(
         }
         let real_name = session.username.clone().unwrap_or_else(|| name.to_string());
         check_secret_hash(&client, &[name, &real_name], responses.get("SECRET_HASH").map(String::as_str))?;
-        pending.verify(block, timestamp, signature).map_err(|_| wrong_credentials())?;
-        let username = session.username.ok_or_else(wrong_credentials)?;
+        s.lockouts.check(&session.pool_id, &real_name, now)?;
+        if pending.verify(block, timestamp, signature).is_err() {
+            s.lockouts.failed(&session.pool_id, &real_name, now);
+            return Err(wrong_credentials());
+        }
+        let Some(username) = session.username else {
+            s.lockouts.failed(&session.pool_id, &real_name, now);
+            return Err(wrong_credentials());
+        };
+        s.lockouts.succeeded(&session.pool_id, &real_name);
         let pool = s.pool(&session.pool_id)?.clone();
         let user = s.find_user(&pool.id, &username).cloned().ok_or_else(wrong_credentials)?;
         after_password(s, &pool, &client, &user, now)

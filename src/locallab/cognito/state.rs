@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::errors::{client_not_found, pool_not_found};
 use super::keys::{Signer, key_id};
+use super::lockout::Lockouts;
 use super::model::{
     AppClient, DemoAccount, OutboxMessage, PasswordSet, RefreshGrant, User, UserPool, UserStatus, user_key,
 };
@@ -56,6 +57,10 @@ pub struct CognitoState {
     pub sessions: HashMap<String, ChallengeSession>,
     /// `PASSWORD_VERIFIER` challenges in flight, by secret block.
     pub srp_challenges: ChallengeBook<SrpSession>,
+    /// Wrong passwords per user, for Cognito's lock-out (kept across a rolled-back write).
+    pub lockouts: Lockouts,
+    /// Outbox lines to log once the write that posted them has committed.
+    outbox_log: Vec<String>,
 }
 
 impl Tables for CognitoState {
@@ -75,6 +80,8 @@ impl Tables for CognitoState {
             grants: HashMap::new(),
             sessions: HashMap::new(),
             srp_challenges: ChallengeBook::new(MAX_SRP_CHALLENGES, SRP_CHALLENGE_MS),
+            lockouts: Lockouts::default(),
+            outbox_log: Vec::new(),
         };
         state.index()?;
         Ok(state)
@@ -87,6 +94,18 @@ impl Tables for CognitoState {
         self.outbox.take_changes(out);
         self.refresh.take_changes(out);
         self.demo.take_changes(out);
+    }
+
+    fn committed(&mut self, committed: bool) {
+        for line in self.outbox_log.drain(..) {
+            if committed {
+                tracing::info!("{line}");
+            }
+        }
+    }
+
+    fn carry_over(&mut self, before: &mut Self) {
+        self.lockouts = std::mem::take(&mut before.lockouts);
     }
 }
 
@@ -155,6 +174,8 @@ impl CognitoState {
             grants: HashMap::new(),
             sessions: HashMap::new(),
             srp_challenges: ChallengeBook::new(MAX_SRP_CHALLENGES, SRP_CHALLENGE_MS),
+            lockouts: Lockouts::default(),
+            outbox_log: Vec::new(),
         };
         state.pools.insert(pool);
         state.clients.insert(client);
@@ -215,6 +236,18 @@ impl CognitoState {
             let username = self.emails.get(&(pool_id.to_string(), name.to_ascii_lowercase()))?;
             self.users.get(&user_key(pool_id, username))
         })
+    }
+
+    /// Refuses a new user in a pool that holds `most` already (see
+    /// [`crate::locallab::context::ROOM_USERS_PER_POOL`]).
+    pub fn check_room_for_user(&self, pool_id: &str, most: usize) -> Result<(), ApiError> {
+        if most == 0 || self.users.with_prefix(&format!("{pool_id}/")).nth(most - 1).is_some() {
+            return Err(ApiError::bad_request(
+                "LimitExceededException",
+                format!("The user pool holds {most} users, as many as this lab keeps in one pool; delete some first."),
+            ));
+        }
+        Ok(())
     }
 
     /// Adds a user (or replaces one of the same username), keeping the email index.
@@ -309,8 +342,10 @@ impl CognitoState {
         self.update_user(pool_id, username, |u| u.revoke_origins(origins));
     }
 
-    /// Keeps the outbox to the recent past.
+    /// Keeps the outbox to the recent past. The log says a message was sent only once the
+    /// write that sent it has committed (see [`Tables::committed`]).
     pub fn post(&mut self, message: OutboxMessage) {
+        self.outbox_log.push(format!("outbox: \"{}\" for {} (see /_walab/outbox)", message.subject, message.to));
         self.outbox.insert(message);
         while self.outbox.len() > MAX_OUTBOX {
             let Some(oldest) = self.outbox.values().next().map(Record::key) else { break };

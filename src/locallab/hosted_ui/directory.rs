@@ -160,6 +160,8 @@ pub enum DirectoryError {
     UserNotFound,
     #[error("Incorrect email or password.")]
     NotAuthorized,
+    #[error("Password attempts exceeded: too many wrong passwords. Wait a little before trying again.")]
+    AttemptsExceeded,
     #[error("This account is not confirmed yet: open the link in the confirmation email first.")]
     UserNotConfirmed,
     #[error("{0}")]

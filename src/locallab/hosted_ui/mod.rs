@@ -18,6 +18,7 @@
 //! then names as its `redirect_uri` ([`signup_url`] builds that URL).
 
 mod directory;
+mod guard;
 mod oauth;
 mod pages;
 
@@ -76,6 +77,15 @@ pub fn callback_url(endpoint: &str, client_id: &str) -> String {
     format!("{}{CALLBACK_PATH}?client_id={client}", endpoint.trim_end_matches('/'))
 }
 
+/// True when `redirect_uri` is walab's callback page (for `client_id`, when it names one).
+fn is_walab_callback(redirect_uri: &str, client_id: &str) -> bool {
+    let Some((scheme, rest)) = redirect_uri.split_once("://") else { return false };
+    let (authority_and_path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = authority_and_path.find('/').map(|i| &authority_and_path[i..]).unwrap_or("/");
+    let names_client = form_urlencoded::parse(query.as_bytes()).all(|(k, v)| k != "client_id" || v == client_id);
+    matches!(scheme, "http" | "https") && path == CALLBACK_PATH && names_client
+}
+
 /// The local lab's `CognitoSignupURL`: the hosted UI's sign-in page at `endpoint` (e.g.
 /// `http://127.0.0.1:4566`) for the client, returning to walab's callback page, with the lab's
 /// scopes, in the same shape as the lab's real output.
@@ -115,6 +125,7 @@ impl HostedUi {
             .route(OUTBOX_PATH, get(outbox))
             .route(CALLBACK_PATH, get(callback))
             .layer(DefaultBodyLimit::max(MAX_BODY))
+            .layer(axum::middleware::map_response(|response: Response| async move { guard::secure_headers(response) }))
             .with_state(self.clone())
     }
 
@@ -198,8 +209,28 @@ fn set_cookie(response: &mut Response, value: &str, max_age_secs: i64) {
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
-        cookies.split(';').find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_string))
+    guard::cookie(headers, SESSION_COOKIE)
+}
+
+/// A page with a form, with the CSRF cookie set when the browser had none.
+fn form_page(status: StatusCode, page: &impl askama::Template, csrf: &(String, bool)) -> Response {
+    let mut response = html(status, page);
+    if csrf.1 {
+        guard::set_token_cookie(&mut response, &csrf.0);
+    }
+    response
+}
+
+/// Refuses a POST that did not come from a page this server gave this browser.
+fn check_form_origin(headers: &HeaderMap, form: &Params) -> Result<(), Refused> {
+    guard::check_post(headers, form.get(guard::CSRF_FIELD)).map_err(|forgery| {
+        tracing::warn!("the hosted UI refused a form: {forgery:?}");
+        Refused::from(problem(
+            StatusCode::FORBIDDEN,
+            "",
+            "This form did not come from this sign-in page",
+            "Nobody was signed in. Open the sign-in link again and send the form from that page.",
+        ))
     })
 }
 
@@ -241,6 +272,7 @@ fn signed_in_user(ui: &HostedUi, headers: &HeaderMap, client: &AppClient) -> Opt
 
 fn sign_in_form(
     checked: &CheckedAuthRequest,
+    csrf: &str,
     email: &str,
     notice: Option<String>,
     error: Option<String>,
@@ -249,17 +281,19 @@ fn sign_in_form(
         app_name: checked.client.name.clone(),
         hidden: checked.request.pairs(),
         query: checked.request.query(),
+        csrf: csrf.to_string(),
         email: email.to_string(),
         notice,
         error,
     }
 }
 
-fn sign_up_form(ui: &HostedUi, checked: &CheckedAuthRequest, email: &str) -> pages::SignUp {
+fn sign_up_form(ui: &HostedUi, checked: &CheckedAuthRequest, csrf: &str, email: &str) -> pages::SignUp {
     pages::SignUp {
         app_name: checked.client.name.clone(),
         hidden: checked.request.pairs(),
         query: checked.request.query(),
+        csrf: csrf.to_string(),
         email: email.to_string(),
         rules: ui.directory.password_policy(&checked.client.pool_id).rules(),
         error: None,
@@ -278,17 +312,20 @@ async fn sign_in_page(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
     if let Some(username) = signed_in_user(&ui, &headers, &checked.client) {
         return Ok(redirect_with_code(&ui, &checked, &username));
     }
-    Ok(html(StatusCode::OK, &sign_in_form(&checked, "", None, None)))
+    let csrf = guard::token_for_page(&headers);
+    Ok(form_page(StatusCode::OK, &sign_in_form(&checked, &csrf.0, "", None, None), &csrf))
 }
 
 /// `POST /login`: checks the password, remembers the browser, and goes back to the app.
-async fn sign_in(State(ui): Ui, body: Bytes) -> Answer {
+async fn sign_in(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Answer {
     let form = form_params(&body)?;
+    check_form_origin(&headers, &form)?;
     let checked = checked(&ui, &AuthRequest::from_params(&form))?;
+    let csrf = form.get(guard::CSRF_FIELD).unwrap_or_default();
     let email = form.get("username").unwrap_or_default().trim();
     let password = form.get("password").unwrap_or_default();
     let refuse = |email: &str, message: String| {
-        html(StatusCode::BAD_REQUEST, &sign_in_form(&checked, email, None, Some(message)))
+        html(StatusCode::BAD_REQUEST, &sign_in_form(&checked, csrf, email, None, Some(message)))
     };
     if email.is_empty() || password.is_empty() {
         return Ok(refuse(email, "Enter your email and your password.".into()));
@@ -308,20 +345,23 @@ async fn sign_in(State(ui): Ui, body: Bytes) -> Answer {
 }
 
 /// `GET /signup`: the sign-up page with the pool's password policy.
-async fn sign_up_page(State(ui): Ui, uri: Uri) -> Answer {
+async fn sign_up_page(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
     let params = query_params(&uri)?;
     let checked = checked(&ui, &AuthRequest::from_params(&params))?;
-    Ok(html(StatusCode::OK, &sign_up_form(&ui, &checked, "")))
+    let csrf = guard::token_for_page(&headers);
+    Ok(form_page(StatusCode::OK, &sign_up_form(&ui, &checked, &csrf.0, ""), &csrf))
 }
 
 /// `POST /signup`: signs the user up (the directory sends the link), or shows what to fix,
 /// keeping the email typed.
-async fn sign_up(State(ui): Ui, body: Bytes) -> Answer {
+async fn sign_up(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Answer {
     let form = form_params(&body)?;
+    check_form_origin(&headers, &form)?;
     let checked = checked(&ui, &AuthRequest::from_params(&form))?;
+    let csrf = form.get(guard::CSRF_FIELD).unwrap_or_default();
     let email = form.get("username").unwrap_or_default().trim();
     let password = form.get("password").unwrap_or_default();
-    let mut page = sign_up_form(&ui, &checked, if email.len() <= MAX_EMAIL { email } else { "" });
+    let mut page = sign_up_form(&ui, &checked, csrf, if email.len() <= MAX_EMAIL { email } else { "" });
     let policy = ui.directory.password_policy(&checked.client.pool_id);
     let broken = policy.broken_rules(password);
     if email.is_empty() || email.len() > MAX_EMAIL || !email.contains('@') {
@@ -560,6 +600,15 @@ async fn callback(State(ui): Ui, uri: Uri) -> Answer {
         );
         return Ok(html(StatusCode::BAD_REQUEST, &page));
     };
+    // A code issued for another redirect URI belongs to that app: whoever holds such a code
+    // must not get tokens here with the secret this page holds.
+    if !is_walab_callback(&grant.redirect_uri, &grant.client_id) {
+        page.error = Some(format!(
+            "This code was issued for {}, not for this page: only that app can exchange it.",
+            grant.redirect_uri
+        ));
+        return Ok(html(StatusCode::BAD_REQUEST, &page));
+    }
     let Some(client) = ui.directory.client(&grant.client_id) else {
         page.error = Some("The code's app client no longer exists.".into());
         return Ok(html(StatusCode::BAD_REQUEST, &page));

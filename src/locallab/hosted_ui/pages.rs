@@ -13,6 +13,8 @@ pub struct SignIn {
     pub app_name: String,
     pub hidden: Vec<(&'static str, String)>,
     pub query: String,
+    /// The CSRF token, also in the browser's cookie.
+    pub csrf: String,
     pub email: String,
     pub notice: Option<String>,
     pub error: Option<String>,
@@ -24,6 +26,7 @@ pub struct SignUp {
     pub app_name: String,
     pub hidden: Vec<(&'static str, String)>,
     pub query: String,
+    pub csrf: String,
     pub email: String,
     pub rules: Vec<String>,
     pub error: Option<String>,

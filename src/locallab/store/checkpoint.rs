@@ -2,22 +2,24 @@
 //!
 //! SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so one
 //! write in a few hundred waited for the copy (`SignUp`'s p99 was 11 ms against a p50 of
-//! 1.4 ms). Here a commit that leaves the log past [`SIGNAL_PAGES`] only signals; a thread with
-//! its own connection copies (a PASSIVE checkpoint, which never blocks writers), and the first
-//! write after a complete copy starts the log over, cut back to the store's size limit. Should
-//! the copier ever fall far behind, the writer copies itself at [`INLINE_PAGES`], so the log
-//! stays bounded whatever happens.
+//! 1.4 ms). Here a commit that leaves the log past [`SIGNAL_PAGES`] only signals; a thread
+//! copies (a PASSIVE checkpoint) once that commit has returned, through the store's one
+//! connection (the store keeps its log's index in its own memory, see `Store::open`, so no
+//! second connection can open the database), and the first write after a complete copy
+//! starts the log over, cut back to the store's size limit. Should the copier ever fall far
+//! behind, the writer copies itself at [`INLINE_PAGES`], so the log stays bounded whatever
+//! happens.
 
 use std::ffi::c_int;
-use std::path::Path;
 use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::JoinHandle;
+#[cfg(test)]
 use std::time::Duration;
 
+use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 use rusqlite::wal::CheckpointMode;
-use rusqlite::{Connection, OpenFlags};
 
 /// When the log is copied, in pages of the log.
 #[derive(Debug, Clone, Copy)]
@@ -85,47 +87,48 @@ pub struct Copier {
     thread: Option<JoinHandle<()>>,
 }
 
+fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Copier {
-    /// Unhooks `writer` (dropping the only sender) and waits for the thread to end, so that
-    /// its connection is closed before `writer` is: the last connection to close tidies the
-    /// log by the file's name, which must still be this database's.
-    pub fn stop(&mut self, writer: &mut Connection) {
-        let _ = writer.wal_hook(None::<fn(&mut Wal, c_int) -> rusqlite::Result<()>>);
+    /// Unhooks the writer (dropping the only sender) and waits for the thread to end, so that
+    /// it copies nothing more once the store is closing.
+    pub fn stop(&mut self, writer: &Mutex<Connection>) {
+        // The lock is released before joining: the thread may be waiting for it.
+        let _ = lock(writer).wal_hook(None::<fn(&mut Wal, c_int) -> rusqlite::Result<()>>);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-/// Starts the copier for the database at `path` and hooks `writer`'s commits to it. `writer`
-/// must have `wal_autocheckpoint` off (that pragma would replace the hook). Call
-/// [`Copier::stop`] before closing `writer`.
-pub fn start(writer: &mut Connection, path: &Path, at: Thresholds) -> Result<Copier, rusqlite::Error> {
-    let copier =
-        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    copier.busy_timeout(Duration::from_secs(5))?;
-    // A connection finds the log only once it has read the database: until then SQLite answers
-    // a checkpoint with "not in WAL mode" (-1) and copies nothing.
-    let mode: String = copier.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+/// Starts the copier for `writer` and hooks its commits to it. `writer` must have
+/// `wal_autocheckpoint` off (that pragma would replace the hook). Call [`Copier::stop`]
+/// before closing `writer`.
+pub fn start(writer: &Arc<Mutex<Connection>>, at: Thresholds) -> Result<Copier, rusqlite::Error> {
+    let mut conn = lock(writer);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!("the store is in {mode} mode, not WAL: its log is not copied in the background");
     }
     let checkpoints = Arc::new(Checkpoints::default());
     let (signal, signals) = sync_channel::<()>(1);
     let counted = checkpoints.clone();
+    let shared = Arc::downgrade(writer);
     let spawned = std::thread::Builder::new()
         .name("walab-checkpoint".to_string())
-        .spawn(move || copy_when_signalled(&copier, &signals, &counted));
+        .spawn(move || copy_when_signalled(&shared, &signals, &counted));
     let thread = match spawned {
         Ok(thread) => thread,
         Err(e) => {
             // No thread: SQLite's own checkpoint in the commit, as before.
             tracing::warn!("cannot start the store's checkpoint thread ({e}); commits will checkpoint themselves");
-            writer.pragma_update(None, "wal_autocheckpoint", at.signal)?;
+            conn.pragma_update(None, "wal_autocheckpoint", at.signal)?;
             return Ok(Copier { checkpoints, thread: None });
         }
     };
-    writer.wal_hook(Some(move |wal: &mut Wal, pages: c_int| {
+    conn.wal_hook(Some(move |wal: &mut Wal, pages: c_int| {
         if pages >= at.inline {
             // Failure here is not the commit's: it is already durable in the log.
             let _ = wal.checkpoint_v2(CheckpointMode::PASSIVE);
@@ -138,9 +141,11 @@ pub fn start(writer: &mut Connection, path: &Path, at: Thresholds) -> Result<Cop
     Ok(Copier { checkpoints, thread: Some(thread) })
 }
 
-fn copy_when_signalled(copier: &Connection, signals: &Receiver<()>, checkpoints: &Checkpoints) {
+fn copy_when_signalled(writer: &Weak<Mutex<Connection>>, signals: &Receiver<()>, checkpoints: &Checkpoints) {
     while signals.recv().is_ok() {
-        match copier.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+        let Some(writer) = writer.upgrade() else { break };
+        let copied = lock(&writer).wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE);
+        match copied {
             Err(e) => tracing::warn!("the store's checkpoint failed: {e}"),
             Ok((-1, _)) => tracing::warn!("the store's checkpoint could not run: the database is not in WAL mode"),
             Ok(_) => {}
@@ -152,25 +157,28 @@ fn copy_when_signalled(copier: &Connection, signals: &Receiver<()>, checkpoints:
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
-    /// A database in WAL mode whose log is cut back to 64 KiB when it starts over, with the
-    /// copier started at `at`.
-    fn database(dir: &Path, at: Thresholds) -> (Connection, Copier) {
+    /// A database in WAL mode (its index in memory, as the store's) whose log is cut back to
+    /// 64 KiB when it starts over, with the copier started at `at`.
+    fn database(dir: &Path, at: Thresholds) -> (Arc<Mutex<Connection>>, Copier) {
         let path = dir.join("test.sqlite3");
-        let mut writer = Connection::open(&path).unwrap();
+        let writer = Connection::open(&path).unwrap();
         writer
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 65536; \
-                 CREATE TABLE t (body BLOB);",
+                "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
+                 PRAGMA journal_size_limit = 65536; CREATE TABLE t (body BLOB);",
             )
             .unwrap();
-        let copier = start(&mut writer, &path, at).unwrap();
+        let writer = Arc::new(Mutex::new(writer));
+        let copier = start(&writer, at).unwrap();
         (writer, copier)
     }
 
-    fn write(conn: &Connection, bytes: usize) {
-        conn.execute("INSERT INTO t (body) VALUES (?1)", [vec![7u8; bytes]]).unwrap();
+    fn write(conn: &Mutex<Connection>, bytes: usize) {
+        lock(conn).execute("INSERT INTO t (body) VALUES (?1)", [vec![7u8; bytes]]).unwrap();
     }
 
     fn log_bytes(dir: &Path) -> u64 {
@@ -190,7 +198,7 @@ mod tests {
         // Everything was copied, so this write starts the log over, cut back to its limit.
         write(&writer, 100);
         assert!(log_bytes(dir.path()) <= 65_536, "{}", log_bytes(dir.path()));
-        let rows: i64 = writer.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        let rows: i64 = lock(&writer).query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(rows, 3);
     }
 
@@ -206,15 +214,16 @@ mod tests {
     }
 
     #[test]
-    fn stopping_ends_the_thread_and_its_connection_before_the_writer_closes() {
+    fn stopping_ends_the_thread_before_the_writer_closes() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut writer, mut copier) = database(dir.path(), Thresholds::STORE);
+        let (writer, mut copier) = database(dir.path(), Thresholds::STORE);
         write(&writer, 100);
         assert!(!copier.checkpoints.wait_ended(Duration::ZERO));
-        copier.stop(&mut writer);
+        copier.stop(&writer);
         assert!(copier.checkpoints.wait_ended(Duration::ZERO), "ended by the time stop returns");
-        // The writer is the last connection: closing it removes the log and its index.
+        // The writer is the last connection: closing it removes the log; there is no index file.
+        assert!(!dir.path().join("test.sqlite3-shm").exists(), "the log's index is in memory");
         drop(writer);
-        assert!(!dir.path().join("test.sqlite3-wal").exists() && !dir.path().join("test.sqlite3-shm").exists());
+        assert!(!dir.path().join("test.sqlite3-wal").exists());
     }
 }

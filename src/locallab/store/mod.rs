@@ -15,7 +15,7 @@ mod checkpoint;
 mod table;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags, params};
 use serde::{Deserialize, Serialize};
@@ -126,6 +126,12 @@ pub trait Tables: Sized {
     const KINDS: &'static [&'static str];
     fn load(rows: &mut Rows) -> Result<Self, StoreError>;
     fn take_changes(&mut self, out: &mut Vec<Change>);
+    /// What a state read back from the store keeps of the one it replaces (what lives in
+    /// memory only, such as a lock-out count, must not be reset by a failed write).
+    fn carry_over(&mut self, _before: &mut Self) {}
+    /// Called after every write: `true` once its changes are durable, `false` when they were
+    /// not made (what would announce them, such as a log line, is dropped then).
+    fn committed(&mut self, _committed: bool) {}
 }
 
 /// What opening found, for the caller to tell the user.
@@ -136,7 +142,7 @@ pub struct Opened {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
     path: PathBuf,
     copier: checkpoint::Copier,
 }
@@ -145,8 +151,7 @@ impl Drop for Store {
     /// The copier's connection closes first, so the store's own is the last, as SQLite expects
     /// of the connection that removes the log (by name: the next store may already use it).
     fn drop(&mut self) {
-        let conn = self.conn.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.copier.stop(conn);
+        self.copier.stop(&self.conn);
     }
 }
 
@@ -161,7 +166,11 @@ impl Store {
     /// is moved aside, never overwritten.
     pub fn open(dir: &Path) -> Result<Opened, StoreError> {
         let path = dir.join(DATABASE_FILE);
-        match Self::open_at(&path) {
+        // SQLite takes an empty file for a new database: a lab whose file was emptied (a full
+        // disk, a bad copy) would silently start afresh over it.
+        let emptied = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0);
+        let first = if emptied { Err(Failure::Damaged("the file is empty".into())) } else { Self::open_at(&path) };
+        match first {
             Ok(store) => Ok(Opened { store, set_aside: None }),
             Err(Failure::Damaged(reason)) => {
                 let kept = set_aside(&path, &format!("corrupt-{}", std::process::id()))?;
@@ -182,10 +191,18 @@ impl Store {
         // its own, which made the store about 5 KB per user. The write-ahead log is copied into
         // the database by a thread of its own once it passes 4 MiB (see `checkpoint`), and cut
         // back to 4 MiB when it starts over, instead of staying at its high-water mark.
-        let mut conn = conn;
+        //
+        // The locking mode is EXCLUSIVE, set before the log is first touched, so that SQLite
+        // keeps the log's index in the process's own memory instead of a `-shm` file mapped into
+        // it: a write to that mapping when the file cannot be written any more (made immutable,
+        // or its filesystem remounted read-only) is a SIGBUS that kills the process, where a
+        // failed write() is an error the lab answers with 503. One connection, then, does all
+        // the work, the copier's included, and no other process opens the database while the
+        // lab runs.
         conn.execute_batch(
-            "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 4194304;",
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; \
+             PRAGMA journal_size_limit = 4194304;",
         )
         .map_err(Failure::from_sqlite)?;
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Failure::from_sqlite)?;
@@ -201,8 +218,9 @@ impl Store {
         }
         // Read every table once, so that a damaged file is found now, not at the first request.
         conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get::<_, i64>(0)).map_err(Failure::from_sqlite)?;
-        let copier = checkpoint::start(&mut conn, path, checkpoint::Thresholds::STORE).map_err(Failure::from_sqlite)?;
-        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf(), copier })
+        let conn = Arc::new(Mutex::new(conn));
+        let copier = checkpoint::start(&conn, checkpoint::Thresholds::STORE).map_err(Failure::from_sqlite)?;
+        Ok(Store { conn, path: path.to_path_buf(), copier })
     }
 
     pub fn path(&self) -> &Path {
@@ -213,7 +231,19 @@ impl Store {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A read that failed: the file holds something this walab cannot read.
+    fn unreadable(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::Unreadable(format!("{}: {e}", self.path.display()))
+    }
+
     pub fn accounts(&self) -> Result<Vec<AccountRow>, StoreError> {
+        self.read_accounts().map_err(|e| match e {
+            StoreError::Write(reason) => StoreError::Unreadable(format!("{}: {reason}", self.path.display())),
+            other => other,
+        })
+    }
+
+    fn read_accounts(&self) -> Result<Vec<AccountRow>, StoreError> {
         let conn = self.lock();
         let mut statement = conn.prepare("SELECT id, created, body FROM accounts ORDER BY created, id")?;
         let rows =
@@ -230,13 +260,16 @@ impl Store {
     /// An account's rows of the given kinds.
     pub fn rows(&self, account: &str, kinds: &[&str]) -> Result<Rows, StoreError> {
         let conn = self.lock();
-        let mut statement =
-            conn.prepare_cached("SELECT kind, key, body FROM records WHERE account = ?1 AND kind = ?2")?;
+        let mut statement = conn
+            .prepare_cached("SELECT kind, key, body FROM records WHERE account = ?1 AND kind = ?2")
+            .map_err(|e| self.unreadable(e))?;
         let mut rows = Vec::new();
         for kind in kinds {
-            let found = statement.query_map(params![account, kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let found = statement
+                .query_map(params![account, kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| self.unreadable(e))?;
             for row in found {
-                rows.push(row?);
+                rows.push(row.map_err(|e| self.unreadable(e))?);
             }
         }
         Ok(Rows { rows })
@@ -293,6 +326,16 @@ impl Store {
             .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", self.path.display())).ok())
             .map(|m| m.len())
             .sum()
+    }
+
+    /// Every row of `kind`, in account and key order: what is committed, for tests (no other
+    /// connection can open the database while the store has it).
+    #[doc(hidden)]
+    pub fn bodies_of_kind(&self, kind: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let conn = self.lock();
+        let mut statement = conn.prepare("SELECT body FROM records WHERE kind = ?1 ORDER BY account, key")?;
+        let rows = statement.query_map([kind], |row| row.get::<_, Vec<u8>>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// From now on the store refuses every write, as a full or read-only disk would. For tests
@@ -425,15 +468,21 @@ impl<S: Tables> Slice<S> {
         let mut changes = Vec::new();
         state.take_changes(&mut changes);
         if changes.is_empty() {
+            state.committed(result.is_ok());
             return result;
         }
         if result.is_err() {
+            state.committed(false);
             self.restore(&mut state);
             return result;
         }
         match self.store.commit(&self.account, &changes) {
-            Ok(()) => result,
+            Ok(()) => {
+                state.committed(true);
+                result
+            }
             Err(e) => {
+                state.committed(false);
                 self.restore(&mut state);
                 Err(unavailable(&e))
             }
@@ -443,7 +492,10 @@ impl<S: Tables> Slice<S> {
     /// Reads the state back from the store, dropping what was changed in memory.
     fn restore(&self, state: &mut S) {
         match self.store.rows(&self.account, S::KINDS).and_then(|mut rows| S::load(&mut rows)) {
-            Ok(fresh) => *state = fresh,
+            Ok(mut fresh) => {
+                fresh.carry_over(state);
+                *state = fresh;
+            }
             Err(e) => tracing::error!("cannot read account {} back from the store: {e}", self.account),
         }
     }

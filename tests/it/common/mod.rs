@@ -112,10 +112,11 @@ impl TestLab {
         auth.authentication_result().expect("tokens").clone()
     }
 
-    /// The rows of `kind` in the lab's store, as JSON, in key order (read by a second
-    /// connection, as another process would).
+    /// The rows of `kind` committed to the lab's store, as JSON, in key order (read from the
+    /// database, not from the services' memory; the store holds the database exclusively).
     pub fn stored(&self, kind: &str) -> Vec<serde_json::Value> {
-        stored_rows(self.dir.path(), kind)
+        let bodies = self.lab().store.bodies_of_kind(kind).expect("read the lab's store");
+        bodies.iter().map(|body| serde_json::from_slice(body).expect("a JSON row")).collect()
     }
 
     /// Stops the lab and hands back its state directory, for restart tests.

@@ -272,14 +272,25 @@ impl Lab {
         self.send(Method::POST, uri, &all, body).await
     }
 
+    /// What a browser holds after opening a form: the CSRF cookie and the form's token.
+    async fn csrf(&self, page: &str) -> (String, String) {
+        let answer = self.get(&format!("{page}?{}", auth_query(CLIENT, &[]))).await;
+        let token = answer.body.split("name=\"_csrf\" value=\"").nth(1).and_then(|r| r.split('"').next());
+        (answer.cookie(), token.unwrap_or_default().to_string())
+    }
+
     async fn sign_up(&self, email: &str, password: &str) -> Answer {
-        let body = format!("{}&{}", auth_query(CLIENT, &[]), form(&[("username", email), ("password", password)]));
-        self.post_form("/signup", &[], body).await
+        let (cookie, token) = self.csrf("/signup").await;
+        let pairs = [("username", email), ("password", password), ("_csrf", &token)];
+        let body = format!("{}&{}", auth_query(CLIENT, &[]), form(&pairs));
+        self.post_form("/signup", &[("cookie", &cookie)], body).await
     }
 
     async fn sign_in(&self, client: &str, email: &str, password: &str, extra: &[(&str, &str)]) -> Answer {
-        let body = format!("{}&{}", auth_query(client, extra), form(&[("username", email), ("password", password)]));
-        self.post_form("/login", &[], body).await
+        let (cookie, token) = self.csrf("/login").await;
+        let pairs = [("username", email), ("password", password), ("_csrf", &token)];
+        let body = format!("{}&{}", auth_query(client, extra), form(&pairs));
+        self.post_form("/login", &[("cookie", &cookie)], body).await
     }
 
     /// Signs up and follows the link in the outbox.
@@ -528,4 +539,82 @@ async fn the_signup_url_opens_the_sign_in_page() {
     let page = Lab::new().get(url.trim_start_matches("http://127.0.0.1:4566")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("<h1>Sign in</h1>"));
+}
+
+#[tokio::test]
+async fn a_form_from_another_origin_or_without_the_token_signs_nobody_in() {
+    let lab = Lab::new();
+    lab.confirmed_user().await;
+    let (cookie, token) = lab.csrf("/login").await;
+    assert!(cookie.starts_with("XSRF-TOKEN=") && token.len() >= 32, "{cookie} {token}");
+    let with = |token: &str| {
+        let pairs = [("username", EMAIL), ("password", PASSWORD), ("_csrf", token)];
+        format!("{}&{}", auth_query(CLIENT, &[]), form(&pairs))
+    };
+    let host = ("host", "127.0.0.1:4566");
+    let attempts: [(&[(&str, &str)], String); 4] = [
+        (&[host, ("origin", "http://attacker.example")], with(&token)),
+        (&[host, ("origin", "null")], with(&token)),
+        (&[host], with(&token)),
+        (&[host, ("origin", "http://127.0.0.1:4566")], with("")),
+    ];
+    for (i, (headers, body)) in attempts.into_iter().enumerate() {
+        let mut headers = headers.to_vec();
+        // The first two carry the cookie (as a same-site attacker could); the third has no cookie.
+        if i != 2 {
+            headers.push(("cookie", &cookie));
+        }
+        let refused = lab.post_form("/login", &headers, body).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "attempt {i}: {}", refused.body);
+        assert!(refused.headers.get(header::SET_COOKIE).is_none() && refused.location().is_empty(), "attempt {i}");
+        assert!(refused.body.contains("Nobody was signed in"));
+    }
+    let same_origin =
+        lab.post_form("/login", &[host, ("origin", "http://127.0.0.1:4566"), ("cookie", &cookie)], with(&token)).await;
+    assert_eq!(same_origin.status, StatusCode::FOUND, "{}", same_origin.body);
+}
+
+#[tokio::test]
+async fn every_page_forbids_script_and_framing() {
+    let lab = Lab::new();
+    for path in [
+        format!("/login?{}", auth_query(CLIENT, &[])),
+        format!("/signup?{}", auth_query(CLIENT, &[])),
+        OUTBOX_PATH.to_string(),
+        CALLBACK_PATH.to_string(),
+    ] {
+        let page = lab.get(&path).await;
+        let csp = page.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{path}: {csp}"
+        );
+        assert_eq!(page.headers.get(header::X_FRAME_OPTIONS).and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
+        assert!(!page.body.contains("<script"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_callback_page_redeems_only_codes_issued_for_it() {
+    let lab = Lab::new();
+    lab.confirmed_user().await;
+    let elsewhere = "https://example.com/callback";
+    let (cookie, token) = lab.csrf("/login").await;
+    let pairs = [
+        ("client_id", CLIENT),
+        ("response_type", "code"),
+        ("redirect_uri", elsewhere),
+        ("username", EMAIL),
+        ("password", PASSWORD),
+        ("_csrf", &token),
+    ];
+    let signed_in = lab.post_form("/login", &[("cookie", &cookie)], form(&pairs)).await;
+    assert!(signed_in.location().starts_with(elsewhere), "{}", signed_in.location());
+    let code = query_value(&signed_in.location(), "code").unwrap();
+    let page = lab.get(&format!("{CALLBACK_PATH}?code={code}")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("issued for https://example.com/callback") && !page.body.contains("id-token"));
+    let exchange = form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", elsewhere)]);
+    let still = lab.post_form("/oauth2/token", &[("authorization", &basic(CLIENT, SECRET))], exchange).await;
+    assert_eq!(still.status, StatusCode::OK, "the code is left to its app: {}", still.body);
 }
