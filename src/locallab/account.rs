@@ -87,17 +87,18 @@ impl Seeded {
 
     /// An account with nothing in it: a room's reporting identity for an attendee who does the
     /// lab on their own AWS account (`walab join --report-only`).
-    pub fn empty() -> Result<Seeded, StoreError> {
+    pub fn empty(now: Millis, account_id: &str, region: &str) -> Result<Seeded, StoreError> {
         fn none<S: Tables>() -> Result<S, StoreError> {
             S::load(&mut crate::locallab::store::Rows::default())
         }
         Ok(Seeded {
-            cognito: none()?,
+            cognito: CognitoState::empty()?,
             apigateway: none()?,
             cloudfront: none()?,
             stacks: none()?,
-            waf: none()?,
-            edge: none()?,
+            // Its web ACLs' definitions only (WAF keeps them in one row); nothing uses them.
+            waf: WafState::seed(WebAcls::seed(region, account_id, &ids::lower_alnum(8))),
+            edge: EdgeState::seed(now),
             progress: none()?,
         })
     }

@@ -350,7 +350,7 @@ impl LocalLab {
         };
         let failed = |e: StoreError| JoinRefusal::Failed(e.to_string());
         let seeded = if attempt.report_only {
-            Seeded::empty().map_err(failed)?
+            Seeded::empty(ctx.now_ms(), &ctx.id, &ctx.region).map_err(failed)?
         } else {
             let signing_key = room.key_pool.take()?;
             Seeded::section_5(ctx.now_ms(), &ctx.id, &ctx.region, signing_key).map_err(failed)?

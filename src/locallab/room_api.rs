@@ -264,6 +264,9 @@ pub struct AttendeeProgress {
     /// The first check in lab order not passed, with what its judgement says; `None` when done.
     #[serde(default)]
     pub stuck: Option<Stuck>,
+    /// Does the lab on their own AWS account: followed through what their walab reports.
+    #[serde(default)]
+    pub report_only: bool,
 }
 
 /// Where an attendee is stuck: the first check in lab order that has not passed.
@@ -310,6 +313,7 @@ pub fn snapshot(lab: &LocalLab) -> Snapshot {
                 step,
                 on_step_since: iso8601(standings.moved_at),
                 stuck,
+                report_only: attendee.report_only,
             })
         })
         .collect();

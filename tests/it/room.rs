@@ -722,3 +722,103 @@ async fn password_calls_find_the_attendees_account_by_client_or_token() {
     let nowhere = anonymous.forgot_password().client_id("nosuchclient0000000000000").username("x@example.com").send();
     assert_eq!(nowhere.await.unwrap_err().code(), Some("ResourceNotFoundException"));
 }
+
+/// An attendee who does the lab on their own AWS account (a second `walab serve` stands in for
+/// it) joins with `--report-only`: the dashboard shows what their `walab check` showed them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attendee_on_their_own_account_is_followed_through_their_reports() {
+    let room = Room::open().await;
+    let own = crate::common::TestLab::start().await;
+    let info = own.info();
+    let (url, code) = (room.url(), room.code());
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    let endpoint = info.aws_endpoint_url.clone();
+    let (username, password) = (info.demo_user.username.clone(), info.demo_user.password.expose().to_string());
+    let (joined, checked) = tokio::task::spawn_blocking(move || {
+        let joined =
+            walab_as_attendee(&home, &["join", &url, "--code", &code, "--name", "Rory", "--report-only", "--json"]);
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_walab"));
+        cmd.env("WALAB_CONFIG_DIR", home.join("config"))
+            .env("WALAB_DATA_DIR", home.join("data"))
+            .env("NO_COLOR", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-aws-credentials"))
+            .env("WALAB_USERNAME", &username)
+            .env("WALAB_PASSWORD", &password)
+            .env_remove("WALAB_TARGET")
+            .args(["--target", "aws", "check", "--json"]);
+        (joined, cmd.output().unwrap())
+    })
+    .await
+    .unwrap();
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let identity: Value = serde_json::from_slice(&joined.stdout).expect("one JSON object");
+    assert_eq!(identity["report_only"], true);
+    assert_eq!(identity["name"], "Rory");
+    for key in ["access_key_id", "secret_access_key"] {
+        assert!(identity[key].is_string(), "{key}: {identity}");
+    }
+    assert!(identity.get("aws_endpoint_url").is_none(), "no lab account: {identity}");
+    let report: Value = serde_json::from_slice(&checked.stdout).expect("check --json");
+
+    let snapshot = room.snapshot().await;
+    let rory = snapshot["attendees"].as_array().unwrap().iter().find(|a| a["name"] == "Rory").unwrap().clone();
+    assert_eq!(rory["report_only"], true, "{rory}");
+    let checks = report["checks"].as_array().unwrap();
+    for check in checks {
+        let id = check["id"].as_str().unwrap();
+        let shown = match check["status"].as_str().unwrap() {
+            "skipped" => "failed",
+            other => other,
+        };
+        assert_eq!(rory["checks"][id], shown, "{id}: walab showed {check}, the room {rory}");
+    }
+    let first = checks.iter().find(|c| c["status"] != "passed").unwrap();
+    assert_eq!(rory["stuck"]["check"], first["id"]);
+    assert_eq!(rory["stuck"]["summary"], first["summary"], "in the words the attendee's walab showed");
+}
+
+/// Anyone can send requests to an attendee's edge (the account id is in every URL): a stranger's
+/// requests without a token, or with junk, never turn a finished attendee's row back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_cannot_turn_a_finished_attendees_row_back() {
+    let room = Room::open().await;
+    let (url, code) = (room.url(), room.code());
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    let (joined, checked) = tokio::task::spawn_blocking(move || {
+        let joined = walab_as_attendee(&home, &["join", &url, "--code", &code, "--name", "Fin", "--json"]);
+        walab_as_attendee(&home, &["--target", "room", "solve", "--all", "--yes"]);
+        (joined, walab_as_attendee(&home, &["--target", "room", "check"]))
+    })
+    .await
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("12 of 12"),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+    let info: Value = serde_json::from_slice(&joined.stdout).unwrap();
+    let edge = info["cloudfront_endpoint"].as_str().unwrap().to_string();
+    let fin = |snapshot: &Value| {
+        snapshot["attendees"].as_array().unwrap().iter().find(|a| a["name"] == "Fin").unwrap()["passed"].clone()
+    };
+    assert_eq!(fin(&room.snapshot().await), 12);
+    let http = crate::common::http();
+    for junk in [None, Some("junk"), Some("eyJhbGciOiJub25lIn0.e30."), Some("x".repeat(2000).as_str())] {
+        let mut request = http.get(&edge);
+        if let Some(token) = junk {
+            request = request.header("authorization", token);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), 401, "{junk:?}");
+    }
+    let snapshot = room.snapshot().await;
+    assert_eq!(fin(&snapshot), 12, "{snapshot}");
+}

@@ -46,6 +46,7 @@ fn attendee(name: &str, passed: &[CheckId], failed: &[CheckId], since_minutes: i
         step: step.into(),
         on_step_since: since,
         stuck: None,
+        report_only: false,
     }
 }
 

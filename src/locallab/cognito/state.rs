@@ -63,6 +63,20 @@ pub struct CognitoState {
     outbox_log: Vec<String>,
 }
 
+impl CognitoState {
+    /// No pool, client or user: a room's reporting identity (`walab join --report-only`).
+    pub fn empty() -> Result<CognitoState, StoreError> {
+        let demo = DemoAccount { username: String::new(), password: crate::secret::Secret::new("") };
+        let body = serde_json::to_vec(&demo).map_err(|e| StoreError::Write(e.to_string()))?;
+        let mut rows = Rows::default();
+        rows.push(DemoAccount::KIND, "demo", body);
+        let mut state = CognitoState::load(&mut rows)?;
+        // Written with the account, so it loads again after a restart.
+        state.demo = One::new(demo);
+        Ok(state)
+    }
+}
+
 impl Tables for CognitoState {
     const KINDS: &'static [&'static str] =
         &[UserPool::KIND, AppClient::KIND, User::KIND, OutboxMessage::KIND, RefreshGrant::KIND, DemoAccount::KIND];

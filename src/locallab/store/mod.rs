@@ -105,6 +105,11 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// Adds a row as it would come from the store.
+    pub fn push(&mut self, kind: &str, key: &str, body: Vec<u8>) {
+        self.rows.push((kind.to_string(), key.to_string(), body));
+    }
+
     /// The rows of `kind` as (key, body), removed from the set.
     pub fn take(&mut self, kind: &str) -> Vec<(String, Vec<u8>)> {
         let (taken, rest): (Vec<_>, Vec<_>) =

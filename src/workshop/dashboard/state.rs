@@ -215,6 +215,7 @@ mod tests {
             step: step.into(),
             on_step_since: since.into(),
             stuck: None,
+            report_only: false,
         }
     }
 
