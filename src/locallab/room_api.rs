@@ -267,6 +267,9 @@ pub struct AttendeeProgress {
     /// Does the lab on their own AWS account: followed through what their walab reports.
     #[serde(default)]
     pub report_only: bool,
+    /// Why each check that has not passed has not, check id → summary.
+    #[serde(default)]
+    pub summaries: std::collections::BTreeMap<String, String>,
 }
 
 /// Where an attendee is stuck: the first check in lab order that has not passed.
@@ -314,6 +317,12 @@ pub fn snapshot(lab: &LocalLab) -> Snapshot {
                 on_step_since: iso8601(standings.moved_at),
                 stuck,
                 report_only: attendee.report_only,
+                summaries: standings
+                    .checks
+                    .iter()
+                    .filter(|(_, s, _)| *s != Standing::Passed)
+                    .filter_map(|(id, _, summary)| Some((id.as_str().to_string(), summary.clone()?)))
+                    .collect(),
             })
         })
         .collect();

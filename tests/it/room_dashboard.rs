@@ -47,6 +47,7 @@ fn attendee(name: &str, passed: &[CheckId], failed: &[CheckId], since_minutes: i
         on_step_since: since,
         stuck: None,
         report_only: false,
+        summaries: Default::default(),
     }
 }
 
@@ -115,7 +116,9 @@ fn a_row_per_attendee_with_a_column_per_check() {
     assert!(medium.contains("authzr") && medium.matches("○ pending").count() == 1, "only the legend\n{medium}");
     let narrow = text(&draw(&app, 80, 16, &theme));
     assert!(narrow.contains("5.3 ✓✓✗"), "{narrow}");
-    assert!(narrow.contains("✓ passed   ✗ failed (stuck)   ○ pending"), "{narrow}");
+    assert!(narrow.contains("✓ passed  ✗ failed  ! error  ○ pending"), "{narrow}");
+    // Where the room stands, by step, and which row of how many is selected.
+    assert!(wide.contains("1 at 5.2 · 1 at 5.3 · 1 at 5.4 · 1 done · row 1/4") || wide.contains(" done · row 1/4"), "{wide}");
     let smallest = text(&draw(&app, 60, 12, &theme));
     assert!(smallest.contains("5.5 ○○○○"), "the last group still fits\n{smallest}");
 }

@@ -51,6 +51,7 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "Enter", short: "details" },
     Binding { label: "s", short: "sort" },
     Binding { label: "/", short: "filter" },
+    Binding { label: "PgUp/Dn Home/End", short: "scroll" },
     Binding { label: "Esc", short: "back" },
 ];
 
@@ -153,6 +154,9 @@ pub fn update(app: &mut Dashboard, msg: Msg) {
     }
 }
 
+/// How far PgUp and PgDn move, in rows.
+const PAGE: usize = 10;
+
 fn on_key(app: &mut Dashboard, key: KeyEvent) {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         app.quit = true;
@@ -179,6 +183,16 @@ fn on_key(app: &mut Dashboard, key: KeyEvent) {
         KeyCode::Up | KeyCode::Char('k') => app.selected = app.selected.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => {
             app.selected += 1;
+            app.clamp();
+        }
+        KeyCode::PageUp => app.selected = app.selected.saturating_sub(PAGE),
+        KeyCode::PageDown => {
+            app.selected += PAGE;
+            app.clamp();
+        }
+        KeyCode::Home => app.selected = 0,
+        KeyCode::End => {
+            app.selected = usize::MAX;
             app.clamp();
         }
         KeyCode::Enter => app.detail = app.selected_row().is_some(),
@@ -216,6 +230,7 @@ mod tests {
             on_step_since: since.into(),
             stuck: None,
             report_only: false,
+            summaries: Default::default(),
         }
     }
 
@@ -251,6 +266,23 @@ mod tests {
         assert_eq!(names(&app), ["Bob", "Cy", "Ada"], "those done come last");
         update(&mut app, key(KeyCode::Char('s')));
         assert_eq!(names(&app), ["Ada", "Bob", "Cy"]);
+    }
+
+    #[test]
+    fn pages_and_ends_move_through_a_long_room() {
+        let mut app = dashboard();
+        let attendees = (0..25).map(|i| attendee(&format!("a{i:02}"), i % 12, "5.3", "2026-01-01T00:00:00Z")).collect();
+        update(&mut app, Msg::Snapshot(Ok(Snapshot { attendees })));
+        update(&mut app, key(KeyCode::End));
+        assert_eq!(app.selected, 24);
+        update(&mut app, key(KeyCode::PageUp));
+        assert_eq!(app.selected, 14);
+        update(&mut app, key(KeyCode::Home));
+        assert_eq!(app.selected, 0);
+        update(&mut app, key(KeyCode::PageDown));
+        update(&mut app, key(KeyCode::PageDown));
+        update(&mut app, key(KeyCode::PageDown));
+        assert_eq!(app.selected, 24, "never past the end");
     }
 
     #[test]

@@ -61,9 +61,25 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &Dashboard, theme: &Theme) {
         None if app.filtering || !app.filter.is_empty() => {
             Line::styled(format!("filter: {}{}", app.filter, if app.filtering { "▏" } else { "" }), theme.accent)
         }
-        None => Line::styled("✓ passed   ✗ failed (stuck)   ○ pending", theme.dim),
+        None => Line::styled(format!("{} · ✓ passed  ✗ failed  ! error  ○ pending", by_step(app)), theme.dim),
     };
     frame.render_widget(Paragraph::new(vec![first, second]), area);
+}
+
+/// Where the room stands: how many attendees are on each step ("7 at 5.3 · 3 at 5.4 · 12 done"),
+/// and which row is selected of how many.
+fn by_step(app: &Dashboard) -> String {
+    let Some(snapshot) = &app.snapshot else { return String::new() };
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for a in &snapshot.attendees {
+        *counts.entry(a.step.clone()).or_default() += 1;
+    }
+    let done = counts.remove("done").unwrap_or(0);
+    let mut parts: Vec<String> = counts.into_iter().map(|(step, n)| format!("{n} at {step}")).collect();
+    parts.push(format!("{done} done"));
+    let rows = app.rows().len();
+    let position = if rows > 0 { format!(" · row {}/{rows}", app.selected.min(rows - 1) + 1) } else { String::new() };
+    format!("{}{position}", parts.join(" · "))
 }
 
 /// `1h 05m`, `4m`, `12s`.
@@ -86,6 +102,7 @@ fn glyph(status: &str) -> &'static str {
     match status {
         "passed" => "✓",
         "failed" => "✗",
+        "error" => "!",
         _ => "○",
     }
 }
@@ -93,7 +110,7 @@ fn glyph(status: &str) -> &'static str {
 fn status_style(status: &str, theme: &Theme) -> Style {
     match status {
         "passed" => theme.passed,
-        "failed" => theme.failed,
+        "failed" | "error" => theme.failed,
         _ => theme.pending,
     }
 }
@@ -228,6 +245,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, a: &AttendeeProgress, app: &Dashbo
         ),
         Line::raw(""),
     ];
+    if a.report_only {
+        lines.insert(3, Line::styled("Does the lab on their own AWS account: what their walab reported.", theme.dim));
+    }
     for id in CheckId::ALL {
         let status = a.checks.get(id.as_str()).and_then(|v| v.as_str()).unwrap_or("pending");
         lines.push(Line::from(vec![
@@ -235,6 +255,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, a: &AttendeeProgress, app: &Dashbo
             Span::styled(format!(" {}  ", id.step()), theme.dim),
             Span::styled(guide.check_text(id).title.clone(), theme.text),
         ]));
+        // Why it has not passed, in the words the attendee's walab showed.
+        if let Some(summary) = a.summaries.get(id.as_str()).filter(|_| status != "passed") {
+            lines.push(Line::styled(format!("             {summary}"), theme.dim));
+        }
     }
     let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(" details (Esc: back) ");
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
