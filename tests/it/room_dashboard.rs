@@ -118,7 +118,10 @@ fn a_row_per_attendee_with_a_column_per_check() {
     assert!(narrow.contains("5.3 ✓✓✗"), "{narrow}");
     assert!(narrow.contains("✓ passed  ✗ failed  ! error  ○ pending"), "{narrow}");
     // Where the room stands, by step, and which row of how many is selected.
-    assert!(wide.contains("1 at 5.2 · 1 at 5.3 · 1 at 5.4 · 1 done · row 1/4") || wide.contains(" done · row 1/4"), "{wide}");
+    assert!(
+        wide.contains("1 at 5.2 · 1 at 5.3 · 1 at 5.4 · 1 done · row 1/4") || wide.contains(" done · row 1/4"),
+        "{wide}"
+    );
     let smallest = text(&draw(&app, 60, 12, &theme));
     assert!(smallest.contains("5.5 ○○○○"), "the last group still fits\n{smallest}");
 }

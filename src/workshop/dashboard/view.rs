@@ -161,7 +161,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &Dashboard, theme: &Theme) {
     let body = rows.iter().map(|a| {
         let since = millis(&a.on_step_since).map(|t| ago(app.now_ms - t)).unwrap_or_default();
         let mut cells = vec![
-            Cell::from(truncate(&a.name, name_width as usize)),
+            // An attendee on their own AWS account is followed by what their walab reports.
+            Cell::from(truncate(
+                &format!("{}{}", a.name, if a.report_only { " (aws)" } else { "" }),
+                name_width as usize,
+            )),
             Cell::from(format!("{:>2}/12", a.passed)),
             Cell::from(a.step.clone()),
         ];
