@@ -104,11 +104,6 @@ impl<R: Record> Table<R> {
             out.push(change);
         }
     }
-
-    /// Every row as a change, for a new account's first commit.
-    pub fn mark_all_dirty(&mut self) {
-        self.dirty.extend(self.rows.keys().cloned());
-    }
 }
 
 /// A record the account has exactly one of (the lab's web ACL, its demo user).

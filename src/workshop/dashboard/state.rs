@@ -61,7 +61,6 @@ pub enum Msg {
     /// A new snapshot of the room, or why none came.
     Snapshot(Result<Snapshot, String>),
     Resize(u16, u16),
-    Tick,
     Terminate,
 }
 
@@ -147,7 +146,6 @@ pub fn update(app: &mut Dashboard, msg: Msg) {
         }
         Msg::Snapshot(Err(problem)) => app.problem = Some(problem),
         Msg::Resize(width, height) => app.size = (width, height),
-        Msg::Tick => {}
         Msg::Terminate => app.quit = true,
         Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, key),
         Msg::Key(_) => {}

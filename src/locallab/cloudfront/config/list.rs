@@ -48,10 +48,6 @@ impl<T, N> List<T, N> {
         self.items.get_or_insert_with(Vec::new).push(item);
     }
 
-    pub fn into_vec(self) -> Vec<T> {
-        self.items.unwrap_or_default()
-    }
-
     fn items_element(&self) -> Option<ItemsOf<'_, T, N>> {
         self.items.as_deref().map(|items| ItemsOf(items, PhantomData))
     }
