@@ -27,6 +27,7 @@ pub mod attendee;
 pub mod aws;
 pub mod checks;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod fsutil;
 pub mod guide;

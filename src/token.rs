@@ -200,6 +200,13 @@ fn claim_str<'c>(claims: &'c Claims, name: &'static str) -> Result<&'c str, Toke
 }
 
 /// Decodes a token's header and claims without verifying anything, for showing what it says.
+/// The user pool a token says it comes from (the last part of its `iss`), unverified: where to
+/// look for the keys that will verify it.
+pub fn claimed_pool(token: &str) -> Option<String> {
+    let (_, claims) = decode_unverified(token)?;
+    claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from)
+}
+
 pub fn decode_unverified(token: &str) -> Option<(Value, Claims)> {
     let mut parts = token.split('.');
     let header = parts.next()?;
@@ -367,7 +374,7 @@ pub async fn sign_in_srp(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignI
         salt: field("SALT")?,
         secret_block: field("SECRET_BLOCK")?,
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = crate::clock::now_secs().max(0) as u64;
     let timestamp = crate::srp::timestamp(i64::try_from(now).unwrap_or(0));
     let signature =
         client.password_claim_signature(&user_id, req.password.expose(), &parameters, &timestamp).map_err(srp_error)?;

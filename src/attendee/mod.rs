@@ -6,11 +6,10 @@
 
 pub mod report;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::locallab::clock::Millis;
 use crate::locallab::room_api::JoinInfo;
 use crate::locallab::sigv4::{self, Expected, ROOM_SERVICE};
 use crate::settings::Dirs;
@@ -75,9 +74,7 @@ pub fn exports(info: &JoinInfo, masked: bool) -> Result<String, String> {
     Ok(out)
 }
 
-fn now_ms() -> Millis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| Millis::try_from(d.as_millis()).unwrap_or(0)).unwrap_or(0)
-}
+use crate::clock::now_ms;
 
 fn scope() -> Expected<'static> {
     Expected { service: ROOM_SERVICE, region: crate::names::REGION }

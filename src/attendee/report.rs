@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ impl Reporter {
     /// Sends `reports` (with any kept from before) to the room; on failure keeps them for the
     /// next report. Never takes longer than [`REPORT_TIMEOUT`].
     pub async fn send(&self, reports: &[Report]) -> Result<(), String> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let now = crate::clock::now_ms();
         let mut all: BTreeMap<String, Reported> = self.kept();
         for report in reports {
             let id = report.id.as_str().to_string();

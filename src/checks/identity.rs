@@ -29,9 +29,7 @@ impl IdToken {
     }
 }
 
-pub(super) fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+pub(super) use crate::clock::now_secs;
 
 /// One of the lab's stacks, as CloudFormation describes it.
 async fn describe(ctx: &Context, name: &str) -> Result<StackSeen, Outcome> {

@@ -2,10 +2,9 @@
 //! token expiry, cache TTLs and invalidation progress are testable without sleeping.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// Milliseconds since the Unix epoch.
-pub type Millis = i64;
+pub use crate::clock::Millis;
 
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -14,8 +13,7 @@ pub struct Clock {
 
 impl Clock {
     pub fn now_ms(&self) -> Millis {
-        let wall = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        wall + self.offset_ms.load(Ordering::Relaxed)
+        crate::clock::now_ms() + self.offset_ms.load(Ordering::Relaxed)
     }
 
     pub fn now_secs(&self) -> i64 {

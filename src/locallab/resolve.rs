@@ -105,8 +105,7 @@ pub async fn hosted_ui(
         return (request, lab.account_by_client(&client));
     }
     if let Some(token) = authorization.strip_prefix("Bearer ") {
-        let pool = crate::token::decode_unverified(token.trim())
-            .and_then(|(_, claims)| claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from));
+        let pool = crate::token::claimed_pool(token.trim());
         return (request, pool.and_then(|p| lab.account_by_pool(&p)));
     }
     // A form (the token endpoint, a page's POST): the client is in the body.

@@ -121,9 +121,7 @@ pub struct Queue {
     pub rx: UnboundedReceiver<Msg>,
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+pub use crate::clock::now_ms;
 
 struct Runner<'a> {
     app: &'a mut App,

@@ -256,9 +256,7 @@ pub(super) fn user_of_access_token(
     token: &str,
 ) -> Result<User, ApiError> {
     // The pool is the one the token claims to come from; the verifier then checks that claim.
-    let pool_id = crate::token::decode_unverified(token)
-        .and_then(|(_, claims)| claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from))
-        .ok_or_else(|| not_authorized("Invalid Access Token"))?;
+    let pool_id = crate::token::claimed_pool(token).ok_or_else(|| not_authorized("Invalid Access Token"))?;
     let claims = super::verify_for_pool(ctx, cognito, &pool_id, token, TokenUse::Access).map_err(|e| match e {
         TokenError::Expired { .. } => not_authorized("Access Token has expired"),
         _ => not_authorized("Invalid Access Token"),

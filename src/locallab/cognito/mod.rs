@@ -162,8 +162,7 @@ pub fn pool_of_access_token(body: &[u8]) -> Option<String> {
         access_token: Option<String>,
     }
     let token = serde_json::from_slice::<WithToken>(body).ok()?.access_token?;
-    let (_, claims) = crate::token::decode_unverified(&token)?;
-    claims.get("iss")?.as_str()?.rsplit('/').next().map(String::from)
+    crate::token::claimed_pool(&token)
 }
 
 /// Verifies a token the way an API Gateway Cognito authorizer does for `pool_id`: signed by

@@ -23,9 +23,7 @@ use state::{Dashboard, Msg, update};
 /// How often the room is asked for its progress.
 const EVERY: Duration = Duration::from_secs(1);
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use crate::clock::now_ms;
 
 /// Runs the dashboard on `terminal` until it quits; `input` and `messages` feed it.
 pub async fn run_loop<B: Backend>(
