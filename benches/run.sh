@@ -80,6 +80,10 @@ AWS_ENDPOINT_URL=$AWS_URL timeout 600 python3 benches/bench.py loop "$WALAB" "$C
 say "row 2: walab check on the solved lab, $CHECK_RUNS runs"
 timeout 600 python3 benches/bench.py check "$WALAB" "$CHECK_RUNS" >"$WORK/check.txt"
 
+say "row 2b: walab --target aws check through a proxy adding ${DELAY_MS:-100} ms per AWS call, ${LATENCY_RUNS:-7} runs each way"
+timeout 900 python3 benches/latency.py "$WALAB" "$AWS_URL" "$USER_NAME" "$PASSWORD" "${LATENCY_RUNS:-7}" "${DELAY_MS:-100}" \
+    >"$WORK/latency.txt"
+
 say "rows 3 and 4: the walkthrough in a pseudo-terminal (first frame, key-to-redraw, idle, memory)"
 timeout 300 python3 benches/walkthrough.py "$WALAB" "${TUI_RUNS:-9}" "${TUI_KEYS:-200}" "${IDLE_SECS:-10}" >"$WORK/tui.txt"
 
@@ -193,6 +197,13 @@ printf '| %-58s | %-44s | %-30s | %-16s |\n' "2. walab check, all 12 on a solved
 for id in $(sed -n 's/^check_\(.*\)_ms=.*/\1/p' "$WORK/check.txt" | grep -v '^wall$'); do
     printf '| %-58s | %-44s | %-30s | %-16s |\n' "   $id (duration_ms, median)" "$(get check.txt "check_${id}_ms") ms" "" ""
 done
+LD=$(get latency.txt latency_delay_ms)
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "2b. walab --target aws check, ${LD} ms per AWS call (median)" \
+    "$(get latency.txt latency_wall_delay_ms) ms: $(get latency.txt latency_round_trips) round trips, $(get latency.txt latency_calls) calls" \
+    "$(get latency.txt latency_wall_0_ms) ms with no delay" "<= 6 round trips"
+printf '| %-58s | %-44s | %-30s | %-16s |\n' "    first run (nothing recorded yet), ${LD} ms per call" \
+    "$(get latency.txt latency_first_wall_delay_ms) ms, $(get latency.txt latency_first_calls) calls" "" \
+    "$(get latency.txt latency_passed) passed"
 FF=$(get tui.txt tui_first_frame_ms) FV=$(get tui.txt tui_version_ms)
 printf '| %-58s | %-44s | %-30s | %-16s |\n' "3. walkthrough start-up to first frame (median, pty)" "$FF ms" \
     "$FV ms (walab --version: process start)" "$(ratio 50 "$FF")x under 50 ms"

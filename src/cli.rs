@@ -119,6 +119,8 @@ the local lab's CloudFront endpoint (`walab serve`)"
     #[command(
         long_about = "Run the lab's checks, in the order of section 5, and explain every failure: what was seen \
 and what to do about it. Values the checks find (stack outputs, the app client secret) are recorded.\n\n\
+On --target aws the checks only read; the IAM permissions they (and the solves) need are in README, \
+\"The IAM policy walab needs\".\n\n\
 Exit status: 0 when every check passed, 1 when one failed, 2 for a usage or configuration error.",
         after_help = check_help(),
         after_long_help = check_help(),

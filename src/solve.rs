@@ -171,12 +171,16 @@ async fn outbox_code(ctx: &Context, username: &str) -> Result<Secret, Outcome> {
     // A room keeps each account's outbox apart; the app client says whose it is.
     let (_, client) = crate::checks::pool_and_client(ctx).await?;
     let url = format!("{}/_walab/outbox?client_id={client}", endpoint.trim_end_matches('/'));
-    let outbox: serde_json::Value =
-        async { reqwest::Client::new().get(&url).timeout(ctx.request_timeout).send().await?.json().await }
-            .await
-            .map_err(|e| {
-                Outcome::failed(format!("cannot read the outbox at {url}: {e}"), "is the local lab running?")
-            })?;
+    let outbox: serde_json::Value = async {
+        let response =
+            reqwest::Client::new().get(&url).timeout(ctx.request_timeout).send().await.map_err(|e| e.to_string())?;
+        let body = crate::aws::http::read_capped(response, 4 * 1024 * 1024).await?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+    .await
+    .map_err(|e: String| {
+        Outcome::failed(format!("cannot read the outbox at {url}: {e}"), "is the local lab running?")
+    })?;
     outbox["messages"]
         .as_array()
         .and_then(|messages| {

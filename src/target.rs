@@ -224,7 +224,7 @@ async fn connect_aws(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetErr
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.clone()))
         .timeout_config(crate::aws::sdk_timeouts())
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
+        .retry_config(crate::aws::sdk_retries());
     if let Some(profile) = &profile {
         loader = loader.profile_name(profile);
     }
@@ -301,6 +301,7 @@ async fn connect_room(args: &TargetArgs, dirs: &Dirs) -> Result<Target, TargetEr
         .region(Region::new(room.region.clone()))
         .endpoint_url(&room.aws_endpoint_url)
         .timeout_config(crate::aws::sdk_timeouts())
+        .retry_config(crate::aws::sdk_retries())
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             room.access_key_id.clone(),
             room.secret_access_key.expose().to_string(),
@@ -398,6 +399,7 @@ pub fn local_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
         .timeout_config(crate::aws::sdk_timeouts())
+        .retry_config(crate::aws::sdk_retries())
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "AKIDWALABLOCAL",
             "walab-local-lab",

@@ -246,9 +246,19 @@ pub enum SignIn {
     },
     /// The user has a temporary password and must choose a new one.
     NewPasswordRequired {
-        session: Secret,
+        session: Challenge,
         flow: &'static str,
     },
+}
+
+/// A `NEW_PASSWORD_REQUIRED` challenge to answer: its session, and whether the admin sign-in
+/// asked it. AWS's reference (AdminInitiateAuth's `Session`; the SDK's model says the same) has a
+/// session from AdminInitiateAuth answered with AdminRespondToAuthChallenge, and one from
+/// InitiateAuth with RespondToAuthChallenge.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub session: Secret,
+    pub admin: bool,
 }
 
 /// Why signing in failed, in the learner's terms.
@@ -336,7 +346,10 @@ fn signed_in(answer: AuthAnswer, flow: &'static str) -> Result<SignIn, SignInErr
         AuthAnswer::Tokens { id_token, access_token, expires_in } => {
             Ok(SignIn::Tokens { id_token, access_token, expires_in, flow })
         }
-        AuthAnswer::NewPasswordRequired { session } => Ok(SignIn::NewPasswordRequired { session, flow }),
+        AuthAnswer::NewPasswordRequired { session } => Ok(SignIn::NewPasswordRequired {
+            session: Challenge { session, admin: flow == "ADMIN_USER_PASSWORD_AUTH" },
+            flow,
+        }),
         AuthAnswer::OtherChallenge(challenge) => Err(SignInError::Aws(unexpected(&format!(
             "Cognito asks for the {challenge} challenge, which walab does not answer"
         )))),
@@ -394,7 +407,7 @@ pub async fn sign_in_srp(aws: &Clients, req: &SignInRequest<'_>) -> Result<SignI
 pub async fn set_new_password(
     aws: &Clients,
     req: &SignInRequest<'_>,
-    session: &Secret,
+    challenge: &Challenge,
     new_password: &Secret,
 ) -> Result<SignIn, SignInError> {
     let mut responses = std::collections::HashMap::new();
@@ -403,7 +416,12 @@ pub async fn set_new_password(
     if let Some(secret) = req.client_secret {
         responses.insert("SECRET_HASH".to_string(), secret_hash(req.username, req.client_id, secret.expose()));
     }
-    match cognito::respond_new_password(aws, req.client_id, session, responses).await.map_err(classify)? {
+    let answer = if challenge.admin {
+        cognito::admin_respond_new_password(aws, req.pool_id, req.client_id, &challenge.session, responses).await
+    } else {
+        cognito::respond_new_password(aws, req.client_id, &challenge.session, responses).await
+    };
+    match answer.map_err(classify)? {
         AuthAnswer::Tokens { id_token, access_token, expires_in } => {
             Ok(SignIn::Tokens { id_token, access_token, expires_in, flow: "NEW_PASSWORD_REQUIRED" })
         }
@@ -452,5 +470,7 @@ pub async fn fetch_jwks(url: &str, timeout: std::time::Duration) -> Result<JwkSe
     if !response.status().is_success() {
         return Err(format!("{url} answered {}", response.status()));
     }
-    response.json::<JwkSet>().await.map_err(|e| format!("{url} is not a JWKS: {e}"))
+    // A pool's JWKS is a few keys; an endless answer is cut at 1 MiB.
+    let body = crate::aws::http::read_capped(response, 1024 * 1024).await.map_err(|e| format!("{url}: {e}"))?;
+    serde_json::from_slice::<JwkSet>(&body).map_err(|e| format!("{url} is not a JWKS: {e}"))
 }

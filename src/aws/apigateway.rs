@@ -66,6 +66,24 @@ pub async fn root_resource(aws: &Clients, api_id: &str) -> Result<Option<String>
     Ok(out.items().iter().find(|r| r.path() == Some("/")).and_then(|r| r.id().map(String::from)))
 }
 
+/// The `/` resource's id and its `GET` method as currently configured (GetResources with
+/// `embed=methods`: one call instead of GetResources then GetMethod); `None` when there is no
+/// `/` resource.
+pub async fn root_with_method(aws: &Clients, api_id: &str) -> Result<Option<(String, Option<Method>)>, AwsProblem> {
+    let out = aws
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .limit(500)
+        .embed("methods")
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "apigateway:GET"))?;
+    let Some(root) = out.items().iter().find(|r| r.path() == Some("/")) else { return Ok(None) };
+    let method = root.resource_methods().and_then(|methods| methods.get("GET")).cloned();
+    Ok(root.id().map(|id| (id.to_string(), method)))
+}
+
 /// `GET /` as currently configured (not necessarily as deployed); `None` when there is none.
 pub async fn get_method(aws: &Clients, api_id: &str, resource_id: &str) -> Result<Option<Method>, AwsProblem> {
     let out = aws.apigateway.get_method().rest_api_id(api_id).resource_id(resource_id).http_method("GET").send().await;
@@ -149,12 +167,36 @@ pub async fn repair_authorizer(
     authorizer: &Authorizer,
     pool_arn: &str,
 ) -> Result<(), AwsProblem> {
+    update_authorizer(aws, api_id, authorizer, repair_patches(authorizer, pool_arn)).await
+}
+
+/// What [`repair_authorizer`] sends: the pool's ARN added only when the authorizer lacks it
+/// (API Gateway's `add` appends to `providerARNs`; the list would hold it twice), the others
+/// removed, and the token read from the Authorization header.
+pub fn repair_patches(authorizer: &Authorizer, pool_arn: &str) -> Vec<PatchOperation> {
     let patch = |op: Op, path: &str, value: &str| PatchOperation::builder().op(op).path(path).value(value).build();
-    let mut patches = vec![patch(Op::Add, "/providerARNs", pool_arn)];
+    let mut patches = Vec::new();
+    if !authorizer.provider_arns().iter().any(|a| a == pool_arn) {
+        patches.push(patch(Op::Add, "/providerARNs", pool_arn));
+    }
     for stale in authorizer.provider_arns().iter().filter(|a| *a != pool_arn) {
         patches.push(patch(Op::Remove, "/providerARNs", stale));
     }
-    patches.push(patch(Op::Replace, "/identitySource", TOKEN_SOURCE));
+    if authorizer.identity_source() != Some(TOKEN_SOURCE) {
+        patches.push(patch(Op::Replace, "/identitySource", TOKEN_SOURCE));
+    }
+    patches
+}
+
+async fn update_authorizer(
+    aws: &Clients,
+    api_id: &str,
+    authorizer: &Authorizer,
+    patches: Vec<PatchOperation>,
+) -> Result<(), AwsProblem> {
+    if patches.is_empty() {
+        return Ok(());
+    }
     aws.apigateway
         .update_authorizer()
         .rest_api_id(api_id)

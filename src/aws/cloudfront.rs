@@ -2,7 +2,9 @@
 //! default behaviour lets `Authorization` through to the API, its invalidations; and the
 //! console's changes (the behaviour's headers or cache policy, an invalidation).
 
-use aws_sdk_cloudfront::types::{DefaultCacheBehavior, Distribution, DistributionConfig, DistributionSummary, Headers};
+use aws_sdk_cloudfront::types::{
+    DefaultCacheBehavior, Distribution, DistributionConfig, DistributionSummary, Headers, InvalidationSummary,
+};
 use aws_smithy_types::DateTime;
 
 use super::{AwsProblem, Clients};
@@ -17,6 +19,12 @@ pub async fn find_distribution(
     endpoint: &str,
     console_link: Option<&str>,
 ) -> Result<Option<DistributionSummary>, AwsProblem> {
+    Ok(pick_distribution(&list_distributions(aws).await?, endpoint, console_link))
+}
+
+/// Every distribution of the account, as ListDistributions summarises them (status, last
+/// change and default behaviour included).
+pub async fn list_distributions(aws: &Clients) -> Result<Vec<DistributionSummary>, AwsProblem> {
     let mut all = Vec::new();
     let mut marker = None;
     loop {
@@ -34,14 +42,23 @@ pub async fn find_distribution(
             _ => break,
         }
     }
+    Ok(all)
+}
+
+/// Which of `all` is the lab's distribution (see [`find_distribution`]).
+pub fn pick_distribution(
+    all: &[DistributionSummary],
+    endpoint: &str,
+    console_link: Option<&str>,
+) -> Option<DistributionSummary> {
     let host = reqwest::Url::parse(endpoint).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
     if let Some(found) = all.iter().find(|d| Some(d.domain_name().to_ascii_lowercase()) == host) {
-        return Ok(Some(found.clone()));
+        return Some(found.clone());
     }
     if let Some(link) = console_link
         && let Some(found) = all.iter().find(|d| link.contains(d.id()))
     {
-        return Ok(Some(found.clone()));
+        return Some(found.clone());
     }
     let api_origins: Vec<&DistributionSummary> = all
         .iter()
@@ -49,7 +66,7 @@ pub async fn find_distribution(
             d.origins().is_some_and(|o| o.items().iter().any(|origin| origin.domain_name().contains(".execute-api.")))
         })
         .collect();
-    Ok(if api_origins.len() == 1 { Some(api_origins[0].clone()) } else { None })
+    if api_origins.len() == 1 { Some(api_origins[0].clone()) } else { None }
 }
 
 /// How `Authorization` fares on the way to the API.
@@ -159,13 +176,8 @@ impl Invalidation {
     }
 }
 
-/// Every invalidation of the distribution; those created since `since` are read in full (their
-/// paths), at once, and the older ones kept as listed.
-pub async fn invalidations(
-    aws: &Clients,
-    distribution_id: &str,
-    since: &DateTime,
-) -> Result<Vec<Invalidation>, AwsProblem> {
+/// The distribution's invalidations as ListInvalidations summarises them (id, status, when).
+pub async fn list_invalidations(aws: &Clients, distribution_id: &str) -> Result<Vec<InvalidationSummary>, AwsProblem> {
     let list = aws
         .cloudfront
         .list_invalidations()
@@ -173,7 +185,17 @@ pub async fn invalidations(
         .send()
         .await
         .map_err(|e| aws.explain(&e, "cloudfront:ListInvalidations"))?;
-    let summaries = list.invalidation_list().map(|l| l.items().to_vec()).unwrap_or_default();
+    Ok(list.invalidation_list().map(|l| l.items().to_vec()).unwrap_or_default())
+}
+
+/// Every invalidation of `summaries`; those created since `since` are read in full (their
+/// paths), at once, and the older ones kept as listed.
+pub async fn invalidations(
+    aws: &Clients,
+    distribution_id: &str,
+    summaries: Vec<InvalidationSummary>,
+    since: &DateTime,
+) -> Result<Vec<Invalidation>, AwsProblem> {
     let recent = summaries.iter().filter(|s| s.create_time().secs() >= since.secs());
     let read = futures::future::join_all(recent.map(|s| invalidation(aws, distribution_id, s.id()))).await;
     let mut found: Vec<Invalidation> = Vec::new();
@@ -285,7 +307,9 @@ pub async fn cache_policy_with_authorization(aws: &Clients, base: &str) -> Resul
         .and_then(|h| h.headers())
         .map(|h| h.items().to_vec())
         .unwrap_or_default();
-    headers.push("Authorization".to_string());
+    if !headers.iter().any(|h| h.eq_ignore_ascii_case("authorization")) {
+        headers.push("Authorization".to_string());
+    }
     let headers_config = CachePolicyHeadersConfig::builder()
         .header_behavior(CachePolicyHeaderBehavior::Whitelist)
         .headers(header_list(headers)?)
@@ -318,7 +342,9 @@ pub async fn cache_policy_with_authorization(aws: &Clients, base: &str) -> Resul
         .comment("Created by walab: the cache key includes Authorization (lab section 5.4)")
         .min_ttl(current.map(|c| c.min_ttl()).unwrap_or(0))
         .default_ttl(current.and_then(|c| c.default_ttl()).unwrap_or(86_400))
-        .max_ttl(current.and_then(|c| c.max_ttl()).unwrap_or(31_536_000))
+        // CloudFront refuses headers in the key of a policy whose TTLs are all 0 (caching
+        // disabled, as CachingDisabled): a maximum of 1 s keeps it all but uncached.
+        .max_ttl(current.and_then(|c| c.max_ttl()).unwrap_or(31_536_000).max(1))
         .parameters_in_cache_key_and_forwarded_to_origin(parameters)
         .build()
         .map_err(built)?;

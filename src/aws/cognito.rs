@@ -239,7 +239,7 @@ async fn initiate(
     Ok((answer(out.authentication_result(), out.challenge_name(), out.session()), challenge))
 }
 
-/// Answers `NEW_PASSWORD_REQUIRED`.
+/// Answers `NEW_PASSWORD_REQUIRED` after an app's sign-in (InitiateAuth).
 pub async fn respond_new_password(
     aws: &Clients,
     client_id: &str,
@@ -247,6 +247,29 @@ pub async fn respond_new_password(
     responses: HashMap<String, String>,
 ) -> Result<AuthAnswer, AwsProblem> {
     respond(aws, client_id, ChallengeNameType::NewPasswordRequired, Some(session), responses).await
+}
+
+/// Answers `NEW_PASSWORD_REQUIRED` after an admin sign-in (AdminInitiateAuth), as an
+/// administrator: AdminRespondToAuthChallenge, which names the pool.
+pub async fn admin_respond_new_password(
+    aws: &Clients,
+    pool_id: &str,
+    client_id: &str,
+    session: &Secret,
+    responses: HashMap<String, String>,
+) -> Result<AuthAnswer, AwsProblem> {
+    let out = aws
+        .cognito
+        .admin_respond_to_auth_challenge()
+        .user_pool_id(pool_id)
+        .client_id(client_id)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(session.expose())
+        .set_challenge_responses(Some(responses))
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "cognito-idp:AdminRespondToAuthChallenge"))?;
+    Ok(answer(out.authentication_result(), out.challenge_name(), out.session()))
 }
 
 /// Answers `PASSWORD_VERIFIER` with the password claim (Cognito sends no session with it).

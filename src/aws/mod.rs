@@ -6,6 +6,7 @@ pub mod apigateway;
 pub mod cloudformation;
 pub mod cloudfront;
 pub mod cognito;
+pub mod http;
 
 use std::error::Error as StdError;
 
@@ -36,11 +37,23 @@ impl Clients {
             .ok()
             .filter(|v| !v.is_empty())
             .or_else(|| sdk.endpoint_url().map(String::from));
+        // Every answer bounded in size, every timeout told with the time it really took.
+        let bounded = http::bounded_client(http::MAX_ANSWER_BYTES);
+        macro_rules! client {
+            ($sdk_crate:ident) => {
+                $sdk_crate::Client::from_conf(
+                    $sdk_crate::config::Builder::from(sdk)
+                        .http_client(bounded.clone())
+                        .interceptor(http::Stopwatch)
+                        .build(),
+                )
+            };
+        }
         Clients {
-            cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
-            cloudformation: aws_sdk_cloudformation::Client::new(sdk),
-            apigateway: aws_sdk_apigateway::Client::new(sdk),
-            cloudfront: aws_sdk_cloudfront::Client::new(sdk),
+            cognito: client!(aws_sdk_cognitoidentityprovider),
+            cloudformation: client!(aws_sdk_cloudformation),
+            apigateway: client!(aws_sdk_apigateway),
+            cloudfront: client!(aws_sdk_cloudfront),
             region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_string()),
             profile: None,
             cognito_endpoint,
@@ -118,6 +131,13 @@ pub fn sdk_timeouts() -> aws_config::timeout::TimeoutConfig {
         .operation_attempt_timeout(attempt)
         .operation_timeout(attempt * 2 + std::time::Duration::from_secs(1).min(attempt))
         .build()
+}
+
+/// How every SDK call retries: the SDK's standard mode (up to 3 attempts with jittered
+/// exponential backoff, for throttling, 5xx and transient network errors), within the
+/// whole-operation bound of [`sdk_timeouts`].
+pub fn sdk_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(3)
 }
 
 /// What kind of trouble an AWS call ran into.
@@ -298,12 +318,14 @@ where
         );
     }
     if let SdkError::TimeoutError(_) = err {
+        // The stopwatch on every client measured the whole call, retries included.
+        let waited = match find_cause::<http::TimedOut>(err) {
+            Some(timed_out) => format!("after {}", http::seconds(timed_out.elapsed)),
+            None => format!("within {}", http::seconds(attempt_timeout())),
+        };
         return problem(
             ProblemKind::Unreachable,
-            format!(
-                "{UNREACHABLE} {endpoint}: no answer to {action} within {}",
-                format_args!("{} s", attempt_timeout().as_secs_f64())
-            ),
+            format!("{UNREACHABLE} {endpoint}: no answer to {action} {waited}"),
             Some(
                 "check that the endpoint is up and answering, or AWS_ENDPOINT_URL if you point walab at a local lab"
                     .into(),
@@ -322,6 +344,18 @@ where
         format!("{action}: {chain}"),
         Some("try again; if it persists, check the endpoint".into()),
     )
+}
+
+/// The first error of type `T` in `err`'s chain of causes.
+fn find_cause<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if let Some(found) = current.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 fn last_cause(err: &(dyn StdError + 'static)) -> String {

@@ -49,8 +49,7 @@ async fn authorizers(ctx: &Context, api: &str) -> Result<Vec<AuthorizerSeen>, Ou
 /// The lab's authorizer (Cognito, this pool, Authorization header), or the outcome saying why
 /// there is none.
 pub async fn lab_authorizer(ctx: &Context) -> Result<AuthorizerSeen, Outcome> {
-    let (pool, _) = pool_and_client(ctx).await?;
-    let api = api_id(ctx).await?;
+    let ((pool, _), api) = pool_and_api(ctx).await?;
     let all = authorizers(ctx, &api).await?;
     match judge::lab_authorizer(&all, &pool) {
         Some(found) => Ok(found.clone()),
@@ -58,26 +57,28 @@ pub async fn lab_authorizer(ctx: &Context) -> Result<AuthorizerSeen, Outcome> {
     }
 }
 
+/// The pool and client ids and the API's id, asked for at once (finding the API does not need
+/// the stacks).
+async fn pool_and_api(ctx: &Context) -> Result<((String, String), String), Outcome> {
+    let (ids, api) = tokio::join!(pool_and_client(ctx), api_id(ctx));
+    Ok((ids?, api?))
+}
+
 pub(super) async fn authorizer_created(ctx: &Context) -> Checked {
-    let (pool, _) = pool_and_client(ctx).await?;
-    let api = api_id(ctx).await?;
+    let ((pool, _), api) = pool_and_api(ctx).await?;
     let all = authorizers(ctx, &api).await?;
     Ok(judge::authorizer_created(&api, &pool, &all))
 }
 
-/// The id of the API's `/` resource.
-pub(crate) async fn root_resource(ctx: &Context, api: &str) -> Result<String, Outcome> {
-    apigateway::root_resource(&ctx.aws, api)
-        .await?
-        .ok_or_else(|| Outcome::failed(format!("{API_NAME} has no / resource"), "the API is not the lab's"))
-}
-
 pub(super) async fn method_protected(ctx: &Context) -> Checked {
-    let (pool, _) = pool_and_client(ctx).await?;
-    let api = api_id(ctx).await?;
-    let (resource, all) = tokio::join!(root_resource(ctx, &api), authorizers(ctx, &api));
-    let (resource, all) = (resource?, all?);
-    let method = apigateway::get_method(&ctx.aws, &api, &resource).await?.map(|m| MethodSeen {
+    let ((pool, _), api) = pool_and_api(ctx).await?;
+    // GetResources with the methods embedded reads `GET /` in the same round trip.
+    let (root, all) = tokio::join!(apigateway::root_with_method(&ctx.aws, &api), authorizers(ctx, &api));
+    let (root, all) = (root?, all?);
+    let Some((_, method)) = root else {
+        return Err(Outcome::failed(format!("{API_NAME} has no / resource"), "the API is not the lab's"));
+    };
+    let method = method.map(|m| MethodSeen {
         authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
         authorizer_id: m.authorizer_id().map(String::from),
     });

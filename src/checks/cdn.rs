@@ -19,19 +19,22 @@ pub async fn distribution_id(ctx: &Context) -> Result<String, Outcome> {
     if let Some(id) = lock(&ctx.facts).distribution_id.clone() {
         return Ok(id);
     }
-    let endpoint = recorded_url(ctx, Field::CloudFrontEndpoint).await?;
-    let console = lock(&ctx.facts).console_link.clone();
     let run = ctx.this_run();
     let id = run
         .distribution_id
         .get_or_init(|| async {
-            match cloudfront::find_distribution(&ctx.aws, &endpoint, console.as_deref()).await {
-                Ok(Some(found)) => Ok(found.id().to_string()),
-                Ok(None) => Err(Outcome::failed(
+            // The list does not depend on the stacks: ask for both at once.
+            let (endpoint, listed) =
+                tokio::join!(recorded_url(ctx, Field::CloudFrontEndpoint), cloudfront::list_distributions(&ctx.aws));
+            let endpoint = endpoint?;
+            let listed = listed?;
+            let console = lock(&ctx.facts).console_link.clone();
+            match cloudfront::pick_distribution(&listed, &endpoint, console.as_deref()) {
+                Some(found) => Ok(found.id().to_string()),
+                None => Err(Outcome::failed(
                     format!("cannot tell which CloudFront distribution serves {endpoint}"),
                     "check that the CloudFrontEndpoint output is the lab's distribution",
                 )),
-                Err(problem) => Err(problem.into()),
             }
         })
         .await
@@ -40,7 +43,9 @@ pub async fn distribution_id(ctx: &Context) -> Result<String, Outcome> {
     Ok(id)
 }
 
-/// The distribution as it stands now: its status and how it forwards `Authorization`.
+/// The distribution as it stands now (GetDistribution, the authority on its configuration and
+/// status; a list's summary is not relied on for them): its status and how it forwards
+/// `Authorization`.
 async fn read_distribution(ctx: &Context, id: &str) -> Result<DistributionSeen, Outcome> {
     let dist = cloudfront::distribution(&ctx.aws, id)
         .await?
@@ -69,10 +74,15 @@ pub(super) async fn header_forwarded(ctx: &Context) -> Checked {
     // A change is live only once the distribution is Deployed: wait for it, with progress.
     let mut delay = Duration::from_secs(1);
     let deadline = tokio::time::Instant::now() + ctx.wait_limit;
+    let began = tokio::time::Instant::now();
     while dist.forwarding.forwards() && dist.status != "Deployed" && tokio::time::Instant::now() < deadline {
         ctx.progress(
             CheckId::HeaderForwarded,
-            format!("waiting for CloudFront to deploy the change ({})", dist.status),
+            format!(
+                "waiting for CloudFront to deploy the change ({}, {} so far; it takes minutes, and a later run picks it up)",
+                dist.status,
+                waited(began)
+            ),
         );
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_POLL);
@@ -82,8 +92,12 @@ pub(super) async fn header_forwarded(ctx: &Context) -> Checked {
 }
 
 pub(super) async fn cache_invalidated(ctx: &Context) -> Checked {
-    let dist = distribution(ctx).await?;
-    let mut list = cloudfront::invalidations(&ctx.aws, &dist.id, &dist.changed).await?;
+    // The list of invalidations needs only the id: read it while the distribution is read.
+    let id = distribution_id(ctx).await?;
+    let (dist, summaries) = tokio::join!(distribution(ctx), cloudfront::list_invalidations(&ctx.aws, &id));
+    let (dist, summaries) = (dist?, summaries?);
+    let mut list = cloudfront::invalidations(&ctx.aws, &dist.id, summaries, &dist.changed).await?;
+    let began = tokio::time::Instant::now();
     // One that counts but is still in progress: wait for it, with progress.
     let mut delay = Duration::from_secs(1);
     let deadline = tokio::time::Instant::now() + ctx.wait_limit;
@@ -91,7 +105,10 @@ pub(super) async fn cache_invalidated(ctx: &Context) -> Checked {
         if tokio::time::Instant::now() >= deadline {
             break;
         }
-        ctx.progress(CheckId::CacheInvalidated, format!("invalidation {} is {}", going.id, going.status));
+        ctx.progress(
+            CheckId::CacheInvalidated,
+            format!("invalidation {} is {} ({} so far)", going.id, going.status, waited(began)),
+        );
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_POLL);
         let Some(current) = cloudfront::invalidation(&ctx.aws, &dist.id, &going.id).await? else { break };
@@ -99,4 +116,10 @@ pub(super) async fn cache_invalidated(ctx: &Context) -> Checked {
         list.push(current);
     }
     Ok(judge::cache_invalidated(&dist, &list))
+}
+
+/// How long a wait has lasted, as the progress line says it: `45 s`, `2 min 5 s`.
+fn waited(began: tokio::time::Instant) -> String {
+    let secs = began.elapsed().as_secs();
+    if secs < 60 { format!("{secs} s") } else { format!("{} min {} s", secs / 60, secs % 60) }
 }

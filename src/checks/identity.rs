@@ -96,7 +96,13 @@ pub(super) async fn recorded_url(ctx: &Context, field: Field) -> Result<String, 
     stack_value(ctx, field).await
 }
 
+/// The client-secret check, once a run (the token's sign-in reads the same app client).
 pub(super) async fn client_secret(ctx: &Context) -> Checked {
+    let run = ctx.this_run();
+    run.client_secret.get_or_init(|| read_client_secret(ctx)).await.clone()
+}
+
+async fn read_client_secret(ctx: &Context) -> Checked {
     let (pool, client) = pool_and_client(ctx).await?;
     let recorded = ctx.values().app_client_secret;
     let read = match cognito::client_secret(&ctx.aws, &pool, &client).await {
@@ -174,26 +180,31 @@ async fn sign_in(ctx: &Context) -> Result<IdToken, Outcome> {
             Hint::new("walab needs your password to sign in").by(Remedy::Password),
         ));
     };
-    let secret = Some(app_client_secret(ctx).await?);
-    let request = SignInRequest {
-        pool_id: &pool,
-        client_id: &client,
-        client_secret: secret.as_ref(),
-        username: &username,
-        password: &password,
-    };
-    let token = match crate::token::sign_in(&ctx.aws, &request).await {
-        Ok(SignIn::Tokens { id_token, .. }) => id_token,
-        Ok(SignIn::NewPasswordRequired { .. }) => {
-            return Err(Outcome::failed(
+    let signing = async {
+        let secret = Some(app_client_secret(ctx).await?);
+        let request = SignInRequest {
+            pool_id: &pool,
+            client_id: &client,
+            client_secret: secret.as_ref(),
+            username: &username,
+            password: &password,
+        };
+        match crate::token::sign_in(&ctx.aws, &request).await {
+            Ok(SignIn::Tokens { id_token, .. }) => Ok(id_token),
+            Ok(SignIn::NewPasswordRequired { .. }) => Err(Outcome::failed(
                 format!("{username} must choose a new password first"),
                 Hint::new("choose it when getting a token").by(Remedy::GetToken),
-            ));
+            )),
+            Err(SignInError::Aws(problem)) => Err(problem.into()),
+            Err(e) => Err(Outcome::failed(e.to_string(), sign_in_hint(&e))),
         }
-        Err(SignInError::Aws(problem)) => return Err(problem.into()),
-        Err(e) => return Err(Outcome::failed(e.to_string(), sign_in_hint(&e))),
     };
-    let verified = verify(ctx, &pool, &client, &token).await?;
+    // The pool's signing keys do not depend on the sign-in: fetch them meanwhile (a round trip
+    // less for a learner far from the region).
+    let url = ctx.aws.jwks_url(&pool);
+    let (token, keys) = tokio::join!(signing, crate::token::fetch_jwks(&url, ctx.request_timeout));
+    let token = token?;
+    let verified = verify(ctx, &pool, &client, &token, &url, keys)?;
     let (header, _) = crate::token::decode_unverified(token.expose()).unwrap_or_default();
     let expires_at = verified.get("exp").and_then(Value::as_i64).unwrap_or_default();
     let id_token = IdToken { token, username, header, claims: verified, expires_at };
@@ -201,9 +212,15 @@ async fn sign_in(ctx: &Context) -> Result<IdToken, Outcome> {
     Ok(id_token)
 }
 
-async fn verify(ctx: &Context, pool: &str, client: &str, token: &Secret) -> Result<Claims, Outcome> {
-    let url = ctx.aws.jwks_url(pool);
-    let jwks = crate::token::fetch_jwks(&url, ctx.request_timeout).await.map_err(|e| {
+fn verify(
+    ctx: &Context,
+    pool: &str,
+    client: &str,
+    token: &Secret,
+    url: &str,
+    keys: Result<jsonwebtoken::jwk::JwkSet, String>,
+) -> Result<Claims, Outcome> {
+    let jwks = keys.map_err(|e| {
         Outcome::error(format!("cannot read the pool's signing keys at {url}: {e}"), "check the network and try again")
     })?;
     let issuer = ctx.aws.issuer(pool);

@@ -65,13 +65,15 @@ struct Facts {
 }
 
 /// What one run gathers once and shares between its checks, which run at once: one
-/// DescribeStacks per stack, one authorizer list, one read of the distribution, one sign-in.
+/// DescribeStacks per stack, one authorizer list, one read of the distribution, one read of the
+/// app client, one sign-in.
 #[derive(Default)]
 pub(crate) struct RunCache {
     stacks: tokio::sync::OnceCell<Checked>,
     api_id: tokio::sync::OnceCell<Result<String, Outcome>>,
     authorizers: tokio::sync::OnceCell<Result<Vec<evidence::AuthorizerSeen>, Outcome>>,
     distribution_id: tokio::sync::OnceCell<Result<String, Outcome>>,
+    client_secret: tokio::sync::OnceCell<Checked>,
     distribution: tokio::sync::OnceCell<Result<judge::DistributionSeen, Outcome>>,
     token: tokio::sync::OnceCell<Result<IdToken, Outcome>>,
 }

@@ -6,6 +6,11 @@ use crate::attendee::JoinedRoom;
 use crate::locallab::room_api::{JoinInfo, Snapshot};
 use crate::secret::Secret;
 
+/// The most walab reads of a room's snapshot (a join's answer is bounded by
+/// `attendee::bounded_body`): a large workshop's is a few hundred kilobytes. Each request is
+/// bounded in time too (the clients' `timeout`, which covers reading the body).
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
 /// Why a join did not work, each with what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
@@ -66,7 +71,8 @@ async fn post_join(server: &str, body: serde_json::Value, held: Option<&JoinedRo
         .map_err(|e| JoinError::Unreachable { url: server.to_string(), reason: innermost(&e) })?;
     let status = response.status();
     let retry_after = response.headers().get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(String::from);
-    let bytes = crate::attendee::bounded_body(response).await.map_err(JoinError::Unexpected)?;
+    let bytes =
+        crate::attendee::bounded_body(response).await.map_err(|e| JoinError::Unexpected(format!("{url}: {e}")))?;
     if status.is_success() {
         return Ok(bytes);
     }
@@ -109,7 +115,12 @@ pub async fn snapshot(client: &reqwest::Client, access: &RoomAccess) -> Result<S
         .await
         .map_err(|e| WatchError::Unreachable { server: access.server.clone(), reason: innermost(&e) })?;
     match response.status().as_u16() {
-        200 => response.json().await.map_err(|e| WatchError::Unexpected(e.to_string())),
+        200 => {
+            let bytes = crate::aws::http::read_capped(response, MAX_ANSWER_BYTES)
+                .await
+                .map_err(|e| WatchError::Unexpected(format!("{url}: {e}")))?;
+            serde_json::from_slice(&bytes).map_err(|e| WatchError::Unexpected(format!("{url}: {e}")))
+        }
         403 => Err(WatchError::WrongKey),
         status => Err(WatchError::Unexpected(format!("HTTP {status}"))),
     }
