@@ -204,30 +204,19 @@ async fn sign_in(ctx: &Context) -> Result<IdToken, Outcome> {
     let url = ctx.aws.jwks_url(&pool);
     let (token, keys) = tokio::join!(signing, crate::token::fetch_jwks(&url, ctx.request_timeout));
     let token = token?;
-    let verified = verify(ctx, &pool, &client, &token, &url, keys)?;
+    let jwks = keys.map_err(|e| {
+        Outcome::error(format!("cannot read the pool's signing keys at {url}: {e}"), "check the network and try again")
+    })?;
+    let issuer = ctx.aws.issuer(&pool);
+    let expected = Expected { issuer: &issuer, client_id: &client, token_use: TokenUse::Id };
+    let verified = crate::token::verify(token.expose(), &jwks, &expected, now_secs()).map_err(|e| {
+        Outcome::failed(format!("Cognito issued a token that does not verify: {e}"), "get a new token and try again")
+    })?;
     let (header, _) = crate::token::decode_unverified(token.expose()).unwrap_or_default();
     let expires_at = verified.get("exp").and_then(Value::as_i64).unwrap_or_default();
     let id_token = IdToken { token, username, header, claims: verified, expires_at };
     lock(&ctx.facts).token = Some(id_token.clone());
     Ok(id_token)
-}
-
-fn verify(
-    ctx: &Context,
-    pool: &str,
-    client: &str,
-    token: &Secret,
-    url: &str,
-    keys: Result<jsonwebtoken::jwk::JwkSet, String>,
-) -> Result<Claims, Outcome> {
-    let jwks = keys.map_err(|e| {
-        Outcome::error(format!("cannot read the pool's signing keys at {url}: {e}"), "check the network and try again")
-    })?;
-    let issuer = ctx.aws.issuer(pool);
-    let expected = Expected { issuer: &issuer, client_id: client, token_use: TokenUse::Id };
-    crate::token::verify(token.expose(), &jwks, &expected, now_secs()).map_err(|e| {
-        Outcome::failed(format!("Cognito issued a token that does not verify: {e}"), "get a new token and try again")
-    })
 }
 
 /// The run's token, for the checks that send it.
