@@ -261,3 +261,35 @@ async fn a_cache_policy_with_authorization_is_one_cloudfront_accepts() {
     let max_ttl: i64 = text("MaxTTL").unwrap().parse().unwrap();
     assert!(max_ttl >= 1, "headers in the key need caching enabled (MaxTTL {max_ttl})");
 }
+
+/// Retries, as the SDK's standard mode makes them: a 503 and a throttling answer are tried
+/// again (with backoff) and the third attempt's answer is the call's. Source: the AWS SDKs and Tools reference guide, "Retry behavior"
+/// (standard mode: 3 attempts; transient errors, throttling and 5xx are retried).
+#[tokio::test]
+async fn throttling_and_5xx_are_retried_in_standard_mode() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let stack = r#"<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>
+<StackName>walab-api</StackName><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/walab-api/1</StackId>
+<CreationTime>2026-12-06T20:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus></member></Stacks></DescribeStacksResult>
+<ResponseMetadata><RequestId>fixture</RequestId></ResponseMetadata></DescribeStacksResponse>"#;
+    let app = axum::Router::new().fallback(move || {
+        let n = counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let throttled = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
+            match n {
+                0 => (axum::http::StatusCode::SERVICE_UNAVAILABLE, [("content-type", "text/xml")], String::new()),
+                1 => (axum::http::StatusCode::BAD_REQUEST, [("content-type", "text/xml")], throttled.to_string()),
+                _ => (axum::http::StatusCode::OK, [("content-type", "text/xml")], stack.to_string()),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let aws = Clients::new(&walab::target::local_sdk_config(&format!("http://{addr}"), "us-east-1"));
+    let stack = walab::aws::cloudformation::stack(&aws, "walab-api").await.unwrap().unwrap();
+    assert_eq!(stack.stack_name(), Some("walab-api"));
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "a 503, a throttle, then the answer");
+}

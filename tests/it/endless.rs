@@ -175,6 +175,15 @@ fn the_sdk_path_gives_up_on_a_trickle_and_says_how_long_it_waited() {
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     let line = ran.stderr.lines().find(|l| l.contains("no answer")).unwrap_or_else(|| panic!("{}", ran.stderr));
     assert!(line.contains(&endpoint) && line.contains("after "), "{line}");
+    // The time it states is the time it waited (all attempts), not one attempt's bound.
+    let stated: f64 = line
+        .split("after ")
+        .nth(1)
+        .and_then(|rest| rest.split(" s").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(stated > 0.3, "more than one 0.3 s attempt: {line}");
+    assert!(stated <= ran.took.as_secs_f64() + 0.05, "no more than the process ran ({:?}): {line}", ran.took);
 }
 
 #[test]
