@@ -122,7 +122,7 @@ pub fn elide_middle(text: &str, width: usize) -> String {
         .or_else(|| text.find('/').map(|i| text[i..].chars().count()))
         .or_else(|| from('_'))
         .unwrap_or(width / 2)
-        .clamp((width - 1) / 2, width - 5);
+        .clamp((width - 1) / 2, width - 4);
     let head = width - 1 - tail;
     let mut cut: String = chars[..head].iter().collect();
     cut.push('…');
@@ -245,7 +245,9 @@ pub fn value_blocks(app: &App, theme: &Theme, width: usize) -> Vec<Vec<Line<'sta
                 lines.push(Line::from(vec![Span::raw("  "), Span::styled(piece, style)]));
             }
         } else {
-            lines.push(Line::from(vec![marker, label, Span::styled(elide_middle(&text, room), style)]));
+            // A value is cut in the middle; words (a note on it) at the end.
+            let cut = if text.contains(' ') { fit(&text, room) } else { elide_middle(&text, room) };
+            lines.push(Line::from(vec![marker, label, Span::styled(cut, style)]));
         }
         blocks.push(lines);
     }

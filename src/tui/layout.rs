@@ -167,9 +167,15 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     let text_min = 3.min(text_needed);
     let room = height.saturating_sub(EVIDENCE_MIN + text_min);
     let (density, checks_height) = fit_checks(app, &theme, right.width, room, Density::Compact);
+    // The evidence has what it holds (at least four lines); the text what is left.
+    let evidence_needed = app.focused_check().map_or(EVIDENCE_MIN, |id| {
+        (wrapped(&content::evidence_lines(app, id, &theme), right.width.saturating_sub(2)) + 2).max(EVIDENCE_MIN)
+    });
     let text_height = match app.focus {
         Pane::Steps | Pane::Values => text_needed.min(height.saturating_sub(checks_height + EVIDENCE_MIN)),
-        Pane::Checks | Pane::Evidence => text_min,
+        Pane::Checks | Pane::Evidence => {
+            text_needed.min(height.saturating_sub(checks_height + evidence_needed)).max(text_min)
+        }
     };
     let [text, checks, evidence] =
         Layout::vertical([Constraint::Length(text_height), Constraint::Length(checks_height), Constraint::Fill(1)])
