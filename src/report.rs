@@ -147,31 +147,6 @@ fn console_width(text: &str) -> usize {
     width
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_into_a_file_only_when_it_changes() {
-        let lines = ProgressLines::new(false);
-        assert!(lines.line("deleting a: DELETE_IN_PROGRESS (0 s)").is_some());
-        assert!(lines.line("deleting a: DELETE_IN_PROGRESS (1 s)").is_none());
-        assert!(lines.line("deleting b: DELETE_IN_PROGRESS (3 s)").is_some());
-        assert!(ProgressLines::new(true).line("x (1 s)").is_some());
-        assert_eq!(without_elapsed("waiting (InProgress) (2.5 s)"), "waiting (InProgress)");
-    }
-
-    #[test]
-    fn columns_line_up_and_skip_empty_rows() {
-        let rows = vec![
-            vec!["a".to_string(), "long-one".to_string(), "x".to_string()],
-            vec![String::new(), String::new(), String::new()],
-            vec!["bbb".to_string(), "c".to_string(), String::new()],
-        ];
-        assert_eq!(columns(&rows), vec!["a    long-one  x", "bbb  c"]);
-    }
-}
-
 /// What a server prints once it listens: with `--json`, its JSON line on stdout and the human
 /// summary on stderr; otherwise the summary on stdout. A closed stdout is no reason to stop
 /// serving, so failed writes are ignored here.
@@ -245,5 +220,30 @@ impl Paint {
 
     pub fn hint(&self, message: &str) {
         errln!("{} {message}", self.wrap("1;36", "hint:"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_into_a_file_only_when_it_changes() {
+        let lines = ProgressLines::new(false);
+        assert!(lines.line("deleting a: DELETE_IN_PROGRESS (0 s)").is_some());
+        assert!(lines.line("deleting a: DELETE_IN_PROGRESS (1 s)").is_none());
+        assert!(lines.line("deleting b: DELETE_IN_PROGRESS (3 s)").is_some());
+        assert!(ProgressLines::new(true).line("x (1 s)").is_some());
+        assert_eq!(without_elapsed("waiting (InProgress) (2.5 s)"), "waiting (InProgress)");
+    }
+
+    #[test]
+    fn columns_line_up_and_skip_empty_rows() {
+        let rows = vec![
+            vec!["a".to_string(), "long-one".to_string(), "x".to_string()],
+            vec![String::new(), String::new(), String::new()],
+            vec!["bbb".to_string(), "c".to_string(), String::new()],
+        ];
+        assert_eq!(columns(&rows), vec!["a    long-one  x", "bbb  c"]);
     }
 }
