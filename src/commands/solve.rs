@@ -27,6 +27,15 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         Ok(session) => session,
         Err(code) => return code,
     };
+    // What a slow step waits for (an invalidation, a deployment), said when it changes.
+    let lines = crate::report::ProgressLines::for_stderr();
+    session.ctx.report_to(Arc::new(move |event| {
+        if let Event::Progress(_, message) = event
+            && let Some(line) = lines.line(&message)
+        {
+            errln!("  … {line}");
+        }
+    }));
     let mut failed = false;
     for action in actions {
         let admin = args.admin && action == SolveAction::SignUp;
