@@ -535,7 +535,7 @@ impl App {
             },
             Action::RunStep => has_checks && !self.busy(),
             Action::RunAll | Action::Token | Action::StartOver => !self.busy(),
-            Action::Solve => !step.solves.is_empty() && !self.busy(),
+            Action::Solve => !step.solves.is_empty() && !self.busy() && self.solve_target().is_some(),
             Action::Edit => self.focus == Pane::Values && !self.busy(),
             Action::Copy => match self.focus {
                 Pane::Values => self.values.get(self.focused_key()).is_some(),
@@ -574,7 +574,8 @@ impl App {
             }
             Action::Solve if step.solves.is_empty() => format!("{id} has nothing to solve: ↓ for the next step"),
             Action::Solve | Action::Edit if self.busy() => busy.to_string(),
-            Action::Solve => busy.to_string(),
+            Action::Solve if self.busy() => busy.to_string(),
+            Action::Solve => format!("nothing to solve: the console steps of {id} have passed"),
             Action::Edit => "e edits a value — Tab to Values".to_string(),
             Action::Copy | Action::CopyExport if self.focus == Pane::Values => {
                 format!("{} is not recorded yet: e records it", super::super::content::value_label(self.focused_key()))

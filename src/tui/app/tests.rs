@@ -660,7 +660,8 @@ fn s_on_a_step_whose_console_steps_passed_says_so_instead_of_asking() {
     }
     assert!(update(&mut app, ch('s')).is_empty());
     assert_eq!(app.modal, None);
-    assert!(app.toast.as_ref().unwrap().text.contains("nothing to do"));
+    assert_eq!(app.toast.as_ref().unwrap().text, "nothing to solve: the console steps of 5.3 have passed");
+    assert!(!app.applies(Action::Solve), "the footer does not offer it");
 }
 
 #[test]
