@@ -122,7 +122,7 @@ pub fn elide_middle(text: &str, width: usize) -> String {
         .or_else(|| text.find('/').map(|i| text[i..].chars().count()))
         .or_else(|| from('_'))
         .unwrap_or(width / 2)
-        .clamp((width - 1) / 2, width - 4);
+        .clamp((width - 1) / 2, width - 2);
     let head = width - 1 - tail;
     let mut cut: String = chars[..head].iter().collect();
     cut.push('…');

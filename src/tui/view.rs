@@ -429,7 +429,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             }
             if super::app::read_from_lab(*key) {
                 lines.push(Line::styled(
-                    "walab reads this from the lab when it checks; a value you type must match it.",
+                    "walab reads this from the lab when it checks; if the lab's differs, it asks before replacing yours.",
                     theme.dim,
                 ));
             }

@@ -204,14 +204,23 @@ impl Pty {
         self.press(key, then);
     }
 
-    /// The focused step's checks are all on screen, each with a status.
-    fn shows_checks(&self, ids: &[&str]) {
-        let screen = self.screen();
-        for id in ids {
-            let shown = ["✓ passed", "✗ failed", "! error", "○ pending", "– skipped", "◌ stale"].iter().any(|status| {
-                screen.contains(&format!("{status}  {id}")) || screen.contains(&format!("{status} {id}"))
-            });
-            assert!(shown, "{id} with its status:\n{screen}");
+    /// The focused step's checks are all on screen, each with a status (a frame may arrive in
+    /// pieces: output is fed until it holds, within the deadline).
+    fn shows_checks(&mut self, ids: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let all_shown = |screen: &str| {
+            ids.iter().all(|id| {
+                ["✓ passed", "✗ failed", "! error", "○ pending", "– skipped", "◌ stale"].iter().any(|status| {
+                    screen.contains(&format!("{status}  {id}")) || screen.contains(&format!("{status} {id}"))
+                })
+            })
+        };
+        while !all_shown(&self.screen()) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let chunk =
+                self.rx.recv_timeout(left).unwrap_or_else(|_| panic!("{ids:?} with their status:\n{}", self.screen()));
+            self.parser.process(&chunk);
+            self.raw.extend(chunk);
         }
     }
 }

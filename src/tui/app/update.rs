@@ -603,6 +603,15 @@ fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
             Some(why) => format!("started over: progress forgotten; {why}"),
         });
     }
+    // A console step done: the focus goes to what Next names, when it is on this step.
+    if matches!(&done.solved, Some((_, Ok(_)))) && !done.cancelled {
+        let step = app.current_step().checks.clone();
+        if let Some(next) = CheckId::ALL.into_iter().find(|&id| matches!(app.shown(id), Shown::Failed | Shown::Error))
+            && step.contains(&next)
+        {
+            app.check = step.iter().position(|&c| c == next).unwrap_or(app.check);
+        }
+    }
     let resumed = app.resumed.take();
     let mut long = false;
     if let Some(job) = &job {

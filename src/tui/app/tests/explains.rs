@@ -122,3 +122,19 @@ fn a_value_typed_by_hand_is_kept_until_the_learner_says_to_replace_it() {
     assert!(effects.contains(&Effect::SetValue(Field::UserPoolId, "us-east-1_FromTheLb".into())));
     assert_eq!(app.values.user_pool_id.as_deref(), Some("us-east-1_FromTheLb"));
 }
+
+#[test]
+fn after_a_console_step_the_focus_goes_to_what_next_names_on_this_step() {
+    let mut app = fresh();
+    step_of(&mut app, "5.3");
+    update(&mut app, ch('s'));
+    update(&mut app, ch('y'));
+    update(&mut app, finished(report(CheckId::AuthorizerCreated, Status::Passed, "ok")));
+    update(&mut app, finished(report(CheckId::MethodProtected, Status::Failed, "no")));
+    let done = JobDone {
+        solved: Some((SolveAction::CreateAuthorizer, Ok(Solved::Done("created".into())))),
+        ..JobDone::default()
+    };
+    update(&mut app, Msg::Done(Box::new(done)));
+    assert_eq!(app.focused_check(), Some(CheckId::MethodProtected));
+}
