@@ -111,3 +111,20 @@ fn a_missing_pool_gets_a_hint_about_the_ids_not_try_again() {
     assert!(hint.contains("POOL_ID") && hint.contains("--region") && !hint.contains("try again"), "{stderr}");
     assert!(out.stdout.is_empty(), "no token on stdout");
 }
+
+#[test]
+fn a_refused_password_states_the_pools_policy_and_the_retry() {
+    let (data, config) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = walab(data.path(), config.path(), "0")
+        .args(["solve", "sign-up"])
+        .env("WALAB_USERNAME", "newcomer@example.com")
+        .env("WALAB_PASSWORD", "short")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the pool wants at least 8 characters with an uppercase letter"), "{stderr}");
+    assert!(stderr.contains("Password not long enough"), "what Cognito said, too:\n{stderr}");
+    let hint = stderr.lines().find(|l| l.starts_with("hint:")).unwrap_or_default();
+    assert!(hint.contains("sign up again") && hint.contains("walab solve sign-up"), "{stderr}");
+}
