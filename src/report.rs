@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Writes a line to stdout like `println!`, but a reader that went away (`walab check | head -1`)
-/// ends walab quietly with exit 0 instead of a panic: what it wanted has been read.
+/// is no panic: the rest of the output is dropped and walab finishes its work, so the exit
+/// code still says how the checks came out.
 macro_rules! outln {
     ($($arg:tt)*) => {
         $crate::report::write_out(format_args!($($arg)*))
@@ -29,15 +30,121 @@ pub fn write_err(line: std::fmt::Arguments<'_>) {
     let _ = err.write_fmt(line).and_then(|_| err.write_all(b"\n"));
 }
 
-/// The line `outln!` writes; exits 0 when stdout is a closed pipe.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether stdout's reader went away (the lines since were dropped).
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The line `outln!` writes; once stdout is a closed pipe, lines are dropped.
 pub fn write_out(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    if stdout_closed() {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_fmt(line).and_then(|_| out.write_all(b"\n")).and_then(|_| out.flush())
         && e.kind() == std::io::ErrorKind::BrokenPipe
     {
-        std::process::exit(0);
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// Progress lines for a reader: on a terminal each one (the elapsed time moves); into a file or
+/// a pipe only when what it says changes, the elapsed time aside.
+pub struct ProgressLines {
+    every: bool,
+    last: std::sync::Mutex<String>,
+}
+
+impl ProgressLines {
+    pub fn for_stderr() -> ProgressLines {
+        ProgressLines::new(std::io::stderr().is_terminal())
+    }
+
+    pub fn new(every: bool) -> ProgressLines {
+        ProgressLines { every, last: std::sync::Mutex::new(String::new()) }
+    }
+
+    /// The line to print for `message`, if any.
+    pub fn line(&self, message: &str) -> Option<String> {
+        if self.every {
+            return Some(message.to_string());
+        }
+        let gist = without_elapsed(message);
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if *last == gist {
+            return None;
+        }
+        *last = gist;
+        Some(message.to_string())
+    }
+}
+
+/// `message` without an elapsed time in parentheses, `(12 s)` or `(1.5 s)`.
+fn without_elapsed(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('(') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        match after.find(')') {
+            Some(close) => {
+                let inside = &after[1..close];
+                let elapsed = inside
+                    .strip_suffix(" s")
+                    .or_else(|| inside.strip_suffix(" ms"))
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.'));
+                if !elapsed {
+                    out.push_str(&after[..=close]);
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim_end().to_string()
+}
+
+/// Rows of text as aligned columns (the last column left ragged), two spaces apart; empty
+/// rows are left out.
+pub fn columns(rows: &[Vec<String>]) -> Vec<String> {
+    let count = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..count).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| console_width(c)).max().unwrap_or(0)).collect();
+    rows.iter()
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|r| {
+            let mut line = String::new();
+            for (i, cell) in r.iter().enumerate() {
+                line.push_str(cell);
+                if i + 1 < r.len() {
+                    line.push_str(&" ".repeat(widths[i] - console_width(cell) + 2));
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// Columns a cell takes, colour codes aside.
+fn console_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut escape = false;
+    for c in text.chars() {
+        match (escape, c) {
+            (false, '\x1b') => escape = true,
+            (true, 'm') => escape = false,
+            (true, _) => {}
+            (false, _) => width += 1,
+        }
+    }
+    width
 }
 
 /// What a server prints once it listens: with `--json`, its JSON line on stdout and the human
@@ -113,5 +220,30 @@ impl Paint {
 
     pub fn hint(&self, message: &str) {
         errln!("{} {message}", self.wrap("1;36", "hint:"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_into_a_file_only_when_it_changes() {
+        let lines = ProgressLines::new(false);
+        assert!(lines.line("deleting a: DELETE_IN_PROGRESS (0 s)").is_some());
+        assert!(lines.line("deleting a: DELETE_IN_PROGRESS (1 s)").is_none());
+        assert!(lines.line("deleting b: DELETE_IN_PROGRESS (3 s)").is_some());
+        assert!(ProgressLines::new(true).line("x (1 s)").is_some());
+        assert_eq!(without_elapsed("waiting (InProgress) (2.5 s)"), "waiting (InProgress)");
+    }
+
+    #[test]
+    fn columns_line_up_and_skip_empty_rows() {
+        let rows = vec![
+            vec!["a".to_string(), "long-one".to_string(), "x".to_string()],
+            vec![String::new(), String::new(), String::new()],
+            vec!["bbb".to_string(), "c".to_string(), String::new()],
+        ];
+        assert_eq!(columns(&rows), vec!["a    long-one  x", "bbb  c"]);
     }
 }

@@ -151,7 +151,20 @@ async fn sign_up(ctx: &Context) -> Result<String, Outcome> {
         username: &username,
     };
     if !cognito::user_exists(&ctx.aws, &pool, &username).await {
-        cognito::sign_up(&ctx.aws, &call, &password).await?;
+        if let Err(problem) = cognito::sign_up(&ctx.aws, &call, &password).await {
+            if problem.code() != Some("InvalidPasswordException") {
+                return Err(problem.into());
+            }
+            // Say what the pool wants, not only what Cognito found missing.
+            let policy = cognito::password_policy(&ctx.aws, &pool).await.ok().flatten();
+            let wants = policy.map(|p| format!("the pool wants {p}")).unwrap_or_else(|| "see the pool's policy".into());
+            let cognito_said = problem.message.rsplit(": ").next().unwrap_or(&problem.message).to_string();
+            return Err(Outcome::failed(
+                format!("the password was refused: {wants} (Cognito: {cognito_said})"),
+                Hint::new("choose a password that meets the policy and sign up again")
+                    .by(Remedy::Solve(SolveAction::SignUp)),
+            ));
+        }
     } else if ctx.kind.is_walab_lab() {
         cognito::resend_confirmation_code(&ctx.aws, &call).await?;
     }

@@ -297,8 +297,45 @@ impl SignInError {
             SignInError::NoAllowedFlow => {
                 "grant cognito-idp:AdminInitiateAuth to your identity (the lab's way), or enable ALLOW_USER_PASSWORD_AUTH on the app client".into()
             }
-            SignInError::Aws(problem) => problem.hint.clone().unwrap_or_else(|| "try again".into()),
+            SignInError::Aws(problem) => aws_hint(problem),
         }
+    }
+}
+
+/// What to do about a refusal from Cognito, by its kind: "try again" only where trying again
+/// can help.
+fn aws_hint(problem: &AwsProblem) -> String {
+    use crate::aws::ProblemKind;
+    let by_code = match problem.code() {
+        Some("ResourceNotFoundException") => Some(
+            "no such user pool or app client in this region: check POOL_ID and CLIENT_ID (the stack outputs: walab check --only stack-outputs) and the region (--region)",
+        ),
+        Some("InvalidParameterException") => {
+            Some("Cognito refused a parameter: check POOL_ID (<region>_<id>) and CLIENT_ID (letters and digits)")
+        }
+        Some("UserNotFoundException") => {
+            Some("no such user: check the username, or sign up first (walab solve sign-up)")
+        }
+        Some("PasswordResetRequiredException") => Some("the user must reset the password (Cognito console → Users)"),
+        Some("TooManyRequestsException" | "LimitExceededException") => {
+            Some("Cognito is throttling: wait a minute, then try again")
+        }
+        Some("TooManyFailedAttemptsException") => {
+            Some("too many wrong passwords: wait a few minutes before trying again")
+        }
+        _ => None,
+    };
+    if let Some(hint) = by_code {
+        return hint.to_string();
+    }
+    if let Some(hint) = &problem.hint {
+        return hint.clone();
+    }
+    match problem.kind {
+        ProblemKind::Throttled => "AWS is throttling: wait a minute, then try again".into(),
+        ProblemKind::ServiceFault => "Cognito failed on its side: try again in a moment".into(),
+        ProblemKind::Unreachable => "Cognito did not answer: check the network and the region (--region)".into(),
+        _ => "run walab check: it says which of the lab's values is off".into(),
     }
 }
 

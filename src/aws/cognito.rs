@@ -35,6 +35,39 @@ pub async fn pool_arn(aws: &Clients, pool_id: &str) -> Result<Option<String>, Aw
     Ok(out.user_pool().and_then(|p| p.arn()).map(String::from))
 }
 
+/// The pool's password policy in words ("at least 8 characters, with …"); `None` when the pool
+/// has none to say.
+pub async fn password_policy(aws: &Clients, pool_id: &str) -> Result<Option<String>, AwsProblem> {
+    let out = aws
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(|e| aws.explain(&e, "cognito-idp:DescribeUserPool"))?;
+    let Some(policy) = out.user_pool().and_then(|p| p.policies()).and_then(|p| p.password_policy()) else {
+        return Ok(None);
+    };
+    let mut needs = Vec::new();
+    for (required, what) in [
+        (policy.require_uppercase(), "an uppercase letter"),
+        (policy.require_lowercase(), "a lowercase letter"),
+        (policy.require_numbers(), "a digit"),
+        (policy.require_symbols(), "a symbol"),
+    ] {
+        if required {
+            needs.push(what);
+        }
+    }
+    let length = policy.minimum_length().map(|n| format!("at least {n} characters")).unwrap_or_default();
+    let with = match needs.as_slice() {
+        [] => String::new(),
+        [one] => format!(" with {one}"),
+        [rest @ .., last] => format!(" with {} and {last}", rest.join(", ")),
+    };
+    Ok(Some(format!("{length}{with}").trim().to_string()).filter(|s| !s.is_empty()))
+}
+
 /// A user as AdminGetUser sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {

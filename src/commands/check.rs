@@ -88,8 +88,10 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
     }
     for report in &reports {
         session.record(&report.outcome);
-        if !args.json {
-            print_report(&paint, report);
+    }
+    if !args.json {
+        for line in crate::report::columns(&report_rows(&paint, &reports)) {
+            outln!(" {line}");
         }
     }
 
@@ -130,22 +132,27 @@ pub fn glyph(status: Status) -> &'static str {
     }
 }
 
-fn print_report(paint: &Paint, report: &Report) {
-    let status = report.outcome.status;
-    let word = format!("{} {:<7}", glyph(status), status.as_str());
-    let word = match status {
-        Status::Passed => paint.wrap("32", &word),
-        Status::Failed | Status::Error => paint.wrap("1;31", &word),
-        Status::Skipped => paint.dim(&word),
-    };
-    outln!(
-        " {word} {:<4} {:<20} {} {}",
-        report.step,
-        report.id.as_str(),
-        report.outcome.summary,
-        paint.dim(&format!("({} ms)", report.duration_ms))
-    );
-    if let Some(hint) = report.outcome.hint_for_cli().filter(|_| status != Status::Passed) {
-        outln!(" {:<9} {:<4} {:<20} {} {hint}", "", "", "", paint.wrap("36", "→"));
+/// The reports as rows of aligned columns: status, step, id, what it found; a hint on a row of
+/// its own, its `→` under the findings.
+pub fn report_rows(paint: &Paint, reports: &[Report]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for report in reports {
+        let status = report.outcome.status;
+        let word = format!("{} {:<7}", glyph(status), status.as_str());
+        let word = match status {
+            Status::Passed => paint.wrap("32", &word),
+            Status::Failed | Status::Error => paint.wrap("1;31", &word),
+            Status::Skipped => paint.dim(&word),
+        };
+        rows.push(vec![
+            word,
+            report.step.to_string(),
+            report.id.as_str().to_string(),
+            format!("{} {}", report.outcome.summary, paint.dim(&format!("({} ms)", report.duration_ms))),
+        ]);
+        if let Some(hint) = report.outcome.hint_for_cli().filter(|h| status != Status::Passed && !h.is_empty()) {
+            rows.push(vec![String::new(), String::new(), String::new(), format!("{} {hint}", paint.wrap("36", "→"))]);
+        }
     }
+    rows
 }

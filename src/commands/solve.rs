@@ -27,6 +27,15 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         Ok(session) => session,
         Err(code) => return code,
     };
+    // What a slow step waits for (an invalidation, a deployment), said when it changes.
+    let lines = crate::report::ProgressLines::for_stderr();
+    session.ctx.report_to(Arc::new(move |event| {
+        if let Event::Progress(_, message) = event
+            && let Some(line) = lines.line(&message)
+        {
+            errln!("  … {line}");
+        }
+    }));
     let mut failed = false;
     for action in actions {
         let admin = args.admin && action == SolveAction::SignUp;
@@ -86,17 +95,29 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
         errln!("teardown: {}. In this order:", what_it_changes(SolveAction::Teardown, session.target.kind));
         for stack in &plan {
             errln!("  {} ({}), {} resources:", stack.name, stack.status, stack.resources.len());
-            for (logical, kind, physical) in &stack.resources {
-                errln!("    {logical:<34} {kind:<42} {physical}");
+            let rows: Vec<Vec<String>> = stack
+                .resources
+                .iter()
+                .filter(|(logical, kind, _)| !logical.trim().is_empty() || !kind.trim().is_empty())
+                .map(|(logical, kind, physical)| {
+                    let physical = if physical.trim().is_empty() { "(no id yet)" } else { physical.as_str() };
+                    vec![logical.clone(), kind.clone(), physical.to_string()]
+                })
+                .collect();
+            for line in crate::report::columns(&rows) {
+                errln!("    {line}");
             }
         }
         if asks && !super::confirm_by_typing(&plan[0].name) {
             errln!("teardown: nothing was deleted");
             return true;
         }
-        ctx.report_to(Arc::new(|event| {
-            if let Event::Progress(_, message) = event {
-                errln!("  … {message}");
+        let lines = crate::report::ProgressLines::for_stderr();
+        ctx.report_to(Arc::new(move |event| {
+            if let Event::Progress(_, message) = event
+                && let Some(line) = lines.line(&message)
+            {
+                errln!("  … {line}");
             }
         }));
         match crate::solve::solve(SolveAction::Teardown, ctx).await {
@@ -114,10 +135,18 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
     let reports = crate::checks::run(&CheckId::TEARDOWN, ctx, &guide, &CancellationToken::new()).await;
     outln!("What is left:");
     let mut clean = true;
+    let mut rows = Vec::new();
     for report in &reports {
         let status = report.outcome.status;
         clean &= status == Status::Passed || (status == Status::Skipped && report.id.is_by_hand());
-        outln!("  {} {:<20} {}", super::check::glyph(status), report.id.as_str(), report.outcome.summary);
+        rows.push(vec![
+            super::check::glyph(status).to_string(),
+            report.id.as_str().to_string(),
+            report.outcome.summary.clone(),
+        ]);
+    }
+    for line in crate::report::columns(&rows) {
+        outln!("  {line}");
     }
     if session.target.kind == TargetKind::Local && clean {
         outln!(

@@ -100,6 +100,36 @@ pub fn fit(text: &str, width: usize) -> String {
     cut
 }
 
+/// `text` cut in the middle to `width` columns, with `…` where it was cut: the ends of a value
+/// (a URL's port and path, a pool id's part after `_`) are what tell one from another. A cut
+/// URL drops its scheme first.
+pub fn elide_middle(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let text = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")).unwrap_or(text);
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    if width < 8 {
+        return fit(text, width);
+    }
+    // What tells values apart: from the port (`:4567/?id=1`), the path's last part, or the id
+    // after `_`; at most all but four columns of the head.
+    let from = |c: char| text.rfind(c).map(|i| text[i..].chars().count());
+    let tail = from(':')
+        .or_else(|| text.find('/').map(|i| text[i..].chars().count()))
+        .or_else(|| from('_'))
+        .unwrap_or(width / 2)
+        .clamp((width - 1) / 2, width - 2);
+    let head = width - 1 - tail;
+    let mut cut: String = chars[..head].iter().collect();
+    cut.push('…');
+    cut.extend(&chars[chars.len() - tail..]);
+    cut
+}
+
 /// `spans` word-wrapped to `width` columns, each line after the first starting with `indent`
 /// spaces (a hanging indent), so a wrapped line stays under what it continues. A word wider
 /// than a line is left to the pane's own wrapping.
@@ -215,11 +245,22 @@ pub fn value_blocks(app: &App, theme: &Theme, width: usize) -> Vec<Vec<Line<'sta
                 lines.push(Line::from(vec![Span::raw("  "), Span::styled(piece, style)]));
             }
         } else {
-            lines.push(Line::from(vec![marker, label, Span::styled(fit(&text, room), style)]));
+            // A value is cut in the middle; words (a note on it) at the end.
+            let cut = if text.contains(' ') { fit(&text, room) } else { elide_middle(&text, room) };
+            lines.push(Line::from(vec![marker, label, Span::styled(cut, style)]));
         }
         blocks.push(lines);
     }
     blocks
+}
+
+/// A result's summary as the walkthrough shows it: the ID token's lifetime is the live
+/// countdown in its evidence, not a figure frozen when it was checked.
+pub fn summary(id: CheckId, summary: &str) -> String {
+    match summary.split_once("; valid for ") {
+        Some((head, tail)) if id == CheckId::IdToken && tail.ends_with("minutes") => head.to_string(),
+        _ => summary.to_string(),
+    }
 }
 
 fn status_span(shown: Shown, now_ms: i64, theme: &Theme) -> Span<'static> {
@@ -230,7 +271,20 @@ fn status_span(shown: Shown, now_ms: i64, theme: &Theme) -> Span<'static> {
 /// it did not pass, what to do. The focused check says it whole (the pane wraps it); the others
 /// are cut to one line each with `…`, and on a short terminal (`compact`) passed and pending
 /// ones keep only their first line.
-pub fn check_blocks(app: &App, theme: &Theme, width: usize, compact: bool) -> Vec<Vec<Line<'static>>> {
+/// How much of each check the checks pane says (chosen by `layout` for the room there is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Density {
+    /// Every check with its summary, and its hint when it did not pass.
+    Full,
+    /// Passed and pending checks on one line, unless focused.
+    Compact,
+    /// One line per check; the focused one's summary and hint cut to a line each.
+    Tight,
+}
+
+pub fn check_blocks(app: &App, theme: &Theme, width: usize, density: Density) -> Vec<Vec<Line<'static>>> {
+    let compact = density != Density::Full;
+    let tight = density == Density::Tight;
     let room = width.saturating_sub(CHECK_INDENT.len());
     let step = app.current_step();
     let mut blocks = Vec::new();
@@ -264,17 +318,18 @@ pub fn check_blocks(app: &App, theme: &Theme, width: usize, compact: bool) -> Ve
             }
         }
         lines.push(Line::from(first));
-        if compact && !selected && running.is_none() && matches!(shown, Shown::Passed | Shown::Pending) {
+        let one_line = matches!(shown, Shown::Passed | Shown::Pending) || tight;
+        if compact && !selected && running.is_none() && one_line {
             blocks.push(lines);
             continue;
         }
         let detail = match (running, result) {
             (Some(r), _) => r.progress.clone().unwrap_or_else(|| app.guide.check_text(id).title.clone()),
-            (None, Some(r)) => r.summary.clone(),
+            (None, Some(r)) => summary(id, &r.summary),
             (None, None) => app.guide.check_text(id).title.clone(),
         };
         let indent = CHECK_INDENT.len();
-        if selected {
+        if selected && !tight {
             lines.extend(hanging(vec![Span::raw(CHECK_INDENT), Span::styled(detail, theme.text)], indent, width));
         } else {
             lines.push(Line::from(vec![Span::raw(CHECK_INDENT), Span::styled(fit(&detail, room), theme.text)]));
@@ -283,7 +338,7 @@ pub fn check_blocks(app: &App, theme: &Theme, width: usize, compact: bool) -> Ve
             && let Some(hint) = result.filter(|r| r.status != Status::Passed).and_then(|r| r.hint.as_ref())
         {
             let mut spans = vec![Span::styled(format!("{}→ ", &CHECK_INDENT[..indent - 2]), theme.hint)];
-            if selected {
+            if selected && !tight {
                 spans.extend(hint_spans(app, hint, theme));
                 lines.extend(hanging(spans, indent, width));
             } else {
@@ -311,6 +366,15 @@ pub fn next_line(app: &App, theme: &Theme) -> Line<'static> {
         };
         let glyph = Shown::Running.glyph(app.now_ms);
         spans.push(Span::styled(format!("{glyph} {what} · {elapsed} · Esc stops"), theme.running));
+    } else if app.lab_torn_down() {
+        let what = if app.owns_lab {
+            "the lab's stacks are deleted: O starts the lab over where section 5 begins"
+        } else if app.header.kind == crate::target::TargetKind::Local {
+            "the lab's stacks are deleted: restart walab serve with --fresh, then R"
+        } else {
+            "the lab's stacks are deleted: deploy them again (sections 1 and 3), then R"
+        };
+        spans.push(Span::styled(what, theme.text));
     } else if app.results.is_empty() {
         spans.push(Span::styled("press R to run every check and see where the lab stands", theme.text));
     } else if let Some(id) = failing {
@@ -357,7 +421,7 @@ pub fn evidence_lines(app: &App, id: CheckId, theme: &Theme) -> Vec<Line<'static
     let shown = app.shown(id);
     lines.push(Line::from(vec![
         Span::styled(format!("{} {} ", shown.glyph(app.now_ms), shown.word()), theme.status(shown)),
-        Span::styled(result.summary.clone(), theme.text),
+        Span::styled(summary(id, &result.summary), theme.text),
     ]));
     if shown != Shown::Passed
         && let Some(hint) = &result.hint
@@ -574,5 +638,8 @@ mod tests {
     fn long_values_come_in_pieces() {
         assert_eq!(chunks("abcdefg", 3), vec!["abc", "def", "g"]);
         assert_eq!(fit("abcdefg", 4), "abc…");
+        assert_eq!(elide_middle("http://127.0.0.1:51234/?id=1", 18), "127.0…:51234/?id=1");
+        assert_eq!(elide_middle("us-east-1_AbCdEfGhIJKL", 18), "us-e…_AbCdEfGhIJKL");
+        assert_eq!(elide_middle("short", 16), "short");
     }
 }

@@ -26,6 +26,8 @@ pub struct Areas {
     pub evidence: Rect,
     pub next: Rect,
     pub footer: Rect,
+    /// How much of each check the checks pane says.
+    pub density: Density,
 }
 
 /// The scrolling pane at a cell of the screen, if any (for the mouse wheel).
@@ -58,18 +60,39 @@ pub fn inner(area: Rect) -> Rect {
     Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2))
 }
 
-/// A short terminal keeps only the focused check's and failing checks' second lines.
-pub fn compact(app: &App) -> bool {
-    app.size.1 < 30
-}
+/// How much of each check the checks pane says: everything, or on a short terminal only the
+/// focused check's and failing checks' second lines (`Compact`), or, when even that would hide
+/// a check, one line per check plus the focused one's summary and hint cut to a line each
+/// (`Tight`; the evidence says them whole).
+pub use super::content::Density;
 
 /// The checks' lines (and where the focused check's begin) at `width` inside the borders.
-pub fn check_rows(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, u16) {
-    let blocks = content::check_blocks(app, theme, width as usize, compact(app));
+pub fn check_rows(app: &App, theme: &Theme, width: u16, density: Density) -> (Vec<Line<'static>>, u16) {
+    let blocks = content::check_blocks(app, theme, width as usize, density);
     let selected = app.check.min(blocks.len().saturating_sub(1));
     let start: u16 = blocks[..selected.min(blocks.len())].iter().map(|b| wrapped(b, width)).sum();
     (blocks.into_iter().flatten().collect(), start)
 }
+
+/// Rows the checks pane needs at `density`, borders included.
+fn checks_needed(app: &App, theme: &Theme, width: u16, density: Density) -> u16 {
+    let inside = width.saturating_sub(2);
+    wrapped(&check_rows(app, theme, inside, density).0, inside) + 2
+}
+
+/// The densest-to-read way the checks fit in `room` rows, and the rows they take.
+fn fit_checks(app: &App, theme: &Theme, width: u16, room: u16, first: Density) -> (Density, u16) {
+    for density in [first, Density::Compact, Density::Tight] {
+        let needed = checks_needed(app, theme, width, density);
+        if needed <= room || density == Density::Tight {
+            return (density, needed.min(room));
+        }
+    }
+    (Density::Tight, room)
+}
+
+/// The evidence keeps at least this many rows (four lines inside its borders).
+const EVIDENCE_MIN: u16 = 6;
 
 pub fn areas(app: &App, area: Rect) -> Areas {
     let theme = Theme::plain();
@@ -87,11 +110,6 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     let steps_height = app.guide.steps.len() as u16 + 2;
     let values_height = content::value_lines(app, &theme, left.width.saturating_sub(2) as usize).len() as u16 + 2;
     let has_checks = !app.current_step().checks.is_empty();
-    let checks_needed = if has_checks {
-        wrapped(&check_rows(app, &theme, right.width.saturating_sub(2)).0, right.width.saturating_sub(2)) + 2
-    } else {
-        0
-    };
 
     if wide && !has_checks {
         // Nothing to check: the text has the right-hand column, the evidence only says so.
@@ -101,46 +119,68 @@ pub fn areas(app: &App, area: Rect) -> Areas {
             Constraint::Fill(1),
         ])
         .areas(left);
-        return Areas { header, steps, values, text: right, checks: None, evidence, next, footer };
+        return Areas {
+            header,
+            steps,
+            values,
+            text: right,
+            checks: None,
+            evidence,
+            next,
+            footer,
+            density: Density::Full,
+        };
     }
     if wide {
         let [steps, values, text] =
             Layout::vertical([Constraint::Length(steps_height), Constraint::Length(values_height), Constraint::Min(3)])
                 .areas(left);
-        let checks_height = checks_needed.min(right.height / 2);
+        let room = (right.height / 2).max(right.height.saturating_sub(EVIDENCE_MIN + 8));
+        let (density, checks_height) = fit_checks(app, &theme, right.width, room, Density::Full);
         let [checks, evidence] =
             Layout::vertical([Constraint::Length(checks_height), Constraint::Fill(1)]).areas(right);
-        return Areas { header, steps, values, text, checks: has_checks.then_some(checks), evidence, next, footer };
+        return Areas { header, steps, values, text, checks: Some(checks), evidence, next, footer, density };
     }
 
-    // Editing values on a short terminal: the values get the room, the steps scroll.
-    let steps_height = if app.focus == Pane::Values {
-        steps_height.min(left.height.saturating_sub(values_height).max(3))
+    // The values are only as tall as their rows; editing them on a short terminal, they get
+    // the room and the steps scroll.
+    let (steps, values) = if app.focus == Pane::Values {
+        let steps_rows = steps_height.min(left.height.saturating_sub(values_height)).max(3);
+        let [steps, values] = Layout::vertical([Constraint::Length(steps_rows), Constraint::Fill(1)]).areas(left);
+        (steps, values)
     } else {
-        steps_height.min(left.height.saturating_sub(4))
+        let steps_rows = steps_height.min(left.height.saturating_sub(4));
+        let values_rows = values_height.min(left.height.saturating_sub(steps_rows));
+        let [steps, values] = Layout::vertical([Constraint::Fill(1), Constraint::Length(values_rows)]).areas(left);
+        (steps, values)
     };
-    let [steps, values] = Layout::vertical([Constraint::Length(steps_height), Constraint::Fill(1)]).areas(left);
+    // On the right: every check of the step with its status, at least four lines of evidence,
+    // and the step's text in what is left (a line of it when the checks or evidence have the
+    // focus; it scrolls).
     let height = right.height;
     let text_needed = wrapped(&content::text_lines(app, &theme), right.width.saturating_sub(2)) + 2;
-    let (text_height, checks_height) = if !has_checks {
-        (text_needed.min(height.saturating_sub(3)), 0)
-    } else {
-        match app.focus {
-            Pane::Checks => {
-                let checks = checks_needed.min(height / 2);
-                (text_needed.min((height / 4).max(3)), checks)
-            }
-            Pane::Evidence => (text_needed.min(3), checks_needed.min((height / 4).max(3))),
-            Pane::Steps | Pane::Values => {
-                let checks = checks_needed.min((height / 4).max(3));
-                (text_needed.min(height.saturating_sub(checks + 3)), checks)
-            }
+    if !has_checks {
+        let text_height = text_needed.min(height.saturating_sub(3));
+        let [text, evidence] = Layout::vertical([Constraint::Length(text_height), Constraint::Fill(1)]).areas(right);
+        return Areas { header, steps, values, text, checks: None, evidence, next, footer, density: Density::Full };
+    }
+    let text_min = 3.min(text_needed);
+    let room = height.saturating_sub(EVIDENCE_MIN + text_min);
+    let (density, checks_height) = fit_checks(app, &theme, right.width, room, Density::Compact);
+    // The evidence has what it holds (at least four lines); the text what is left.
+    let evidence_needed = app.focused_check().map_or(EVIDENCE_MIN, |id| {
+        (wrapped(&content::evidence_lines(app, id, &theme), right.width.saturating_sub(2)) + 2).max(EVIDENCE_MIN)
+    });
+    let text_height = match app.focus {
+        Pane::Steps | Pane::Values => text_needed.min(height.saturating_sub(checks_height + EVIDENCE_MIN)),
+        Pane::Checks | Pane::Evidence => {
+            text_needed.min(height.saturating_sub(checks_height + evidence_needed)).max(text_min)
         }
     };
     let [text, checks, evidence] =
         Layout::vertical([Constraint::Length(text_height), Constraint::Length(checks_height), Constraint::Fill(1)])
             .areas(right);
-    Areas { header, steps, values, text, checks: has_checks.then_some(checks), evidence, next, footer }
+    Areas { header, steps, values, text, checks: Some(checks), evidence, next, footer, density }
 }
 
 fn full_area(app: &App) -> Rect {
@@ -158,7 +198,7 @@ pub fn scroll_limits(app: &App) -> Limits {
     let text_total = wrapped(&content::text_lines(app, &theme), text.width);
     let checks = areas.checks.map_or(0, |c| {
         let inside = inner(c);
-        let (lines, start) = check_rows(app, &theme, inside.width);
+        let (lines, start) = check_rows(app, &theme, inside.width, areas.density);
         wrapped(&lines, inside.width).saturating_sub(inside.height).saturating_sub(start)
     });
     let evidence = inner(areas.evidence);

@@ -151,6 +151,7 @@ impl Runner<'_> {
         if let Msg::Key(key) = &msg
             && self.app.modal.is_none()
             && super::keymap::action_for(key).is_none()
+            && super::app::unbound_name(key).is_none()
         {
             return false;
         }

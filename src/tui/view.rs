@@ -120,6 +120,13 @@ pub fn header_parts(app: &App, width: usize) -> (String, String) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // A message has the top line to itself while it lasts, so the footer keeps every key.
+    if let Some(toast) = app.toast.as_ref().filter(|_| app.modal.is_none()) {
+        let text = fit(&format!(" {} ", toast.text), area.width as usize);
+        let style = if toast.fading(app.now_ms) { theme.dim } else { theme.toast };
+        frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+        return;
+    }
     let (left, right) = header_parts(app, area.width as usize);
     let right_width = right.chars().count() as u16;
     frame.render_widget(Paragraph::new(Span::styled(left, theme.title)), area);
@@ -201,7 +208,7 @@ fn draw_text(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn draw_checks(frame: &mut Frame, areas: &Areas, app: &App, theme: &Theme) {
     let Some(area) = areas.checks else { return };
     let inside = inner(area);
-    let (lines, start) = layout::check_rows(app, theme, inside.width);
+    let (lines, start) = layout::check_rows(app, theme, inside.width, areas.density);
     let keys = if app.focus == Pane::Checks { Some("PgDn") } else { None };
     let block = pane(theme, " Checks ", app.focus == Pane::Checks);
     scrolled(frame, area, block, lines, start.saturating_add(app.scroll.checks), keys, theme);
@@ -226,34 +233,31 @@ fn draw_evidence(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     scrolled(frame, area, block, lines, app.scroll.evidence, keys, theme);
 }
 
-/// The footer's keys, most needed first: moving, help and quit, then what applies now.
-fn footer_keys(app: &App, width: u16) -> Vec<(&'static str, &'static str, bool)> {
-    const ORDER: [Action; 18] = [
+/// The footer's keys that apply now, most needed first (from the key table): moving and panes,
+/// what this pane and step offer, then the rest; help and quit always close the line.
+pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    const ORDER: [Action; 16] = [
         Action::Up,
         Action::NextPane,
-        Action::Help,
-        Action::Quit,
-        Action::Back,
-        Action::Act,
-        Action::RunStep,
-        Action::RunAll,
         Action::Solve,
-        Action::Token,
         Action::Edit,
         Action::Copy,
         Action::CopyExport,
+        Action::Act,
+        Action::RunStep,
+        Action::RunAll,
+        Action::Token,
+        Action::Back,
         Action::Reveal,
         Action::PageDown,
         Action::StartOver,
-        Action::PageUp,
-        Action::Down,
+        Action::Help,
+        Action::Quit,
     ];
-    let wide = width >= 160;
     let mut keys = Vec::new();
     for action in ORDER {
         let Some(b) = KEYS.iter().find(|b| b.action == action) else { continue };
-        let on = app.applies(action);
-        if matches!(action, Action::Down | Action::PageUp) || (!on && !wide) {
+        if !app.applies(action) {
             continue;
         }
         let (label, short) = match action {
@@ -263,7 +267,7 @@ fn footer_keys(app: &App, width: u16) -> Vec<(&'static str, &'static str, bool)>
             Action::Back if app.busy() => (b.label, "stop"),
             _ => (b.label, b.short),
         };
-        keys.push((label, short, on));
+        keys.push((label, short));
     }
     keys
 }
@@ -278,7 +282,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans
     };
     let spans = match &app.modal {
-        Some(Modal::Confirm(_) | Modal::StartOver { .. } | Modal::TornDown) => {
+        Some(Modal::Confirm(_) | Modal::StartOver { .. } | Modal::TornDown | Modal::Replace { .. }) => {
             key_spans(&[("y", "do it"), ("n Esc", "cancel")])
         }
         Some(Modal::Edit { .. } | Modal::Password { .. } | Modal::ConfirmByName { .. }) => {
@@ -288,35 +292,22 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             key_spans(&[("Esc", "close"), ("↑↓ PgUp/Dn", "scroll"), ("q", "quit")])
         }
         None => {
-            let status = app.toast.as_ref().map(|t| (format!(" {} ", t.text), t.fading(app.now_ms)));
-            // The status takes what the keys most needed (move, panes, help, quit) leave.
-            let keys = footer_keys(app, area.width);
-            let essential: u16 = 1 + keys
-                .iter()
-                .take(4)
-                .map(|(l, s, _)| (l.chars().count() + s.chars().count() + 3) as u16)
-                .sum::<u16>();
-            let status_width = status
-                .as_ref()
-                .map_or(0, |(text, _)| (text.chars().count() as u16).min(area.width.saturating_sub(essential)));
-            let mut spans = vec![Span::raw(" ")];
-            let mut used = 1u16;
-            for (label, short, on) in keys {
-                let w = (label.chars().count() + short.chars().count() + 3) as u16;
-                if used + w > area.width.saturating_sub(status_width) {
-                    break;
+            let width = |(label, short): &(&str, &str)| (label.chars().count() + short.chars().count() + 3) as u16;
+            let keys = footer_keys(app);
+            // Help and quit close the line whatever else fits; the rest in order, while they fit.
+            let (last, rest): (Vec<_>, Vec<_>) = keys.into_iter().partition(|(l, _)| matches!(*l, "?" | "q"));
+            let mut room = area.width.saturating_sub(1 + last.iter().map(width).sum::<u16>());
+            let mut shown: Vec<(&str, &str)> = Vec::new();
+            for key in rest {
+                // A short word for a tight line, rather than dropping the key.
+                if width(&key) > room {
+                    continue;
                 }
-                used += w;
-                spans.push(Span::styled(label, if on { theme.key } else { theme.key_off }));
-                spans.push(Span::styled(format!(" {short}  "), if on { theme.text } else { theme.key_off }));
+                room -= width(&key);
+                shown.push(key);
             }
-            if let Some((text, fading)) = status {
-                let text = fit(&text, status_width as usize);
-                let pad = area.width.saturating_sub(used + text.chars().count() as u16);
-                spans.push(Span::raw(" ".repeat(pad as usize)));
-                spans.push(Span::styled(text, if fading { theme.dim } else { theme.toast }));
-            }
-            spans
+            shown.extend(last);
+            key_spans(&shown)
         }
     };
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -415,6 +406,18 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             ];
             (" Start over ".into(), lines)
         }
+        Modal::Replace { values } => {
+            let mut lines = vec![Line::styled("The lab says otherwise than the values you recorded:", theme.text)];
+            for (field, lab, mine) in values {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(field.label().to_string(), theme.accent));
+                lines.push(Line::styled(format!("  yours    {mine}"), theme.text));
+                lines.push(Line::styled(format!("  the lab  {lab}"), theme.text));
+            }
+            lines.push(Line::raw(""));
+            lines.push(choice_line("record the lab's", "keep mine", theme));
+            (" Replace recorded values? ".into(), lines)
+        }
         Modal::Edit { key, input, error } => {
             let shown =
                 if key.is_secret() { "•".repeat(input.value().chars().count()) } else { input.value().to_string() };
@@ -426,7 +429,7 @@ fn draw_modal(frame: &mut Frame, area: Rect, app: &App, modal: &Modal, theme: &T
             }
             if super::app::read_from_lab(*key) {
                 lines.push(Line::styled(
-                    "walab reads this from the lab when it checks; a value you type must match it.",
+                    "walab reads this from the lab when it checks; if the lab's differs, it asks before replacing yours.",
                     theme.dim,
                 ));
             }

@@ -12,6 +12,7 @@ mod checks;
 mod cli_bounds;
 mod cli_config;
 mod cli_lab;
+mod cli_output;
 mod cli_pipe;
 mod cloudformation;
 mod cloudfront;

@@ -133,7 +133,8 @@ async fn run_all_see_the_diagnoses_solve_every_step_and_pass_all_twelve() {
         assert_eq!(d.seen.borrow().reports, 12);
         // The next thing to do, in the walkthrough's own keys.
         assert!(screen.contains("5.3 authorizer-created") && screen.contains("press s to do it for you"), "{screen}");
-        d.press("jjjj");
+        // R took the focus to 5.3, where Next points.
+        d.press("jj");
         let screen = d.screen_with("Evidence · unauthenticated-401").await;
         assert!(screen.contains("served from CloudFront's cache"), "{screen}");
         assert!(screen.contains("X-Cache: Hit from cloudfront"), "{screen}");

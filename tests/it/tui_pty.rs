@@ -31,10 +31,13 @@ struct Pty {
 
 impl Pty {
     fn start() -> Self {
+        Pty::start_at(ROWS, COLS)
+    }
+
+    fn start_at(rows: u16, cols: u16) -> Self {
         let data = tempfile::tempdir().unwrap();
         let config = tempfile::tempdir().unwrap();
-        let pair =
-            native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_walab"));
         cmd.cwd(data.path());
         cmd.env("WALAB_DATA_DIR", data.path());
@@ -58,7 +61,7 @@ impl Pty {
             }
         });
         let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-        let parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
+        let parser = vt100::Parser::new(size(rows), size(cols), 0);
         Pty { child, writer, rx, parser, raw: Vec::new(), data, _config: config }
     }
 
@@ -139,7 +142,8 @@ fn the_whole_section_with_keys_only_and_no_rerun_after_the_last_solve() {
     let mut pty = Pty::start();
     pty.until("5.3 Add a Cognito");
     pty.press("R", "ran all 12 checks");
-    pty.press("jj", "Evidence · authorizer-created");
+    // R takes the focus where Next points: 5.3's first check.
+    pty.until("Evidence · authorizer-created");
     for action in ["create-authorizer", "protect-method", "deploy-api"] {
         pty.press("s", &format!("Solve: {action}"));
         pty.press("y", &format!("{action} done"));
@@ -158,14 +162,117 @@ fn the_whole_section_with_keys_only_and_no_rerun_after_the_last_solve() {
     }
     // Starting over forgets the progress and puts the lab back where section 5 begins.
     let account = |screen: &str| screen.lines().next().and_then(|l| l.split("account ").nth(1)).map(str::to_string);
-    let before = account(&screen);
+    // Messages have the top line while they last; then the header is back.
+    pty.until("· account ");
+    let before = account(&pty.screen());
     pty.press("O", "Start over?");
     pty.press("y", "R runs the checks that have not run yet");
     pty.press("R", "ran all 12 checks");
     let screen = pty.screen();
     assert!(screen.contains("✗ failed  5.3"), "the authorizer is gone again:\n{screen}");
+    pty.until("· account ");
+    let screen = pty.screen();
     assert!(screen.contains("✓ passed  5.2"), "the new lab's values are recorded:\n{screen}");
     assert_ne!(account(&screen), before, "a new account:\n{screen}");
+    pty.press("q", "");
+    let status = pty.child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}
+
+impl Pty {
+    /// The last row: the footer's keys.
+    fn footer(&self) -> String {
+        self.screen().lines().last().unwrap_or_default().to_string()
+    }
+
+    /// Feeds output until the footer shows `text`.
+    fn until_footer(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.footer().contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let chunk = self
+                .rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("footer never showed {text:?}:\n{}", self.screen()));
+            self.parser.process(&chunk);
+            self.raw.extend(chunk);
+        }
+    }
+
+    /// Presses `key`, which must act or say why not: waits for `then` on screen.
+    fn explains(&mut self, key: &str, then: &str) {
+        self.press(key, then);
+    }
+
+    /// The focused step's checks are all on screen, each with a status (a frame may arrive in
+    /// pieces: output is fed until it holds, within the deadline).
+    fn shows_checks(&mut self, ids: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let all_shown = |screen: &str| {
+            ids.iter().all(|id| {
+                ["✓ passed", "✗ failed", "! error", "○ pending", "– skipped", "◌ stale"].iter().any(|status| {
+                    screen.contains(&format!("{status}  {id}")) || screen.contains(&format!("{status} {id}"))
+                })
+            })
+        };
+        while !all_shown(&self.screen()) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let chunk =
+                self.rx.recv_timeout(left).unwrap_or_else(|_| panic!("{ids:?} with their status:\n{}", self.screen()));
+            self.parser.process(&chunk);
+            self.raw.extend(chunk);
+        }
+    }
+}
+
+/// Section 5 at a projector's size, 80×24, from a fresh lab to 12 of 12 with keys only: at
+/// each step its checks are on screen with their status, the footer offers `s` while a console
+/// step applies, and keys that do nothing there say why.
+#[test]
+fn section_5_at_80x24_from_a_fresh_lab_to_12_of_12() {
+    let mut pty = Pty::start_at(24, 80);
+    pty.until("5.3 Add a Cognito");
+    pty.explains("s", "5.1 has nothing to solve");
+    pty.explains("y", "y copies a value — Tab to Values");
+    pty.explains("k", "that is the first step");
+    pty.explains("x", "x does nothing here: ? lists the keys");
+    pty.press("R", "ran all 12 checks");
+    // The focus is where Next points.
+    pty.until("Evidence · authorizer-created");
+    let steps = [
+        (
+            "5.3",
+            vec!["authorizer-created", "method-protected", "api-deployed"],
+            vec!["create-authorizer", "protect-method", "deploy-api"],
+        ),
+        ("5.4", vec!["header-forwarded", "cache-invalidated"], vec!["forward-header", "invalidate-cache"]),
+    ];
+    for (step, checks, actions) in steps {
+        if step == "5.4" {
+            pty.press("j", "Evidence · header-forwarded");
+        }
+        pty.shows_checks(&checks);
+        for action in actions {
+            // A frame may arrive in pieces: the footer is waited for, within the deadline.
+            pty.until_footer("s solve");
+            pty.press("s", &format!("Solve: {action}"));
+            pty.press("y", &format!("{action} done"));
+            pty.shows_checks(&checks);
+        }
+        pty.explains("s", &format!("nothing to solve: the console steps of {step} have passed"));
+        assert!(!pty.footer().contains("s solve"), "nothing left to solve in {step}: {}", pty.footer());
+    }
+    pty.press("j", "Evidence · unauthenticated-401");
+    pty.shows_checks(&["unauthenticated-401", "id-token", "authenticated-200", "direct-api-blocked"]);
+    assert!(!pty.footer().contains("s solve"), "5.5 has no console step: {}", pty.footer());
+    pty.explains("s", "5.5 is checks only: press r");
+    pty.explains("e", "e edits a value — Tab to Values");
+    pty.until("Section 5 is done");
+    pty.until("12/12 passed");
+    let screen = pty.screen();
+    for id in ["unauthenticated-401", "id-token", "authenticated-200", "direct-api-blocked"] {
+        assert!(screen.contains(&format!("✓ passed  {id}")), "{id}:\n{screen}");
+    }
     pty.press("q", "");
     let status = pty.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");

@@ -29,6 +29,17 @@ fn assert_nothing_cut_silently(app: &App, screen: &str) {
         let whole = flat.contains(&value);
         let chars: Vec<char> = value.chars().collect();
         let marked = (4..chars.len()).any(|n| screen.contains(&format!("{}…", chars[..n].iter().collect::<String>())));
+        // Cut in the middle: what is before `…` is in the value, what follows ends it.
+        let elided = screen.split(|c: char| c.is_whitespace() || "│┃".contains(c)).any(|word| {
+            word.split_once('…').is_some_and(|(head, tail)| {
+                !head.is_empty() && tail.chars().count() >= 4 && value.contains(head) && value.ends_with(tail)
+            })
+        });
+        // A URL shown without its scheme (as browsers do) when that is what fits.
+        let schemeless = value.split_once("://").is_some_and(|(_, rest)| flat.contains(rest));
+        // Whole, in pieces on the rows of the left-hand column (the focused value).
+        let left: String = screen.lines().map(|l| l.split(['│', '┃']).nth(1).unwrap_or("").trim()).collect();
+        let marked = marked || elided || schemeless || left.contains(&value);
         // A value scrolled out of sight: the values pane says there is more.
         let scrolled = screen.lines().any(|l| l.contains("more · ↑↓") || l.contains("┏ Values ━━━ ▲"));
         assert!(
@@ -51,7 +62,24 @@ fn assert_nothing_cut_silently(app: &App, screen: &str) {
 }
 
 fn snapshot(name: &str, app: &mut App) {
-    for (width, height) in SIZES {
+    snapshot_at(name, app, &SIZES);
+}
+
+/// Each step after the first run, with the checks focused, at a projector's size, a laptop's
+/// and a large terminal's.
+#[test]
+fn each_step() {
+    let mut app = app();
+    after_first_run(&mut app);
+    app.focus = Pane::Checks;
+    for step in ["5.1", "5.2", "5.3", "5.4", "5.5", "teardown"] {
+        select_step(&mut app, step);
+        snapshot_at(&format!("step_{step}"), &mut app, &[(80, 24), (100, 30), (120, 40)]);
+    }
+}
+
+fn snapshot_at(name: &str, app: &mut App, sizes: &[(u16, u16)]) {
+    for &(width, height) in sizes {
         let text = buffer_text(&render(app, width, height, &Theme::dark()));
         assert_nothing_cut_silently(app, &text);
         let mut settings = insta::Settings::clone_current();
@@ -205,7 +233,7 @@ fn a_long_step_scrolls_and_says_so() {
         send(&mut app, Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
     }
     let text = buffer_text(&render(&mut app, 80, 24, &Theme::dark()));
-    assert!(text.contains("people forget") && text.contains("above"), "{text}");
+    assert!(text.contains("deploy-api") && text.contains("above"), "scrolled to its end:\n{text}");
 }
 
 #[test]
@@ -285,20 +313,58 @@ fn the_header_shows_a_local_endpoint_and_truncates_cleanly() {
 }
 
 #[test]
-fn the_footer_keeps_moving_help_and_quit_and_shows_the_status() {
+fn the_footer_keeps_its_keys_and_the_status_has_the_top_line() {
     let mut app = app();
     after_first_run(&mut app);
-    app.toast =
-        Some(walab::tui::app::Toast { text: "ran all 12 checks: 3 passed, 9 failed".into(), until_ms: NOW_MS + 3000 });
+    select_step(&mut app, "5.3");
+    app.toast = Some(walab::tui::app::Toast {
+        text: "create-authorizer done · re-checked 5.3: 1 passed, 2 failed".into(),
+        until_ms: NOW_MS + 3000,
+    });
     for (width, height) in SIZES {
         let text = buffer_text(&render(&mut app, width, height, &Theme::dark()));
         let footer = text.lines().last().unwrap();
-        for key in ["↑↓ move", "Tab pane", "? help", "q quit", "ran all 12"] {
+        for key in ["↑↓ move", "Tab pane", "s solve", "? help", "q quit"] {
             assert!(footer.contains(key), "{key} at {width}×{height}: {footer}");
         }
+        let top = text.lines().next().unwrap();
+        assert!(top.contains("create-authorizer done · re-checked"), "{top}");
         // The status never covers a pane's border.
-        let above = text.lines().nth(height as usize - 2).unwrap();
-        assert!(!above.contains("ran all 12"), "{above}");
+        assert!(!text.lines().skip(1).any(|l| l.contains("re-checked 5.3")), "{text}");
+    }
+    // In the values, the keys that act on a value come before the rest.
+    app.toast = None;
+    app.focus = Pane::Values;
+    let text = buffer_text(&render(&mut app, 80, 24, &Theme::dark()));
+    let footer = text.lines().last().unwrap();
+    for key in ["e edit", "y copy", "Y export", "? help", "q quit"] {
+        assert!(footer.contains(key), "{key}: {footer}");
+    }
+}
+
+/// At 80×24, every step shows all its checks with their status, at least four lines of
+/// evidence, and the values pane no taller than its rows.
+#[test]
+fn at_80x24_each_step_shows_its_checks_and_evidence() {
+    let mut app = app();
+    after_first_run(&mut app);
+    for step in ["5.2", "5.3", "5.4", "5.5", "teardown"] {
+        select_step(&mut app, step);
+        for pane in [Pane::Steps, Pane::Checks, Pane::Evidence, Pane::Values] {
+            app.focus = pane;
+            let buffer = render(&mut app, 80, 24, &Theme::dark());
+            let text = buffer_text(&buffer);
+            for id in app.current_step().checks.clone() {
+                let shown = app.shown(id);
+                let row = format!("{} {:<7} {}", shown.glyph(0), shown.word(), id.as_str());
+                assert!(text.contains(&row), "{step} {pane:?}: {row} not on screen:\n{text}");
+            }
+            let areas = walab::tui::layout::areas(&app, buffer.area);
+            assert!(areas.evidence.height >= 6, "{step} {pane:?}: evidence {}:\n{text}", areas.evidence.height);
+            if pane != Pane::Values {
+                assert!(areas.values.height <= 8, "{step} {pane:?}: values {}", areas.values.height);
+            }
+        }
     }
 }
 

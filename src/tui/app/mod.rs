@@ -9,7 +9,7 @@ mod update;
 
 pub use modal::{Modal, TextField, read_from_lab, refusal};
 pub use state::*;
-pub use update::{Effect, JobDone, Msg, StartedOver, update};
+pub use update::{Effect, JobDone, Msg, StartedOver, unbound_name, update};
 
 #[cfg(test)]
 mod tests;

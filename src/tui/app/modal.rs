@@ -99,6 +99,11 @@ pub enum Modal {
     /// The local lab's stacks are gone (the teardown, or DeleteStack from any client): start
     /// the lab over?
     TornDown,
+    /// A check read values from the lab that differ from those the learner recorded by hand:
+    /// (field, the lab's, the recorded). Nothing is replaced until the learner says so.
+    Replace {
+        values: Vec<(Field, String, String)>,
+    },
 }
 
 impl std::fmt::Debug for Modal {
@@ -114,6 +119,10 @@ impl std::fmt::Debug for Modal {
                 write!(f, "ConfirmByName({action}, {name}, {:?}, wrong: {wrong})", input.value())
             }
             Modal::TornDown => f.write_str("TornDown"),
+            Modal::Replace { values } => {
+                let names: Vec<&str> = values.iter().map(|(f, _, _)| f.name()).collect();
+                write!(f, "Replace({names:?})")
+            }
         }
     }
 }
@@ -131,6 +140,9 @@ pub fn refusal(from_lab: &Values, key: Field, input: &str) -> Option<String> {
         Err(SettingsError::BadValue { reason, .. }) => return Some(reason),
         Err(e) => return Some(e.to_string()),
     };
+    if let Some(reason) = lab_shape(key, &value) {
+        return Some(reason);
+    }
     match from_lab.get(key) {
         Some(lab) if lab != value => Some(if key.is_secret() {
             "the app client's own secret is different, and the next run would record it again".to_string()
@@ -138,6 +150,42 @@ pub fn refusal(from_lab: &Values, key: Field, input: &str) -> Option<String> {
             format!("the stack says {lab}, and the next run would record that again")
         }),
         _ => None,
+    }
+}
+
+/// Why `value` is not shaped like the lab's own `key` (the stack outputs' forms, LAB.md): a
+/// pool id is `<region>_` and 9 letters and digits, an app client id 26 lowercase letters and
+/// digits, the endpoints `http(s)://host/…?id=1`.
+pub fn lab_shape(key: Field, value: &str) -> Option<String> {
+    match key {
+        Field::UserPoolId => {
+            let id = value.split_once('_').map_or("", |(_, id)| id);
+            (id.chars().count() != 9).then(|| {
+                format!(
+                    "the part after _ is 9 letters and digits in a lab pool id (this one has {})",
+                    id.chars().count()
+                )
+            })
+        }
+        Field::AppClientId => {
+            let ok = value.chars().count() == 26 && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            (!ok).then(|| {
+                format!("an app client id is 26 lowercase letters and digits (this one has {})", value.chars().count())
+            })
+        }
+        Field::CloudFrontEndpoint | Field::ApiGatewayUrl => {
+            let url = reqwest::Url::parse(value).ok()?;
+            let has_id = url.query_pairs().any(|(k, _)| k == "id");
+            let stage = key != Field::ApiGatewayUrl || url.path().starts_with("/Dev");
+            match (has_id, stage) {
+                (true, true) => None,
+                (_, false) => Some(
+                    "the API URL goes to stage Dev: https://<api>.execute-api.<region>.amazonaws.com/Dev/?id=1".into(),
+                ),
+                (false, _) => Some("the lab's endpoints end in ?id=1 (the API needs it)".into()),
+            }
+        }
+        Field::AppClientSecret | Field::Username => None,
     }
 }
 
@@ -249,6 +297,27 @@ pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             _ => {
                 app.modal = Some(Modal::TornDown);
+                vec![]
+            }
+        },
+        Modal::Replace { values } => match key.code {
+            KeyCode::Char('y') | KeyCode::Enter => {
+                let mut effects = Vec::new();
+                for (field, lab, _) in &values {
+                    app.values.set(*field, Some(lab.clone()));
+                    app.mark_stale(*field);
+                    effects.push(Effect::SetValue(*field, lab.clone()));
+                }
+                app.toast("recorded the lab's values: R checks again with them");
+                effects.push(Effect::Save);
+                effects
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                app.toast("kept your values: the checks use them (e changes one)");
+                vec![]
+            }
+            _ => {
+                app.modal = Some(Modal::Replace { values });
                 vec![]
             }
         },

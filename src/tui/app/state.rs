@@ -357,6 +357,9 @@ pub struct App {
     /// Results found another lab under the walkthrough while a job ran (what differs): the
     /// start-over question waits for the job's end, as starting over is a job of its own.
     pub another_lab_pending: Option<String>,
+    /// Results from a previous run are being checked again: where the learner was, and when,
+    /// said again with the verdicts once the re-check ends.
+    pub resumed: Option<String>,
 }
 
 impl Toast {
@@ -406,6 +409,7 @@ impl App {
             stack: crate::names::EDGE_STACK.to_string(),
             torn_down_pending: false,
             another_lab_pending: None,
+            resumed: None,
         };
         let here = LabId { account: app.header.account.clone(), user_pool_id: app.values.user_pool_id.clone() };
         app.lab = here.clone();
@@ -531,7 +535,7 @@ impl App {
             },
             Action::RunStep => has_checks && !self.busy(),
             Action::RunAll | Action::Token | Action::StartOver => !self.busy(),
-            Action::Solve => !step.solves.is_empty() && !self.busy(),
+            Action::Solve => !step.solves.is_empty() && !self.busy() && self.solve_target().is_some(),
             Action::Edit => self.focus == Pane::Values && !self.busy(),
             Action::Copy => match self.focus {
                 Pane::Values => self.values.get(self.focused_key()).is_some(),
@@ -542,6 +546,54 @@ impl App {
             Action::Reveal => self.values.app_client_secret.is_some(),
             Action::PageUp | Action::PageDown => matches!(self.focus, Pane::Steps | Pane::Checks | Pane::Evidence),
             Action::Back => self.busy() || self.focus != Pane::Steps,
+        }
+    }
+
+    /// Why a key does nothing here, briefly, with the key or place that would: every key that
+    /// does not act says so (`update` shows it as a message).
+    pub fn why_not(&self, action: Action) -> String {
+        let step = self.current_step();
+        let id = step.id.as_str();
+        let busy = "busy: wait for it to finish, or Esc stops it";
+        let has_checks = !step.checks.is_empty();
+        match action {
+            Action::Act if self.focus == Pane::Steps => format!("{id} has nothing to check: ↓ for the next step"),
+            Action::Act if self.focus == Pane::Evidence => {
+                if self.evidence_copy().is_some() {
+                    "Enter does nothing in Evidence: y copies, ↓ PgDn scroll".to_string()
+                } else {
+                    "Enter does nothing in Evidence: ↓ PgDn scroll, Tab for Values".to_string()
+                }
+            }
+            Action::Act | Action::RunStep if has_checks => busy.to_string(),
+            Action::Act => format!("{id} has nothing to check: ↓ for the next step"),
+            Action::RunStep => format!("{id} has nothing to check: ↓ for the next step, R runs every check"),
+            Action::RunAll | Action::Token | Action::StartOver => busy.to_string(),
+            Action::Solve if step.solves.is_empty() && has_checks => {
+                format!("{id} is checks only: press r")
+            }
+            Action::Solve if step.solves.is_empty() => format!("{id} has nothing to solve: ↓ for the next step"),
+            Action::Solve | Action::Edit if self.busy() => busy.to_string(),
+            Action::Solve if self.busy() => busy.to_string(),
+            Action::Solve => format!("nothing to solve: the console steps of {id} have passed"),
+            Action::Edit => "e edits a value — Tab to Values".to_string(),
+            Action::Copy | Action::CopyExport if self.focus == Pane::Values => {
+                format!("{} is not recorded yet: e records it", super::super::content::value_label(self.focused_key()))
+            }
+            Action::Copy if self.focus == Pane::Evidence => match self.focused_check() {
+                Some(CheckId::IdToken) => "no ID token yet: press t to get one".to_string(),
+                Some(_) => "nothing to copy in this evidence: y copies values — Tab to Values".to_string(),
+                None => "nothing to copy here: y copies values — Tab to Values".to_string(),
+            },
+            Action::Copy if self.focus == Pane::Checks && self.evidence_copy().is_some() => {
+                "y copies from Evidence — Tab there".to_string()
+            }
+            Action::Copy => "y copies a value — Tab to Values".to_string(),
+            Action::CopyExport => "Y copies a value as export — Tab to Values".to_string(),
+            Action::Reveal => "no secret recorded yet: r on 5.2 reads it from the lab".to_string(),
+            Action::PageUp | Action::PageDown => "the values all fit: ↑↓ moves".to_string(),
+            Action::Back => "already on the steps: q quits".to_string(),
+            Action::Up | Action::Down | Action::NextPane | Action::Help | Action::Quit => String::new(),
         }
     }
 

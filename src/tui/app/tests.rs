@@ -16,6 +16,7 @@ use crate::target::TargetKind;
 use crate::tui::keymap::Action;
 
 mod cleanup;
+mod explains;
 mod start_over;
 
 fn header() -> Header {
@@ -190,13 +191,18 @@ fn edit_refuses_a_malformed_pool_id_with_the_reason_then_records_a_good_one() {
     for _ in 0.."AbCdEf".len() {
         update(&mut app, key(KeyCode::Backspace));
     }
+    // Shaped like an id, but not like the lab's (9 letters and digits after `_`).
     typed(&mut app, "eu-west-1_AbCdEf");
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    let Some(Modal::Edit { error: Some(error), .. }) = &app.modal else { panic!("refused: {:?}", app.modal) };
+    assert!(error.contains("9 letters and digits"), "{error}");
+    typed(&mut app, "GhI");
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
-        vec![Effect::SetValue(Field::UserPoolId, "eu-west-1_AbCdEf".into())]
+        vec![Effect::SetValue(Field::UserPoolId, "eu-west-1_AbCdEfGhI".into())]
     );
     assert_eq!(app.modal, None);
-    assert_eq!(app.values.user_pool_id.as_deref(), Some("eu-west-1_AbCdEf"));
+    assert_eq!(app.values.user_pool_id.as_deref(), Some("eu-west-1_AbCdEfGhI"));
 
     // Another user signs in from now on: `t` asks for their password.
     assert!(app.password_known);
@@ -389,7 +395,7 @@ fn resumes_where_the_learner_was() {
     assert!(next.contains("checked again"), "{next}");
     app.now_ms = 3 * 86_400_000 + 5;
     assert_eq!(app.on_start(), vec![Effect::Start(Job::Checks(vec![CheckId::HeaderForwarded]))]);
-    assert_eq!(app.toast.as_ref().unwrap().text, "welcome back: you were on 5.4, 3 days ago; checking again…");
+    assert_eq!(app.toast.as_ref().unwrap().text, "welcome back — you were on 5.4, 3 days ago; re-checking…");
     assert_eq!(serde_json::to_value(app.progress().results).unwrap(), serde_json::to_value(&progress.results).unwrap());
     let unknown = App::new(
         Guide::load().unwrap(),
@@ -570,6 +576,8 @@ fn the_edit_field_moves_deletes_and_checks_as_you_type() {
     typed(&mut app, "us-east-1");
     assert!(matches!(&app.modal, Some(Modal::Edit { error: Some(e), .. }) if e.contains("<region>_<id>")));
     typed(&mut app, "_abc");
+    assert!(matches!(&app.modal, Some(Modal::Edit { error: Some(e), .. }) if e.contains("9 letters")));
+    typed(&mut app, "defghi");
     assert!(matches!(&app.modal, Some(Modal::Edit { error: None, .. })));
     // One the next run would replace with the stack's is refused, and says why.
     app.from_lab.set(Field::UserPoolId, Some("us-east-1_CPRNUgSOx".into()));
@@ -652,7 +660,8 @@ fn s_on_a_step_whose_console_steps_passed_says_so_instead_of_asking() {
     }
     assert!(update(&mut app, ch('s')).is_empty());
     assert_eq!(app.modal, None);
-    assert!(app.toast.as_ref().unwrap().text.contains("nothing to do"));
+    assert_eq!(app.toast.as_ref().unwrap().text, "nothing to solve: the console steps of 5.3 have passed");
+    assert!(!app.applies(Action::Solve), "the footer does not offer it");
 }
 
 #[test]

@@ -19,6 +19,8 @@ use crate::tui::keymap::{Action, action_for, is_ctrl_c};
 use crate::tui::layout;
 
 const TOAST_MS: i64 = 3000;
+/// What a learner must not miss (where they were, what a stopped solve did) stays longer.
+const LONG_TOAST_MS: i64 = 6000;
 
 /// Finished work, as the loop reports it. Its checks' reports came before it, each once, as
 /// `Msg::Check`.
@@ -86,7 +88,11 @@ pub enum Effect {
 
 impl App {
     pub(super) fn toast(&mut self, text: impl Into<String>) {
-        self.toast = Some(Toast { text: text.into(), until_ms: self.now_ms + TOAST_MS });
+        self.toast_for(text, TOAST_MS);
+    }
+
+    pub(super) fn toast_for(&mut self, text: impl Into<String>, ms: i64) {
+        self.toast = Some(Toast { text: text.into(), until_ms: self.now_ms + ms });
     }
 
     pub(super) fn start(&mut self, job: Job) -> Vec<Effect> {
@@ -143,7 +149,9 @@ impl App {
         }
         let last = self.results.values().map(|r| r.finished_at).max().unwrap_or(self.now_ms);
         let ago = super::super::content::ago(self.now_ms - last);
-        self.toast(format!("welcome back: you were on {}, {ago}; checking again…", self.current_step().id));
+        let welcome = format!("welcome back — you were on {}, {ago}", self.current_step().id);
+        self.toast_for(format!("{welcome}; re-checking…"), LONG_TOAST_MS);
+        self.resumed = Some(welcome);
         let remembered: Vec<CheckId> = CheckId::every().filter(|id| self.results.contains_key(id)).collect();
         self.start(Job::Checks(remembered))
     }
@@ -249,8 +257,41 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match action_for(&key) {
         Some(action) if app.applies(action) => act(app, action),
-        _ => vec![],
+        Some(action) => {
+            let why = app.why_not(action);
+            if !why.is_empty() {
+                app.toast(why);
+            }
+            vec![]
+        }
+        None => {
+            if let Some(name) = unbound_name(&key) {
+                app.toast(format!("{name} does nothing here: ? lists the keys"));
+            }
+            vec![]
+        }
     }
+}
+
+/// How a key bound to nothing is named when saying so; `None` for keys not worth a word
+/// (modifiers alone, function keys a terminal sends on its own).
+pub fn unbound_name(key: &KeyEvent) -> Option<String> {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) if !c.is_control() => c.to_string(),
+        KeyCode::Left => "←".to_string(),
+        KeyCode::Right => "→".to_string(),
+        KeyCode::Home => "Home".to_string(),
+        KeyCode::End => "End".to_string(),
+        KeyCode::Backspace => "Backspace".to_string(),
+        KeyCode::Delete => "Delete".to_string(),
+        KeyCode::Insert => "Insert".to_string(),
+        _ => return None,
+    })
 }
 
 fn act(app: &mut App, action: Action) -> Vec<Effect> {
@@ -261,7 +302,17 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             let step =
                 |i: usize, len: usize| if down { (i + 1).min(len.saturating_sub(1)) } else { i.saturating_sub(1) };
             match app.focus {
-                Pane::Steps => return app.select_step(step(app.step, app.guide.steps.len())),
+                Pane::Steps => {
+                    let to = step(app.step, app.guide.steps.len());
+                    if to == app.step {
+                        app.toast(if down {
+                            "that is the last step: ↑ goes back"
+                        } else {
+                            "that is the first step: ↓ for the next"
+                        });
+                    }
+                    return app.select_step(to);
+                }
                 Pane::Checks => {
                     app.check = step(app.check, step_checks.len());
                     app.scroll.checks = 0;
@@ -432,6 +483,7 @@ fn record_result(app: &mut App, report: Report) -> Vec<Effect> {
     let outcome = report.outcome;
     let mut effects = Vec::new();
     if let Some(found) = &outcome.found {
+        let lab_before = app.from_lab.clone();
         found.record_into(&mut app.from_lab);
         if let Found::Outputs(outputs) = found
             && let Some((_, pool)) = outputs.iter().find(|(f, _)| *f == crate::settings::Field::UserPoolId)
@@ -446,8 +498,27 @@ fn record_result(app: &mut App, report: Report) -> Vec<Effect> {
                 _ => app.lab = now,
             }
         }
-        for (field, value) in found.record_into(&mut app.values) {
-            effects.push(Effect::SetValue(field, value));
+        // A value the learner typed (not one read from the lab before) is kept until they say
+        // to replace it.
+        let mut typed = Vec::new();
+        let mut values = app.values.clone();
+        for (field, value) in found.record_into(&mut values) {
+            match app.values.get(field) {
+                Some(mine) if lab_before.get(field) != Some(mine) && !field.is_secret() => {
+                    typed.push((field, value, mine.to_string()))
+                }
+                _ => {
+                    app.values.set(field, Some(value.clone()));
+                    effects.push(Effect::SetValue(field, value));
+                }
+            }
+        }
+        if !typed.is_empty() {
+            match &mut app.modal {
+                Some(Modal::Replace { values }) => values.extend(typed),
+                None => app.modal = Some(Modal::Replace { values: typed }),
+                Some(_) => {}
+            }
         }
     }
     if report.id == CheckId::IdToken {
@@ -504,14 +575,14 @@ fn run_summary(app: &App, ids: &[CheckId]) -> String {
 fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
     let job = app.running.take().map(|r| r.job);
     let mut said = Vec::new();
-    match done.solved {
+    match &done.solved {
         Some((action, Ok(Solved::AlreadyDone(_)))) => said.push(format!("{action} was already done")),
         Some((action, Ok(Solved::Done(_)))) => said.push(format!("{action} done")),
         Some((action, Err(outcome))) => {
             let mut lines = vec![outcome.summary.clone()];
             lines.extend(outcome.hint.as_ref().map(|h| format!("→ {}", crate::tui::content::hint_text(app, h))));
             app.modal = Some(Modal::Message { title: format!("{action} did not work"), lines });
-            if action == SolveAction::SignUp && app.password_typed {
+            if *action == SolveAction::SignUp && app.password_typed {
                 // The password chosen may be what was refused: ask for it again next time.
                 app.password_known = false;
                 app.password_typed = false;
@@ -532,17 +603,56 @@ fn on_done(app: &mut App, done: JobDone) -> Vec<Effect> {
             Some(why) => format!("started over: progress forgotten; {why}"),
         });
     }
+    // A console step done: the focus goes to what Next names, when it is on this step.
+    if matches!(&done.solved, Some((_, Ok(_)))) && !done.cancelled {
+        let step = app.current_step().checks.clone();
+        if let Some(next) = CheckId::ALL.into_iter().find(|&id| matches!(app.shown(id), Shown::Failed | Shown::Error))
+            && step.contains(&next)
+        {
+            app.check = step.iter().position(|&c| c == next).unwrap_or(app.check);
+        }
+    }
+    let resumed = app.resumed.take();
+    let mut long = false;
     if let Some(job) = &job {
         let ran: Vec<CheckId> = job.checks().into_iter().filter(|id| app.results.contains_key(id)).collect();
         if !ran.is_empty() && done.started_over.is_none() {
-            said.push(run_summary(app, &ran));
+            match &resumed {
+                Some(welcome) if !done.cancelled => {
+                    let summary = run_summary(app, &ran);
+                    let verdicts = summary.split_once(": ").map_or(summary.as_str(), |(_, v)| v);
+                    said.push(format!("{welcome}; re-checked: {verdicts}"));
+                    long = true;
+                }
+                _ => said.push(run_summary(app, &ran)),
+            }
+        }
+        // `R`: the focus goes where Next points, the first check in lab order that failed.
+        if let Job::Checks(ids) = job
+            && ids.len() == CheckId::ALL.len()
+            && !done.cancelled
+            && let Some(first) =
+                CheckId::ALL.into_iter().find(|&id| matches!(app.shown(id), Shown::Failed | Shown::Error))
+        {
+            app.focus_check(first);
         }
     }
     if done.cancelled {
-        said = vec!["stopped".to_string()];
+        long = true;
+        said = vec![match &done.solved {
+            Some((action, Ok(Solved::Done(_)))) => format!("stopped the checks after {action}: {action} was done"),
+            Some((action, Ok(Solved::AlreadyDone(_)))) => format!("stopped: {action} was already done"),
+            Some((action, Err(_))) => format!("stopped: {action} did not work"),
+            None => match &job {
+                Some(Job::Solve(action, _)) => {
+                    format!("stopped {action} midway: the change may have been made — r checks")
+                }
+                _ => "stopped".to_string(),
+            },
+        }];
     }
     if !said.is_empty() {
-        app.toast(said.join(" · "));
+        app.toast_for(said.join(" · "), if long { LONG_TOAST_MS } else { TOAST_MS });
     }
     if let Some(email) = done.email {
         let mut lines = vec![format!("To: {}", email.to), format!("Subject: {}", email.subject), String::new()];
