@@ -317,15 +317,9 @@ mod tests {
         String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned()
     }
 
-    #[test]
-    fn the_outbox_is_logged_only_once_its_message_is_committed() {
-        let seed = || PoolSeed {
-            region: "us-east-1",
-            account: "123456789012",
-            guid: "abcdefgh",
-            signing_key: generate_signing_key().unwrap(),
-        };
-        let ctx = AccountContext {
+    /// An account on loopback whose pools hold at most `users_per_pool` users.
+    fn context(users_per_pool: usize) -> AccountContext {
+        AccountContext {
             id: "123456789012".into(),
             region: "us-east-1".into(),
             clock: Arc::new(crate::locallab::clock::Clock::default()),
@@ -335,8 +329,19 @@ mod tests {
                 edge: "http://127.0.0.1:4567".into(),
                 invoke: "http://127.0.0.1:4568".into(),
             },
-            users_per_pool: 10,
+            users_per_pool,
+        }
+    }
+
+    #[test]
+    fn the_outbox_is_logged_only_once_its_message_is_committed() {
+        let seed = || PoolSeed {
+            region: "us-east-1",
+            account: "123456789012",
+            guid: "abcdefgh",
+            signing_key: generate_signing_key().unwrap(),
         };
+        let ctx = context(10);
         for writable in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
@@ -368,19 +373,8 @@ mod tests {
             guid: "abcdefgh",
             signing_key: generate_signing_key().unwrap(),
         };
-        let ctx = AccountContext {
-            id: "123456789012".into(),
-            region: "us-east-1".into(),
-            clock: Arc::new(crate::locallab::clock::Clock::default()),
-            timing: crate::locallab::context::Timing::INSTANT,
-            urls: crate::locallab::context::AccountUrls {
-                aws_endpoint: "http://127.0.0.1:4566".into(),
-                edge: "http://127.0.0.1:4567".into(),
-                invoke: "http://127.0.0.1:4568".into(),
-            },
-            // The demo user and one more.
-            users_per_pool: 2,
-        };
+        // The demo user and one more.
+        let ctx = context(2);
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
         let state = CognitoState::seed(0, seed).unwrap();
