@@ -137,6 +137,20 @@ impl RunningLab {
                     bound
                 }
             },
+            // A room's attendees find it by its AWS endpoint and ask it for the others, so only
+            // that port must be the one given; the edge and invoke ports move when taken.
+            None if options.room.is_some() && options.listen.port() != 0 => {
+                let (bound, moved) = bind_room(options.listen).await?;
+                if moved {
+                    notices.push(format!(
+                        "the ports after {} are taken, so the room's edge and invoke listeners are on {} and {}; joined walabs find them by themselves",
+                        options.listen.port(),
+                        bound.1.edge.port(),
+                        bound.1.invoke.port()
+                    ));
+                }
+                bound
+            }
             None => bind(options.listen).await?,
         };
         if options.reuse_ports {
@@ -228,6 +242,19 @@ async fn bind(listen: SocketAddr) -> Result<([tokio::net::TcpListener; 3], Endpo
         [port(0), port(1), port(2)]
     };
     bind_each(addrs).await
+}
+
+/// A room's listeners: the AWS endpoint on `listen` exactly, the edge and invoke listeners on
+/// the two ports after it, or wherever the system puts them when those are taken (true).
+async fn bind_room(listen: SocketAddr) -> Result<(([tokio::net::TcpListener; 3], Endpoints), bool), LabError> {
+    match bind(listen).await {
+        Ok(bound) => Ok((bound, false)),
+        Err(_) => {
+            let mut any = listen;
+            any.set_port(0);
+            Ok((bind_each([listen, any, any]).await?, true))
+        }
+    }
 }
 
 /// Where the lab's ports are remembered between runs.

@@ -90,12 +90,23 @@ pub fn clock(ms: i64) -> String {
     format!("{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-/// `text` cut to `width` columns, with an ellipsis when cut.
+/// `text` cut to `width` columns on screen (a wide character takes two), with an ellipsis when
+/// cut.
 pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
         return text.to_string();
     }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        cut.push(c);
+    }
     cut.push('…');
     cut
 }
@@ -602,6 +613,16 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_counts_the_columns_text_takes_on_screen() {
+        assert_eq!(fit("Ada Lovelace", 20), "Ada Lovelace");
+        assert_eq!(fit("Ada Lovelace", 5), "Ada …");
+        // Full-width letters take two columns each: four of them and the ellipsis fill nine.
+        let wide = fit("Ａｄａ Ｌｏｖｅｌａｃｅ", 9);
+        assert_eq!(wide, "Ａｄａ …");
+        assert!(unicode_width::UnicodeWidthStr::width(wide.as_str()) <= 9);
+    }
 
     #[test]
     fn code_is_styled_and_its_backticks_dropped() {

@@ -162,7 +162,7 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &Dashboard, theme: &Theme) {
         let since = millis(&a.on_step_since).map(|t| ago(app.now_ms - t)).unwrap_or_default();
         let mut cells = vec![
             // An attendee on their own AWS account is followed by what their walab reports.
-            Cell::from(truncate(
+            Cell::from(crate::tui::content::fit(
                 &format!("{}{}", a.name, if a.report_only { " (aws)" } else { "" }),
                 name_width as usize,
             )),
@@ -217,16 +217,6 @@ enum Columns {
     Words,
     Labels,
     ByStep,
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, a: &AttendeeProgress, app: &Dashboard, guide: &Guide, theme: &Theme) {
