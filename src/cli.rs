@@ -349,7 +349,7 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
 fn check_help() -> String {
     let checks = crate::guide::Guide::load().map(|g| g.checks_help()).unwrap_or_default();
     format!(
-        "{checks}\nThe IAM permissions walab needs on AWS are in README (\"The IAM policy walab needs\").\n\nExamples:\n  walab check                               every check, on the local lab\n  \
+        "{checks}\nExamples:\n  walab check                               every check, on the local lab\n  \
 walab check --only unauthenticated-401    one check\n  \
 walab check --solve                       do the console steps that are missing, then check again\n  \
 walab check --teardown                    after the lab: is everything that costs money deleted?\n  \
