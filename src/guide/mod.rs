@@ -454,7 +454,9 @@ impl Guide {
     /// The embedded lab file. It is validated by the test suite, so this cannot fail in a
     /// released binary; the error is still reported rather than panicking.
     pub fn load() -> Result<Guide, LabFileError> {
-        Guide::parse(LAB_TOML)
+        // Parsed once a process: a room's snapshot and every solve ask for it again.
+        static LAB: std::sync::OnceLock<Result<Guide, LabFileError>> = std::sync::OnceLock::new();
+        LAB.get_or_init(|| Guide::parse(LAB_TOML)).clone()
     }
 
     pub fn parse(text: &str) -> Result<Guide, LabFileError> {
