@@ -1,5 +1,5 @@
 //! Wall-clock time, read one way everywhere: milliseconds (or seconds) since the Unix epoch. The
-//! local lab adds an offset tests can advance (`locallab::clock`); the walkthrough's `update`
+//! local lab adds an offset tests can advance (`locallab::machinery::clock`); the walkthrough's `update`
 //! is given its time, so only the loops and the network code read this.
 
 use std::time::{SystemTime, UNIX_EPOCH};

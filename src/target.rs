@@ -9,7 +9,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use clap::Args;
 
-use crate::locallab::room_api::JoinInfo;
+use crate::locallab::room::api::JoinInfo;
 use crate::locallab::{DemoUser, LabError, LabOptions, RunningLab, Timing};
 use crate::names::{API_STACK, EDGE_STACK};
 use crate::settings::Dirs;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::locallab::room_api::JoinInfo;
-use crate::locallab::sigv4::{self, Expected, ROOM_SERVICE};
+use crate::locallab::machinery::sigv4::{self, Expected, ROOM_SERVICE};
+use crate::locallab::room::api::JoinInfo;
 use crate::settings::Dirs;
 
 /// `room.json`: the account as the room last described it, and the address walab joined it at.

@@ -1,6 +1,6 @@
 //! The lab model's judgements: for each check, a pure function from what was gathered to an
 //! outcome. walab gathers through the SDK (the other modules of `checks`), a room from an
-//! account's own state (`locallab::room_api`); both judge here, so the walkthrough, `walab
+//! account's own state (`locallab::room::api`); both judge here, so the walkthrough, `walab
 //! check` and the instructor's dashboard cannot disagree about the same lab. [`settle`] then
 //! puts a check's diagnosis in the lab's causal order: a check whose needs are not met names
 //! the first of them, never a fix that cannot help yet.

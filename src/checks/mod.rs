@@ -246,7 +246,7 @@ pub async fn run_check(id: CheckId, ctx: &Context) -> Outcome {
     checked.unwrap_or_else(|stopped| stopped)
 }
 
-/// Judges `id` from what a room gathered of an account (`locallab::room_judge`), with the same
+/// Judges `id` from what a room gathered of an account (`locallab::room::judge`), with the same
 /// judgements `run_check` applies to what walab gathers; `None` where nothing was gathered yet.
 pub fn judge_gathered(id: CheckId, g: &judge::Gathered) -> Option<Outcome> {
     let api = g.api_id.clone().unwrap_or_default();

@@ -8,20 +8,20 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::apigateway::{self, ApiGatewayState};
-use super::clock::Millis;
-use super::cloudformation::{Output, StacksState};
-use super::cloudfront::{self, CloudFrontState};
-use super::cognito::directory::{CognitoHome, PoolDirectory};
-use super::cognito::{self, CognitoState, PoolSeed};
-use super::context::AccountContext;
-use super::edge::EdgeState;
-use super::hosted_ui::{self, HostedUi};
-use super::ids;
-use super::progress::ProgressState;
-use super::room::{Attendee, AttendeeRecord};
-use super::store::{AccountRow, Change, Slice, Store, StoreError, Tables};
-use super::waf::{self, WafState, WebAcls};
+use crate::locallab::apigateway::{self, ApiGatewayState};
+use crate::locallab::cloudformation::{Output, StacksState};
+use crate::locallab::cloudfront::edge::EdgeState;
+use crate::locallab::cloudfront::{self, CloudFrontState};
+use crate::locallab::cognito::directory::{CognitoHome, PoolDirectory};
+use crate::locallab::cognito::hosted_ui::{self, HostedUi};
+use crate::locallab::cognito::{self, CognitoState, PoolSeed};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{AccountRow, Change, Slice, Store, StoreError, Tables};
+use crate::locallab::room::progress::ProgressState;
+use crate::locallab::room::{Attendee, AttendeeRecord};
+use crate::locallab::waf::{self, WafState, WebAcls};
 use crate::names::{API_STACK, EDGE_STACK, output};
 use crate::secret::Secret;
 
@@ -89,7 +89,7 @@ impl Seeded {
     /// lab on their own AWS account (`walab join --report-only`).
     pub fn empty(now: Millis, account_id: &str, region: &str) -> Result<Seeded, StoreError> {
         fn none<S: Tables>() -> Result<S, StoreError> {
-            S::load(&mut crate::locallab::store::Rows::default())
+            S::load(&mut crate::locallab::machinery::store::Rows::default())
         }
         Ok(Seeded {
             cognito: CognitoState::empty()?,

@@ -19,11 +19,11 @@ use axum::response::Response;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::clock::Millis;
-use super::context::AccountContext;
-use super::ids;
-use super::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
-use super::wire::{ApiError, AwsRequest, request_id, xml_response};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, request_id, xml_response};
 use crate::names::{API_STACK, EDGE_STACK};
 pub use templates::Modelled;
 

@@ -6,17 +6,17 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::account::{Account, AccountMeta, Seeded};
-use super::clock::Clock;
-use super::clock::Millis;
-use super::cognito;
-use super::context::{self, AccountContext, AccountUrls, Timing};
-use super::ids;
-use super::room::{
+use crate::locallab::account::{Account, AccountMeta, Seeded};
+use crate::locallab::cognito;
+use crate::locallab::machinery::clock::Clock;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::{self, AccountContext, AccountUrls, Timing};
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{AccountRow, Store, StoreError};
+use crate::locallab::room::{
     AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, KeyPool, REISSUE_VALID_MS, Reissue, RoomKeys,
     code_matches, display_name, name_key,
 };
-use super::store::{AccountRow, Store, StoreError};
 use crate::secret::Secret;
 
 /// Where the three listeners are.
@@ -80,7 +80,7 @@ pub fn room_host(endpoints: &Endpoints, advertise: Option<&str>) -> String {
     if !ip.is_unspecified() {
         return ip.to_string();
     }
-    super::addresses::primary().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])).to_string()
+    crate::locallab::machinery::addresses::primary().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])).to_string()
 }
 
 /// The `walab serve --json` line (DESIGN.md).
@@ -113,7 +113,7 @@ pub struct LocalLab {
     pub room: Option<Room>,
 }
 
-/// A room's keys, limits and directory (see [`super::room`]).
+/// A room's keys, limits and directory (see [`crate::locallab::room`]).
 pub struct Room {
     pub keys: RoomKeys,
     pub max_attendees: usize,
@@ -390,7 +390,7 @@ impl LocalLab {
         let key = name_key(name)?;
         let id = room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(&key).cloned()?;
         let shown = self.account_by_id(&id)?.attendee.as_ref()?.name.clone();
-        let code = super::room::reissue_code();
+        let code = crate::locallab::room::reissue_code();
         let now = self.clock.now_ms();
         let mut reissues = room.reissues.lock().unwrap_or_else(|e| e.into_inner());
         reissues.retain(|r| r.account_id != id && r.expires > now);

@@ -8,16 +8,18 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::account::{Account, AccountMeta};
-use super::apigateway::model::{Authorizer, Deployment, RestApi, Stage};
-use super::cloudformation::Stack;
-use super::cloudfront::model::{CachePolicy, Distribution, Invalidation};
-use super::cognito::model::{AppClient, DemoAccount, OutboxMessage, RefreshGrant, User, UserPool, token_digest};
-use super::edge::CachedResponse;
-use super::ids;
-use super::lab::LocalLab;
-use super::store::{AccountRow, Change, Record, StoreError};
-use super::waf::WebAcls;
+use crate::locallab::account::{Account, AccountMeta};
+use crate::locallab::apigateway::model::{Authorizer, Deployment, RestApi, Stage};
+use crate::locallab::cloudformation::Stack;
+use crate::locallab::cloudfront::edge::CachedResponse;
+use crate::locallab::cloudfront::model::{CachePolicy, Distribution, Invalidation};
+use crate::locallab::cognito::model::{
+    AppClient, DemoAccount, OutboxMessage, RefreshGrant, User, UserPool, token_digest,
+};
+use crate::locallab::lab::LocalLab;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{AccountRow, Change, Record, StoreError};
+use crate::locallab::waf::WebAcls;
 
 pub const STATE_FILE: &str = "lab-state.json";
 const SCHEMA: u32 = 1;

@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::clock::Clock;
-use super::cognito;
-use super::context::Timing;
-use super::lab::{Endpoints, LabInfo, LocalLab, RoomOptions};
-use super::listen::{self, ConnectionLimits};
-use super::store::{self, Store, StoreError};
-use super::{legacy, router};
+use crate::locallab::cognito;
+use crate::locallab::lab::{Endpoints, LabInfo, LocalLab, RoomOptions};
+use crate::locallab::legacy;
+use crate::locallab::machinery::clock::Clock;
+use crate::locallab::machinery::context::Timing;
+use crate::locallab::machinery::listen::{self, ConnectionLimits};
+use crate::locallab::machinery::router;
+use crate::locallab::machinery::store::{self, Store, StoreError};
 use crate::secret::Secret;
 
 /// How a lab is started.

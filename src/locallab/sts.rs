@@ -17,7 +17,7 @@ use axum::response::Response;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde_json::json;
 
-use super::wire::{ApiError, json_response, request_id, set_header, xml_escape, xml_response};
+use crate::locallab::machinery::wire::{ApiError, json_response, request_id, set_header, xml_escape, xml_response};
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub const VERSION: &str = "2011-06-15";
@@ -89,7 +89,12 @@ fn credential(uri: &Uri, headers: &HeaderMap) -> Option<Credential> {
 
 /// Answers an STS request that reached `account`: the caller is an IAM user of the account,
 /// named after the room's attendee (`walab-learner` outside a room).
-pub fn serve(uri: &Uri, req: &super::wire::AwsRequest, account: &str, attendee: Option<&str>) -> Response {
+pub fn serve(
+    uri: &Uri,
+    req: &crate::locallab::machinery::wire::AwsRequest,
+    account: &str,
+    attendee: Option<&str>,
+) -> Response {
     let key = access_key_id(uri, &req.headers).unwrap_or_default();
     let name: String = attendee
         .map(|n| {

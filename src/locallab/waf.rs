@@ -9,9 +9,9 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::ids;
-use super::store::{Change, One, Record, Rows, Slice, StoreError, Tables};
-use super::wire::{ApiError, AwsRequest, json_response};
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{Change, One, Record, Rows, Slice, StoreError, Tables};
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response};
 use crate::names::ORIGIN_VERIFY_HEADER;
 use crate::secret::Secret;
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::attendee::JoinedRoom;
-use crate::locallab::room_api::{JoinInfo, Snapshot};
+use crate::locallab::room::api::{JoinInfo, Snapshot};
 use crate::secret::Secret;
 
 /// The most walab reads of a room's snapshot (a join's answer is bounded by

@@ -111,7 +111,7 @@ fn local_url(endpoints: &Endpoints) -> String {
 fn addresses(endpoints: &Endpoints, host: &str) -> Vec<String> {
     let mut hosts = vec![host.to_string()];
     if endpoints.aws.ip().is_unspecified() {
-        for ip in crate::locallab::addresses::reachable() {
+        for ip in crate::locallab::machinery::addresses::reachable() {
             let ip = ip.to_string();
             if !hosts.contains(&ip) {
                 hosts.push(ip);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use walab::locallab::listen::ConnectionLimits;
+use walab::locallab::machinery::listen::ConnectionLimits;
 use walab::locallab::{LabOptions, RunningLab, Timing};
 
 async fn lab_with(limits: ConnectionLimits) -> (RunningLab, tempfile::TempDir) {

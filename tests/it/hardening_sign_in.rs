@@ -112,7 +112,10 @@ async fn a_form_posted_from_another_origin_signs_nobody_in() {
     let form: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", &lab.client_id)
         .append_pair("response_type", "code")
-        .append_pair("redirect_uri", &walab::locallab::hosted_ui::callback_url(&info.aws_endpoint_url, &lab.client_id))
+        .append_pair(
+            "redirect_uri",
+            &walab::locallab::cognito::hosted_ui::callback_url(&info.aws_endpoint_url, &lab.client_id),
+        )
         .append_pair("username", &lab.username)
         .append_pair("password", &lab.password)
         .finish();
@@ -164,7 +167,7 @@ async fn in_chromium_a_cross_site_auto_submitted_sign_in_form_signs_nobody_in() 
     };
     let lab = common::DemoLab::start().await;
     let info = lab.lab.info();
-    let callback = walab::locallab::hosted_ui::callback_url(&info.aws_endpoint_url, &lab.client_id);
+    let callback = walab::locallab::cognito::hosted_ui::callback_url(&info.aws_endpoint_url, &lab.client_id);
     // The attacker's page, on another site (localhost, not 127.0.0.1), posts the attacker's own
     // credentials to the lab's sign-in as soon as it loads.
     let field = |name: &str, value: &str| format!("<input type=hidden name=\"{name}\" value=\"{value}\">");

@@ -257,7 +257,7 @@ async fn a_complete_request_is_served_within_a_second_beside_1100_half_open_conn
     let endpoint = served.endpoint();
     let address = endpoint.trim_start_matches("http://").to_string();
     // The test's own side holds 1,100 sockets too.
-    if walab::locallab::listen::raise_file_limit() < 4096 {
+    if walab::locallab::machinery::listen::raise_file_limit() < 4096 {
         eprintln!("note: this process may not open 1,100 sockets here; skipping");
         let _ = served.stop();
         return;

@@ -14,7 +14,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_apigateway::types::AuthorizerType;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use serde_json::Value;
-use walab::locallab::room_api::JoinInfo;
+use walab::locallab::room::api::JoinInfo;
 use walab::locallab::{LabOptions, RoomOptions, RunningLab, Timing};
 
 struct Room {

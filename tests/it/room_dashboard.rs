@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use walab::guide::{CheckId, Guide};
-use walab::locallab::room_api::{AttendeeProgress, Snapshot};
+use walab::locallab::room::api::{AttendeeProgress, Snapshot};
 use walab::tui::{Theme, ThemeName};
 use walab::workshop::dashboard::state::{Dashboard, Msg, update};
 use walab::workshop::dashboard::view;

@@ -14,7 +14,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use serde_json::Value;
-use walab::locallab::room_api::JoinInfo;
+use walab::locallab::room::api::JoinInfo;
 use walab::locallab::{LabOptions, RoomOptions, RunningLab, Timing};
 
 fn options(dir: &Path, listen: std::net::SocketAddr) -> LabOptions {
@@ -278,7 +278,7 @@ fn signed_request(info: &JoinInfo, signed_body: &[u8], sent_body: &'static [u8])
     use aws_sigv4::sign::v4::SigningParams;
     let url = format!("{}/", info.aws_endpoint_url);
     let host = info.aws_endpoint_url.trim_start_matches("http://").to_string();
-    let hash = walab::locallab::sigv4::payload_hash(signed_body);
+    let hash = walab::locallab::machinery::sigv4::payload_hash(signed_body);
     let headers = [
         ("host", host.clone()),
         ("content-type", "application/x-amz-json-1.1".to_string()),

@@ -69,7 +69,7 @@ impl Facts for Account {
         })
     }
 
-    fn delete_resources(&self, stack: &str) -> Result<(), crate::locallab::wire::ApiError> {
+    fn delete_resources(&self, stack: &str) -> Result<(), crate::locallab::machinery::wire::ApiError> {
         match stack {
             EDGE_STACK => {
                 if let Some(id) = cloudfront::distribution_id(&self.cloudfront) {

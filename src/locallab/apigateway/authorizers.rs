@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde_json::Value;
 
 use super::model::{ApiGatewayState, Authorizer, pool_id_of};
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 
 /// One patch operation, as `UpdateAuthorizer` sends it.
 pub struct Patch<'a> {

@@ -15,11 +15,11 @@ use super::model::{
     ApiGatewayState, AuthorizationType, Authorizer, Deployment, Method, RequiredParameter, Resource, RestApi, Stage,
 };
 use super::test_invoke::{TestInvokeInput, probe, test_invoke_authorizer, test_invoke_method};
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest, json_response};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response};
 
 /// Answers one control-plane call. Like AWS, refuses calls without a SigV4 signature.
 /// `has_pool` tells whether a user pool exists in the account (for authorizers' provider ARNs).

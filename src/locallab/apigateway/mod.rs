@@ -4,6 +4,7 @@
 
 pub mod authorizers;
 pub mod control;
+pub mod invoke;
 pub mod model;
 pub mod quotas;
 pub mod test_invoke;
@@ -13,8 +14,8 @@ pub use model::{ApiGatewayState, AuthorizationType, DeployedMethod, RequiredPara
 
 use crate::checks::evidence::AuthorizerSeen;
 use crate::checks::judge::{DeployedSeen, MethodSeen};
-use crate::locallab::store::{Record, Slice};
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::store::{Record, Slice};
+use crate::locallab::machinery::wire::ApiError;
 
 /// The lab API's regional host name (the CloudFront origin's domain).
 pub fn api_domain(apigw: &Slice<ApiGatewayState>, region: &str) -> Option<String> {
@@ -78,7 +79,7 @@ pub fn lab_view(apigw: &Slice<ApiGatewayState>, stage: &str) -> Option<LabApiVie
                 authorization: deployment
                     .and_then(|d| d.snapshot.iter().find(|m| m.path == "/" && m.http_method == "GET"))
                     .map(|m| m.authorization_type.as_str().to_string()),
-                deployed_at: deployment.map(|d| crate::locallab::clock::iso8601(d.created)),
+                deployed_at: deployment.map(|d| crate::locallab::machinery::clock::iso8601(d.created)),
             }
         });
         Some(LabApiView { api_id: api.id.clone(), authorizers, method, deployed })

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::locallab::clock::Millis;
-use crate::locallab::ids;
-use crate::locallab::store::{Change, Record, Rows, StoreError, Table, Tables};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{Change, Record, Rows, StoreError, Table, Tables};
 use crate::names::{API_NAME, ID_PARAMETER, STAGE};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

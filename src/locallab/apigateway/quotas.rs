@@ -13,7 +13,7 @@
 use http::StatusCode;
 
 use super::model::ApiGatewayState;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 
 pub const AUTHORIZERS_PER_API: usize = 10;
 pub const STAGES_PER_API: usize = 10;

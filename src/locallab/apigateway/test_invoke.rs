@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::UserPools;
 use super::model::{ApiGatewayState, DeployedMethod, RequiredParameter};
+use crate::locallab::machinery::wire::ApiError;
 use crate::locallab::players;
-use crate::locallab::wire::ApiError;
 use crate::token::TokenError;
 
 #[derive(Debug, Default, Deserialize)]

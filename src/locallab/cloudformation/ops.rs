@@ -5,11 +5,11 @@ use aws_smithy_types::DateTime;
 use super::templates::{self, Physical, TemplateResource};
 use super::wire::{self, Members, Request, response_xml};
 use super::{Blocked, Deletion, Event, Facts, Stack, StackStatus, StacksState, does_not_exist};
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 
 /// What one request works with.
 pub struct Op<'a> {

@@ -12,8 +12,8 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::NAMESPACE;
-use crate::locallab::wire::ApiError;
-use crate::locallab::xml::{self, ErrorResponse};
+use crate::locallab::machinery::wire::ApiError;
+use crate::locallab::machinery::xml::{self, ErrorResponse};
 
 /// The API version every request names.
 pub const VERSION: &str = "2010-05-15";

@@ -36,7 +36,7 @@ pub use self::origin::{
     S3OriginConfig, SslProtocol, VpcOriginConfig,
 };
 use super::NAMESPACE;
-use crate::locallab::xml::{self, Expect, WireError};
+use crate::locallab::machinery::xml::{self, Expect, WireError};
 
 /// A distribution's configuration: what UpdateDistribution takes and GetDistributionConfig gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use super::config::{
     DefaultCacheBehavior, DistributionConfig, GeoRestriction, GeoRestrictionType, HttpVersion, InvalidationBatch,
     ItemName, KeyPairId, List, Origin, OriginGroup, PriceClass, Restrictions, ViewerCertificate, ViewerMtlsConfig,
 };
-use crate::locallab::xml::{self, ErrorResponse};
+use crate::locallab::machinery::xml::{self, ErrorResponse};
 
 /// GetDistribution, UpdateDistribution: the distribution with its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

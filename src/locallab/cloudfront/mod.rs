@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod documents;
+pub mod edge;
 mod managed;
 pub mod model;
 mod ops;
@@ -25,10 +26,10 @@ pub use model::CloudFrontState;
 pub use settings::{AllViewerHeaders, EdgeSettings, OriginTarget, QueryRule, Ttl};
 pub use xml::NAMESPACE;
 
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest};
 
 pub const API_VERSION: &str = "2020-05-31";
 

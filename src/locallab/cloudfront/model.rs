@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::config::{self, CachePolicyConfig, DistributionConfig};
 use super::documents::InvalidationStatus;
 use super::settings::EdgeSettings;
-use crate::locallab::clock::Millis;
-use crate::locallab::ids;
-use crate::locallab::store::{Change, Record, Rows, StoreError, Table, Tables};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{Change, Record, Rows, StoreError, Table, Tables};
 use crate::locallab::waf::WebAcls;
 
 #[derive(Debug, Serialize, Deserialize)]

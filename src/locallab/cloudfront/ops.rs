@@ -10,12 +10,12 @@ use super::documents::{self, DistributionState, DistributionStatus, Invalidation
 use super::model::{CloudFrontState, ConfigDocument, Distribution, Invalidation, new_etag};
 use super::settings::EdgeSettings;
 use super::xml::{answer, body_text, max_items, with_etag};
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest, set_header};
-use crate::locallab::xml::WireError;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, set_header};
+use crate::locallab::machinery::xml::WireError;
 
 /// CloudFront's quotas on invalidations, from "Concurrent invalidation request maximum"
 /// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/InvalidationLimits.html):

@@ -10,11 +10,11 @@ use super::managed::{MANAGED_POLICIES, managed_policy};
 use super::model::{CachePolicy, CloudFrontState, new_etag};
 use super::settings::{EdgeSettings, MAX_FORWARDED_HEADERS};
 use super::xml::{answer, body_text, max_items, with_etag};
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest, set_header};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, set_header};
 
 /// The ETag the managed policies answer with: they never change.
 const MANAGED_ETAG: &str = "E23ZP02F085DFQ";

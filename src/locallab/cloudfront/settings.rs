@@ -8,7 +8,7 @@ use super::config::{
     self, CachePolicyConfig, CachePolicyHeaderBehavior, CachePolicyQueryStringBehavior, DefaultCacheBehavior,
     DistributionConfig, ForwardedValues, List, Name, Origin, OriginProtocolPolicy,
 };
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 use crate::names::origin_request_policy::{ALL_VIEWER, ALL_VIEWER_AND_CLOUDFRONT_HEADERS, ALL_VIEWER_EXCEPT_HOST};
 
 /// CloudFront's limit on headers in a cache key.

@@ -4,8 +4,8 @@
 use axum::response::Response;
 use http::StatusCode;
 
-use crate::locallab::wire::{ApiError, AwsRequest, set_header, xml_response};
-use crate::locallab::xml::WireError;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, set_header, xml_response};
+use crate::locallab::machinery::xml::WireError;
 
 /// The namespace of CloudFront's documents.
 pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";

@@ -11,11 +11,11 @@ use super::input::{
 };
 use super::model::{OutboxMessage, PasswordSet, PreparedPassword, User, UserStatus};
 use super::state::CognitoState;
-use crate::locallab::clock::epoch_secs;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::epoch_secs;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 use crate::token::{TokenError, TokenUse};
 
 type OpResult = Result<Value, ApiError>;

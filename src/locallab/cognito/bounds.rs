@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::errors::invalid_parameter;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 
 /// Top-level string members and their (min, max) lengths in characters.
 const MEMBERS: &[(&str, usize, usize)] = &[

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use super::errors::{client_not_found, invalid_parameter};
 use super::input::{PoolInput, required};
 use super::state::CognitoState;
-use crate::locallab::clock::epoch_secs;
-use crate::locallab::context::AccountContext;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::epoch_secs;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 
 type OpResult = Result<Value, ApiError>;
 

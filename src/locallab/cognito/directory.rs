@@ -10,10 +10,12 @@ use super::model::UserStatus;
 use super::signin::{TokenGrant, refresh_grant};
 use super::state::CognitoState;
 use super::{admin, signup};
-use crate::locallab::context::AccountContext;
-use crate::locallab::hosted_ui::{self, AppClient, Directory, DirectoryError, PasswordPolicy, SignedUp, Tokens};
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::cognito::hosted_ui::{
+    self, AppClient, Directory, DirectoryError, PasswordPolicy, SignedUp, Tokens,
+};
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 use crate::secret::Secret;
 
 /// The OAuth scopes the lab's app client allows (its `AllowedOAuthScopes`).

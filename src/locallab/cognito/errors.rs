@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::model::AppClient;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 
 pub fn invalid_parameter(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("InvalidParameterException", message)

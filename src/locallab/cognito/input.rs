@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::errors::invalid_parameter;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 
 /// Reads an operation's input; a member of the wrong type is a `SerializationException`
 /// naming where it is.

@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 
 use super::errors::not_authorized;
-use crate::locallab::clock::Millis;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::wire::ApiError;
 
 /// Wrong passwords allowed before the first lock-out.
 pub const FREE_FAILURES: u32 = 5;

@@ -10,6 +10,7 @@ mod bounds;
 mod describe;
 pub mod directory;
 mod errors;
+pub mod hosted_ui;
 mod input;
 pub mod keys;
 pub mod lockout;
@@ -31,9 +32,9 @@ use serde_json::{Value, json};
 pub use keys::{Signer, generate_signing_key};
 pub use state::{CognitoState, PoolSeed};
 
-use crate::locallab::context::AccountContext;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::{ApiError, AwsRequest, json_response};
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response};
 use crate::secret::Secret;
 use crate::token::{Claims, TokenError, TokenUse};
 
@@ -322,9 +323,9 @@ mod tests {
         AccountContext {
             id: "123456789012".into(),
             region: "us-east-1".into(),
-            clock: Arc::new(crate::locallab::clock::Clock::default()),
-            timing: crate::locallab::context::Timing::INSTANT,
-            urls: crate::locallab::context::AccountUrls {
+            clock: Arc::new(crate::locallab::machinery::clock::Clock::default()),
+            timing: crate::locallab::machinery::context::Timing::INSTANT,
+            urls: crate::locallab::machinery::context::AccountUrls {
                 aws_endpoint: "http://127.0.0.1:4566".into(),
                 edge: "http://127.0.0.1:4567".into(),
                 invoke: "http://127.0.0.1:4568".into(),
@@ -344,7 +345,7 @@ mod tests {
         let ctx = context(10);
         for writable in [false, true] {
             let dir = tempfile::tempdir().unwrap();
-            let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
+            let store = Arc::new(crate::locallab::machinery::store::Store::open(dir.path()).unwrap().store);
             let state = CognitoState::seed(0, seed()).unwrap();
             let client_id = state.lab_pool_and_client().unwrap().1.id.clone();
             let slice = Slice::new(state, store.clone(), "123456789012".into());
@@ -376,7 +377,7 @@ mod tests {
         // The demo user and one more.
         let ctx = context(2);
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(crate::locallab::store::Store::open(dir.path()).unwrap().store);
+        let store = Arc::new(crate::locallab::machinery::store::Store::open(dir.path()).unwrap().store);
         let state = CognitoState::seed(0, seed).unwrap();
         let client_id = state.lab_pool_and_client().unwrap().1.id.clone();
         let slice = Slice::new(state, store, "123456789012".into());

@@ -7,9 +7,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::locallab::clock::Millis;
-use crate::locallab::ids;
-use crate::locallab::store::Record;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Record;
 use crate::secret::Secret;
 use crate::srp::PasswordVerifier;
 

@@ -13,9 +13,9 @@ use super::errors::{invalid_parameter, user_not_found};
 use super::input::required;
 use super::model::{User, token_digest};
 use super::state::CognitoState;
-use crate::locallab::context::AccountContext;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 
 type OpResult = Result<Value, ApiError>;
 

@@ -13,11 +13,11 @@ use super::errors::{
 use super::input::{InitiateAuth, RespondToAuthChallenge, required};
 use super::model::{AppClient, PreparedPassword, RefreshGrant, User, UserPool, UserStatus, token_digest};
 use super::state::{ChallengeSession, CognitoState};
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 use crate::secret::Secret;
 
 type OpResult = Result<Value, ApiError>;

@@ -12,11 +12,11 @@ use super::errors::{
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
 use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
 use super::state::CognitoState;
-use crate::locallab::clock::Millis;
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 use crate::secret::Secret;
 
 type OpResult = Result<Value, ApiError>;

@@ -18,10 +18,10 @@ use super::errors::{
 use super::input::{InitiateAuth, RespondToAuthChallenge, required};
 use super::signin::{after_password, answer, check_admin_client};
 use super::state::{CognitoState, SrpSession};
-use crate::locallab::context::AccountContext;
-use crate::locallab::ids;
-use crate::locallab::store::Slice;
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::ApiError;
 use crate::srp::{self, PasswordVerifier, SrpError};
 
 type OpResult = Result<Value, ApiError>;

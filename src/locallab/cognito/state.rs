@@ -11,10 +11,10 @@ use super::lockout::Lockouts;
 use super::model::{
     AppClient, DemoAccount, OutboxMessage, PasswordSet, RefreshGrant, User, UserPool, UserStatus, user_key,
 };
-use crate::locallab::clock::Millis;
-use crate::locallab::ids;
-use crate::locallab::store::{Change, One, Record, Rows, StoreError, Table, Tables};
-use crate::locallab::wire::ApiError;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{Change, One, Record, Rows, StoreError, Table, Tables};
+use crate::locallab::machinery::wire::ApiError;
 use crate::names::LAB_AUTH_FLOWS;
 use crate::secret::Secret;
 use crate::srp::ChallengeBook;
@@ -253,7 +253,7 @@ impl CognitoState {
     }
 
     /// Refuses a new user in a pool that holds `most` already (see
-    /// [`crate::locallab::context::ROOM_USERS_PER_POOL`]).
+    /// [`crate::locallab::machinery::context::ROOM_USERS_PER_POOL`]).
     pub fn check_room_for_user(&self, pool_id: &str, most: usize) -> Result<(), ApiError> {
         if most == 0 || self.users.with_prefix(&format!("{pool_id}/")).nth(most - 1).is_some() {
             return Err(ApiError::bad_request(

@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::locallab::room_api::{AttendeeProgress, Snapshot};
+use crate::locallab::room::api::{AttendeeProgress, Snapshot};
 
 /// The smallest terminal the table is drawn in; below it, a one-line notice.
 pub const MIN_WIDTH: u16 = 60;

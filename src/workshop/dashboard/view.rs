@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::state::{Dashboard, KEYS, MIN_HEIGHT, MIN_WIDTH};
 use crate::guide::{CheckId, Guide};
-use crate::locallab::room_api::AttendeeProgress;
+use crate::locallab::room::api::AttendeeProgress;
 use crate::tui::Theme;
 
 /// The checks' column labels, in the checks' order.

@@ -7,7 +7,7 @@ use aws_sdk_cloudformation::types as sdk;
 use aws_smithy_types::DateTime;
 
 use super::*;
-use crate::locallab::xml::loopback::{Loopback, assert_same_tree};
+use crate::locallab::machinery::xml::loopback::{Loopback, assert_same_tree};
 
 fn time(seconds: i64) -> DateTime {
     DateTime::from_secs(seconds)

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::NAMESPACE;
 use super::list::{List, Name};
-use crate::locallab::xml::{self, Expect, WireError};
+use crate::locallab::machinery::xml::{self, Expect, WireError};
 
 /// What CreateCachePolicy takes and GetCachePolicyConfig gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::types as sdk;
 
 use super::*;
-use crate::locallab::xml::loopback::{Loopback, assert_same_tree};
+use crate::locallab::machinery::xml::loopback::{Loopback, assert_same_tree};
 
 /// The store keeps the model as JSON: what it reads back is what it wrote.
 pub(crate) fn assert_stores_as_json<T>(model: &T)
@@ -592,10 +592,10 @@ fn seed_document(domain: &str, header: &str, secret: &str, acl: &str) -> String 
         ),
         ns = NAMESPACE,
         origin_id = origin_id,
-        domain = crate::locallab::wire::xml_escape(domain),
-        header = crate::locallab::wire::xml_escape(header),
-        secret = crate::locallab::wire::xml_escape(secret),
-        acl = crate::locallab::wire::xml_escape(acl),
+        domain = crate::locallab::machinery::wire::xml_escape(domain),
+        header = crate::locallab::machinery::wire::xml_escape(header),
+        secret = crate::locallab::machinery::wire::xml_escape(secret),
+        acl = crate::locallab::machinery::wire::xml_escape(acl),
     )
 }
 

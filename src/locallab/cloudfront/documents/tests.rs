@@ -10,7 +10,7 @@ use aws_smithy_types::DateTime;
 use super::*;
 use crate::locallab::cloudfront::config::tests::{sdk_distribution_config, sent_by_sdk};
 use crate::locallab::cloudfront::config::{self, Path};
-use crate::locallab::xml::loopback::Loopback;
+use crate::locallab::machinery::xml::loopback::Loopback;
 
 fn time(seconds: i64, millis: u32) -> DateTime {
     DateTime::from_secs_and_nanos(seconds, millis * 1_000_000)
@@ -333,7 +333,7 @@ async fn errors_read_as_their_code_and_message() {
     assert!(e.is_precondition_failed(), "{e:?}");
     assert_eq!(e.message(), Some(message));
 
-    let malformed = crate::locallab::xml::WireError::Malformed("x".into());
+    let malformed = crate::locallab::machinery::xml::WireError::Malformed("x".into());
     server.answer(
         400,
         &[],

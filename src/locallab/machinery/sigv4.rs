@@ -12,8 +12,8 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, 
 use aws_sigv4::sign::v4::SigningParams;
 use http::StatusCode;
 
-use super::clock::Millis;
-use super::wire::{ApiError, AwsRequest};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::wire::{ApiError, AwsRequest};
 use crate::secret::Secret;
 
 /// How far a request's time may be from the lab's.

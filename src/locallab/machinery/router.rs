@@ -11,16 +11,20 @@ use axum::response::Response;
 use http::{Method, StatusCode};
 use tokio_util::sync::CancellationToken;
 
-use super::account::Account;
-use super::lab::LocalLab;
-use super::listen::{self, ConnectionLimits};
-use super::progress::{self, Seen};
-use super::resolve::{self, Unsigned};
-use super::sigv4::{self, Dialect, Expected};
-use super::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
-use super::{apigateway, cloudformation, cloudfront, cognito, edge, hosted_ui, invoke, room_api, sts, waf};
+use crate::locallab::account::Account;
+use crate::locallab::apigateway::{self, invoke};
+use crate::locallab::cloudfront::{self, edge};
+use crate::locallab::cognito::{self, hosted_ui};
+use crate::locallab::lab::LocalLab;
+use crate::locallab::machinery::listen::{self, ConnectionLimits};
+use crate::locallab::machinery::resolve::{self, Unsigned};
+use crate::locallab::machinery::sigv4::{self, Dialect, Expected};
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
+use crate::locallab::room::api as room_api;
+use crate::locallab::room::progress::{self, Seen};
+use crate::locallab::{cloudformation, sts, waf};
 
-pub(super) fn serve(
+pub(crate) fn serve(
     lab: Arc<LocalLab>,
     [aws, edge, invoke]: [tokio::net::TcpListener; 3],
     limits: ConnectionLimits,
@@ -272,7 +276,7 @@ fn outbox_refused(headers: &http::HeaderMap) -> Response {
             .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/html; charset=utf-8"));
         return response;
     }
-    super::wire::json_response(
+    crate::locallab::machinery::wire::json_response(
         StatusCode::FORBIDDEN,
         &serde_json::json!({ "messages": [], "message": WHY }),
         "application/json",
@@ -302,7 +306,7 @@ async fn seen_by_cognito(
         {
             // Only a sign-in that ended in tokens counts (not one that asked for a challenge).
             let (parts, body) = response.into_parts();
-            let body = axum::body::to_bytes(body, super::wire::MAX_BODY).await.unwrap_or_default();
+            let body = axum::body::to_bytes(body, crate::locallab::machinery::wire::MAX_BODY).await.unwrap_or_default();
             if memmem(&body, b"\"IdToken\"") {
                 progress::observe(p, Seen::IdTokenIssued, now);
             }
@@ -362,12 +366,14 @@ async fn keep_answer(account: &Account, probe: progress::Probe, response: Respon
         at: now,
     };
     if body.size_hint().exact().is_none_or(|n| n > progress::ANSWER_BODY as u64) {
-        progress::answered(&account.progress, probe, answer, |a| super::room_judge::passes(account, probe, a));
+        progress::answered(&account.progress, probe, answer, |a| {
+            crate::locallab::room::judge::passes(account, probe, a)
+        });
         return Response::from_parts(parts, body);
     }
     let bytes = axum::body::to_bytes(body, progress::ANSWER_BODY).await.unwrap_or_default();
     answer.body = String::from_utf8_lossy(&bytes).into_owned();
-    progress::answered(&account.progress, probe, answer, |a| super::room_judge::passes(account, probe, a));
+    progress::answered(&account.progress, probe, answer, |a| crate::locallab::room::judge::passes(account, probe, a));
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-use super::account::Account;
-use super::lab::LocalLab;
-use super::sigv4::{self, Dialect, Expected, Refusal};
-use super::wire::{ApiError, AwsRequest};
+use crate::locallab::account::Account;
+use crate::locallab::lab::LocalLab;
+use crate::locallab::machinery::sigv4::{self, Dialect, Expected, Refusal};
+use crate::locallab::machinery::wire::{ApiError, AwsRequest};
 
 /// How an unsigned call names its account.
 pub enum Unsigned {

@@ -6,7 +6,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use super::xml::{ErrorResponse, WireError};
+use crate::locallab::machinery::xml::{ErrorResponse, WireError};
 
 /// The largest request body any service here accepts. Every call the lab makes is tiny;
 /// real AWS limits are of the same order (CloudFront's config document is the largest).

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use super::clock::Millis;
-use super::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::store::{Change, Record, Rows, Slice, StoreError, Table, Tables};
 
 /// Something the room saw an attendee's endpoints do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

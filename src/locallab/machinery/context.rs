@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::clock::{Clock, Millis};
+use crate::locallab::machinery::clock::{Clock, Millis};
 
 /// How long the lab's slow AWS operations take.
 #[derive(Debug, Clone, Copy)]

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use table::{One, Record, Table};
 
-use super::wire::ApiError;
+use crate::locallab::machinery::wire::ApiError;
 
 pub const DATABASE_FILE: &str = "lab.sqlite3";
 

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::locallab::clock::Millis;
-use crate::locallab::store::Record;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::store::Record;
 
 /// The most entries one edge keeps; beyond it, expired and then oldest entries make room.
 const MAX_ENTRIES: usize = 10_000;

@@ -10,17 +10,17 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::account::Account;
-use super::clock::Millis;
-use super::clock::iso8601;
-use super::lab::{DemoUser, JoinAttempt, LocalLab, account_info};
-use super::progress::ProgressState;
-use super::room::{AccessKey, JoinRefusal};
-use super::room_judge;
-use super::sigv4::{self, Expected, ROOM_SERVICE};
-use super::wire::{AwsRequest, json_response};
 use crate::checks::Status;
 use crate::guide::{CheckId, Guide};
+use crate::locallab::account::Account;
+use crate::locallab::lab::{DemoUser, JoinAttempt, LocalLab, account_info};
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::clock::iso8601;
+use crate::locallab::machinery::sigv4::{self, Expected, ROOM_SERVICE};
+use crate::locallab::machinery::wire::{AwsRequest, json_response};
+use crate::locallab::room::judge;
+use crate::locallab::room::progress::ProgressState;
+use crate::locallab::room::{AccessKey, JoinRefusal};
 use crate::secret::Secret;
 
 /// What `walab join` sends.
@@ -168,7 +168,7 @@ pub fn report(lab: &LocalLab, req: &AwsRequest) -> Response {
     let Ok(input) = serde_json::from_slice::<ReportRequest>(&req.body) else {
         return message(StatusCode::BAD_REQUEST, "send {\"checks\": [{\"id\", \"status\", \"summary\", \"at\"}]}");
     };
-    if input.checks.len() > super::progress::MAX_REPORTED {
+    if input.checks.len() > crate::locallab::room::progress::MAX_REPORTED {
         return message(StatusCode::PAYLOAD_TOO_LARGE, "too many checks in one report");
     }
     let now = lab.clock.now_ms();
@@ -178,12 +178,12 @@ pub fn report(lab: &LocalLab, req: &AwsRequest) -> Response {
         .into_iter()
         .filter(|c| c.id.parse::<CheckId>().is_ok() && statuses.contains(&c.status.as_str()))
         .map(|c| {
-            let summary: String = c.summary.chars().take(super::progress::MAX_SUMMARY).collect();
+            let summary: String = c.summary.chars().take(crate::locallab::room::progress::MAX_SUMMARY).collect();
             // A report from the future is as of now.
-            (c.id, super::progress::Reported { status: c.status, summary, at: c.at.min(now) })
+            (c.id, crate::locallab::room::progress::Reported { status: c.status, summary, at: c.at.min(now) })
         })
         .collect();
-    match super::progress::reported(&account.progress, results, now) {
+    match crate::locallab::room::progress::reported(&account.progress, results, now) {
         Ok(()) => json_response(StatusCode::OK, &json!({"recorded": true}), "application/json"),
         Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, &e),
     }
@@ -383,7 +383,7 @@ fn standing_of(status: &str) -> Standing {
 /// endpoints gave ([`room_judge`]).
 pub fn standings(account: &Account, guide: &Guide) -> Standings {
     let observed = account.progress.read(ProgressState::observed);
-    let checks = room_judge::judge_account(account, guide)
+    let checks = judge::judge_account(account, guide)
         .into_iter()
         .map(|(id, outcome)| match outcome {
             None => match observed.reports.get(id.as_str()) {

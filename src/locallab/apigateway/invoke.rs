@@ -10,13 +10,14 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{StatusCode, header};
 
-use super::apigateway::{self, ApiGatewayState, AuthorizationType, DeployedMethod, RequiredParameter};
-use super::cognito::{self, CognitoState};
-use super::context::AccountContext;
-use super::store::Slice;
-use super::waf::{self, WafState};
-use super::wire::{AwsRequest, request_id};
-use super::{ids, players};
+use crate::locallab::apigateway::{self, ApiGatewayState, AuthorizationType, DeployedMethod, RequiredParameter};
+use crate::locallab::cognito::{self, CognitoState};
+use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::Slice;
+use crate::locallab::machinery::wire::{AwsRequest, request_id};
+use crate::locallab::players;
+use crate::locallab::waf::{self, WafState};
 use crate::token::{TokenError, TokenUse};
 
 /// Why API Gateway refused a request, each with the status and body it answers with.

@@ -132,7 +132,7 @@ impl DecodedToken {
 
 /// `2026-11-03 09:05:07 UTC`.
 pub fn utc(unix_secs: i64) -> String {
-    let text = crate::locallab::clock::iso8601(unix_secs.saturating_mul(1000));
+    let text = crate::locallab::machinery::clock::iso8601(unix_secs.saturating_mul(1000));
     text.trim_end_matches('Z').replacen('T', " ", 1) + " UTC"
 }
 

@@ -10,14 +10,14 @@ use std::time::Duration;
 
 use aws_smithy_types::DateTime;
 
-use super::account::Account;
-use super::clock::Millis;
-use super::progress::{Answer, Probe, Seen};
-use super::{apigateway, cloudfront, cognito};
 use crate::aws::cloudfront::{Forwarding, Invalidation};
 use crate::checks::Outcome;
 use crate::checks::judge::{self, DistributionSeen, Gathered, SecretRead, StackSeen, UserSeen};
 use crate::guide::{CheckId, Guide};
+use crate::locallab::account::Account;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::room::progress::{Answer, Probe, Seen};
+use crate::locallab::{apigateway, cloudfront, cognito};
 use crate::names::{API_STACK, EDGE_STACK, STAGE};
 use crate::probe::{ProbeResponse, ResponseHeaders};
 use crate::settings::{Field, Values};
@@ -144,7 +144,11 @@ fn fingerprint(
 /// The answer to judge for `probe`: the last one, unless it does not pass while one that passed
 /// under the account's present configuration is kept. Requests from anyone reach the account's
 /// edge; only a change of the attendee's own configuration can turn a pass back.
-fn answer_that_counts(observed: &super::progress::Observed, probe: Probe, config: u64) -> Option<ProbeResponse> {
+fn answer_that_counts(
+    observed: &crate::locallab::room::progress::Observed,
+    probe: Probe,
+    config: u64,
+) -> Option<ProbeResponse> {
     let last = observed.answers.get(&probe).map(as_response)?;
     if judge_probe(probe, &last).status == crate::checks::Status::Passed {
         return Some(last);

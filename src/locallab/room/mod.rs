@@ -3,17 +3,24 @@
 //! every signed call is checked against the secret issued with them. The instructor reads the
 //! room's progress with the instructor key.
 //!
+//! Its endpoints are in [`api`], what it sees of each attendee's progress in [`progress`], and how
+//! it judges an attendee's lab with walab's own check definitions in [`judge`].
+//!
 //! Joining must be quick for the twentieth attendee too, so the RSA keys new pools need are
 //! generated ahead, on a thread of their own, not on the request path.
+
+pub mod api;
+pub mod judge;
+pub mod progress;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use super::clock::Millis;
-use super::cognito;
-use super::ids;
+use crate::locallab::cognito;
+use crate::locallab::machinery::clock::Millis;
+use crate::locallab::machinery::ids;
 use crate::secret::Secret;
 
 /// What the store keeps about the room itself (in its `meta` table).
