@@ -15,6 +15,7 @@ mod input;
 pub mod keys;
 pub mod lockout;
 pub mod model;
+mod operations;
 mod passwords;
 mod sessions;
 mod signin;
@@ -33,6 +34,7 @@ pub use keys::{Signer, generate_signing_key};
 pub use state::{CognitoState, PoolSeed};
 
 use crate::locallab::machinery::context::AccountContext;
+use crate::locallab::machinery::resolve::Signing;
 use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response};
 use crate::secret::Secret;
@@ -41,38 +43,9 @@ use crate::token::{Claims, TokenError, TokenUse};
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const JSON_1_1: &str = "application/x-amz-json-1.1";
 
-/// Operations AWS answers only when the request is signed.
-fn needs_signature(operation: &str) -> bool {
-    matches!(
-        operation,
-        "AdminInitiateAuth"
-            | "AdminRespondToAuthChallenge"
-            | "AdminCreateUser"
-            | "AdminSetUserPassword"
-            | "AdminGetUser"
-            | "AdminConfirmSignUp"
-            | "AdminDeleteUser"
-            | "DescribeUserPool"
-            | "DescribeUserPoolClient"
-            | "ListUserPools"
-            | "ListUserPoolClients"
-            | "ListUsers"
-            | "AdminUserGlobalSignOut"
-            | "DescribeUserPoolDomain"
-            | "AdminUpdateUserAttributes"
-            | "GetSigningCertificate"
-    )
-}
-
-/// Unsigned operations whose account is found through the access token they carry.
-pub fn finds_account_by_token(operation: &str) -> bool {
-    matches!(operation, "GetUser" | "GlobalSignOut" | "ChangePassword")
-}
-
-/// True for operations a caller makes without AWS credentials (the account is found through
-/// the client id, or the token).
-pub fn is_unsigned(operation: &str) -> bool {
-    !needs_signature(operation)
+/// How a call to `operation` must be signed (from the operation table).
+pub fn signing(operation: &str) -> Signing {
+    operations::signing(operation)
 }
 
 /// Answers one Cognito operation.
@@ -93,54 +66,15 @@ fn dispatch(
     if !content_type.starts_with("application/x-amz-json-1.") {
         return Err(ApiError::bad_request("SerializationException", "Content-Type must be application/x-amz-json-1.1"));
     }
-    if needs_signature(operation) && !req.is_signed() {
+    if signing(operation) == Signing::Signed && !req.is_signed() {
         return Err(ApiError::bad_request("MissingAuthenticationTokenException", "Missing Authentication Token"));
     }
-    let body = &req.body;
-    match operation {
-        "InitiateAuth" | "AdminInitiateAuth" => {
-            let (input, admin): (input::InitiateAuth, _) = (input::parse(body)?, operation == "AdminInitiateAuth");
-            if srp_auth::is_srp(input.auth_flow.as_deref()) {
-                srp_auth::begin(ctx, cognito, input, admin)
-            } else {
-                signin::initiate_auth(ctx, cognito, input, admin)
-            }
-        }
-        "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
-            let input: input::RespondToAuthChallenge = input::parse(body)?;
-            let admin = operation == "AdminRespondToAuthChallenge";
-            if srp_auth::is_srp(input.challenge_name.as_deref()) {
-                srp_auth::respond(ctx, cognito, input, admin)
-            } else {
-                signin::respond_to_auth_challenge(ctx, cognito, input, admin)
-            }
-        }
-        "SignUp" => signup::sign_up(ctx, cognito, input::parse(body)?),
-        "ConfirmSignUp" => signup::confirm_sign_up(ctx, cognito, input::parse(body)?),
-        "ResendConfirmationCode" => signup::resend_confirmation_code(ctx, cognito, input::parse(body)?),
-        "AdminCreateUser" => admin::admin_create_user(ctx, cognito, input::parse(body)?),
-        "AdminSetUserPassword" => admin::admin_set_user_password(ctx, cognito, input::parse(body)?),
-        "AdminGetUser" => admin::admin_get_user(cognito, input::parse(body)?),
-        "AdminConfirmSignUp" => admin::admin_confirm_sign_up(ctx, cognito, input::parse(body)?),
-        "AdminDeleteUser" => admin::admin_delete_user(cognito, input::parse(body)?),
-        "DescribeUserPool" => describe::describe_user_pool(cognito, input::parse(body)?),
-        "DescribeUserPoolClient" => describe::describe_user_pool_client(ctx, cognito, input::parse(body)?),
-        "ListUserPools" => describe::list_user_pools(cognito, input::parse(body)?),
-        "ListUserPoolClients" => describe::list_user_pool_clients(cognito, input::parse(body)?),
-        "GetUser" => admin::get_user(ctx, cognito, input::parse(body)?),
-        "GlobalSignOut" => sessions::global_sign_out(ctx, cognito, input::parse(body)?),
-        "AdminUserGlobalSignOut" => sessions::admin_user_global_sign_out(cognito, input::parse(body)?),
-        "RevokeToken" => sessions::revoke_token(cognito, input::parse(body)?),
-        "ListUsers" => sessions::list_users(cognito, input::parse(body)?),
-        "DescribeUserPoolDomain" => sessions::describe_user_pool_domain(ctx, cognito, input::parse(body)?),
-        "ForgotPassword" => passwords::forgot_password(ctx, cognito, input::parse(body)?),
-        "ConfirmForgotPassword" => passwords::confirm_forgot_password(ctx, cognito, input::parse(body)?),
-        "ChangePassword" => passwords::change_password(ctx, cognito, input::parse(body)?),
-        "AdminUpdateUserAttributes" => admin::admin_update_user_attributes(ctx, cognito, input::parse(body)?),
-        "GetSigningCertificate" => describe::get_signing_certificate(cognito, input::parse(body)?),
-        other => Err(ApiError::bad_request(
+    let call = operations::Call { ctx, cognito };
+    match operations::find(operation) {
+        Some(op) => op.answer(&call, &req.body),
+        None => Err(ApiError::bad_request(
             "UnknownOperationException",
-            format!("The local lab's Cognito does not implement {TARGET_PREFIX}{other}"),
+            format!("The local lab's Cognito does not implement {TARGET_PREFIX}{operation}"),
         )),
     }
 }

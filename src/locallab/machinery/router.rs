@@ -17,7 +17,7 @@ use crate::locallab::cloudfront::{self, edge};
 use crate::locallab::cognito::{self, hosted_ui};
 use crate::locallab::lab::LocalLab;
 use crate::locallab::machinery::listen::{self, ConnectionLimits};
-use crate::locallab::machinery::resolve::{self, Unsigned};
+use crate::locallab::machinery::resolve::{self, Signing, Unsigned};
 use crate::locallab::machinery::sigv4::{self, Dialect, Expected};
 use crate::locallab::machinery::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
 use crate::locallab::room::api as room_api;
@@ -106,12 +106,10 @@ fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, E
     match protocol {
         Protocol::AwsJson => {
             let operation = target.strip_prefix(cognito::TARGET_PREFIX).unwrap_or_default();
-            let unsigned = if !cognito::is_unsigned(operation) {
-                Unsigned::Refused
-            } else if cognito::finds_account_by_token(operation) {
-                Unsigned::PoolId(cognito::pool_of_access_token(&req.body))
-            } else {
-                Unsigned::ClientId(cognito::client_id_of(&req.body))
+            let unsigned = match cognito::signing(operation) {
+                Signing::Signed => Unsigned::Refused,
+                Signing::ByAccessToken => Unsigned::PoolId(cognito::pool_of_access_token(&req.body)),
+                Signing::ByClientId => Unsigned::ClientId(cognito::client_id_of(&req.body)),
             };
             (Dialect::Json, Expected { service: "cognito-idp", region }, unsigned)
         }
