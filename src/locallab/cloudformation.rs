@@ -205,20 +205,12 @@ pub trait Facts {
 }
 
 pub fn handle(ctx: &AccountContext, stacks: &Slice<StacksState>, facts: &dyn Facts, req: &AwsRequest) -> Response {
-    let result = if req.is_signed() {
-        wire::Request::parse(&req.body).map_err(ApiError::from).and_then(|request| {
-            let now = ctx.now_ms();
-            let request_id = request_id();
-            let op = ops::Op { ctx, stacks, facts, now, request_id: &request_id };
-            op.answer(request)
-        })
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "MissingAuthenticationToken",
-            "Request is missing Authentication Token",
-        ))
-    };
+    let result = wire::Request::parse(&req.body).map_err(ApiError::from).and_then(|request| {
+        let now = ctx.now_ms();
+        let request_id = request_id();
+        let op = ops::Op { ctx, stacks, facts, now, request_id: &request_id };
+        op.answer(request)
+    });
     match result {
         Ok(body) => xml_response(StatusCode::OK, body),
         Err(e) => e.into_xml(NAMESPACE),

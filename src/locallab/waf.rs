@@ -103,9 +103,6 @@ pub type StageAcl<'a> = &'a dyn Fn(&str, &str) -> Option<Option<String>>;
 /// Answers one WAFv2 operation; only `GetWebACLForResource` is served.
 pub fn handle(waf: &Slice<WafState>, stage_acl: StageAcl, operation: &str, req: &AwsRequest) -> Response {
     let answer = match operation {
-        _ if !req.is_signed() => {
-            Err(ApiError::bad_request("MissingAuthenticationTokenException", "Missing Authentication Token"))
-        }
         "GetWebACLForResource" => web_acl_for_resource(waf, stage_acl, &req.body),
         other => Err(ApiError::bad_request(
             "UnknownOperationException",

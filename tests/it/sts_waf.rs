@@ -1,6 +1,6 @@
 //! STS `GetCallerIdentity` through the official SDK client, WAFv2 `GetWebACLForResource` on the
 //! wire (`tests/it/waf_sdk.rs` has it through the SDK client), and unknown operations naming the service the
-//! caller addressed.
+//! caller addressed, and every service refusing an unsigned call in its own words.
 
 use crate::common;
 
@@ -143,4 +143,62 @@ async fn unknown_operations_name_the_service_addressed() {
     let body: Value = waf_other.json().await.unwrap();
     assert_eq!(body["__type"], "UnknownOperationException");
     assert!(body["message"].as_str().unwrap().contains("WAF"), "{body}");
+}
+
+/// The router refuses unsigned calls for every service in one place; each answer keeps the
+/// service's own status, code and words.
+#[tokio::test]
+async fn every_service_refuses_an_unsigned_call_in_its_own_words() {
+    let lab = TestLab::start().await;
+    let url = lab.info().aws_endpoint_url;
+    let http = common::http();
+    let json = |target: &str, content_type: &str| {
+        http.post(&url).header("x-amz-target", target).header("content-type", content_type).body("{}")
+    };
+    let cases = [
+        (
+            "cognito",
+            json("AWSCognitoIdentityProviderService.AdminGetUser", "application/x-amz-json-1.1"),
+            400,
+            "\"__type\":\"MissingAuthenticationTokenException\"",
+            "\"message\":\"Missing Authentication Token\"",
+        ),
+        (
+            "waf",
+            json("AWSWAF_20190729.GetWebACLForResource", "application/x-amz-json-1.1"),
+            400,
+            "\"__type\":\"MissingAuthenticationTokenException\"",
+            "\"message\":\"Missing Authentication Token\"",
+        ),
+        (
+            "sts",
+            json("AWSSecurityTokenServiceV20110615.GetCallerIdentity", "application/x-amz-json-1.0"),
+            403,
+            "\"__type\":\"com.amazonaws.sts#MissingAuthenticationToken\"",
+            "\"message\":\"Request is missing Authentication Token\"",
+        ),
+        (
+            "cloudformation",
+            http.post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("Action=DescribeStacks&Version=2010-05-15"),
+            403,
+            "<Code>MissingAuthenticationToken</Code>",
+            "<Message>Request is missing Authentication Token</Message>",
+        ),
+        (
+            "cloudfront",
+            http.get(format!("{url}/2020-05-31/distribution")),
+            403,
+            "<Code>MissingAuthenticationToken</Code>",
+            "<Message>Missing Authentication Token</Message>",
+        ),
+        ("apigateway", http.get(format!("{url}/restapis")), 403, "", "{\"message\":\"Missing Authentication Token\"}"),
+    ];
+    for (service, request, status, code, message) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{service}");
+        let text = response.text().await.unwrap();
+        assert!(text.contains(code) && text.contains(message), "{service}: {text}");
+    }
 }

@@ -48,7 +48,17 @@ pub fn signing(operation: &str) -> Signing {
     operations::signing(operation)
 }
 
-/// Answers one Cognito operation.
+/// Cognito reads only AWS JSON bodies; this is checked before anything else, the signature too.
+pub fn check_content_type(req: &AwsRequest) -> Result<(), ApiError> {
+    let content_type = req.header("content-type").unwrap_or_default();
+    if content_type.starts_with("application/x-amz-json-1.") {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("SerializationException", "Content-Type must be application/x-amz-json-1.1"))
+    }
+}
+
+/// Answers one Cognito operation (its signature and content type already checked by the router).
 pub fn handle(ctx: &AccountContext, cognito: &Slice<CognitoState>, operation: &str, req: &AwsRequest) -> Response {
     match dispatch(ctx, cognito, operation, req) {
         Ok(body) => json_response(StatusCode::OK, &body, JSON_1_1),
@@ -62,13 +72,6 @@ fn dispatch(
     operation: &str,
     req: &AwsRequest,
 ) -> Result<Value, ApiError> {
-    let content_type = req.header("content-type").unwrap_or_default();
-    if !content_type.starts_with("application/x-amz-json-1.") {
-        return Err(ApiError::bad_request("SerializationException", "Content-Type must be application/x-amz-json-1.1"));
-    }
-    if signing(operation) == Signing::Signed && !req.is_signed() {
-        return Err(ApiError::bad_request("MissingAuthenticationTokenException", "Missing Authentication Token"));
-    }
     let call = operations::Call { ctx, cognito };
     match operations::find(operation) {
         Some(op) => op.answer(&call, &req.body),

@@ -29,24 +29,43 @@ pub enum Signing {
 pub enum Unsigned {
     /// Not allowed: the operation needs a signature.
     Refused,
+    /// Nothing the lab answers here names an account (an unknown path): a room refuses it as
+    /// unsigned; a lab with one account answers it (with "nothing here").
+    Unnamed,
     ClientId(Option<String>),
     PoolId(Option<String>),
+}
+
+/// What the router knows of a control-plane request before its account is found: the
+/// protocol's words for refusals, the service and region its signature must name, how an
+/// unsigned call names its account, and how the service words a missing signature.
+pub struct Addressed {
+    pub dialect: Dialect,
+    pub expected: Expected<'static>,
+    pub unsigned: Unsigned,
+    /// The service's own refusal of an unsigned call to an operation that needs a signature
+    /// (a room answers with its verifier's words, [`Refusal::Missing`]).
+    pub missing: ApiError,
+}
+
+/// True when the request carries a SigV4 signature, in `Authorization` or in the query.
+fn carries_signature(req: &AwsRequest) -> bool {
+    req.is_signed() || sigv4::is_presigned(req)
 }
 
 fn no_account() -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The local lab has no account yet.")
 }
 
-/// The account a control-plane call is for. `expected` is the service the request addressed;
-/// `unsigned` says how to find the account when the request carries no signature.
-pub fn control_plane(
-    lab: &LocalLab,
-    req: &AwsRequest,
-    dialect: Dialect,
-    expected: Expected,
-    unsigned: Unsigned,
-) -> Result<Arc<Account>, ApiError> {
+/// The account a control-plane call is for, and the one place where a call that needs a
+/// signature and carries none is refused. `addressed.unsigned` says how to find the account
+/// when the request carries no signature.
+pub fn control_plane(lab: &LocalLab, req: &AwsRequest, addressed: Addressed) -> Result<Arc<Account>, ApiError> {
+    let Addressed { dialect, expected, unsigned, missing } = addressed;
     if lab.room.is_none() {
+        if matches!(unsigned, Unsigned::Refused) && !carries_signature(req) {
+            return Err(missing);
+        }
         return lab.account().ok_or_else(no_account);
     }
     if sigv4::authorization(req).is_some() {
@@ -60,7 +79,7 @@ pub fn control_plane(
         return account.ok_or_else(|| Refusal::UnknownKey.into_error(dialect));
     }
     let found = match unsigned {
-        Unsigned::Refused => None,
+        Unsigned::Refused | Unsigned::Unnamed => None,
         Unsigned::ClientId(id) => {
             let id = id.unwrap_or_default();
             return lab.account_by_client(&id).ok_or_else(|| {

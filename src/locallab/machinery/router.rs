@@ -17,8 +17,8 @@ use crate::locallab::cloudfront::{self, edge};
 use crate::locallab::cognito::{self, hosted_ui};
 use crate::locallab::lab::LocalLab;
 use crate::locallab::machinery::listen::{self, ConnectionLimits};
-use crate::locallab::machinery::resolve::{self, Signing, Unsigned};
-use crate::locallab::machinery::sigv4::{self, Dialect, Expected};
+use crate::locallab::machinery::resolve::{self, Addressed, Signing, Unsigned};
+use crate::locallab::machinery::sigv4::{self, Dialect, Expected, Refusal};
 use crate::locallab::machinery::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
 use crate::locallab::room::api as room_api;
 use crate::locallab::room::progress::{self, Seen};
@@ -92,16 +92,25 @@ async fn read_request(request: Request) -> Result<AwsRequest, (http::request::Pa
     }
 }
 
-/// What the AWS listener's request says about who sent it and to which service.
-fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, Expected<'static>, Unsigned) {
+/// What the AWS listener's request says about who sent it and to which service, with each
+/// service's signing rule (Cognito's from its operation table; the other services answer only
+/// signed calls) and its words for a call that should have been signed.
+fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> Addressed {
     let region = crate::names::REGION;
     let target = req.header("x-amz-target").unwrap_or_default();
+    let missing_json = || ApiError::bad_request("MissingAuthenticationTokenException", "Missing Authentication Token");
+    let signed = |dialect, service, region, missing| Addressed {
+        dialect,
+        expected: Expected { service, region },
+        unsigned: Unsigned::Refused,
+        missing,
+    };
     if to_sts {
         let dialect = if protocol == Protocol::AwsJson { Dialect::Json } else { Dialect::QueryXml };
-        return (dialect, Expected { service: "sts", region }, Unsigned::Refused);
+        return signed(dialect, "sts", region, Refusal::Missing.into_error(Dialect::QueryXml));
     }
     if target.starts_with(waf::TARGET_PREFIX) {
-        return (Dialect::Json, Expected { service: "wafv2", region }, Unsigned::Refused);
+        return signed(Dialect::Json, "wafv2", region, missing_json());
     }
     match protocol {
         Protocol::AwsJson => {
@@ -111,21 +120,37 @@ fn addressing(protocol: Protocol, req: &AwsRequest, to_sts: bool) -> (Dialect, E
                 Signing::ByAccessToken => Unsigned::PoolId(cognito::pool_of_access_token(&req.body)),
                 Signing::ByClientId => Unsigned::ClientId(cognito::client_id_of(&req.body)),
             };
-            (Dialect::Json, Expected { service: "cognito-idp", region }, unsigned)
+            Addressed {
+                dialect: Dialect::Json,
+                expected: Expected { service: "cognito-idp", region },
+                unsigned,
+                missing: missing_json(),
+            }
         }
-        Protocol::Query => (Dialect::QueryXml, Expected { service: "cloudformation", region }, Unsigned::Refused),
-        Protocol::CloudFrontXml => {
-            (Dialect::QueryXml, Expected { service: "cloudfront", region: "us-east-1" }, Unsigned::Refused)
+        Protocol::Query => {
+            signed(Dialect::QueryXml, "cloudformation", region, Refusal::Missing.into_error(Dialect::QueryXml))
         }
+        Protocol::CloudFrontXml => signed(
+            Dialect::QueryXml,
+            "cloudfront",
+            "us-east-1",
+            ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationToken", "Missing Authentication Token"),
+        ),
         Protocol::RestJson => {
             let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
             let query = |name: &str| req.query_param(name).map(String::from);
             let unsigned = match segments.as_slice() {
+                ["restapis", ..] => Unsigned::Refused,
                 [pool_id, ".well-known", _] => Unsigned::PoolId(Some(pool_id.to_string())),
                 ["login"] | ["_walab", "confirm"] => Unsigned::ClientId(query("client_id")),
-                _ => Unsigned::Refused,
+                _ => Unsigned::Unnamed,
             };
-            (Dialect::Json, Expected { service: "apigateway", region }, unsigned)
+            Addressed {
+                dialect: Dialect::Json,
+                expected: Expected { service: "apigateway", region },
+                unsigned,
+                missing: Refusal::Missing.into_error(Dialect::Json),
+            }
         }
     }
 }
@@ -167,9 +192,16 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         (["_walab", "room"], &Method::GET) => return room_api::snapshot_page(&lab, &req),
         _ => {}
     }
-    let (dialect, expected, unsigned) = addressing(protocol, &req, to_sts);
-    let account = match resolve::control_plane(&lab, &req, dialect, expected, unsigned) {
+    let to_cognito = req.header("x-amz-target").is_some_and(|t| t.starts_with(cognito::TARGET_PREFIX));
+    if protocol == Protocol::AwsJson
+        && to_cognito
+        && let Err(e) = cognito::check_content_type(&req)
+    {
+        return protocol.error(e);
+    }
+    let account = match resolve::control_plane(&lab, &req, addressing(protocol, &req, to_sts)) {
         Ok(account) => account,
+        Err(e) if to_sts => return sts::refusal(&req.headers, e),
         Err(e) => return protocol.error(e),
     };
     let now = lab.clock.now_ms();
