@@ -1,39 +1,22 @@
 //! The administrator's calls on users: create, set a password, read, change attributes,
 //! confirm, delete; and `GetUser`, which a user makes about themself with an access token.
 
-use std::collections::BTreeMap;
-
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::errors::{check_password_policy, invalid_parameter, looks_like_email, not_authorized, user_not_found};
 use super::input::{
     AdminCreateUser, AdminSetUserPassword, AdminUpdateUserAttributes, AdminUser, GetUser, attribute_map, required,
 };
 use super::model::{OutboxMessage, PasswordSet, PreparedPassword, User, UserStatus};
+use super::output::{
+    AdminCreateUserOutput, AdminGetUserOutput, Confirmed, Empty, GetUserOutput, UserType, attribute_list,
+};
 use super::state::CognitoState;
-use crate::locallab::machinery::clock::epoch_secs;
 use crate::locallab::machinery::context::AccountContext;
 use crate::locallab::machinery::ids;
 use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 use crate::token::{TokenError, TokenUse};
-
-type OpResult = Result<Value, ApiError>;
-
-pub fn attribute_list(attributes: &BTreeMap<String, String>) -> Value {
-    Value::Array(attributes.iter().map(|(k, v)| json!({ "Name": k, "Value": v })).collect())
-}
-
-pub fn user_json(user: &User, attributes_key: &str) -> Value {
-    json!({
-        "Username": user.username,
-        attributes_key: attribute_list(&user.attributes),
-        "UserCreateDate": epoch_secs(user.created),
-        "UserLastModifiedDate": epoch_secs(user.modified),
-        "Enabled": user.enabled,
-        "UserStatus": user.status.as_str(),
-    })
-}
 
 /// Changes the user `name` (username or email) of pool `pool_id`.
 fn with_user<R>(
@@ -49,7 +32,11 @@ fn with_user<R>(
     })
 }
 
-pub fn admin_create_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: AdminCreateUser) -> OpResult {
+pub fn admin_create_user(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: AdminCreateUser,
+) -> Result<AdminCreateUserOutput, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let mut attributes = attribute_map(&input.user_attributes);
@@ -96,7 +83,7 @@ pub fn admin_create_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, in
                 link: None,
             });
         }
-        let body = json!({ "User": user_json(&user, "Attributes") });
+        let body = AdminCreateUserOutput { user: UserType::of(&user) };
         s.put_user(user);
         Ok(body)
     })
@@ -106,7 +93,7 @@ pub fn admin_set_user_password(
     ctx: &AccountContext,
     cognito: &Slice<CognitoState>,
     input: AdminSetUserPassword,
-) -> OpResult {
+) -> Result<Empty, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let password = required(&input.password, "Password")?;
@@ -121,17 +108,17 @@ pub fn admin_set_user_password(
         user.set_prepared_password(prepared.take(), password);
         user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
         user.modified = now;
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
-pub fn admin_get_user(cognito: &Slice<CognitoState>, input: AdminUser) -> OpResult {
+pub fn admin_get_user(cognito: &Slice<CognitoState>, input: AdminUser) -> Result<AdminGetUserOutput, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     cognito.read(|s| {
         s.pool(pool_id)?;
         let user = s.find_user(pool_id, username).ok_or_else(user_not_found)?;
-        Ok(user_json(user, "UserAttributes"))
+        Ok(AdminGetUserOutput::of(user))
     })
 }
 
@@ -164,7 +151,7 @@ pub fn admin_update_user_attributes(
     ctx: &AccountContext,
     cognito: &Slice<CognitoState>,
     input: AdminUpdateUserAttributes,
-) -> OpResult {
+) -> Result<Empty, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let Some(given) = &input.user_attributes else {
@@ -209,11 +196,15 @@ pub fn admin_update_user_attributes(
             }
             u.modified = now;
         });
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
-pub fn admin_confirm_sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: AdminUser) -> OpResult {
+pub fn admin_confirm_sign_up(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: AdminUser,
+) -> Result<Confirmed, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
@@ -227,25 +218,29 @@ pub fn admin_confirm_sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>
         user.status = UserStatus::Confirmed;
         user.confirmation_code = None;
         user.modified = now;
-        Ok(json!({}))
+        Ok(Confirmed {})
     })
 }
 
-pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> OpResult {
+pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> Result<Empty, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     cognito.write(|s| {
         s.pool(pool_id)?;
         let real = s.find_user(pool_id, username).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
         s.remove_user(pool_id, &real);
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
-pub fn get_user(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: GetUser) -> OpResult {
+pub fn get_user(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: GetUser,
+) -> Result<GetUserOutput, ApiError> {
     let token = required(&input.access_token, "AccessToken")?;
     let user = user_of_access_token(ctx, cognito, token)?;
-    Ok(json!({ "Username": user.username, "UserAttributes": attribute_list(&user.attributes) }))
+    Ok(GetUserOutput { username: user.username, user_attributes: attribute_list(&user.attributes) })
 }
 
 /// The user an access token was issued to, once it verifies and its sign-in has not been

@@ -7,6 +7,7 @@ use std::sync::Weak;
 use serde_json::{Map, Value, json};
 
 use super::model::UserStatus;
+use super::output::AuthenticationResult;
 use super::signin::{TokenGrant, refresh_grant};
 use super::state::CognitoState;
 use super::{admin, signup};
@@ -72,18 +73,13 @@ fn refusal(e: ApiError) -> DirectoryError {
 }
 
 /// The three tokens out of an `AuthenticationResult`.
-fn tokens(answer: Value) -> Result<Tokens, DirectoryError> {
-    let result = &answer["AuthenticationResult"];
-    let token = |name: &str| result[name].as_str().map(Secret::new);
-    match (token("IdToken"), token("AccessToken")) {
-        (Some(id_token), Some(access_token)) => Ok(Tokens {
-            id_token,
-            access_token,
-            refresh_token: token("RefreshToken"),
-            expires_in: result["ExpiresIn"].as_i64().unwrap_or(3600),
-        }),
-        _ => Err(DirectoryError::Unavailable("Cognito issued no tokens.".into())),
-    }
+fn tokens(result: AuthenticationResult) -> Result<Tokens, DirectoryError> {
+    Ok(Tokens {
+        id_token: Secret::new(result.id_token),
+        access_token: Secret::new(result.access_token),
+        refresh_token: result.refresh_token.map(Secret::new),
+        expires_in: result.expires_in,
+    })
 }
 
 impl Directory for PoolDirectory {

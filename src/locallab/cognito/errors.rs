@@ -1,8 +1,6 @@
 //! Cognito's refusals, in its own words, and the rules behind them: the secret hash, explicit
 //! auth flows, the default password policy.
 
-use serde_json::{Value, json};
-
 use super::model::AppClient;
 use crate::locallab::machinery::wire::ApiError;
 
@@ -95,10 +93,6 @@ pub fn masked_destination(email: &str) -> String {
     let (local, domain) = email.split_once('@').unwrap_or((email, ""));
     let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
     format!("{}***@{}***", first(local), first(domain))
-}
-
-pub fn code_delivery(email: &str) -> Value {
-    json!({ "Destination": masked_destination(email), "DeliveryMedium": "EMAIL", "AttributeName": "email" })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::errors::invalid_parameter;
+use super::output::{Observed, Observes};
 use crate::locallab::machinery::wire::ApiError;
 
 /// Reads an operation's input; a member of the wrong type is a `SerializationException`
@@ -166,6 +167,53 @@ pub struct PoolInput {
 pub struct GetUser {
     pub access_token: Option<String>,
 }
+
+/// A secret hash among a sign-in's parameters (`SECRET_HASH`).
+fn hash_in(parameters: &BTreeMap<String, String>) -> Option<Observed> {
+    parameters.contains_key("SECRET_HASH").then_some(Observed::SecretHash)
+}
+
+/// A secret hash in its own member (`SecretHash`).
+fn hash_given(secret_hash: &Option<String>) -> Option<Observed> {
+    secret_hash.as_ref().map(|_| Observed::SecretHash)
+}
+
+impl Observes for InitiateAuth {
+    fn observed(&self) -> Option<Observed> {
+        hash_in(&self.auth_parameters)
+    }
+}
+
+impl Observes for RespondToAuthChallenge {
+    fn observed(&self) -> Option<Observed> {
+        hash_in(&self.challenge_responses)
+    }
+}
+
+impl Observes for SignUp {
+    fn observed(&self) -> Option<Observed> {
+        hash_given(&self.secret_hash)
+    }
+}
+
+impl Observes for ConfirmSignUp {
+    fn observed(&self) -> Option<Observed> {
+        hash_given(&self.secret_hash)
+    }
+}
+
+impl Observes for ResendConfirmationCode {
+    fn observed(&self) -> Option<Observed> {
+        hash_given(&self.secret_hash)
+    }
+}
+
+impl Observes for AdminCreateUser {}
+impl Observes for AdminSetUserPassword {}
+impl Observes for AdminUser {}
+impl Observes for AdminUpdateUserAttributes {}
+impl Observes for PoolInput {}
+impl Observes for GetUser {}
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lockout;
 pub mod model;
 mod operations;
+mod output;
 mod passwords;
 mod sessions;
 mod signin;
@@ -31,10 +32,11 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 pub use keys::{Signer, generate_signing_key};
+pub use output::Observed;
 pub use state::{CognitoState, PoolSeed};
 
 use crate::locallab::machinery::context::AccountContext;
-use crate::locallab::machinery::resolve::Signing;
+use crate::locallab::machinery::signing::Signing;
 use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response};
 use crate::secret::Secret;
@@ -58,27 +60,25 @@ pub fn check_content_type(req: &AwsRequest) -> Result<(), ApiError> {
     }
 }
 
-/// Answers one Cognito operation (its signature and content type already checked by the router).
-pub fn handle(ctx: &AccountContext, cognito: &Slice<CognitoState>, operation: &str, req: &AwsRequest) -> Response {
-    match dispatch(ctx, cognito, operation, req) {
-        Ok(body) => json_response(StatusCode::OK, &body, JSON_1_1),
-        Err(e) => e.into_aws_json(),
-    }
-}
-
-fn dispatch(
+/// Answers one Cognito operation (its signature and content type already checked by the
+/// router), with what the call showed of the learner's progress when it succeeded.
+pub fn handle(
     ctx: &AccountContext,
     cognito: &Slice<CognitoState>,
     operation: &str,
     req: &AwsRequest,
-) -> Result<Value, ApiError> {
+) -> (Response, Vec<Observed>) {
     let call = operations::Call { ctx, cognito };
-    match operations::find(operation) {
+    let done = match operations::find(operation) {
         Some(op) => op.answer(&call, &req.body),
         None => Err(ApiError::bad_request(
             "UnknownOperationException",
             format!("The local lab's Cognito does not implement {TARGET_PREFIX}{operation}"),
         )),
+    };
+    match done {
+        Ok(done) => (json_response(StatusCode::OK, &done.body, JSON_1_1), done.observed),
+        Err(e) => (e.into_aws_json(), Vec::new()),
     }
 }
 

@@ -10,12 +10,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::input::{self, InitiateAuth, RespondToAuthChallenge};
+use super::output::{AuthOutput, Observed, Observes};
 use super::passwords::PasswordInput;
 use super::sessions::SessionInput;
 use super::state::CognitoState;
 use super::{admin, describe, passwords, sessions, signin, signup, srp_auth};
 use crate::locallab::machinery::context::AccountContext;
-use crate::locallab::machinery::resolve::Signing;
+use crate::locallab::machinery::signing::Signing;
 use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 
@@ -30,7 +31,13 @@ pub struct Operation {
     pub name: &'static str,
     pub signing: Signing,
     /// Reads the input from the JSON body, answers, and writes the output as JSON.
-    run: fn(&Call, &[u8]) -> Result<Value, ApiError>,
+    run: fn(&Call, &[u8]) -> Result<Done, ApiError>,
+}
+
+/// An operation that succeeded: its answer, and what its input and output showed.
+pub struct Done {
+    pub body: Value,
+    pub observed: Vec<Observed>,
 }
 
 use Signing::{ByAccessToken, ByClientId, Signed};
@@ -102,25 +109,29 @@ const OPERATIONS: &[Operation] = &[
     row("SignUp", ByClientId, |c, b| run(c, b, |c, i: input::SignUp| signup::sign_up(c.ctx, c.cognito, i))),
 ];
 
-const fn row(name: &'static str, signing: Signing, run: fn(&Call, &[u8]) -> Result<Value, ApiError>) -> Operation {
+const fn row(name: &'static str, signing: Signing, run: fn(&Call, &[u8]) -> Result<Done, ApiError>) -> Operation {
     Operation { name, signing, run }
 }
 
 /// Reads `I` from the body, answers with `handler`, and writes its output.
-fn run<I: DeserializeOwned, O: Serialize>(
+fn run<I: DeserializeOwned + Observes, O: Serialize + Observes>(
     call: &Call,
     body: &[u8],
     handler: impl FnOnce(&Call, I) -> Result<O, ApiError>,
-) -> Result<Value, ApiError> {
-    let output = handler(call, input::parse(body)?)?;
+) -> Result<Done, ApiError> {
+    let input: I = input::parse(body)?;
+    let from_input = input.observed();
+    let output = handler(call, input)?;
+    let observed = from_input.into_iter().chain(output.observed()).collect();
     // Through a `Value`, whose members are in alphabetical order, as the answers always were.
-    serde_json::to_value(&output).map_err(|e| {
+    let body = serde_json::to_value(&output).map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalErrorException",
             format!("The answer could not be written: {e}"),
         )
-    })
+    })?;
+    Ok(Done { body, observed })
 }
 
 /// The row of `name`, if the lab answers it.
@@ -136,13 +147,13 @@ pub fn signing(name: &str) -> Signing {
 }
 
 impl Operation {
-    pub fn answer(&self, call: &Call, body: &[u8]) -> Result<Value, ApiError> {
+    pub fn answer(&self, call: &Call, body: &[u8]) -> Result<Done, ApiError> {
         (self.run)(call, body)
     }
 }
 
 /// `InitiateAuth` and `AdminInitiateAuth`: SRP or the password and refresh-token flows.
-fn initiate_auth(call: &Call, input: InitiateAuth, admin: bool) -> Result<Value, ApiError> {
+fn initiate_auth(call: &Call, input: InitiateAuth, admin: bool) -> Result<AuthOutput, ApiError> {
     if srp_auth::is_srp(input.auth_flow.as_deref()) {
         srp_auth::begin(call.ctx, call.cognito, input, admin)
     } else {
@@ -151,7 +162,7 @@ fn initiate_auth(call: &Call, input: InitiateAuth, admin: bool) -> Result<Value,
 }
 
 /// `RespondToAuthChallenge` and its admin twin: SRP's proof, or the new password.
-fn respond_to_auth_challenge(call: &Call, input: RespondToAuthChallenge, admin: bool) -> Result<Value, ApiError> {
+fn respond_to_auth_challenge(call: &Call, input: RespondToAuthChallenge, admin: bool) -> Result<AuthOutput, ApiError> {
     if srp_auth::is_srp(input.challenge_name.as_deref()) {
         srp_auth::respond(call.ctx, call.cognito, input, admin)
     } else {

@@ -6,15 +6,15 @@
 //! ([`PreparedPassword`]), so SRP sign-ins follow the change at once.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::admin::user_of_access_token;
 use super::errors::{
-    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, no_such_user, not_authorized,
-    user_not_found, wrong_credentials,
+    check_password_policy, check_secret_hash, invalid_parameter, no_such_user, not_authorized, user_not_found,
+    wrong_credentials,
 };
 use super::input::required;
 use super::model::{OutboxMessage, PreparedPassword, ResetCode, UserStatus};
+use super::output::{CodeDeliveryDetails, CodeSent, Empty, Observed, Observes};
 use super::state::CognitoState;
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::context::AccountContext;
@@ -22,8 +22,6 @@ use crate::locallab::machinery::ids;
 use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 use crate::secret::Secret;
-
-type OpResult = Result<Value, ApiError>;
 
 /// How long a reset code can be used: an hour, as Cognito's.
 pub const RESET_CODE_MS: Millis = 60 * 60 * 1000;
@@ -44,11 +42,21 @@ pub struct PasswordInput {
     proposed_password: Option<String>,
 }
 
+impl Observes for PasswordInput {
+    fn observed(&self) -> Option<Observed> {
+        self.secret_hash.as_ref().map(|_| Observed::SecretHash)
+    }
+}
+
 fn code_mismatch() -> ApiError {
     ApiError::bad_request("CodeMismatchException", "Invalid verification code provided, please try again.")
 }
 
-pub fn forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: PasswordInput) -> OpResult {
+pub fn forgot_password(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: PasswordInput,
+) -> Result<CodeSent, ApiError> {
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
@@ -62,7 +70,7 @@ pub fn forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, inpu
         // Who cannot get a code (unknown, disabled, no verified email) gets, with
         // PreventUserExistenceErrors, the same answer as one who can: a code "sent" somewhere.
         let hide = client.prevent_user_existence_errors;
-        let simulated = || json!({ "CodeDeliveryDetails": code_delivery(username) });
+        let simulated = || CodeSent { code_delivery_details: CodeDeliveryDetails::email(username) };
         let Some(user) = found else {
             return if hide { Ok(simulated()) } else { Err(no_such_user()) };
         };
@@ -98,11 +106,15 @@ pub fn forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, inpu
         s.update_user(&user.pool_id, &user.username, |u| {
             u.reset = Some(ResetCode { code, expires: now + RESET_CODE_MS });
         });
-        Ok(json!({ "CodeDeliveryDetails": code_delivery(&email) }))
+        Ok(CodeSent { code_delivery_details: CodeDeliveryDetails::email(&email) })
     })
 }
 
-pub fn confirm_forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: PasswordInput) -> OpResult {
+pub fn confirm_forgot_password(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: PasswordInput,
+) -> Result<Empty, ApiError> {
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let code = required(&input.confirmation_code, "ConfirmationCode")?;
@@ -141,11 +153,15 @@ pub fn confirm_forgot_password(ctx: &AccountContext, cognito: &Slice<CognitoStat
             u.reset = None;
             u.modified = now;
         });
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
-pub fn change_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: PasswordInput) -> OpResult {
+pub fn change_password(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: PasswordInput,
+) -> Result<Empty, ApiError> {
     let token = required(&input.access_token, "AccessToken")?;
     let proposed = required(&input.proposed_password, "ProposedPassword")?;
     let user = user_of_access_token(ctx, cognito, token)?;
@@ -169,7 +185,7 @@ pub fn change_password(ctx: &AccountContext, cognito: &Slice<CognitoState>, inpu
             }
             u.set_prepared_password(prepared, proposed);
             u.modified = now;
-            Ok(json!({}))
+            Ok(Empty {})
         });
         changed.ok_or_else(user_not_found)?
     })

@@ -6,18 +6,17 @@
 //! `/oauth2/userInfo` refuse the access tokens they issued, as Cognito does.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::admin::{user_json, user_of_access_token};
+use super::admin::user_of_access_token;
 use super::errors::{invalid_parameter, user_not_found};
 use super::input::required;
 use super::model::{User, token_digest};
+use super::output::{Empty, ListUsersOutput, Observes, UserType};
 use super::state::CognitoState;
 use crate::locallab::machinery::context::AccountContext;
 use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
-
-type OpResult = Result<Value, ApiError>;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -34,23 +33,29 @@ pub struct SessionInput {
     pagination_token: Option<String>,
 }
 
-pub fn global_sign_out(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+impl Observes for SessionInput {}
+
+pub fn global_sign_out(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: SessionInput,
+) -> Result<Empty, ApiError> {
     let token = required(&input.access_token, "AccessToken")?;
     let user = user_of_access_token(ctx, cognito, token)?;
     cognito.write(|s| {
         s.end_sign_ins(&user.pool_id, &user.username, None);
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
-pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionInput) -> Result<Empty, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let name = required(&input.username, "Username")?;
     cognito.write(|s| {
         s.pool(pool_id)?;
         let username = s.find_user(pool_id, name).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
         s.end_sign_ins(pool_id, &username, None);
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
@@ -58,7 +63,7 @@ pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionI
 /// (RFC 7009); an ID or access token is not a token this call revokes. Its refusals are the
 /// ones Cognito's model declares for it: an unknown client is unauthorized (RFC 7009's
 /// `invalid_client`), not a missing resource.
-pub fn revoke_token(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+pub fn revoke_token(cognito: &Slice<CognitoState>, input: SessionInput) -> Result<Empty, ApiError> {
     let token = required(&input.token, "Token")?;
     let client_id = required(&input.client_id, "ClientId")?;
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=.".contains(&b)) {
@@ -87,7 +92,7 @@ pub fn revoke_token(cognito: &Slice<CognitoState>, input: SessionInput) -> OpRes
         if let Some(grant) = grant {
             s.end_sign_ins(&grant.pool_id, &grant.username, Some(&digest));
         }
-        Ok(json!({}))
+        Ok(Empty {})
     })
 }
 
@@ -113,7 +118,7 @@ fn parse_filter(filter: &str) -> Option<(String, bool, String)> {
     Some((attribute.trim().to_string(), prefix, value.to_string()))
 }
 
-pub fn list_users(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+pub fn list_users(cognito: &Slice<CognitoState>, input: SessionInput) -> Result<ListUsersOutput, ApiError> {
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let limit = match input.limit {
         None => 60,
@@ -162,33 +167,65 @@ pub fn list_users(cognito: &Slice<CognitoState>, input: SessionInput) -> OpResul
         });
         let page: Vec<&User> =
             matching.by_ref().filter(|u| u.username > start || start.is_empty()).take(limit).collect();
-        let users: Vec<Value> = page.iter().map(|u| user_json(u, "Attributes")).collect();
-        let mut body = json!({ "Users": users });
-        if let Some(last) = page.last()
-            && matching.next().is_some()
-        {
-            body["PaginationToken"] = json!(last.username);
-        }
-        Ok(body)
+        let users = page.iter().map(|u| UserType::of(u)).collect();
+        let more = matching.next().is_some();
+        let pagination_token = page.last().filter(|_| more).map(|last| last.username.clone());
+        Ok(ListUsersOutput { users, pagination_token })
     })
 }
 
-pub fn describe_user_pool_domain(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SessionInput) -> OpResult {
+/// `DescribeUserPoolDomain`: empty for a domain nobody has.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeUserPoolDomainOutput {
+    domain_description: DomainDescription,
+}
+
+impl Observes for DescribeUserPoolDomainOutput {}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DomainDescription {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_pool_id: Option<String>,
+    #[serde(rename = "AWSAccountId", skip_serializing_if = "Option::is_none")]
+    aws_account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s3_bucket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_front_distribution: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    managed_login_version: Option<u32>,
+}
+
+pub fn describe_user_pool_domain(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: SessionInput,
+) -> Result<DescribeUserPoolDomainOutput, ApiError> {
     let domain = required(&input.domain, "Domain")?;
     cognito.read(|s| {
         let Some(pool) = s.pools.values().find(|p| p.domain == domain) else {
             // Cognito answers an empty description for a domain nobody has.
-            return Ok(json!({ "DomainDescription": {} }));
+            return Ok(DescribeUserPoolDomainOutput { domain_description: DomainDescription::default() });
         };
-        Ok(json!({ "DomainDescription": {
-            "UserPoolId": pool.id,
-            "AWSAccountId": ctx.id,
-            "Domain": pool.domain,
-            "S3Bucket": format!("aws-cognito-prod-{}-assets", ctx.region),
-            "CloudFrontDistribution": format!("{}.cloudfront.net", pool.key.kid.chars().filter(char::is_ascii_alphanumeric).take(14).collect::<String>().to_ascii_lowercase()),
-            "Version": "20230101000000",
-            "Status": "ACTIVE",
-            "ManagedLoginVersion": 1,
-        }}))
+        let distribution: String = pool.key.kid.chars().filter(char::is_ascii_alphanumeric).take(14).collect();
+        let domain_description = DomainDescription {
+            user_pool_id: Some(pool.id.clone()),
+            aws_account_id: Some(ctx.id.clone()),
+            domain: Some(pool.domain.clone()),
+            s3_bucket: Some(format!("aws-cognito-prod-{}-assets", ctx.region)),
+            cloud_front_distribution: Some(format!("{}.cloudfront.net", distribution.to_ascii_lowercase())),
+            version: Some("20230101000000"),
+            status: Some("ACTIVE"),
+            managed_login_version: Some(1),
+        };
+        Ok(DescribeUserPoolDomainOutput { domain_description })
     })
 }

@@ -12,6 +12,7 @@ use super::errors::{
 };
 use super::input::{InitiateAuth, RespondToAuthChallenge, required};
 use super::model::{AppClient, PreparedPassword, RefreshGrant, User, UserPool, UserStatus, token_digest};
+use super::output::{AuthOutput, AuthenticationResult};
 use super::state::{ChallengeSession, CognitoState};
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::context::AccountContext;
@@ -20,7 +21,7 @@ use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 use crate::secret::Secret;
 
-type OpResult = Result<Value, ApiError>;
+type OpResult = Result<AuthOutput, ApiError>;
 
 /// How long a challenge session lasts (the app client's AuthSessionValidity, 3 minutes).
 const SESSION_MS: Millis = 3 * 60 * 1000;
@@ -98,7 +99,11 @@ impl TokenGrant {
     }
 
     /// Signs the ID and access tokens: `AuthenticationResult`.
-    pub(super) fn sign(self, ctx: &AccountContext, cognito: &Slice<CognitoState>) -> OpResult {
+    pub(super) fn sign(
+        self,
+        ctx: &AccountContext,
+        cognito: &Slice<CognitoState>,
+    ) -> Result<AuthenticationResult, ApiError> {
         let signer = cognito.read(|s| s.signer(&self.pool_id)).ok_or_else(|| client_not_found(&self.client_id))?;
         let iat = ctx.clock.now_secs();
         let event_id = ids::uuid();
@@ -138,16 +143,13 @@ impl TokenGrant {
                 ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", e.to_string())
             })
         };
-        let mut result = json!({
-            "AccessToken": sign(&access)?,
-            "ExpiresIn": self.access_minutes * 60,
-            "TokenType": "Bearer",
-            "IdToken": sign(&id)?,
-        });
-        if let Some(refresh) = self.refresh_token {
-            result["RefreshToken"] = json!(refresh.expose());
-        }
-        Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
+        Ok(AuthenticationResult {
+            access_token: sign(&access)?,
+            expires_in: self.access_minutes * 60,
+            token_type: "Bearer",
+            id_token: sign(&id)?,
+            refresh_token: self.refresh_token.map(|refresh| refresh.expose().to_string()),
+        })
     }
 }
 
@@ -198,19 +200,16 @@ pub(super) fn check_admin_client(
 /// The answer to a sign-in step: `AuthenticationResult`, or the challenge.
 pub(super) fn answer(ctx: &AccountContext, cognito: &Slice<CognitoState>, step: SignInStep) -> OpResult {
     match step {
-        SignInStep::Tokens(grant) => grant.sign(ctx, cognito),
+        SignInStep::Tokens(grant) => Ok(AuthOutput::tokens(grant.sign(ctx, cognito)?)),
         SignInStep::NewPasswordRequired { session, username, attributes } => {
             let user_attributes: Map<String, Value> =
                 attributes.into_iter().filter(|(k, _)| k != "sub").map(|(k, v)| (k, Value::String(v))).collect();
-            Ok(json!({
-                "ChallengeName": "NEW_PASSWORD_REQUIRED",
-                "Session": session,
-                "ChallengeParameters": {
-                    "USER_ID_FOR_SRP": username,
-                    "requiredAttributes": "[]",
-                    "userAttributes": Value::Object(user_attributes).to_string(),
-                },
-            }))
+            let parameters = [
+                ("USER_ID_FOR_SRP", username),
+                ("requiredAttributes", "[]".to_string()),
+                ("userAttributes", Value::Object(user_attributes).to_string()),
+            ];
+            Ok(AuthOutput::challenge("NEW_PASSWORD_REQUIRED", Some(session), parameters.into()))
         }
     }
 }
@@ -396,5 +395,5 @@ pub fn respond_to_auth_challenge(
         let grant = TokenGrant::new(&pool, &client, &user, now);
         Ok(grant.with_refresh_token(s, &client, now))
     })?;
-    grant.sign(ctx, cognito)
+    Ok(AuthOutput::tokens(grant.sign(ctx, cognito)?))
 }

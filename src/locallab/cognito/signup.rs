@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::errors::{
-    check_password_policy, check_secret_hash, code_delivery, invalid_parameter, looks_like_email, no_such_user,
-    not_authorized, user_not_found,
+    check_password_policy, check_secret_hash, invalid_parameter, looks_like_email, no_such_user, not_authorized,
+    user_not_found,
 };
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
 use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
+use super::output::{CodeDeliveryDetails, CodeSent, Confirmed, SignUpOutput};
 use super::state::CognitoState;
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::context::AccountContext;
@@ -49,13 +50,17 @@ fn send_confirmation(
     code
 }
 
-pub fn sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SignUp) -> OpResult {
+pub fn sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SignUp) -> Result<SignUpOutput, ApiError> {
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let password = required(&input.password, "Password")?;
     let attributes = attribute_map(&input.user_attributes);
     let sub = register(ctx, cognito, client_id, username, password, attributes, Some(input.secret_hash.as_deref()))?;
-    Ok(json!({ "UserConfirmed": false, "UserSub": sub, "CodeDeliveryDetails": code_delivery(username) }))
+    Ok(SignUpOutput {
+        user_confirmed: false,
+        user_sub: sub,
+        code_delivery_details: CodeDeliveryDetails::email(username),
+    })
 }
 
 /// Creates an unconfirmed user and sends the confirmation email; gives the user's `sub`.
@@ -149,20 +154,24 @@ pub(super) fn confirm(
     })
 }
 
-pub fn confirm_sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: ConfirmSignUp) -> OpResult {
+pub fn confirm_sign_up(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: ConfirmSignUp,
+) -> Result<Confirmed, ApiError> {
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let code = required(&input.confirmation_code, "ConfirmationCode")?;
     // A missing hash is refused by check_secret_hash for clients with a secret.
     confirm(ctx, cognito, client_id, username, code, Some(input.secret_hash.as_deref()))?;
-    Ok(json!({}))
+    Ok(Confirmed {})
 }
 
 pub fn resend_confirmation_code(
     ctx: &AccountContext,
     cognito: &Slice<CognitoState>,
     input: ResendConfirmationCode,
-) -> OpResult {
+) -> Result<CodeSent, ApiError> {
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
@@ -177,7 +186,7 @@ pub fn resend_confirmation_code(
         }
         let code = send_confirmation(ctx, s, client_id, &user, now);
         s.update_user(&client.pool_id, &user.username, |u| u.confirmation_code = Some(code));
-        Ok(json!({ "CodeDeliveryDetails": code_delivery(user.email().unwrap_or(username)) }))
+        Ok(CodeSent { code_delivery_details: CodeDeliveryDetails::email(user.email().unwrap_or(username)) })
     })
 }
 

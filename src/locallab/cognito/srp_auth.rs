@@ -9,8 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-
 use super::errors::{
     check_flow, check_secret_hash, client_not_found, expired_session, invalid_parameter, user_not_found,
     wrong_credentials,
@@ -24,7 +22,9 @@ use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 use crate::srp::{self, PasswordVerifier, SrpError};
 
-type OpResult = Result<Value, ApiError>;
+use super::output::AuthOutput;
+
+type OpResult = Result<AuthOutput, ApiError>;
 
 fn parameter<'a>(map: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, ApiError> {
     map.get(name).map(String::as_str).ok_or_else(|| invalid_parameter(format!("Missing required parameter {name}")))
@@ -84,16 +84,14 @@ pub fn begin(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: Initiat
         s.srp_challenges.insert(pending, session, now);
         Ok(())
     })?;
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": challenge.salt,
-            "SECRET_BLOCK": challenge.secret_block,
-            "SRP_B": challenge.srp_b,
-            "USERNAME": user_id,
-            "USER_ID_FOR_SRP": user_id,
-        },
-    }))
+    let parameters = [
+        ("SALT", challenge.salt),
+        ("SECRET_BLOCK", challenge.secret_block),
+        ("SRP_B", challenge.srp_b),
+        ("USERNAME", user_id.clone()),
+        ("USER_ID_FOR_SRP", user_id),
+    ];
+    Ok(AuthOutput::challenge("PASSWORD_VERIFIER", None, parameters.into()))
 }
 
 /// `RespondToAuthChallenge` (or the admin variant) with `PASSWORD_VERIFIER`: checks the

@@ -13,18 +13,6 @@ use crate::locallab::lab::LocalLab;
 use crate::locallab::machinery::sigv4::{self, Dialect, Expected, Refusal};
 use crate::locallab::machinery::wire::{ApiError, AwsRequest};
 
-/// Whether an operation needs a signature and, when it does not, how its account is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signing {
-    /// AWS answers it only when it is signed.
-    Signed,
-    /// Callable without credentials; the account is the one of the app client in `ClientId`.
-    ByClientId,
-    /// Callable without credentials; the account is the one of the pool that issued the
-    /// `AccessToken`.
-    ByAccessToken,
-}
-
 /// How an unsigned call names its account.
 pub enum Unsigned {
     /// Not allowed: the operation needs a signature.

@@ -17,7 +17,8 @@ use crate::locallab::cloudfront::{self, edge};
 use crate::locallab::cognito::{self, hosted_ui};
 use crate::locallab::lab::LocalLab;
 use crate::locallab::machinery::listen::{self, ConnectionLimits};
-use crate::locallab::machinery::resolve::{self, Addressed, Signing, Unsigned};
+use crate::locallab::machinery::resolve::{self, Addressed, Unsigned};
+use crate::locallab::machinery::signing::Signing;
 use crate::locallab::machinery::sigv4::{self, Dialect, Expected, Refusal};
 use crate::locallab::machinery::wire::{ApiError, AwsRequest, EDGE_HEAD, INVOKE_HEAD, check_head, read_body};
 use crate::locallab::room::api as room_api;
@@ -216,8 +217,9 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             let target = req.header("x-amz-target").unwrap_or_default().to_string();
             match target.strip_prefix(cognito::TARGET_PREFIX) {
                 Some(operation) if req.method == Method::POST => {
-                    let response = cognito::handle(ctx, &account.cognito, operation, &req);
-                    seen_by_cognito(&account, operation, &req, response, now).await
+                    let (response, observed) = cognito::handle(ctx, &account.cognito, operation, &req);
+                    seen_by_cognito(&account, &observed, now);
+                    response
                 }
                 _ if target.starts_with(waf::TARGET_PREFIX) => {
                     let stage_acl = |api: &str, stage: &str| apigateway::stage_web_acl(&account.apigateway, api, stage);
@@ -313,38 +315,17 @@ fn outbox_refused(headers: &http::HeaderMap) -> Response {
     )
 }
 
-/// What a room learns from a Cognito call that succeeded.
-async fn seen_by_cognito(
-    account: &Account,
-    operation: &str,
-    req: &AwsRequest,
-    response: Response,
-    now: i64,
-) -> Response {
-    if response.status() != StatusCode::OK {
-        return response;
+/// What a room learns from a Cognito call that succeeded: what the operation observed.
+fn seen_by_cognito(account: &Account, observed: &[cognito::Observed], now: i64) {
+    for observed in observed {
+        let seen = match observed {
+            cognito::Observed::SecretHash => Seen::SecretHashVerified,
+            cognito::Observed::TokensIssued => Seen::IdTokenIssued,
+            cognito::Observed::ClientDescribed => Seen::ClientDescribed,
+            cognito::Observed::UserConfirmed => Seen::UserConfirmed,
+        };
+        progress::observe(&account.progress, seen, now);
     }
-    let p = &account.progress;
-    if memmem(&req.body, b"SECRET_HASH") || memmem(&req.body, b"SecretHash") {
-        progress::observe(p, Seen::SecretHashVerified, now);
-    }
-    match operation {
-        "DescribeUserPoolClient" => progress::observe(p, Seen::ClientDescribed, now),
-        "ConfirmSignUp" | "AdminConfirmSignUp" => progress::observe(p, Seen::UserConfirmed, now),
-        "InitiateAuth" | "AdminInitiateAuth" | "RespondToAuthChallenge" | "AdminRespondToAuthChallenge"
-            if progress::wants(p, Seen::IdTokenIssued, now) =>
-        {
-            // Only a sign-in that ended in tokens counts (not one that asked for a challenge).
-            let (parts, body) = response.into_parts();
-            let body = axum::body::to_bytes(body, crate::locallab::machinery::wire::MAX_BODY).await.unwrap_or_default();
-            if memmem(&body, b"\"IdToken\"") {
-                progress::observe(p, Seen::IdTokenIssued, now);
-            }
-            return Response::from_parts(parts, axum::body::Body::from(body));
-        }
-        _ => {}
-    }
-    response
 }
 
 /// DescribeStacks answered: which of the lab's stacks the attendee now knows.
@@ -364,10 +345,6 @@ fn seen_stacks(account: &Account, req: &AwsRequest, now: i64) {
         }
         Some(_) => {}
     }
-}
-
-fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn invoke_backends(account: &Account) -> invoke::Backends<'_> {
