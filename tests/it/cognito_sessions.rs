@@ -1,6 +1,7 @@
 //! Ending sign-ins and reading users through the official SDK client: global sign-out (self and
 //! admin) and RevokeToken really stop refresh tokens (and, for a global sign-out, access tokens
-//! at GetUser); ListUsers with Cognito's filters; DescribeUserPoolDomain.
+//! at GetUser); a disabled user cannot sign in and its sign-ins end; ListUsers with Cognito's
+//! filters; DescribeUserPoolDomain.
 
 use crate::common::{TestLab, error};
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
@@ -159,4 +160,40 @@ async fn describe_user_pool_domain_finds_the_pools_domain() {
     assert_eq!(description.status().map(|s| s.as_str()), Some("ACTIVE"));
     let unknown = cognito.describe_user_pool_domain().domain("nobody-has-this").send().await.unwrap();
     assert!(unknown.domain_description().is_none_or(|d| d.user_pool_id().is_none()));
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_sign_in_until_enabled_again() {
+    let lab = TestLab::start().await;
+    let info = lab.info();
+    let cognito = lab.cognito();
+    let user = &info.demo_user.username;
+    let tokens = lab.demo_tokens().await;
+    cognito.admin_disable_user().user_pool_id(&info.user_pool_id).username(user).send().await.unwrap();
+    let got = cognito.admin_get_user().user_pool_id(&info.user_pool_id).username(user).send().await.unwrap();
+    assert!(!got.enabled());
+    let hash = secret_hash(user, &info.app_client_id, &lab.client_secret().await);
+    let sign_in = || {
+        cognito
+            .admin_initiate_auth()
+            .user_pool_id(&info.user_pool_id)
+            .client_id(&info.app_client_id)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", user)
+            .auth_parameters("PASSWORD", info.demo_user.password.expose())
+            .auth_parameters("SECRET_HASH", &hash)
+            .send()
+    };
+    assert_eq!(
+        sign_in().await.map_err(error).unwrap_err(),
+        ("NotAuthorizedException".into(), "User is disabled.".into())
+    );
+    // Its sign-ins ended with it: the refresh token and the access token are refused.
+    assert_eq!(refresh(&lab, &tokens).await.unwrap_err().0, "NotAuthorizedException");
+    assert_eq!(get_user(&lab, &tokens).await.unwrap_err().0, "NotAuthorizedException");
+
+    cognito.admin_enable_user().user_pool_id(&info.user_pool_id).username(user).send().await.unwrap();
+    assert!(sign_in().await.unwrap().authentication_result().is_some());
+    let missing = cognito.admin_disable_user().user_pool_id(&info.user_pool_id).username("nobody@example.com");
+    assert_eq!(missing.send().await.map_err(error).unwrap_err().0, "UserNotFoundException");
 }

@@ -1,5 +1,6 @@
 //! The administrator's calls on users: create, set a password, read, change attributes,
-//! confirm, delete; and `GetUser`, which a user makes about themself with an access token.
+//! confirm, delete, disable and enable; and `GetUser`, which a user makes about themself with
+//! an access token.
 
 use serde_json::Value;
 
@@ -229,6 +230,31 @@ pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> Res
         s.pool(pool_id)?;
         let real = s.find_user(pool_id, username).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
         s.remove_user(pool_id, &real);
+        Ok(Empty {})
+    })
+}
+
+/// `AdminDisableUser` (`enabled: false`) and `AdminEnableUser`. A disabled user cannot sign in,
+/// and, as Cognito revokes a disabled user's tokens, its sign-ins end.
+pub fn admin_set_enabled(
+    ctx: &AccountContext,
+    cognito: &Slice<CognitoState>,
+    input: AdminUser,
+    enabled: bool,
+) -> Result<Empty, ApiError> {
+    let pool_id = required(&input.user_pool_id, "UserPoolId")?;
+    let username = required(&input.username, "Username")?;
+    let now = ctx.now_ms();
+    cognito.write(|s| {
+        s.pool(pool_id)?;
+        let real = s.find_user(pool_id, username).map(|u| u.username.clone()).ok_or_else(user_not_found)?;
+        s.update_user(pool_id, &real, |u| {
+            u.enabled = enabled;
+            u.modified = now;
+        });
+        if !enabled {
+            s.end_sign_ins(pool_id, &real, None);
+        }
         Ok(Empty {})
     })
 }

@@ -51,6 +51,12 @@ const OPERATIONS: &[Operation] = &[
         run(c, b, |c, i: input::AdminCreateUser| admin::admin_create_user(c.ctx, c.cognito, i))
     }),
     row("AdminDeleteUser", Signed, |c, b| run(c, b, |c, i: input::AdminUser| admin::admin_delete_user(c.cognito, i))),
+    row("AdminDisableUser", Signed, |c, b| {
+        run(c, b, |c, i: input::AdminUser| admin::admin_set_enabled(c.ctx, c.cognito, i, false))
+    }),
+    row("AdminEnableUser", Signed, |c, b| {
+        run(c, b, |c, i: input::AdminUser| admin::admin_set_enabled(c.ctx, c.cognito, i, true))
+    }),
     row("AdminGetUser", Signed, |c, b| run(c, b, |c, i: input::AdminUser| admin::admin_get_user(c.cognito, i))),
     row("AdminInitiateAuth", Signed, |c, b| run(c, b, |c, i: InitiateAuth| initiate_auth(c, i, true))),
     row("AdminRespondToAuthChallenge", Signed, |c, b| {
