@@ -178,7 +178,13 @@ fn respond_to_auth_challenge(call: &Call, input: RespondToAuthChallenge, admin: 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
     use super::*;
+    use crate::locallab::cognito::{PoolSeed, generate_signing_key};
+    use crate::locallab::machinery::clock::epoch_secs;
 
     #[test]
     fn names_each_operation_once_in_order() {
@@ -187,5 +193,128 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(names, sorted);
+    }
+
+    /// The typed answers are the `json!` documents they replaced, number types included (a
+    /// `Value` compares 8 and 8.0 as different), so their bytes are too.
+    #[test]
+    fn typed_answers_are_the_documents_they_replaced() {
+        let ctx = AccountContext {
+            id: "123456789012".into(),
+            region: "us-east-1".into(),
+            clock: Arc::new(crate::locallab::machinery::clock::Clock::default()),
+            timing: crate::locallab::machinery::context::Timing::INSTANT,
+            urls: crate::locallab::machinery::context::AccountUrls {
+                aws_endpoint: "http://127.0.0.1:4566".into(),
+                edge: "http://127.0.0.1:4567".into(),
+                invoke: "http://127.0.0.1:4568".into(),
+            },
+            users_per_pool: 10,
+        };
+        let seed = PoolSeed {
+            region: "us-east-1",
+            account: "123456789012",
+            guid: "abcdefgh",
+            signing_key: generate_signing_key().unwrap(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::locallab::machinery::store::Store::open(dir.path()).unwrap().store);
+        let state = CognitoState::seed(0, seed).unwrap();
+        let (pool, client) = state.lab_pool_and_client().map(|(p, c)| (p.clone(), c.clone())).unwrap();
+        let cognito = Slice::new(state, store, "123456789012".into());
+        let call = Call { ctx: &ctx, cognito: &cognito };
+        let answer = |name: &str, input: serde_json::Value| {
+            find(name).unwrap().answer(&call, input.to_string().as_bytes()).map(|done| (done.body, done.observed))
+        };
+
+        let (pool_answer, _) = answer("DescribeUserPool", json!({ "UserPoolId": pool.id })).unwrap();
+        let users = cognito.read(|s| s.users.with_prefix(&format!("{}/", pool.id)).count());
+        assert_eq!(
+            pool_answer,
+            json!({ "UserPool": {
+                "Id": pool.id,
+                "Name": pool.name,
+                "Arn": pool.arn,
+                "Policies": { "PasswordPolicy": {
+                    "MinimumLength": 8,
+                    "RequireUppercase": true,
+                    "RequireLowercase": true,
+                    "RequireNumbers": true,
+                    "RequireSymbols": true,
+                    "TemporaryPasswordValidityDays": 7,
+                }},
+                "DeletionProtection": "INACTIVE",
+                "LambdaConfig": {},
+                "LastModifiedDate": epoch_secs(pool.modified),
+                "CreationDate": epoch_secs(pool.created),
+                "SchemaAttributes": [
+                    { "Name": "sub", "AttributeDataType": "String", "Mutable": false, "Required": true,
+                      "StringAttributeConstraints": { "MinLength": "1", "MaxLength": "2048" } },
+                    { "Name": "email", "AttributeDataType": "String", "Mutable": true, "Required": true,
+                      "StringAttributeConstraints": { "MinLength": "0", "MaxLength": "2048" } },
+                    { "Name": "email_verified", "AttributeDataType": "Boolean", "Mutable": true, "Required": false },
+                ],
+                "AutoVerifiedAttributes": ["email"],
+                "UsernameAttributes": ["email"],
+                "VerificationMessageTemplate": { "DefaultEmailOption": "CONFIRM_WITH_LINK" },
+                "MfaConfiguration": "OFF",
+                "EstimatedNumberOfUsers": users,
+                "EmailConfiguration": { "EmailSendingAccount": "COGNITO_DEFAULT" },
+                "AdminCreateUserConfig": { "AllowAdminCreateUserOnly": false, "UnusedAccountValidityDays": 7 },
+                "Domain": pool.domain,
+                "AccountRecoverySetting": { "RecoveryMechanisms": [{ "Priority": 1, "Name": "verified_email" }] },
+            }})
+        );
+
+        let input = json!({ "UserPoolId": pool.id, "ClientId": client.id });
+        let (client_answer, observed) = answer("DescribeUserPoolClient", input).unwrap();
+        assert_eq!(observed, [Observed::ClientDescribed]);
+        let mut expected = json!({
+            "UserPoolId": client.pool_id,
+            "ClientName": client.name,
+            "ClientId": client.id,
+            "LastModifiedDate": epoch_secs(client.modified),
+            "CreationDate": epoch_secs(client.created),
+            "RefreshTokenValidity": client.refresh_token_days,
+            "AccessTokenValidity": client.access_token_minutes,
+            "IdTokenValidity": client.id_token_minutes,
+            "TokenValidityUnits": { "AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days" },
+            "ExplicitAuthFlows": client.explicit_auth_flows,
+            "SupportedIdentityProviders": ["COGNITO"],
+            "CallbackURLs": super::super::directory::callback_urls(&ctx, &client.id, &client.callback_urls),
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["aws.cognito.signin.user.admin", "email", "openid"],
+            "AllowedOAuthFlowsUserPoolClient": true,
+            "PreventUserExistenceErrors": if client.prevent_user_existence_errors { "ENABLED" } else { "LEGACY" },
+            "EnableTokenRevocation": true,
+            "EnablePropagateAdditionalUserContextData": false,
+            "AuthSessionValidity": 3,
+        });
+        if let Some(secret) = &client.secret {
+            expected["ClientSecret"] = json!(secret.expose());
+        }
+        assert_eq!(client_answer, json!({ "UserPoolClient": expected }));
+
+        let (domain_answer, _) = answer("DescribeUserPoolDomain", json!({ "Domain": pool.domain })).unwrap();
+        let distribution: String = pool.key.kid.chars().filter(char::is_ascii_alphanumeric).take(14).collect();
+        assert_eq!(
+            domain_answer,
+            json!({ "DomainDescription": {
+                "UserPoolId": pool.id,
+                "AWSAccountId": ctx.id,
+                "Domain": pool.domain,
+                "S3Bucket": "aws-cognito-prod-us-east-1-assets",
+                "CloudFrontDistribution": format!("{}.cloudfront.net", distribution.to_ascii_lowercase()),
+                "Version": "20230101000000",
+                "Status": "ACTIVE",
+                "ManagedLoginVersion": 1,
+            }})
+        );
+        let (nobody, _) = answer("DescribeUserPoolDomain", json!({ "Domain": "nobody" })).unwrap();
+        assert_eq!(nobody, json!({ "DomainDescription": {} }));
+
+        let (users, _) = answer("ListUsers", json!({ "UserPoolId": pool.id, "Limit": 1 })).unwrap();
+        assert!(users["Users"][0]["Attributes"].is_array(), "{users}");
+        assert!(users["Users"][0]["UserCreateDate"].is_f64(), "{users}");
     }
 }
