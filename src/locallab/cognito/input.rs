@@ -173,11 +173,6 @@ fn hash_in(parameters: &BTreeMap<String, String>) -> Option<Observed> {
     parameters.contains_key("SECRET_HASH").then_some(Observed::SecretHash)
 }
 
-/// A secret hash in its own member (`SecretHash`).
-fn hash_given(secret_hash: &Option<String>) -> Option<Observed> {
-    secret_hash.as_ref().map(|_| Observed::SecretHash)
-}
-
 impl Observes for InitiateAuth {
     fn observed(&self) -> Option<Observed> {
         hash_in(&self.auth_parameters)
@@ -190,23 +185,18 @@ impl Observes for RespondToAuthChallenge {
     }
 }
 
-impl Observes for SignUp {
-    fn observed(&self) -> Option<Observed> {
-        hash_given(&self.secret_hash)
-    }
+/// The inputs with a `SecretHash` member show the caller holds the client's secret.
+macro_rules! with_secret_hash_member {
+    ($($input:ty),*) => {$(
+        impl Observes for $input {
+            fn observed(&self) -> Option<Observed> {
+                self.secret_hash.as_ref().map(|_| Observed::SecretHash)
+            }
+        }
+    )*};
 }
 
-impl Observes for ConfirmSignUp {
-    fn observed(&self) -> Option<Observed> {
-        hash_given(&self.secret_hash)
-    }
-}
-
-impl Observes for ResendConfirmationCode {
-    fn observed(&self) -> Option<Observed> {
-        hash_given(&self.secret_hash)
-    }
-}
+with_secret_hash_member!(SignUp, ConfirmSignUp, ResendConfirmationCode);
 
 impl Observes for AdminCreateUser {}
 impl Observes for AdminSetUserPassword {}

@@ -256,7 +256,7 @@ mod tests {
     }
 
     /// An account on loopback whose pools hold at most `users_per_pool` users.
-    fn context(users_per_pool: usize) -> AccountContext {
+    pub(super) fn context(users_per_pool: usize) -> AccountContext {
         AccountContext {
             id: "123456789012".into(),
             region: "us-east-1".into(),

@@ -199,18 +199,7 @@ mod tests {
     /// `Value` compares 8 and 8.0 as different), so their bytes are too.
     #[test]
     fn typed_answers_are_the_documents_they_replaced() {
-        let ctx = AccountContext {
-            id: "123456789012".into(),
-            region: "us-east-1".into(),
-            clock: Arc::new(crate::locallab::machinery::clock::Clock::default()),
-            timing: crate::locallab::machinery::context::Timing::INSTANT,
-            urls: crate::locallab::machinery::context::AccountUrls {
-                aws_endpoint: "http://127.0.0.1:4566".into(),
-                edge: "http://127.0.0.1:4567".into(),
-                invoke: "http://127.0.0.1:4568".into(),
-            },
-            users_per_pool: 10,
-        };
+        let ctx = super::super::tests::context(10);
         let seed = PoolSeed {
             region: "us-east-1",
             account: "123456789012",
@@ -313,8 +302,21 @@ mod tests {
         let (nobody, _) = answer("DescribeUserPoolDomain", json!({ "Domain": "nobody" })).unwrap();
         assert_eq!(nobody, json!({ "DomainDescription": {} }));
 
-        let (users, _) = answer("ListUsers", json!({ "UserPoolId": pool.id, "Limit": 1 })).unwrap();
-        assert!(users["Users"][0]["Attributes"].is_array(), "{users}");
-        assert!(users["Users"][0]["UserCreateDate"].is_f64(), "{users}");
+        let demo = cognito.read(|s| s.find_user(&pool.id, &s.demo.get().username).cloned()).unwrap();
+        let user_json = |attributes_key: &str| {
+            let attributes: Vec<_> = demo.attributes.iter().map(|(k, v)| json!({ "Name": k, "Value": v })).collect();
+            json!({
+                "Username": demo.username,
+                attributes_key: attributes,
+                "UserCreateDate": epoch_secs(demo.created),
+                "UserLastModifiedDate": epoch_secs(demo.modified),
+                "Enabled": demo.enabled,
+                "UserStatus": demo.status.as_str(),
+            })
+        };
+        let input = json!({ "UserPoolId": pool.id, "Username": demo.username });
+        assert_eq!(answer("AdminGetUser", input).unwrap().0, user_json("UserAttributes"));
+        let (users, _) = answer("ListUsers", json!({ "UserPoolId": pool.id })).unwrap();
+        assert_eq!(users, json!({ "Users": [user_json("Attributes")] }));
     }
 }

@@ -59,28 +59,41 @@ pub fn attribute_list(attributes: &BTreeMap<String, String>) -> Vec<AttributeTyp
     attributes.iter().map(|(name, value)| AttributeType { name: name.clone(), value: value.clone() }).collect()
 }
 
-/// A user as `AdminCreateUser` and `ListUsers` show it (`Attributes`).
+/// What every listing of a user says about it besides its attributes.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct UserType {
+pub struct UserSummary {
     pub username: String,
-    pub attributes: Vec<AttributeType>,
     pub user_create_date: f64,
     pub user_last_modified_date: f64,
     pub enabled: bool,
     pub user_status: &'static str,
 }
 
-impl UserType {
-    pub fn of(user: &User) -> UserType {
-        UserType {
+impl UserSummary {
+    fn of(user: &User) -> UserSummary {
+        UserSummary {
             username: user.username.clone(),
-            attributes: attribute_list(&user.attributes),
             user_create_date: epoch_secs(user.created),
             user_last_modified_date: epoch_secs(user.modified),
             enabled: user.enabled,
             user_status: user.status.as_str(),
         }
+    }
+}
+
+/// A user as `AdminCreateUser` and `ListUsers` show it (`Attributes`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserType {
+    #[serde(flatten)]
+    pub summary: UserSummary,
+    pub attributes: Vec<AttributeType>,
+}
+
+impl UserType {
+    pub fn of(user: &User) -> UserType {
+        UserType { summary: UserSummary::of(user), attributes: attribute_list(&user.attributes) }
     }
 }
 
@@ -96,28 +109,16 @@ impl Observes for AdminCreateUserOutput {}
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AdminGetUserOutput {
-    pub username: String,
+    #[serde(flatten)]
+    pub summary: UserSummary,
     pub user_attributes: Vec<AttributeType>,
-    pub user_create_date: f64,
-    pub user_last_modified_date: f64,
-    pub enabled: bool,
-    pub user_status: &'static str,
 }
 
 impl Observes for AdminGetUserOutput {}
 
 impl AdminGetUserOutput {
     pub fn of(user: &User) -> AdminGetUserOutput {
-        let UserType { username, attributes, user_create_date, user_last_modified_date, enabled, user_status } =
-            UserType::of(user);
-        AdminGetUserOutput {
-            username,
-            user_attributes: attributes,
-            user_create_date,
-            user_last_modified_date,
-            enabled,
-            user_status,
-        }
+        AdminGetUserOutput { summary: UserSummary::of(user), user_attributes: attribute_list(&user.attributes) }
     }
 }
 
