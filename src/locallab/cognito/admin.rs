@@ -9,6 +9,7 @@ use super::input::{
     AdminCreateUser, AdminSetUserPassword, AdminUpdateUserAttributes, AdminUser, GetUser, attribute_map, required,
 };
 use super::model::{OutboxMessage, PasswordSet, PreparedPassword, User, UserStatus};
+use super::operations::Call;
 use super::output::{
     AdminCreateUserOutput, AdminGetUserOutput, Confirmed, Empty, GetUserOutput, UserType, attribute_list,
 };
@@ -33,11 +34,8 @@ fn with_user<R>(
     })
 }
 
-pub fn admin_create_user(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: AdminCreateUser,
-) -> Result<AdminCreateUserOutput, ApiError> {
+pub fn admin_create_user(call: &Call, input: AdminCreateUser) -> Result<AdminCreateUserOutput, ApiError> {
+    let &Call { ctx, cognito } = call;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let mut attributes = attribute_map(&input.user_attributes);
@@ -90,11 +88,8 @@ pub fn admin_create_user(
     })
 }
 
-pub fn admin_set_user_password(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: AdminSetUserPassword,
-) -> Result<Empty, ApiError> {
+pub fn admin_set_user_password(call: &Call, input: AdminSetUserPassword) -> Result<Empty, ApiError> {
+    let &Call { ctx, cognito } = call;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let password = required(&input.password, "Password")?;
@@ -113,7 +108,8 @@ pub fn admin_set_user_password(
     })
 }
 
-pub fn admin_get_user(cognito: &Slice<CognitoState>, input: AdminUser) -> Result<AdminGetUserOutput, ApiError> {
+pub fn admin_get_user(call: &Call, input: AdminUser) -> Result<AdminGetUserOutput, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     cognito.read(|s| {
@@ -148,11 +144,8 @@ const STANDARD_ATTRIBUTES: [&str; 20] = [
     "zoneinfo",
 ];
 
-pub fn admin_update_user_attributes(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: AdminUpdateUserAttributes,
-) -> Result<Empty, ApiError> {
+pub fn admin_update_user_attributes(call: &Call, input: AdminUpdateUserAttributes) -> Result<Empty, ApiError> {
+    let &Call { ctx, cognito } = call;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let Some(given) = &input.user_attributes else {
@@ -201,11 +194,8 @@ pub fn admin_update_user_attributes(
     })
 }
 
-pub fn admin_confirm_sign_up(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: AdminUser,
-) -> Result<Confirmed, ApiError> {
+pub fn admin_confirm_sign_up(call: &Call, input: AdminUser) -> Result<Confirmed, ApiError> {
+    let &Call { ctx, cognito } = call;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
@@ -223,7 +213,8 @@ pub fn admin_confirm_sign_up(
     })
 }
 
-pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> Result<Empty, ApiError> {
+pub fn admin_delete_user(call: &Call, input: AdminUser) -> Result<Empty, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     cognito.write(|s| {
@@ -236,12 +227,8 @@ pub fn admin_delete_user(cognito: &Slice<CognitoState>, input: AdminUser) -> Res
 
 /// `AdminDisableUser` (`enabled: false`) and `AdminEnableUser`. A disabled user cannot sign in,
 /// and, as Cognito revokes a disabled user's tokens, its sign-ins end.
-pub fn admin_set_enabled(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: AdminUser,
-    enabled: bool,
-) -> Result<Empty, ApiError> {
+pub fn admin_set_enabled(call: &Call, input: AdminUser, enabled: bool) -> Result<Empty, ApiError> {
+    let &Call { ctx, cognito } = call;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
@@ -259,11 +246,8 @@ pub fn admin_set_enabled(
     })
 }
 
-pub fn get_user(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: GetUser,
-) -> Result<GetUserOutput, ApiError> {
+pub fn get_user(call: &Call, input: GetUser) -> Result<GetUserOutput, ApiError> {
+    let &Call { ctx, cognito } = call;
     let token = required(&input.access_token, "AccessToken")?;
     let user = user_of_access_token(ctx, cognito, token)?;
     Ok(GetUserOutput { username: user.username, user_attributes: attribute_list(&user.attributes) })

@@ -5,11 +5,9 @@ use serde::Serialize;
 
 use super::errors::{client_not_found, invalid_parameter};
 use super::input::{PoolInput, required};
+use super::operations::Call;
 use super::output::{Empty, GetSigningCertificateOutput, Observed, Observes};
-use super::state::CognitoState;
 use crate::locallab::machinery::clock::epoch_secs;
-use crate::locallab::machinery::context::AccountContext;
-use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 
 /// `DescribeUserPool`.
@@ -136,7 +134,8 @@ const SCHEMA: [SchemaAttribute; 3] = [
     },
 ];
 
-pub fn describe_user_pool(cognito: &Slice<CognitoState>, input: PoolInput) -> Result<DescribeUserPoolOutput, ApiError> {
+pub fn describe_user_pool(call: &Call, input: PoolInput) -> Result<DescribeUserPoolOutput, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     cognito.read(|s| {
         let pool = s.pool(pool_id)?;
@@ -231,11 +230,8 @@ struct TokenValidityUnits {
     refresh_token: &'static str,
 }
 
-pub fn describe_user_pool_client(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: PoolInput,
-) -> Result<DescribeUserPoolClientOutput, ApiError> {
+pub fn describe_user_pool_client(call: &Call, input: PoolInput) -> Result<DescribeUserPoolClientOutput, ApiError> {
+    let &Call { ctx, cognito } = call;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let client_id = required(&input.client_id, "ClientId")?;
     cognito.read(|s| {
@@ -303,7 +299,8 @@ struct UserPoolDescriptionType {
     creation_date: f64,
 }
 
-pub fn list_user_pools(cognito: &Slice<CognitoState>, input: PoolInput) -> Result<ListUserPoolsOutput, ApiError> {
+pub fn list_user_pools(call: &Call, input: PoolInput) -> Result<ListUserPoolsOutput, ApiError> {
+    let cognito = call.cognito;
     let max = max_results(&input, true)?;
     cognito.read(|s| {
         let user_pools = s
@@ -338,10 +335,8 @@ struct UserPoolClientDescription {
     client_name: String,
 }
 
-pub fn list_user_pool_clients(
-    cognito: &Slice<CognitoState>,
-    input: PoolInput,
-) -> Result<ListUserPoolClientsOutput, ApiError> {
+pub fn list_user_pool_clients(call: &Call, input: PoolInput) -> Result<ListUserPoolClientsOutput, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let max = max_results(&input, false)?;
     cognito.read(|s| {
@@ -360,10 +355,8 @@ pub fn list_user_pool_clients(
 }
 
 /// `GetSigningCertificate`: the X.509 certificate of the pool's signing key.
-pub fn get_signing_certificate(
-    cognito: &Slice<CognitoState>,
-    input: PoolInput,
-) -> Result<GetSigningCertificateOutput, ApiError> {
+pub fn get_signing_certificate(call: &Call, input: PoolInput) -> Result<GetSigningCertificateOutput, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let pool = cognito.read(|s| s.pool(pool_id).cloned())?;
     let certificate = super::keys::signing_certificate(&pool).map_err(|e| {

@@ -1,8 +1,9 @@
-//! Cognito's operation table: one row per operation the lab answers, naming its input type (in
-//! the handler's signature), whether AWS wants it signed (and, when not, how the caller's
-//! account is found), and the function that answers it. Everything that asks about an
-//! operation by name (the dispatch, the router's signature rule, the room's account lookup)
-//! reads this table; no other list of operation names exists.
+//! Cognito's operation table: one row per operation the lab answers, naming whether AWS wants
+//! it signed (and, when not, how the caller's account is found) and the function that answers
+//! it, `fn(&Call, Input) -> Result<Output, ApiError>`, whose types say how the body is read
+//! and the answer written. Everything that asks about an operation by name (the dispatch, the
+//! router's signature rule, the room's account lookup) reads this table; no other list of
+//! operation names exists.
 
 use http::StatusCode;
 use serde::Serialize;
@@ -11,8 +12,6 @@ use serde_json::Value;
 
 use super::input::{self, InitiateAuth, RespondToAuthChallenge};
 use super::output::{AuthOutput, Observed, Observes};
-use super::passwords::PasswordInput;
-use super::sessions::SessionInput;
 use super::state::CognitoState;
 use super::{admin, describe, passwords, sessions, signin, signup, srp_auth};
 use crate::locallab::machinery::context::AccountContext;
@@ -44,75 +43,39 @@ use Signing::{ByAccessToken, ByClientId, Signed};
 
 /// Every operation the lab answers, in alphabetical order.
 const OPERATIONS: &[Operation] = &[
-    row("AdminConfirmSignUp", Signed, |c, b| {
-        run(c, b, |c, i: input::AdminUser| admin::admin_confirm_sign_up(c.ctx, c.cognito, i))
-    }),
-    row("AdminCreateUser", Signed, |c, b| {
-        run(c, b, |c, i: input::AdminCreateUser| admin::admin_create_user(c.ctx, c.cognito, i))
-    }),
-    row("AdminDeleteUser", Signed, |c, b| run(c, b, |c, i: input::AdminUser| admin::admin_delete_user(c.cognito, i))),
-    row("AdminDisableUser", Signed, |c, b| {
-        run(c, b, |c, i: input::AdminUser| admin::admin_set_enabled(c.ctx, c.cognito, i, false))
-    }),
-    row("AdminEnableUser", Signed, |c, b| {
-        run(c, b, |c, i: input::AdminUser| admin::admin_set_enabled(c.ctx, c.cognito, i, true))
-    }),
-    row("AdminGetUser", Signed, |c, b| run(c, b, |c, i: input::AdminUser| admin::admin_get_user(c.cognito, i))),
+    row("AdminConfirmSignUp", Signed, |c, b| run(c, b, admin::admin_confirm_sign_up)),
+    row("AdminCreateUser", Signed, |c, b| run(c, b, admin::admin_create_user)),
+    row("AdminDeleteUser", Signed, |c, b| run(c, b, admin::admin_delete_user)),
+    row("AdminDisableUser", Signed, |c, b| run(c, b, |c, i: input::AdminUser| admin::admin_set_enabled(c, i, false))),
+    row("AdminEnableUser", Signed, |c, b| run(c, b, |c, i: input::AdminUser| admin::admin_set_enabled(c, i, true))),
+    row("AdminGetUser", Signed, |c, b| run(c, b, admin::admin_get_user)),
     row("AdminInitiateAuth", Signed, |c, b| run(c, b, |c, i: InitiateAuth| initiate_auth(c, i, true))),
     row("AdminRespondToAuthChallenge", Signed, |c, b| {
         run(c, b, |c, i: RespondToAuthChallenge| respond_to_auth_challenge(c, i, true))
     }),
-    row("AdminSetUserPassword", Signed, |c, b| {
-        run(c, b, |c, i: input::AdminSetUserPassword| admin::admin_set_user_password(c.ctx, c.cognito, i))
-    }),
-    row("AdminUpdateUserAttributes", Signed, |c, b| {
-        run(c, b, |c, i: input::AdminUpdateUserAttributes| admin::admin_update_user_attributes(c.ctx, c.cognito, i))
-    }),
-    row("AdminUserGlobalSignOut", Signed, |c, b| {
-        run(c, b, |c, i: SessionInput| sessions::admin_user_global_sign_out(c.cognito, i))
-    }),
-    row("ChangePassword", ByAccessToken, |c, b| {
-        run(c, b, |c, i: PasswordInput| passwords::change_password(c.ctx, c.cognito, i))
-    }),
-    row("ConfirmForgotPassword", ByClientId, |c, b| {
-        run(c, b, |c, i: PasswordInput| passwords::confirm_forgot_password(c.ctx, c.cognito, i))
-    }),
-    row("ConfirmSignUp", ByClientId, |c, b| {
-        run(c, b, |c, i: input::ConfirmSignUp| signup::confirm_sign_up(c.ctx, c.cognito, i))
-    }),
-    row("DescribeUserPool", Signed, |c, b| {
-        run(c, b, |c, i: input::PoolInput| describe::describe_user_pool(c.cognito, i))
-    }),
-    row("DescribeUserPoolClient", Signed, |c, b| {
-        run(c, b, |c, i: input::PoolInput| describe::describe_user_pool_client(c.ctx, c.cognito, i))
-    }),
-    row("DescribeUserPoolDomain", Signed, |c, b| {
-        run(c, b, |c, i: SessionInput| sessions::describe_user_pool_domain(c.ctx, c.cognito, i))
-    }),
-    row("ForgotPassword", ByClientId, |c, b| {
-        run(c, b, |c, i: PasswordInput| passwords::forgot_password(c.ctx, c.cognito, i))
-    }),
-    row("GetSigningCertificate", Signed, |c, b| {
-        run(c, b, |c, i: input::PoolInput| describe::get_signing_certificate(c.cognito, i))
-    }),
-    row("GetUser", ByAccessToken, |c, b| run(c, b, |c, i: input::GetUser| admin::get_user(c.ctx, c.cognito, i))),
-    row("GlobalSignOut", ByAccessToken, |c, b| {
-        run(c, b, |c, i: SessionInput| sessions::global_sign_out(c.ctx, c.cognito, i))
-    }),
+    row("AdminSetUserPassword", Signed, |c, b| run(c, b, admin::admin_set_user_password)),
+    row("AdminUpdateUserAttributes", Signed, |c, b| run(c, b, admin::admin_update_user_attributes)),
+    row("AdminUserGlobalSignOut", Signed, |c, b| run(c, b, sessions::admin_user_global_sign_out)),
+    row("ChangePassword", ByAccessToken, |c, b| run(c, b, passwords::change_password)),
+    row("ConfirmForgotPassword", ByClientId, |c, b| run(c, b, passwords::confirm_forgot_password)),
+    row("ConfirmSignUp", ByClientId, |c, b| run(c, b, signup::confirm_sign_up)),
+    row("DescribeUserPool", Signed, |c, b| run(c, b, describe::describe_user_pool)),
+    row("DescribeUserPoolClient", Signed, |c, b| run(c, b, describe::describe_user_pool_client)),
+    row("DescribeUserPoolDomain", Signed, |c, b| run(c, b, sessions::describe_user_pool_domain)),
+    row("ForgotPassword", ByClientId, |c, b| run(c, b, passwords::forgot_password)),
+    row("GetSigningCertificate", Signed, |c, b| run(c, b, describe::get_signing_certificate)),
+    row("GetUser", ByAccessToken, |c, b| run(c, b, admin::get_user)),
+    row("GlobalSignOut", ByAccessToken, |c, b| run(c, b, sessions::global_sign_out)),
     row("InitiateAuth", ByClientId, |c, b| run(c, b, |c, i: InitiateAuth| initiate_auth(c, i, false))),
-    row("ListUserPoolClients", Signed, |c, b| {
-        run(c, b, |c, i: input::PoolInput| describe::list_user_pool_clients(c.cognito, i))
-    }),
-    row("ListUserPools", Signed, |c, b| run(c, b, |c, i: input::PoolInput| describe::list_user_pools(c.cognito, i))),
-    row("ListUsers", Signed, |c, b| run(c, b, |c, i: SessionInput| sessions::list_users(c.cognito, i))),
-    row("ResendConfirmationCode", ByClientId, |c, b| {
-        run(c, b, |c, i: input::ResendConfirmationCode| signup::resend_confirmation_code(c.ctx, c.cognito, i))
-    }),
+    row("ListUserPoolClients", Signed, |c, b| run(c, b, describe::list_user_pool_clients)),
+    row("ListUserPools", Signed, |c, b| run(c, b, describe::list_user_pools)),
+    row("ListUsers", Signed, |c, b| run(c, b, sessions::list_users)),
+    row("ResendConfirmationCode", ByClientId, |c, b| run(c, b, signup::resend_confirmation_code)),
     row("RespondToAuthChallenge", ByClientId, |c, b| {
         run(c, b, |c, i: RespondToAuthChallenge| respond_to_auth_challenge(c, i, false))
     }),
-    row("RevokeToken", ByClientId, |c, b| run(c, b, |c, i: SessionInput| sessions::revoke_token(c.cognito, i))),
-    row("SignUp", ByClientId, |c, b| run(c, b, |c, i: input::SignUp| signup::sign_up(c.ctx, c.cognito, i))),
+    row("RevokeToken", ByClientId, |c, b| run(c, b, sessions::revoke_token)),
+    row("SignUp", ByClientId, |c, b| run(c, b, signup::sign_up)),
 ];
 
 const fn row(name: &'static str, signing: Signing, run: fn(&Call, &[u8]) -> Result<Done, ApiError>) -> Operation {

@@ -14,12 +14,10 @@ use super::errors::{
 };
 use super::input::required;
 use super::model::{OutboxMessage, PreparedPassword, ResetCode, UserStatus};
+use super::operations::Call;
 use super::output::{CodeDeliveryDetails, CodeSent, Empty, Observed, Observes};
-use super::state::CognitoState;
 use crate::locallab::machinery::clock::Millis;
-use crate::locallab::machinery::context::AccountContext;
 use crate::locallab::machinery::ids;
-use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 use crate::secret::Secret;
 
@@ -52,11 +50,8 @@ fn code_mismatch() -> ApiError {
     ApiError::bad_request("CodeMismatchException", "Invalid verification code provided, please try again.")
 }
 
-pub fn forgot_password(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: PasswordInput,
-) -> Result<CodeSent, ApiError> {
+pub fn forgot_password(call: &Call, input: PasswordInput) -> Result<CodeSent, ApiError> {
+    let &Call { ctx, cognito } = call;
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
@@ -110,11 +105,8 @@ pub fn forgot_password(
     })
 }
 
-pub fn confirm_forgot_password(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: PasswordInput,
-) -> Result<Empty, ApiError> {
+pub fn confirm_forgot_password(call: &Call, input: PasswordInput) -> Result<Empty, ApiError> {
+    let &Call { ctx, cognito } = call;
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let code = required(&input.confirmation_code, "ConfirmationCode")?;
@@ -157,11 +149,8 @@ pub fn confirm_forgot_password(
     })
 }
 
-pub fn change_password(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: PasswordInput,
-) -> Result<Empty, ApiError> {
+pub fn change_password(call: &Call, input: PasswordInput) -> Result<Empty, ApiError> {
+    let &Call { ctx, cognito } = call;
     let token = required(&input.access_token, "AccessToken")?;
     let proposed = required(&input.proposed_password, "ProposedPassword")?;
     let user = user_of_access_token(ctx, cognito, token)?;

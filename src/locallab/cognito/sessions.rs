@@ -12,10 +12,8 @@ use super::admin::user_of_access_token;
 use super::errors::{invalid_parameter, user_not_found};
 use super::input::required;
 use super::model::{User, token_digest};
+use super::operations::Call;
 use super::output::{Empty, ListUsersOutput, Observes, UserType};
-use super::state::CognitoState;
-use crate::locallab::machinery::context::AccountContext;
-use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,11 +33,8 @@ pub struct SessionInput {
 
 impl Observes for SessionInput {}
 
-pub fn global_sign_out(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: SessionInput,
-) -> Result<Empty, ApiError> {
+pub fn global_sign_out(call: &Call, input: SessionInput) -> Result<Empty, ApiError> {
+    let &Call { ctx, cognito } = call;
     let token = required(&input.access_token, "AccessToken")?;
     let user = user_of_access_token(ctx, cognito, token)?;
     cognito.write(|s| {
@@ -48,7 +43,8 @@ pub fn global_sign_out(
     })
 }
 
-pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionInput) -> Result<Empty, ApiError> {
+pub fn admin_user_global_sign_out(call: &Call, input: SessionInput) -> Result<Empty, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let name = required(&input.username, "Username")?;
     cognito.write(|s| {
@@ -63,7 +59,8 @@ pub fn admin_user_global_sign_out(cognito: &Slice<CognitoState>, input: SessionI
 /// (RFC 7009); an ID or access token is not a token this call revokes. Its refusals are the
 /// ones Cognito's model declares for it: an unknown client is unauthorized (RFC 7009's
 /// `invalid_client`), not a missing resource.
-pub fn revoke_token(cognito: &Slice<CognitoState>, input: SessionInput) -> Result<Empty, ApiError> {
+pub fn revoke_token(call: &Call, input: SessionInput) -> Result<Empty, ApiError> {
+    let cognito = call.cognito;
     let token = required(&input.token, "Token")?;
     let client_id = required(&input.client_id, "ClientId")?;
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=.".contains(&b)) {
@@ -118,7 +115,8 @@ fn parse_filter(filter: &str) -> Option<(String, bool, String)> {
     Some((attribute.trim().to_string(), prefix, value.to_string()))
 }
 
-pub fn list_users(cognito: &Slice<CognitoState>, input: SessionInput) -> Result<ListUsersOutput, ApiError> {
+pub fn list_users(call: &Call, input: SessionInput) -> Result<ListUsersOutput, ApiError> {
+    let cognito = call.cognito;
     let pool_id = required(&input.user_pool_id, "UserPoolId")?;
     let limit = match input.limit {
         None => 60,
@@ -204,11 +202,8 @@ struct DomainDescription {
     managed_login_version: Option<u32>,
 }
 
-pub fn describe_user_pool_domain(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: SessionInput,
-) -> Result<DescribeUserPoolDomainOutput, ApiError> {
+pub fn describe_user_pool_domain(call: &Call, input: SessionInput) -> Result<DescribeUserPoolDomainOutput, ApiError> {
+    let &Call { ctx, cognito } = call;
     let domain = required(&input.domain, "Domain")?;
     cognito.read(|s| {
         let Some(pool) = s.pools.values().find(|p| p.domain == domain) else {

@@ -11,6 +11,7 @@ use super::errors::{
 };
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
 use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
+use super::operations::Call;
 use super::output::{CodeDeliveryDetails, CodeSent, Confirmed, SignUpOutput};
 use super::state::CognitoState;
 use crate::locallab::machinery::clock::Millis;
@@ -50,7 +51,8 @@ fn send_confirmation(
     code
 }
 
-pub fn sign_up(ctx: &AccountContext, cognito: &Slice<CognitoState>, input: SignUp) -> Result<SignUpOutput, ApiError> {
+pub fn sign_up(call: &Call, input: SignUp) -> Result<SignUpOutput, ApiError> {
+    let &Call { ctx, cognito } = call;
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let password = required(&input.password, "Password")?;
@@ -154,11 +156,8 @@ pub(super) fn confirm(
     })
 }
 
-pub fn confirm_sign_up(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: ConfirmSignUp,
-) -> Result<Confirmed, ApiError> {
+pub fn confirm_sign_up(call: &Call, input: ConfirmSignUp) -> Result<Confirmed, ApiError> {
+    let &Call { ctx, cognito } = call;
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let code = required(&input.confirmation_code, "ConfirmationCode")?;
@@ -167,11 +166,8 @@ pub fn confirm_sign_up(
     Ok(Confirmed {})
 }
 
-pub fn resend_confirmation_code(
-    ctx: &AccountContext,
-    cognito: &Slice<CognitoState>,
-    input: ResendConfirmationCode,
-) -> Result<CodeSent, ApiError> {
+pub fn resend_confirmation_code(call: &Call, input: ResendConfirmationCode) -> Result<CodeSent, ApiError> {
+    let &Call { ctx, cognito } = call;
     let client_id = required(&input.client_id, "ClientId")?;
     let username = required(&input.username, "Username")?;
     let now = ctx.now_ms();
