@@ -4,12 +4,12 @@
 
 use serde_json::Value;
 
+use super::call::Call;
 use super::errors::{check_password_policy, invalid_parameter, looks_like_email, not_authorized, user_not_found};
 use super::input::{
     AdminCreateUser, AdminSetUserPassword, AdminUpdateUserAttributes, AdminUser, GetUser, attribute_map, required,
 };
 use super::model::{OutboxMessage, PasswordSet, PreparedPassword, User, UserStatus};
-use super::operations::Call;
 use super::output::{
     AdminCreateUserOutput, AdminGetUserOutput, Confirmed, Empty, GetUserOutput, UserType, attribute_list,
 };

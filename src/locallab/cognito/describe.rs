@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use super::call::Call;
 use super::errors::{client_not_found, invalid_parameter};
 use super::input::{PoolInput, required};
-use super::operations::Call;
 use super::output::{Empty, GetSigningCertificateOutput, Observed, Observes};
 use crate::locallab::machinery::clock::epoch_secs;
 use crate::locallab::machinery::wire::ApiError;

@@ -7,6 +7,7 @@
 
 mod admin;
 mod bounds;
+mod call;
 mod describe;
 pub mod directory;
 mod errors;
@@ -68,7 +69,7 @@ pub fn handle(
     operation: &str,
     req: &AwsRequest,
 ) -> (Response, Vec<Observed>) {
-    let call = operations::Call { ctx, cognito };
+    let call = call::Call { ctx, cognito };
     let done = match operations::find(operation) {
         Some(op) => op.answer(&call, &req.body),
         None => Err(ApiError::bad_request(

@@ -10,20 +10,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use super::call::Call;
 use super::input::{self, InitiateAuth, RespondToAuthChallenge};
 use super::output::{AuthOutput, Observed, Observes};
-use super::state::CognitoState;
 use super::{admin, describe, passwords, sessions, signin, signup, srp_auth};
-use crate::locallab::machinery::context::AccountContext;
 use crate::locallab::machinery::signing::Signing;
-use crate::locallab::machinery::store::Slice;
 use crate::locallab::machinery::wire::ApiError;
-
-/// What an operation works on: the account and its Cognito state.
-pub struct Call<'a> {
-    pub ctx: &'a AccountContext,
-    pub cognito: &'a Slice<CognitoState>,
-}
 
 /// One row of the table.
 pub struct Operation {
@@ -146,8 +138,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::locallab::cognito::{PoolSeed, generate_signing_key};
+    use crate::locallab::cognito::{CognitoState, PoolSeed, generate_signing_key};
     use crate::locallab::machinery::clock::epoch_secs;
+    use crate::locallab::machinery::store::Slice;
 
     #[test]
     fn names_each_operation_once_in_order() {

@@ -8,13 +8,13 @@
 use serde::Deserialize;
 
 use super::admin::user_of_access_token;
+use super::call::Call;
 use super::errors::{
     check_password_policy, check_secret_hash, invalid_parameter, no_such_user, not_authorized, user_not_found,
     wrong_credentials,
 };
 use super::input::required;
 use super::model::{OutboxMessage, PreparedPassword, ResetCode, UserStatus};
-use super::operations::Call;
 use super::output::{CodeDeliveryDetails, CodeSent, Empty, Observed, Observes};
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::ids;

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde::Serialize;
 
 use super::admin::user_of_access_token;
+use super::call::Call;
 use super::errors::{invalid_parameter, user_not_found};
 use super::input::required;
 use super::model::{User, token_digest};
-use super::operations::Call;
 use super::output::{Empty, ListUsersOutput, Observes, UserType};
 use crate::locallab::machinery::wire::ApiError;
 

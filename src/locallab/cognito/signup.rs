@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::call::Call;
 use super::errors::{
     check_password_policy, check_secret_hash, invalid_parameter, looks_like_email, no_such_user, not_authorized,
     user_not_found,
 };
 use super::input::{ConfirmSignUp, ResendConfirmationCode, SignUp, attribute_map, required};
 use super::model::{OutboxMessage, PasswordSet, User, UserStatus};
-use super::operations::Call;
 use super::output::{CodeDeliveryDetails, CodeSent, Confirmed, SignUpOutput};
 use super::state::CognitoState;
 use crate::locallab::machinery::clock::Millis;
