@@ -17,10 +17,10 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Serve(args)) => {
             walab::logging::to_stderr();
-            runtime.block_on(walab::serve::run(args))
+            runtime.block_on(walab::commands::serve::run(args))
         }
-        Some(Command::Join(args)) => runtime.block_on(walab::workshop::join::run(args, cli.theme, cli.mouse)),
-        Some(Command::Room(args)) => runtime.block_on(walab::workshop::watch::run(args, cli.theme)),
+        Some(Command::Join(args)) => runtime.block_on(walab::commands::join::run(args, cli.theme, cli.mouse)),
+        Some(Command::Room(args)) => runtime.block_on(walab::commands::room::run(args, cli.theme)),
         Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),
         Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
         Some(Command::Check(args)) => runtime.block_on(walab::commands::check::run(args, &cli.target)),

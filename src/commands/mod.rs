@@ -2,7 +2,10 @@
 
 pub mod check;
 pub mod config;
+pub mod join;
 pub mod request;
+pub mod room;
+pub mod serve;
 pub mod solve;
 pub mod token;
 

@@ -5,11 +5,11 @@
 
 use std::process::ExitCode;
 
-use super::client::{JoinError, request};
 use crate::attendee::{JoinedRoom, exports};
 use crate::cli::JoinArgs;
 use crate::report::{USAGE, errln, fail};
 use crate::settings::Dirs;
+use crate::workshop::client::{JoinError, request};
 
 pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> ExitCode {
     let dirs = match Dirs::from_env() {
@@ -74,7 +74,8 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
 
 /// `walab join --report-only`: a key to report progress with; the attendee keeps their target.
 async fn report_only(args: &JoinArgs, dirs: &Dirs, held: Option<&JoinedRoom>) -> ExitCode {
-    let identity = match super::client::request_report_only(&args.server, &args.code, &args.name, held).await {
+    let identity = match crate::workshop::client::request_report_only(&args.server, &args.code, &args.name, held).await
+    {
         Ok(identity) => identity,
         Err(e @ JoinError::Refused(_)) => {
             return fail(USAGE, e, Some("check the code and the name with your instructor".into()));

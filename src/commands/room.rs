@@ -5,11 +5,11 @@
 
 use std::process::ExitCode;
 
-use super::client::{RoomAccess, WatchError, client, snapshot};
 use crate::cli::RoomArgs;
 use crate::report::{USAGE, fail};
 use crate::secret::Secret;
 use crate::settings::Dirs;
+use crate::workshop::client::{RoomAccess, WatchError, client, snapshot};
 
 /// Where the instructor key comes from when it is not found on this machine.
 pub const KEY_VAR: &str = "WALAB_ROOM_KEY";
@@ -30,7 +30,7 @@ pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
         };
         return Ok(RoomAccess { server: server.clone(), key });
     }
-    let running = super::registered(dirs);
+    let running = crate::workshop::registered(dirs);
     let room = match &args.state_dir {
         Some(dir) => {
             let dir = dir.canonicalize().unwrap_or_else(|_| dir.clone());
@@ -53,7 +53,9 @@ pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
             }
         },
     };
-    let record = std::fs::read(&room.key_file).ok().and_then(|b| serde_json::from_slice::<super::RunningRoom>(&b).ok());
+    let record = std::fs::read(&room.key_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::workshop::RunningRoom>(&b).ok());
     match (record, key) {
         (_, Some(key)) => Ok(RoomAccess { server: room.local_url, key }),
         (Some(record), None) => Ok(RoomAccess { server: room.local_url, key: record.instructor_key }),
@@ -65,7 +67,7 @@ pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
 
 /// A room on this machine found by its state directory's record (rooms from before the registry).
 fn local_room(dir: &std::path::Path, key: Option<Secret>) -> Result<RoomAccess, String> {
-    match super::running_room(dir) {
+    match crate::workshop::running_room(dir) {
         Some(room) if crate::locallab::served_lab_in(dir) => Ok(RoomAccess {
             server: room.aws_endpoint_url,
             key: key.unwrap_or(room.instructor_key),
@@ -79,8 +81,8 @@ fn local_room(dir: &std::path::Path, key: Option<Secret>) -> Result<RoomAccess, 
 
 /// `walab room reissue NAME`: prints the one-time code and the join line for the new machine.
 async fn reissue(access: &RoomAccess, name: &str) -> ExitCode {
-    match super::client::reissue(&client(), access, name).await {
-        Ok(super::client::Reissued { name: shown, code, server }) => {
+    match crate::workshop::client::reissue(&client(), access, name).await {
+        Ok(crate::workshop::client::Reissued { name: shown, code, server }) => {
             crate::report::outln!("{}", code.expose());
             crate::report::errln!(
                 "On {shown}'s new machine (the code works once, for two hours; the old machine's key stops working then):\n  walab join {} --code {} --name {}",
@@ -122,5 +124,5 @@ pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> ExitCode {
     if let Err(e @ WatchError::WrongKey) = snapshot(&client(), &access).await {
         return fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into()));
     }
-    super::dashboard::run(access, theme).await
+    crate::workshop::dashboard::run(access, theme).await
 }
