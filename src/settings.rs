@@ -82,6 +82,13 @@ impl Dirs {
     }
 }
 
+/// A values file or directory that cannot be used is a configuration error (exit code 2).
+impl From<SettingsError> for crate::report::Failure {
+    fn from(e: SettingsError) -> Self {
+        crate::report::Failure::usage(e)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot find a home directory; set WALAB_CONFIG_DIR and WALAB_DATA_DIR")]

@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use crate::cli::RoomArgs;
-use crate::report::{USAGE, fail};
+use crate::report::Failure;
 use crate::secret::Secret;
 use crate::settings::Dirs;
 use crate::workshop::client::{RoomAccess, WatchError, client, snapshot};
@@ -79,50 +79,43 @@ fn local_room(dir: &std::path::Path, key: Option<Secret>) -> Result<RoomAccess, 
     }
 }
 
-/// `walab room reissue NAME`: prints the one-time code and the join line for the new machine.
-async fn reissue(access: &RoomAccess, name: &str) -> ExitCode {
-    match crate::workshop::client::reissue(&client(), access, name).await {
-        Ok(crate::workshop::client::Reissued { name: shown, code, server }) => {
-            crate::report::outln!("{}", code.expose());
-            crate::report::errln!(
-                "On {shown}'s new machine (the code works once, for two hours; the old machine's key stops working then):\n  walab join {} --code {} --name {}",
-                server.as_deref().unwrap_or(&access.server),
-                code.expose(),
-                shlex::try_quote(&shown).map(|q| q.into_owned()).unwrap_or_else(|_| shown.clone())
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e @ WatchError::WrongKey) => fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into())),
-        Err(e @ WatchError::NoSuchAttendee) => fail(USAGE, e, Some("`walab room --json` lists the names".into())),
-        Err(e) => fail(1, e, None),
+/// What the room said to the instructor's key, as the failure that ends `walab room`.
+fn refused(e: WatchError) -> Failure {
+    match e {
+        WatchError::WrongKey => Failure::usage(e).hint("the key is in `walab serve --room`'s output"),
+        WatchError::NoSuchAttendee => Failure::usage(e).hint("`walab room --json` lists the names"),
+        WatchError::Unreachable { .. } | WatchError::Unexpected(_) => Failure::failed(e),
     }
 }
 
-pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> ExitCode {
-    let dirs = match Dirs::from_env() {
-        Ok(dirs) => dirs,
-        Err(e) => return fail(USAGE, e, None),
-    };
-    let access = match access(&args, &dirs) {
-        Ok(access) => access,
-        Err(e) => return fail(USAGE, e, None),
-    };
+/// `walab room reissue NAME`: prints the one-time code and the join line for the new machine.
+async fn reissue(access: &RoomAccess, name: &str) -> Result<ExitCode, Failure> {
+    let crate::workshop::client::Reissued { name: shown, code, server } =
+        crate::workshop::client::reissue(&client(), access, name).await.map_err(refused)?;
+    crate::report::outln!("{}", code.expose());
+    crate::report::errln!(
+        "On {shown}'s new machine (the code works once, for two hours; the old machine's key stops working then):\n  walab join {} --code {} --name {}",
+        server.as_deref().unwrap_or(&access.server),
+        code.expose(),
+        shlex::try_quote(&shown).map(|q| q.into_owned()).unwrap_or_else(|_| shown.clone())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> Result<ExitCode, Failure> {
+    let dirs = Dirs::from_env()?;
+    let access = access(&args, &dirs).map_err(Failure::usage)?;
     if let Some(crate::cli::RoomAction::Reissue { name }) = &args.action {
         return reissue(&access, name).await;
     }
     if args.json {
-        return match snapshot(&client(), &access).await {
-            Ok(snapshot) => {
-                crate::report::outln!("{}", serde_json::to_string(&snapshot).unwrap_or_default());
-                ExitCode::SUCCESS
-            }
-            Err(e @ WatchError::WrongKey) => fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into())),
-            Err(e) => fail(1, e, None),
-        };
+        let snapshot = snapshot(&client(), &access).await.map_err(refused)?;
+        crate::report::outln!("{}", serde_json::to_string(&snapshot).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
     }
     // The key is checked before the screen is taken over, so a wrong one is one clear line.
     if let Err(e @ WatchError::WrongKey) = snapshot(&client(), &access).await {
-        return fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into()));
+        return Err(refused(e));
     }
-    crate::workshop::dashboard::run(access, theme).await
+    crate::workshop::dashboard::run(access, theme).await.map(|()| ExitCode::SUCCESS)
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::cli::{ServeAction, ServeArgs};
 use crate::locallab::{Endpoints, LabInfo, LabOptions, RoomOptions, RunningLab, ServedLab, Timing};
-use crate::report::{errln, fail};
+use crate::report::{Failure, errln};
 use crate::workshop::{RUNNING_ROOM_FILE, RegisteredRoom, RunningRoom};
 
 /// walab's data directory (`~/.local/share/walab` on Linux, or `WALAB_DATA_DIR`), where the
@@ -61,17 +61,13 @@ fn quoted(value: &str) -> String {
 }
 
 /// `walab serve info`: the running lab, read from its state directory while it runs.
-fn info(json: bool, show_password: bool, state_dir: Option<std::path::PathBuf>) -> ExitCode {
-    let Some(dir) = state_dir.or_else(default_lab_dir) else {
-        errln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
-        return ExitCode::from(2);
-    };
+fn info(json: bool, show_password: bool, state_dir: Option<std::path::PathBuf>) -> Result<ExitCode, Failure> {
+    let dir = state_dir.or_else(default_lab_dir).ok_or_else(no_home)?;
     let running = match crate::locallab::running_lab(&dir) {
         Some(info) if crate::locallab::served_lab_in(&dir) => info,
         _ => {
-            errln!("walab: error: no walab serve is running on {}", dir.display());
-            errln!("hint: start one with `walab serve`, or pass the --state-dir it was started with");
-            return ExitCode::from(1);
+            return Err(Failure::failed(format!("no walab serve is running on {}", dir.display()))
+                .hint("start one with `walab serve`, or pass the --state-dir it was started with"));
         }
     };
     if json {
@@ -79,18 +75,26 @@ fn info(json: bool, show_password: bool, state_dir: Option<std::path::PathBuf>) 
     } else {
         crate::report::outln!("{}", summary(&running, &dir, show_password));
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
-pub async fn run(args: ServeArgs) -> ExitCode {
+fn no_home() -> Failure {
+    Failure::usage("cannot find a home directory for the lab's state; pass --state-dir DIR")
+}
+
+/// The lab could not start; a port in use is the usual reason.
+fn not_started(e: crate::locallab::LabError) -> Failure {
+    let hint = matches!(e, crate::locallab::LabError::Bind { .. })
+        .then(|| "is another walab serve running? `--listen 127.0.0.1:0` picks free ports".to_string());
+    Failure::usage(e).maybe_hint(hint)
+}
+
+pub async fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
     if let Some(ServeAction::Info { json, show_password, state_dir }) = args.action {
         return info(json, show_password, state_dir);
     }
     let default_dir = if args.room { default_room_dir } else { default_lab_dir };
-    let Some(state_dir) = args.state_dir.clone().or_else(default_dir) else {
-        errln!("walab: error: cannot find a home directory for the lab's state; pass --state-dir DIR");
-        return ExitCode::from(2);
-    };
+    let state_dir = args.state_dir.clone().or_else(default_dir).ok_or_else(no_home)?;
     let options = LabOptions {
         state_dir,
         fresh: args.fresh,
@@ -107,25 +111,13 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     if args.room {
         return serve_room(options, args.max_attendees, args.advertise.clone(), args.json).await;
     }
-    let running = match RunningLab::start(options).await {
-        Ok(running) => running,
-        Err(e) => {
-            errln!("walab: error: {e}");
-            if matches!(e, crate::locallab::LabError::Bind { .. }) {
-                errln!("hint: is another walab serve running? `--listen 127.0.0.1:0` picks free ports");
-            }
-            return ExitCode::from(2);
-        }
-    };
+    let running = RunningLab::start(options).await.map_err(not_started)?;
     // Handlers first: whoever reads the JSON line may signal at once.
     let stop = crate::signals::StopSignal::install();
     for notice in &running.notices {
         errln!("walab: warning: {notice}");
     }
-    let Some(info) = running.lab.info() else {
-        errln!("walab: error: the local lab has no account to serve");
-        return ExitCode::from(1);
-    };
+    let info = running.lab.info().ok_or_else(|| Failure::failed("the local lab has no account to serve"))?;
     let summary = format!(
         "{}\nStop with Ctrl-C; the lab is saved and continues next time. `walab serve info` shows this again.",
         summary(&info, &running.state_dir, args.show_password)
@@ -147,16 +139,9 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         crate::locallab::unregister_served(data);
     }
     let dir = running.state_dir.clone();
-    match running.shutdown().await {
-        Ok(()) => {
-            errln!("walab: lab saved in {}", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            errln!("walab: error: {e}");
-            ExitCode::from(1)
-        }
-    }
+    running.shutdown().await.map_err(Failure::failed)?;
+    errln!("walab: lab saved in {}", dir.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `walab serve --room`.
@@ -165,19 +150,12 @@ async fn serve_room(
     max_attendees: usize,
     advertise: Option<String>,
     json_line: bool,
-) -> ExitCode {
+) -> Result<ExitCode, Failure> {
     let default_dir = crate::settings::Dirs::from_env().is_ok_and(|d| d.room_dir() == options.state_dir);
     options.room = Some(RoomOptions { max_attendees, keys_ahead: 32, signing_keys: Vec::new(), advertise });
-    let running = match RunningLab::start(options).await {
-        Ok(running) => running,
-        Err(e) => {
-            let hint = matches!(e, crate::locallab::LabError::Bind { .. })
-                .then(|| "is another walab serve running? `--listen 127.0.0.1:0` picks free ports".to_string());
-            return fail(2, e, hint);
-        }
-    };
+    let running = RunningLab::start(options).await.map_err(not_started)?;
     let stop = crate::signals::StopSignal::install();
-    let Some(room) = &running.lab.room else { return fail(1, "the room did not start", None) };
+    let room = running.lab.room.as_ref().ok_or_else(|| Failure::failed("the room did not start"))?;
     let endpoints = running.lab.endpoints;
     let keys = &room.keys;
     let public_url = room.aws_endpoint_url(&endpoints);
@@ -239,13 +217,9 @@ async fn serve_room(
         crate::workshop::unregister(dirs, &state_dir);
     }
     let dir = running.state_dir.clone();
-    match running.shutdown().await {
-        Ok(()) => {
-            errln!("walab: room saved in {}", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(1, e, None),
-    }
+    running.shutdown().await.map_err(Failure::failed)?;
+    errln!("walab: room saved in {}", dir.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where this machine reaches the room (loopback when it listens on every interface).

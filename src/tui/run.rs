@@ -8,7 +8,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,11 +25,10 @@ use super::{store, view};
 use crate::checks::{Context, Credentials, Event};
 use crate::guide::{Guide, SolveAction};
 use crate::locallab::{LabOptions, LocalLab, RunningLab};
-use crate::report::{USAGE, fail};
-use crate::session::{Prompt, Session};
+use crate::report::{Failure, and_closed};
+use crate::session::Session;
 use crate::settings::Dirs;
 use crate::solve::Solved;
-use crate::target::TargetArgs;
 
 /// The local lab the walkthrough uses in this process: its outbox (sign-up shows the email)
 /// and, when this walkthrough started it, the lab itself, so starting over can reset it.
@@ -429,7 +427,7 @@ fn spawn_saver(
 }
 
 /// Logs go to a file while the terminal belongs to the walkthrough.
-fn log_to_file(dirs: &Dirs) {
+pub fn log_to_file(dirs: &Dirs) {
     let path = dirs.log_file();
     let mut options = std::fs::OpenOptions::new();
     options.create(true).append(true);
@@ -444,21 +442,9 @@ fn log_to_file(dirs: &Dirs) {
     }
 }
 
-/// `walab` with no subcommand: the walkthrough on this terminal.
-pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
-    let dirs = match Dirs::from_env() {
-        Ok(dirs) => dirs,
-        Err(e) => return fail(USAGE, e, None),
-    };
-    log_to_file(&dirs);
-    let guide = match Guide::load() {
-        Ok(guide) => guide,
-        Err(e) => return fail(USAGE, e, None),
-    };
-    let session = match Session::open_quietly(args, Prompt::Never).await {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+/// The walkthrough on this terminal, on an open session, until the learner quits; then the
+/// progress and the values are saved and an embedded lab stopped.
+pub async fn run(dirs: Dirs, guide: Guide, session: Session, theme: ThemeName, mouse: bool) -> Result<(), Failure> {
     let values = session.values().clone();
     let mut session = session.share();
     let running = session.target.lab.take();
@@ -516,7 +502,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
                 let _ = lab.shutdown().await;
             }
             let _ = session.close(app.values.clone()).await;
-            return fail(1, format!("cannot set up the terminal: {e}"), None);
+            return Err(Failure::failed(format!("cannot set up the terminal: {e}")));
         }
     };
     // Pasted text arrives whole (into a value being edited), not as keys.
@@ -534,15 +520,12 @@ pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
         tracing::warn!("cannot save progress: {e}");
     }
     let stopped = match &lab {
-        Some(lab) => lab.shutdown().await.map_err(|e| fail(1, e, None)),
+        Some(lab) => lab.shutdown().await.map_err(Failure::failed),
         None => Ok(()),
     };
-    let closed = session.close(app.values.clone()).await.and(stopped);
-    match (result, closed) {
-        (Err(e), _) => fail(1, format!("the terminal failed: {e}"), None),
-        (Ok(()), Err(code)) => code,
-        (Ok(()), Ok(())) => ExitCode::SUCCESS,
-    }
+    let closed = session.close(app.values.clone()).await;
+    let ended = result.map_err(|e| Failure::failed(format!("the terminal failed: {e}")));
+    and_closed(and_closed(ended, stopped), closed)
 }
 
 /// Gives the terminal back as it was: bracketed paste and the mouse off, then ratatui's restore.
