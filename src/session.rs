@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 use crate::aws::Clients;
 use crate::checks::{Context, Credentials, Outcome};
+use crate::locallab::DemoUser;
 use crate::probe::Prober;
 use crate::report::{Failure, errln};
 use crate::secret::Secret;
@@ -45,7 +46,8 @@ impl Session {
         let values_file = ValuesFile::load(&dirs.values_file())?;
         let target = Target::connect(args, &dirs).await?;
         let loaded = values_file.values(&target.values_key);
-        let credentials = credentials(&target, &loaded, prompt);
+        let demo = target.demo_user.as_ref().filter(|_| target.kind.is_walab_lab());
+        let credentials = who_signs_in(loaded.username.clone(), demo, prompt);
         let prober = Prober::new().map_err(Failure::failed)?;
         let aws = Clients::new(&target.sdk).with_profile(target.profile.clone());
         let mut ctx = Context::new(aws, target.kind, loaded.clone(), credentials, prober);
@@ -121,13 +123,13 @@ async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) ->
     }
 }
 
-/// Who signs in: the recorded username or `WALAB_USERNAME`, the password from `WALAB_PASSWORD`
-/// or a prompt; on the local lab both default to its demo user.
-pub fn credentials(target: &Target, values: &Values, prompt: Prompt) -> Credentials {
+/// Who signs in (DESIGN.md, the one place that decides it): the `recorded` username or
+/// `WALAB_USERNAME`, the password from `WALAB_PASSWORD` or a prompt; on a lab walab runs
+/// (`demo`), both default to its demo user, the password only when the name is the demo
+/// user's.
+pub fn who_signs_in(recorded: Option<String>, demo: Option<&DemoUser>, prompt: Prompt) -> Credentials {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let demo = target.demo_user.as_ref().filter(|_| target.kind.is_walab_lab());
-    let username =
-        values.username.clone().or_else(|| env("WALAB_USERNAME")).or_else(|| demo.map(|d| d.username.clone()));
+    let username = recorded.or_else(|| env("WALAB_USERNAME")).or_else(|| demo.map(|d| d.username.clone()));
     let mut password = env("WALAB_PASSWORD").map(Secret::new);
     if password.is_none()
         && let (Some(demo), Some(name)) = (demo, &username)

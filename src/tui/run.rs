@@ -22,11 +22,11 @@ use tokio_util::sync::CancellationToken;
 use super::app::{App, Copyable, Effect, Email, Header, Job, JobDone, Msg, StartedOver, update};
 use super::theme::{Theme, ThemeName};
 use super::{store, view};
-use crate::checks::{Context, Credentials, Event};
+use crate::checks::{Context, Event};
 use crate::guide::{Guide, SolveAction};
 use crate::locallab::{LabOptions, LocalLab, RunningLab};
 use crate::report::{Failure, and_closed};
-use crate::session::Session;
+use crate::session::{Prompt, Session};
 use crate::settings::Dirs;
 use crate::solve::Solved;
 
@@ -286,14 +286,11 @@ async fn start_over(ctx: &Context, lab: Option<&EmbeddedLab>) -> StartedOver {
             let info = fresh.info();
             over.account = fresh.account().map(|a| a.ctx.id.clone());
             if let Some(info) = info {
-                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-                let username = env("WALAB_USERNAME").unwrap_or_else(|| info.demo_user.username.clone());
-                let password = env("WALAB_PASSWORD").map(crate::secret::Secret::new).or_else(|| {
-                    username.eq_ignore_ascii_case(&info.demo_user.username).then(|| info.demo_user.password.clone())
-                });
-                over.signs_in = Some(info.demo_user.username.clone());
-                over.password_known = password.is_some();
-                ctx.set_credentials(Credentials { username: Some(username), password });
+                // The values were forgotten with the lab: the new demo user, unless told otherwise.
+                let credentials = crate::session::who_signs_in(None, Some(&info.demo_user), Prompt::Never);
+                over.signs_in = credentials.username.clone();
+                over.password_known = credentials.password.is_some();
+                ctx.set_credentials(credentials);
             }
         }
         Err(e) => {
