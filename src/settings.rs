@@ -138,6 +138,18 @@ impl Field {
     }
 
     /// The label a learner sees, in the lab's words.
+    /// The name in a narrow column (the walkthrough's values pane, its hints).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Field::UserPoolId => "Pool id",
+            Field::AppClientId => "Client id",
+            Field::AppClientSecret => "Secret",
+            Field::Username => "Username",
+            Field::CloudFrontEndpoint => "CloudFront",
+            Field::ApiGatewayUrl => "API URL",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Field::UserPoolId => "User pool id",
