@@ -219,10 +219,6 @@ impl Failure {
         self.code
     }
 
-    pub fn hint_text(&self) -> Option<&str> {
-        self.hint.as_deref()
-    }
-
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.code)
     }

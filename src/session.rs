@@ -116,11 +116,7 @@ async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) ->
         saving = saved.map_err(Failure::from);
     }
     let closing = target.close().await.map_err(Failure::failed);
-    match (saving, closing) {
-        (Ok(()), Ok(())) => Ok(()),
-        (Err(failure), Ok(())) | (Ok(()), Err(failure)) => Err(failure),
-        (Err(saving), Err(closing)) => Err(saving.followed_by(closing)),
-    }
+    crate::report::and_closed(saving, closing)
 }
 
 /// Who signs in (DESIGN.md, the one place that decides it): the `recorded` username or
