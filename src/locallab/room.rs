@@ -259,9 +259,12 @@ pub fn code_matches(given: &str, code: &Secret) -> bool {
         .is_ok()
 }
 
-/// A one-time code that moves an attendee's account to a new machine (`walab room reissue`).
+/// A one-time code that moves an attendee's account to a new machine (`walab room reissue`),
+/// as the room keeps it in its durable state: only the code's SHA-256, so that what is on disk
+/// opens nothing, with whose account it moves and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reissue {
-    pub code: Secret,
+    pub code_sha256: String,
     pub account_id: String,
     pub expires: Millis,
 }
@@ -269,10 +272,32 @@ pub struct Reissue {
 /// How long a reissue code may wait to be used.
 pub const REISSUE_VALID_MS: Millis = 2 * 60 * 60 * 1000;
 
-pub fn reissue_code() -> Secret {
-    const CODE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let pick = |n: usize| ids::pick(CODE, n);
-    Secret::new(format!("R{}-{}-{}", pick(4), pick(4), pick(4)))
+impl Reissue {
+    /// A new code for `account_id`, valid from `now` for [`REISSUE_VALID_MS`]: the code to hand
+    /// out, and what the room keeps of it.
+    pub fn new(account_id: &str, now: Millis) -> (Secret, Reissue) {
+        const CODE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let pick = |n: usize| ids::pick(CODE, n);
+        let code = Secret::new(format!("R{}-{}-{}", pick(4), pick(4), pick(4)));
+        let kept = Reissue {
+            code_sha256: code_sha256(code.expose()),
+            account_id: account_id.to_string(),
+            expires: now + REISSUE_VALID_MS,
+        };
+        (code, kept)
+    }
+
+    /// Whether `given` is this code, whatever its case and surrounding spaces (in constant time).
+    pub fn matches(&self, given: &str) -> bool {
+        aws_lc_rs::constant_time::verify_slices_are_equal(code_sha256(given).as_bytes(), self.code_sha256.as_bytes())
+            .is_ok()
+    }
+}
+
+fn code_sha256(code: &str) -> String {
+    let normal = code.trim().to_ascii_uppercase();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, normal.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The room's indexes: who is who, by what a request carries.
@@ -385,6 +410,17 @@ mod tests {
         assert_eq!(throttle.check(other, 31_001), Ok(()), "other addresses are not held up");
         assert_eq!(throttle.check(one, 61_001), Ok(()), "a minute later");
         assert_eq!(throttle.wrong(one, 61_001), None);
+    }
+
+    #[test]
+    fn a_reissue_code_is_kept_as_its_hash_and_matches_in_any_case() {
+        let (code, kept) = Reissue::new("123456789012", 1_000);
+        assert!(code.expose().starts_with('R'), "{}", code.expose());
+        assert!(!serde_json::to_string(&kept).unwrap().contains(code.expose()), "the code itself is not kept");
+        assert!(kept.matches(code.expose()));
+        assert!(kept.matches(&format!(" {} ", code.expose().to_lowercase())));
+        assert!(!kept.matches("RAAAA-BBBB-CCCC"));
+        assert_eq!(kept.expires, 1_000 + REISSUE_VALID_MS);
     }
 
     #[test]

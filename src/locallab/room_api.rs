@@ -205,13 +205,17 @@ pub fn reissue(lab: &LocalLab, req: &AwsRequest) -> Response {
         return message(StatusCode::BAD_REQUEST, "send {\"name\": …}");
     };
     match lab.reissue(&input.name) {
-        Some((name, code)) => {
+        Ok(Some((name, code))) => {
             tracing::info!("room: a reissue code was made for {name}");
             let server = lab.room.as_ref().map(|room| room.aws_endpoint_url(&lab.endpoints));
             let answer = json!({ "name": name, "code": code.expose(), "server": server });
             json_response(StatusCode::OK, &answer, "application/json")
         }
-        None => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+        Ok(None) => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+        Err(e) => {
+            tracing::warn!("room: a reissue code could not be stored: {e}");
+            message(StatusCode::SERVICE_UNAVAILABLE, "the room could not store the code; try again")
+        }
     }
 }
 
