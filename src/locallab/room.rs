@@ -328,6 +328,9 @@ impl KeyPool {
         let pool = Arc::new(KeyPool { ready: Mutex::new(seed), wanted: Condvar::new(), target });
         let weak = Arc::downgrade(&pool);
         let spawned = std::thread::Builder::new().name("walab-keys".into()).spawn(move || {
+            // Keys made ahead yield to requests (on Linux a thread's nice value is its own): a
+            // join that finds none ready makes one on the spot.
+            let _ = rustix::process::setpriority_process(None, 10);
             loop {
                 let Some(pool) = weak.upgrade() else { return };
                 {
