@@ -28,6 +28,7 @@ use walab::attendee::ReportingIdentity;
 use walab::attendee::report::Reporter;
 use walab::checks::{Evidence, Report, judge};
 use walab::guide::{CheckId, Guide};
+use walab::locallab::sigv4::{Expected, sign_headers};
 use walab::probe::{ProbeResponse, ResponseHeaders};
 use walab::secret::Secret;
 use walab::workshop::client::{self, RoomAccess};
@@ -43,7 +44,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 struct Attendee {
     account_id: String,
     key: String,
-    secret: String,
+    secret: Secret,
     edge: SocketAddr,
     edge_path: String,
     pool: String,
@@ -79,7 +80,7 @@ async fn join(addr: SocketAddr, code: &str, name: &str) -> Result<Attendee, Stri
     Ok(Attendee {
         account_id: s("account_id"),
         key: s("access_key_id"),
-        secret: s("secret_access_key"),
+        secret: Secret::new(s("secret_access_key")),
         edge,
         edge_path: format!("/{path}"),
         pool: s("user_pool_id"),
@@ -89,36 +90,20 @@ async fn join(addr: SocketAddr, code: &str, name: &str) -> Result<Attendee, Stri
     })
 }
 
-/// A Cognito call (`target`, JSON 1.1) signed with the attendee's credentials, as the SDK signs it.
+/// A Cognito call (`target`, JSON 1.1) signed with the attendee's credentials by walab's own
+/// SigV4 signer (the one a joined walab signs its reports with).
 fn signed_cognito(addr: SocketAddr, a: &Attendee, target: &str, body: String) -> Result<Request<Full<Bytes>>, String> {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
     let host = addr.to_string();
-    let target = format!("AWSCognitoIdentityProviderService.{target}");
-    let headers = [("host", host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", &target)];
-    let signable = SignableRequest::new(
-        "POST",
-        format!("http://{host}/"),
-        headers.iter().copied(),
-        SignableBody::Bytes(body.as_bytes()),
-    )
-    .map_err(|e| e.to_string())?;
-    let identity = aws_credential_types::Credentials::new(&a.key, &a.secret, None, None, "load").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("cognito-idp")
-        .time(std::time::SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?
-        .into();
-    let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
-    let mut request = Request::post("/");
-    for (name, value) in headers {
+    let scope = Expected { service: "cognito-idp", region: "us-east-1" };
+    let key = (a.key.as_str(), &a.secret);
+    let signed = sign_headers("POST", &format!("http://{host}/"), body.as_bytes(), key, scope, walab::clock::now_ms())
+        .ok_or("the request cannot be signed")?;
+    let mut request = Request::post("/")
+        .header("host", &host)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{target}"));
+    for (name, value) in signed {
         request = request.header(name, value);
-    }
-    for header in instructions.into_parts().0 {
-        request = request.header(header.name(), header.value());
     }
     request.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())
 }
@@ -275,7 +260,7 @@ async fn lab_loop(
         server: format!("http://{addr}"),
         name: a.account_id.clone(),
         access_key_id: a.key.clone(),
-        secret_access_key: Secret::new(a.secret.clone()),
+        secret_access_key: a.secret.clone(),
     };
     let reporter = Reporter::new(identity, pending);
     let secret = client_secret(addr, &a).await.unwrap_or_default();
