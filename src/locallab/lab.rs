@@ -13,8 +13,8 @@ use super::cognito;
 use super::context::{self, AccountContext, AccountUrls, Timing};
 use super::ids;
 use super::room::{
-    AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, KeyPool, Reissue, RoomKeys, code_matches,
-    display_name, name_key,
+    AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, JudgedCache, KeyPool, Reissue, RoomKeys,
+    code_matches, display_name, name_key,
 };
 use super::store::{AccountRow, Store, StoreError};
 use crate::secret::Secret;
@@ -128,6 +128,8 @@ pub struct Room {
     key_pool: Arc<KeyPool>,
     /// Joins one at a time, so one name never gets two accounts.
     joining: Mutex<()>,
+    /// Each attendee's progress as the last snapshot judged it.
+    pub judged: JudgedCache,
 }
 
 /// How a room is served.
@@ -214,6 +216,7 @@ impl LocalLab {
                     directory: RwLock::new(directory),
                     key_pool: KeyPool::start(options.keys_ahead, options.signing_keys),
                     joining: Mutex::new(()),
+                    judged: JudgedCache::default(),
                 })
             }
         };

@@ -315,6 +315,32 @@ pub struct Directory {
     pub pools: HashMap<String, String>,
 }
 
+/// How long an attendee's judged progress is shown again while their account has no commit:
+/// what changes with time alone (an invalidation completing, a distribution deploying) shows
+/// within this.
+pub const JUDGED_FOR_MS: Millis = 5_000;
+
+/// Each attendee's progress as the instructor's snapshot last judged it (as its JSON), with the
+/// account's store generation and the time it was judged at: judging 500 attendees every second
+/// would take a good part of a core, and most of them did nothing since the last snapshot.
+#[derive(Default)]
+pub struct JudgedCache {
+    entries: Mutex<HashMap<String, (u64, Millis, serde_json::Value)>>,
+}
+
+impl JudgedCache {
+    /// The progress judged for `account` at `generation`, if it is at most [`JUDGED_FOR_MS`] old.
+    pub fn get(&self, account: &str, generation: u64, now: Millis) -> Option<serde_json::Value> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (at_generation, at, judged) = entries.get(account)?;
+        (*at_generation == generation && (0..JUDGED_FOR_MS).contains(&(now - at))).then(|| judged.clone())
+    }
+
+    pub fn put(&self, account: &str, generation: u64, now: Millis, judged: serde_json::Value) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(account.to_string(), (generation, now, judged));
+    }
+}
+
 /// RSA keys for new pools, made ahead on a thread of their own.
 pub struct KeyPool {
     ready: Mutex<Vec<Secret>>,
@@ -424,6 +450,18 @@ mod tests {
         assert!(kept.matches(&format!(" {} ", code.expose().to_lowercase())));
         assert!(!kept.matches("RAAAA-BBBB-CCCC"));
         assert_eq!(kept.expires, 1_000 + REISSUE_VALID_MS);
+    }
+
+    #[test]
+    fn a_judged_attendee_is_judged_again_after_a_commit_or_a_few_seconds() {
+        let cache = JudgedCache::default();
+        assert_eq!(cache.get("111", 0, 1_000), None);
+        cache.put("111", 3, 1_000, serde_json::json!({"passed": 4}));
+        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS - 1), Some(serde_json::json!({"passed": 4})));
+        assert_eq!(cache.get("111", 4, 1_001), None, "a commit since");
+        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS), None, "time alone changes some verdicts");
+        assert_eq!(cache.get("111", 3, 999), None, "a clock set back");
+        assert_eq!(cache.get("222", 3, 1_001), None);
     }
 
     #[test]
