@@ -205,13 +205,17 @@ pub fn reissue(lab: &LocalLab, req: &AwsRequest) -> Response {
         return message(StatusCode::BAD_REQUEST, "send {\"name\": …}");
     };
     match lab.reissue(&input.name) {
-        Some((name, code)) => {
+        Ok(Some((name, code))) => {
             tracing::info!("room: a reissue code was made for {name}");
             let server = lab.room.as_ref().map(|room| room.aws_endpoint_url(&lab.endpoints));
             let answer = json!({ "name": name, "code": code.expose(), "server": server });
             json_response(StatusCode::OK, &answer, "application/json")
         }
-        None => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+        Ok(None) => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+        Err(e) => {
+            tracing::warn!("room: a reissue code could not be stored: {e}");
+            message(StatusCode::SERVICE_UNAVAILABLE, "the room could not store the code; try again")
+        }
     }
 }
 
@@ -287,46 +291,71 @@ pub struct Snapshot {
     pub attendees: Vec<AttendeeProgress>,
 }
 
-/// Everyone's progress, in the order they joined.
+/// Everyone's progress, in the order they joined. An attendee whose account has had no commit
+/// since the last snapshot is not judged again for [`super::JUDGED_FOR_MS`].
 pub fn snapshot(lab: &LocalLab) -> Snapshot {
     let Ok(guide) = Guide::load() else { return Snapshot { attendees: Vec::new() } };
+    let now = lab.clock.now_ms();
+    let cache = lab.room.as_ref().map(|room| &room.judged);
     let attendees = lab
         .accounts()
         .iter()
         .filter_map(|account| {
             let attendee = account.attendee.as_ref()?;
-            let standings = if attendee.report_only { reported(account) } else { standings(account, &guide) };
-            let passed = standings.checks.iter().filter(|(_, s, _)| *s == Standing::Passed).count();
-            let first = standings.checks.iter().find(|(_, s, _)| *s != Standing::Passed);
-            let step = first.map(|(id, _, _)| id.step().to_string()).unwrap_or_else(|| "done".to_string());
-            let checks =
-                standings.checks.iter().map(|(id, standing, _)| (id.as_str().to_string(), json!(standing))).collect();
-            let stuck = first.map(|(id, _, summary)| Stuck {
-                check: id.as_str().to_string(),
-                step: id.step().to_string(),
-                summary: summary.clone().unwrap_or_else(|| "not checked yet".to_string()),
-                since: iso8601(standings.moved_at),
-            });
-            Some(AttendeeProgress {
-                name: attendee.name.clone(),
-                account_id: account.ctx.id.clone(),
-                passed,
-                checks,
-                last_activity: iso8601(standings.last_activity),
-                step,
-                on_step_since: iso8601(standings.moved_at),
-                stuck,
-                report_only: attendee.report_only,
-                summaries: standings
-                    .checks
-                    .iter()
-                    .filter(|(_, s, _)| *s != Standing::Passed)
-                    .filter_map(|(id, _, summary)| Some((id.as_str().to_string(), summary.clone()?)))
-                    .collect(),
-            })
+            // Read before judging: a commit meanwhile makes the next snapshot judge again.
+            let generation = lab.store.generation(&account.ctx.id);
+            let cached = cache
+                .and_then(|c| c.get(&account.ctx.id, generation, now))
+                .and_then(|judged| serde_json::from_value::<AttendeeProgress>(judged).ok());
+            let mut progress = match cached {
+                Some(progress) => progress,
+                None => {
+                    let progress = judge(account, attendee, &guide);
+                    if let (Some(cache), Ok(judged)) = (cache, serde_json::to_value(&progress)) {
+                        cache.put(&account.ctx.id, generation, now, judged);
+                    }
+                    progress
+                }
+            };
+            // Requests that change nothing move the activity without a commit: always as of now.
+            let activity = account.progress.read(ProgressState::last_activity).max(attendee.joined);
+            progress.last_activity = iso8601(activity);
+            Some(progress)
         })
         .collect();
     Snapshot { attendees }
+}
+
+/// One attendee's progress, judged now.
+fn judge(account: &Account, attendee: &super::Attendee, guide: &Guide) -> AttendeeProgress {
+    let standings = if attendee.report_only { reported(account) } else { standings(account, guide) };
+    let passed = standings.checks.iter().filter(|(_, s, _)| *s == Standing::Passed).count();
+    let first = standings.checks.iter().find(|(_, s, _)| *s != Standing::Passed);
+    let step = first.map(|(id, _, _)| id.step().to_string()).unwrap_or_else(|| "done".to_string());
+    let checks = standings.checks.iter().map(|(id, standing, _)| (id.as_str().to_string(), json!(standing))).collect();
+    let stuck = first.map(|(id, _, summary)| Stuck {
+        check: id.as_str().to_string(),
+        step: id.step().to_string(),
+        summary: summary.clone().unwrap_or_else(|| "not checked yet".to_string()),
+        since: iso8601(standings.moved_at),
+    });
+    AttendeeProgress {
+        name: attendee.name.clone(),
+        account_id: account.ctx.id.clone(),
+        passed,
+        checks,
+        last_activity: iso8601(standings.last_activity),
+        step,
+        on_step_since: iso8601(standings.moved_at),
+        stuck,
+        report_only: attendee.report_only,
+        summaries: standings
+            .checks
+            .iter()
+            .filter(|(_, s, _)| *s != Standing::Passed)
+            .filter_map(|(id, _, summary)| Some((id.as_str().to_string(), summary.clone()?)))
+            .collect(),
+    }
 }
 
 /// `GET /_walab/room`: the snapshot, for the holder of the instructor key.

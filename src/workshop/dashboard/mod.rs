@@ -3,6 +3,7 @@
 //! a task of its own and redraws when a message arrives. Nothing waits on the network in the
 //! loop; nothing spins.
 
+pub mod details;
 pub mod state;
 pub mod view;
 
