@@ -70,9 +70,8 @@ impl AwsRequest {
 }
 
 fn percent_decode(s: &str) -> String {
-    // form_urlencoded would turn '+' into ' '; paths keep '+' literally.
-    let escaped = s.replace('+', "%2B");
-    form_urlencoded::parse(format!("x={escaped}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    // Unlike a form body, a path keeps '+' literally.
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// An AWS error: HTTP status, the error code clients match on, and the message.
