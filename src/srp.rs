@@ -22,12 +22,12 @@
 //!
 //! [`SrpClient`] is the other side, for `walab token --srp`.
 
-use std::collections::HashMap;
-
 use aws_lc_rs::{constant_time, digest, hkdf, hmac, rand};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use num_bigint::BigUint;
+
+use crate::expiring::ExpiringMap;
 use serde::{Deserialize, Serialize};
 
 /// The RFC 5054 / RFC 3526 3072-bit prime.
@@ -210,9 +210,9 @@ impl PendingChallenge {
 
 /// Challenges in flight, keyed by their secret block, each with what the caller needs to
 /// finish the sign-in (pool, client, user). Bounded: expired entries go first, then the oldest.
+#[derive(Debug)]
 pub struct ChallengeBook<C> {
-    entries: HashMap<String, (PendingChallenge, C, i64)>,
-    capacity: usize,
+    entries: ExpiringMap<(PendingChallenge, C)>,
     lifetime_ms: i64,
 }
 
@@ -220,27 +220,18 @@ impl<C> ChallengeBook<C> {
     /// A book holding at most `capacity` challenges, each valid for `lifetime_ms`
     /// (Cognito's sign-in sessions last three minutes by default).
     pub fn new(capacity: usize, lifetime_ms: i64) -> Self {
-        ChallengeBook { entries: HashMap::new(), capacity: capacity.max(1), lifetime_ms }
+        ChallengeBook { entries: ExpiringMap::new(capacity), lifetime_ms }
     }
 
     /// Keeps a challenge until `now_ms + lifetime`.
     pub fn insert(&mut self, pending: PendingChallenge, context: C, now_ms: i64) {
-        self.entries.retain(|_, (_, _, expires)| *expires > now_ms);
-        while self.entries.len() >= self.capacity {
-            let oldest = self.entries.iter().min_by_key(|(_, (_, _, expires))| *expires).map(|(k, _)| k.clone());
-            match oldest {
-                Some(key) => self.entries.remove(&key),
-                None => break,
-            };
-        }
-        self.entries.insert(pending.secret_block(), (pending, context, now_ms + self.lifetime_ms));
+        self.entries.insert(pending.secret_block(), (pending, context), now_ms + self.lifetime_ms, now_ms);
     }
 
     /// Removes and returns the challenge issued with this secret block, unless it expired.
     /// A challenge is answered once, right or wrong, as Cognito's are.
     pub fn take(&mut self, secret_block: &str, now_ms: i64) -> Option<(PendingChallenge, C)> {
-        let (pending, context, expires) = self.entries.remove(secret_block)?;
-        (expires > now_ms).then_some((pending, context))
+        self.entries.take(secret_block, now_ms)
     }
 
     pub fn len(&self) -> usize {
