@@ -10,8 +10,9 @@ use serde::{Serialize, Serializer};
 use super::NAMESPACE;
 use super::config::{
     CacheBehavior, CachePolicyConfig, Cname, ConnectionFunctionAssociation, ConnectionMode, CustomErrorResponse,
-    DefaultCacheBehavior, DistributionConfig, GeoRestriction, GeoRestrictionType, HttpVersion, InvalidationBatch,
-    ItemName, KeyPairId, List, Origin, OriginGroup, PriceClass, Restrictions, ViewerCertificate, ViewerMtlsConfig,
+    DefaultCacheBehavior, DistributionConfig, EnabledList, GeoRestriction, GeoRestrictionType, HttpVersion,
+    InvalidationBatch, ItemName, KeyPairId, List, Origin, OriginGroup, PriceClass, Restrictions, ViewerCertificate,
+    ViewerMtlsConfig,
 };
 use crate::locallab::machinery::xml::{self, ErrorResponse};
 
@@ -47,20 +48,7 @@ pub enum DistributionStatus {
 }
 
 /// The signers whose key pairs can sign URLs: `<Enabled/><Quantity/><Items><Signer/>…`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ActiveTrustedSigners {
-    pub enabled: bool,
-    pub signers: List<Signer>,
-}
-
-impl Serialize for ActiveTrustedSigners {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("ActiveTrustedSigners", 3)?;
-        s.serialize_field("Enabled", &self.enabled)?;
-        self.signers.serialize_members(&mut s)?;
-        s.end()
-    }
-}
+pub type ActiveTrustedSigners = EnabledList<Signer>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -76,20 +64,7 @@ impl ItemName for Signer {
 }
 
 /// The key groups whose keys can sign URLs: `<Enabled/><Quantity/><Items><KeyGroup/>…`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ActiveTrustedKeyGroups {
-    pub enabled: bool,
-    pub key_groups: List<KeyGroupKeyPairIds>,
-}
-
-impl Serialize for ActiveTrustedKeyGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("ActiveTrustedKeyGroups", 3)?;
-        s.serialize_field("Enabled", &self.enabled)?;
-        self.key_groups.serialize_members(&mut s)?;
-        s.end()
-    }
-}
+pub type ActiveTrustedKeyGroups = EnabledList<KeyGroupKeyPairIds>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
