@@ -17,7 +17,8 @@ use axum::response::Response;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde::Serialize;
 
-use crate::locallab::machinery::wire::{ApiError, json_response, request_id, set_header, xml_escape, xml_response};
+use crate::locallab::machinery::wire::{ApiError, json_response, request_id, set_header, xml_response};
+use crate::locallab::machinery::xml;
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub const VERSION: &str = "2011-06-15";
@@ -206,16 +207,17 @@ fn unknown_operation(target: &str) -> ApiError {
     )
 }
 
-/// The query protocol's JSON answer: the result and metadata under the response's name.
+/// The query protocol's JSON answer: the response under its name (in XML, the root element).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct QueryJsonAnswer {
-    get_caller_identity_response: QueryJsonResponse,
+    get_caller_identity_response: QueryResponse,
 }
 
+/// The query protocol's answer: the result and the request's metadata.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct QueryJsonResponse {
+struct QueryResponse {
     get_caller_identity_result: CallerIdentity,
     response_metadata: ResponseMetadata,
 }
@@ -251,25 +253,21 @@ struct AwsJsonError {
     message: String,
 }
 
+fn response(identity: CallerIdentity) -> QueryResponse {
+    QueryResponse {
+        get_caller_identity_result: identity,
+        response_metadata: ResponseMetadata { request_id: request_id() },
+    }
+}
+
 fn success(wire: Wire, identity: CallerIdentity) -> Response {
     match wire {
-        Wire::QueryXml => xml_response(
-            StatusCode::OK,
-            format!(
-                "<GetCallerIdentityResponse xmlns=\"{NAMESPACE}\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
-                xml_escape(&identity.arn),
-                xml_escape(&identity.user_id),
-                xml_escape(&identity.account),
-                request_id()
-            ),
-        ),
+        Wire::QueryXml => {
+            let response = response(identity);
+            xml_response(StatusCode::OK, xml::to_document("GetCallerIdentityResponse", NAMESPACE, &response))
+        }
         Wire::QueryJson => {
-            let answer = QueryJsonAnswer {
-                get_caller_identity_response: QueryJsonResponse {
-                    get_caller_identity_result: identity,
-                    response_metadata: ResponseMetadata { request_id: request_id() },
-                },
-            };
+            let answer = QueryJsonAnswer { get_caller_identity_response: response(identity) };
             json_response(StatusCode::OK, &answer, "application/json")
         }
         Wire::AwsJson => json_response(StatusCode::OK, &identity, "application/x-amz-json-1.0"),
