@@ -235,6 +235,33 @@ fn check_form_origin(headers: &HeaderMap, form: &Params) -> Result<(), Refused> 
 }
 
 /// The outcome of checking an authorization request, as a response when it cannot go on.
+/// A sign-in or sign-up form posted from the hosted UI's own page, with the OAuth request it
+/// carries checked.
+fn posted_form(ui: &HostedUi, headers: &HeaderMap, body: &[u8]) -> Result<(Params, CheckedAuthRequest), Refused> {
+    let form = form_params(body)?;
+    check_form_origin(headers, &form)?;
+    let checked = checked(ui, &AuthRequest::from_params(&form))?;
+    Ok((form, checked))
+}
+
+/// What the sign-in and sign-up forms carry: the page's CSRF token, the email (trimmed) and
+/// the password.
+struct FormFields<'a> {
+    csrf: &'a str,
+    email: &'a str,
+    password: &'a str,
+}
+
+impl<'a> FormFields<'a> {
+    fn read(form: &'a Params) -> Self {
+        FormFields {
+            csrf: form.get(guard::CSRF_FIELD).unwrap_or_default(),
+            email: form.get("username").unwrap_or_default().trim(),
+            password: form.get("password").unwrap_or_default(),
+        }
+    }
+}
+
 fn checked(ui: &HostedUi, request: &AuthRequest) -> Result<CheckedAuthRequest, Refused> {
     oauth::check_auth_request(ui.directory.as_ref(), request).map_err(|e| {
         Refused::from(match e {
@@ -318,12 +345,8 @@ async fn sign_in_page(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
 
 /// `POST /login`: checks the password, remembers the browser, and goes back to the app.
 async fn sign_in(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Answer {
-    let form = form_params(&body)?;
-    check_form_origin(&headers, &form)?;
-    let checked = checked(&ui, &AuthRequest::from_params(&form))?;
-    let csrf = form.get(guard::CSRF_FIELD).unwrap_or_default();
-    let email = form.get("username").unwrap_or_default().trim();
-    let password = form.get("password").unwrap_or_default();
+    let (form, checked) = posted_form(&ui, &headers, &body)?;
+    let FormFields { csrf, email, password } = FormFields::read(&form);
     let refuse = |email: &str, message: String| {
         html(StatusCode::BAD_REQUEST, &sign_in_form(&checked, csrf, email, None, Some(message)))
     };
@@ -355,12 +378,8 @@ async fn sign_up_page(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
 /// `POST /signup`: signs the user up (the directory sends the link), or shows what to fix,
 /// keeping the email typed.
 async fn sign_up(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Answer {
-    let form = form_params(&body)?;
-    check_form_origin(&headers, &form)?;
-    let checked = checked(&ui, &AuthRequest::from_params(&form))?;
-    let csrf = form.get(guard::CSRF_FIELD).unwrap_or_default();
-    let email = form.get("username").unwrap_or_default().trim();
-    let password = form.get("password").unwrap_or_default();
+    let (form, checked) = posted_form(&ui, &headers, &body)?;
+    let FormFields { csrf, email, password } = FormFields::read(&form);
     let mut page = sign_up_form(&ui, &checked, csrf, if email.len() <= MAX_EMAIL { email } else { "" });
     let policy = ui.directory.password_policy(&checked.client.pool_id);
     let broken = policy.broken_rules(password);
