@@ -23,7 +23,8 @@
 //!   other client.
 //! - Leaves every layer uses: [`names`] (the lab's fixed names), [`secret`] (values that never
 //!   print), [`report`] (errors, exit codes, output that survives closed pipes), [`signals`],
-//!   [`logging`] and [`fsutil`] (private files written atomically).
+//!   [`logging`], [`fsutil`] (private files written atomically) and [`expiring`] (a bounded
+//!   map of short-lived entries: SRP challenges, the hosted UI's codes and sessions).
 
 pub mod attendee;
 pub mod aws;
@@ -31,6 +32,7 @@ pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod expiring;
 pub mod fsutil;
 pub mod guide;
 pub mod locallab;

@@ -7,16 +7,16 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::locallab::account::{Account, AccountMeta, Seeded};
+use crate::locallab::cognito;
 use crate::locallab::machinery::clock::Clock;
 use crate::locallab::machinery::clock::Millis;
-use crate::locallab::cognito;
 use crate::locallab::machinery::context::{self, AccountContext, AccountUrls, Timing};
 use crate::locallab::machinery::ids;
+use crate::locallab::machinery::store::{AccountRow, Store, StoreError};
 use crate::locallab::room::{
     AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, JudgedCache, KeyPool, Reissue, RoomKeys,
     code_matches, display_name, name_key,
 };
-use crate::locallab::machinery::store::{AccountRow, Store, StoreError};
 use crate::secret::Secret;
 
 /// Where the three listeners are.
