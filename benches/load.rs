@@ -11,11 +11,10 @@
 //!   refresh grant to the store before it is answered;
 //! - `rsa`: no server: RS256 signatures with aws-lc-rs (the lab's signing primitive) on one
 //!   thread for `WALAB_LOAD_SECS`, the bound a sign-in (two signatures) cannot beat;
-//! - `room`: a workshop on a `walab serve --room` (`WALAB_LOAD_CODE`): `WALAB_LOAD_ATTENDEES`
-//!   (default 200) join, one after another (join latency); then `WALAB_LOAD_ACTIVE` (default
-//!   30) of them run the lab loop at once for `WALAB_LOAD_SECS`, each with its own credentials
-//!   (SigV4-signed `AdminInitiateAuth`, the edge without and with the token): edge latency
-//!   percentiles and sign-ins per second;
+//! - `room`: a workshop on a `walab serve --room`: 500 attendees join, 50 run the lab loop and
+//!   report their checks as a joined walab does, while the instructor's dashboard watches
+//!   (join and edge latency, sign-ins per second, each report's delay to the dashboard; see
+//!   `room/mod.rs`);
 //! - `writes`: `SignUp` latency (one at a time, 1,000 of them) in a pool of about 1,000 users,
 //!   then again once `WALAB_LOAD_USERS` (default 100,000) have signed up: a write's cost must
 //!   not grow with the lab.
@@ -33,6 +32,7 @@
 //! as little as possible of the machine goes to the load generator, which shares the cores
 //! with the server.
 
+mod room;
 mod shared;
 
 use std::net::SocketAddr;
@@ -140,7 +140,7 @@ async fn run(scenario: Scenario, config: Arc<Config>) {
     let addr = match scenario {
         Scenario::Rsa => return rsa(&config),
         Scenario::Writes => return writes(config).await,
-        Scenario::Room => return room(config).await,
+        Scenario::Room => return room::run(config).await,
         Scenario::Cached | Scenario::Uncached => config.edge.expect("WALAB_LOAD_EDGE"),
         Scenario::Auth => config.aws.expect("WALAB_LOAD_AWS"),
     };
@@ -391,192 +391,5 @@ async fn writes(config: Arc<Config>) {
         "scenario=writes small_users=1000 small_p50_ms={small_p50:.3} small_p99_ms={small_p99:.3} large_users={users} \
          large_p50_ms={large_p50:.3} large_p99_ms={large_p99:.3} fill_rps={:.0}",
         (users.saturating_sub(2_000)) as f64 / fill_secs
-    );
-}
-
-/// What the room gave one attendee.
-#[derive(Clone)]
-struct Attendee {
-    key: String,
-    secret: String,
-    edge: SocketAddr,
-    edge_path: String,
-    pool: String,
-    client: String,
-    user: String,
-    password: String,
-}
-
-async fn join(addr: SocketAddr, code: &str, name: &str) -> Result<Attendee, String> {
-    let mut sender = connect(addr).await?;
-    let body = serde_json::json!({ "code": code, "name": name }).to_string();
-    let request = Request::post("/_walab/room/join")
-        .header("host", addr.to_string())
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
-    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-    let status = response.status();
-    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-    if status != 200 {
-        return Err(format!("join {status}: {}", String::from_utf8_lossy(&body)));
-    }
-    let info: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-    let s = |k: &str| info[k].as_str().unwrap_or_default().to_string();
-    let edge_url = s("cloudfront_endpoint");
-    let rest = edge_url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    // The endpoint as joined; the load generator may only reach loopback.
-    let edge: SocketAddr = host.parse().map_err(|e| format!("{host}: {e}"))?;
-    Ok(Attendee {
-        key: s("access_key_id"),
-        secret: s("secret_access_key"),
-        edge,
-        edge_path: format!("/{path}"),
-        pool: s("user_pool_id"),
-        client: s("app_client_id"),
-        user: info["demo_user"]["username"].as_str().unwrap_or_default().to_string(),
-        password: info["demo_user"]["password"].as_str().unwrap_or_default().to_string(),
-    })
-}
-
-/// A Cognito call (`target`, JSON 1.1) signed with the attendee's credentials, as the SDK signs it.
-fn signed_cognito(addr: SocketAddr, a: &Attendee, target: &str, body: String) -> Result<Request<Full<Bytes>>, String> {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-    let host = addr.to_string();
-    let target = format!("AWSCognitoIdentityProviderService.{target}");
-    let headers = [("host", host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", &target)];
-    let signable = SignableRequest::new(
-        "POST",
-        format!("http://{host}/"),
-        headers.iter().copied(),
-        SignableBody::Bytes(body.as_bytes()),
-    )
-    .map_err(|e| e.to_string())?;
-    let identity = aws_credential_types::Credentials::new(&a.key, &a.secret, None, None, "load").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("cognito-idp")
-        .time(std::time::SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?
-        .into();
-    let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
-    let mut request = Request::post("/");
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    for header in instructions.into_parts().0 {
-        request = request.header(header.name(), header.value());
-    }
-    request.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())
-}
-
-/// `AdminInitiateAuth` for the attendee's demo user.
-fn signed_sign_in(addr: SocketAddr, a: &Attendee, client_secret: &str) -> Result<Request<Full<Bytes>>, String> {
-    let mut params = serde_json::json!({ "USERNAME": a.user, "PASSWORD": a.password });
-    if !client_secret.is_empty() {
-        params["SECRET_HASH"] = walab::token::secret_hash(&a.user, &a.client, client_secret).into();
-    }
-    let body = serde_json::json!({
-        "AuthFlow": "ADMIN_NO_SRP_AUTH", "ClientId": a.client, "UserPoolId": a.pool, "AuthParameters": params,
-    });
-    signed_cognito(addr, a, "AdminInitiateAuth", body.to_string())
-}
-
-/// The attendee's app client secret, read as the lab's tools read it.
-async fn client_secret(addr: SocketAddr, a: &Attendee) -> Result<String, String> {
-    let body = serde_json::json!({ "UserPoolId": a.pool, "ClientId": a.client }).to_string();
-    let request = signed_cognito(addr, a, "DescribeUserPoolClient", body)?;
-    let mut sender = connect(addr).await?;
-    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-    Ok(value["UserPoolClient"]["ClientSecret"].as_str().unwrap_or_default().to_string())
-}
-
-async fn room(config: Arc<Config>) {
-    let addr = config.aws.expect("WALAB_LOAD_AWS");
-    let code = env("WALAB_LOAD_CODE");
-    let attendees: usize = env("WALAB_LOAD_ATTENDEES").parse().unwrap_or(200);
-    let active: usize = env("WALAB_LOAD_ACTIVE").parse().unwrap_or(30).min(attendees);
-    let mut joined = Vec::new();
-    let mut latencies = Vec::new();
-    let started = Instant::now();
-    for i in 0..attendees {
-        let t = Instant::now();
-        joined.push(join(addr, &code, &format!("Attendee {i}")).await.expect("join"));
-        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    let join_secs = started.elapsed().as_secs_f64();
-    latencies.sort_by(f64::total_cmp);
-    let (join_p50, join_p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
-
-    let sign_ins = Arc::new(AtomicU64::new(0));
-    let errors = Arc::new(AtomicU64::new(0));
-    let edge_latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let deadline = Instant::now() + Duration::from_secs_f64(config.secs);
-    let mut tasks = Vec::new();
-    for a in joined.into_iter().take(active) {
-        let (sign_ins, errors, edge_latencies) = (sign_ins.clone(), errors.clone(), edge_latencies.clone());
-        tasks.push(tokio::spawn(async move {
-            let secret = client_secret(addr, &a).await.unwrap_or_default();
-            let Ok(mut aws) = connect(addr).await else { return };
-            let Ok(mut edge) = connect(a.edge).await else { return };
-            let mut mine = Vec::new();
-            while Instant::now() < deadline {
-                let Ok(request) = signed_sign_in(addr, &a, &secret) else { return };
-                let token = match aws.send_request(request).await {
-                    Ok(response) if response.status() == 200 => {
-                        let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                        let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                        sign_ins.fetch_add(1, Ordering::Relaxed);
-                        value["AuthenticationResult"]["IdToken"].as_str().unwrap_or_default().to_string()
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                };
-                for with_token in [false, true] {
-                    let mut request = Request::get(format!("{}?id=1", a.edge_path)).header("host", a.edge.to_string());
-                    if with_token {
-                        request = request.header("authorization", &token);
-                    }
-                    let Ok(request) = request.body(Full::new(Bytes::new())) else { return };
-                    let t = Instant::now();
-                    match edge.send_request(request).await {
-                        Ok(response) => {
-                            let _ = response.into_body().collect().await;
-                            mine.push(t.elapsed().as_secs_f64() * 1000.0);
-                        }
-                        Err(_) => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                            let Ok(fresh) = connect(a.edge).await else { return };
-                            edge = fresh;
-                        }
-                    }
-                }
-            }
-            edge_latencies.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
-        }));
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
-    let mut edge = std::mem::take(&mut *edge_latencies.lock().unwrap_or_else(|e| e.into_inner()));
-    edge.sort_by(f64::total_cmp);
-    println!(
-        "scenario=room attendees={attendees} join_secs={join_secs:.2} join_p50_ms={join_p50:.1} join_p99_ms={join_p99:.1} \
-         active={active} secs={:.1} sign_ins={} sign_in_rps={:.0} edge_requests={} edge_p50_ms={:.2} edge_p99_ms={:.2} errors={}",
-        config.secs,
-        sign_ins.load(Ordering::Relaxed),
-        sign_ins.load(Ordering::Relaxed) as f64 / config.secs,
-        edge.len(),
-        percentile(&edge, 0.5),
-        percentile(&edge, 0.99),
-        errors.load(Ordering::Relaxed),
     );
 }

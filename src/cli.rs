@@ -280,7 +280,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub room: bool,
     /// The most attendees a room takes
-    #[arg(long, value_name = "N", default_value_t = 300, requires = "room")]
+    #[arg(long, value_name = "N", default_value_t = 500, requires = "room")]
     pub max_attendees: usize,
     /// The host attendees reach the room at, when it is not the address it listens on (NAT, a
     /// name): every URL the room hands out uses it

@@ -6,10 +6,12 @@
 //!
 //! Each owns one thing, and imports point one way (`tests/it/module_graph.rs` fails on a circle):
 //!
-//! - [`cli`] is what can be typed; `main.rs` hands each command to its face:
-//!   [`tui`] (the walkthrough), [`commands`] (`check`, `solve`, `token`, `config`, `request`),
-//!   [`serve`] (`walab serve`) and [`workshop`] (`serve --room`, `join`, the `room` dashboard);
-//!   [`attendee`] is what a walab that joined a room holds of it (used by `workshop` and `target`).
+//! - [`cli`] is what can be typed; `main.rs` hands each verb to its file in [`commands`] (one
+//!   per verb: `check`, `config`, `join`, `request`, `room`, `serve`, `solve`, `token`) or,
+//!   with none, to [`tui`] (the walkthrough). [`workshop`] is the machinery of a room's
+//!   client side (the join and dashboard requests, the registry of rooms running here, the
+//!   instructor's dashboard); [`attendee`] is what a walab that joined a room holds of it
+//!   (used by `commands` and `target`).
 //! - [`session`] sets up what the faces share: the [`target`] (local lab, AWS or a room, as one
 //!   `SdkConfig`), the values recorded in [`settings`], who signs in, and the checks' context.
 //! - [`guide`] is the lesson as data (steps, text, which checks and solves each step owns);
@@ -21,7 +23,8 @@
 //!   other client.
 //! - Leaves every layer uses: [`names`] (the lab's fixed names), [`secret`] (values that never
 //!   print), [`report`] (errors, exit codes, output that survives closed pipes), [`signals`],
-//!   [`logging`] and [`fsutil`] (private files written atomically).
+//!   [`logging`], [`fsutil`] (private files written atomically) and [`expiring`] (a bounded
+//!   map of short-lived entries: SRP challenges, the hosted UI's codes and sessions).
 
 pub mod attendee;
 pub mod aws;
@@ -29,6 +32,7 @@ pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod expiring;
 pub mod fsutil;
 pub mod guide;
 pub mod locallab;
@@ -37,7 +41,6 @@ pub mod names;
 pub mod probe;
 pub mod report;
 pub mod secret;
-pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod signals;

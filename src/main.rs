@@ -1,31 +1,42 @@
-//! walab's entry point: parse the command line and hand over.
+//! walab's entry point: parse the command line, hand the verb to its command, and report what
+//! comes back: the exit code, or a failure, printed here and only here.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use walab::cli::{Cli, Command};
+use walab::commands;
+use walab::report::{Failure, Paint, write_err};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            walab::report::write_err(format_args!("walab: error: cannot start the async runtime: {e}"));
-            return ExitCode::from(2);
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(failure) => {
+            for line in failure.lines(&Paint::for_stderr()) {
+                write_err(format_args!("{line}"));
+            }
+            failure.exit_code()
         }
-    };
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
     match cli.command {
         Some(Command::Serve(args)) => {
             walab::logging::to_stderr();
-            runtime.block_on(walab::serve::run(args))
+            runtime.block_on(commands::serve::run(args))
         }
-        Some(Command::Join(args)) => runtime.block_on(walab::workshop::join::run(args, cli.theme, cli.mouse)),
-        Some(Command::Room(args)) => runtime.block_on(walab::workshop::watch::run(args, cli.theme)),
-        Some(Command::Config(args)) => runtime.block_on(walab::commands::config::run(args, &cli.target)),
-        Some(Command::Request(args)) => runtime.block_on(walab::commands::request::run(args)),
-        Some(Command::Check(args)) => runtime.block_on(walab::commands::check::run(args, &cli.target)),
-        Some(Command::Solve(args)) => runtime.block_on(walab::commands::solve::run(args, &cli.target)),
-        Some(Command::Token(args)) => runtime.block_on(walab::commands::token::run(args, &cli.target)),
-        None => runtime.block_on(walab::tui::run(&cli.target, cli.theme, cli.mouse)),
+        Some(Command::Join(args)) => runtime.block_on(commands::join::run(args, cli.theme, cli.mouse)),
+        Some(Command::Room(args)) => runtime.block_on(commands::room::run(args, cli.theme)),
+        Some(Command::Config(args)) => runtime.block_on(commands::config::run(args, &cli.target)),
+        Some(Command::Request(args)) => runtime.block_on(commands::request::run(args)),
+        Some(Command::Check(args)) => runtime.block_on(commands::check::run(args, &cli.target)),
+        Some(Command::Solve(args)) => runtime.block_on(commands::solve::run(args, &cli.target)),
+        Some(Command::Token(args)) => runtime.block_on(commands::token::run(args, &cli.target)),
+        None => runtime.block_on(commands::walkthrough::run(&cli.target, cli.theme, cli.mouse)),
     }
 }

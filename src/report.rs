@@ -1,5 +1,6 @@
-//! How walab reports to the person at the terminal: one-line errors with a hint, the exit
-//! codes of DESIGN.md, and colour only where it belongs.
+//! How walab reports to the person at the terminal: the failure a command returns (one line
+//! with a hint, and the exit code of DESIGN.md), output that survives closed pipes, and colour
+//! only where it belongs.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -160,16 +161,92 @@ pub fn announce_listening(json_line: Option<&str>, summary: &str) {
     }
 }
 
+/// Exit code 1: a check or a request failed (DESIGN.md).
+pub const FAILED: u8 = 1;
+
 /// Exit code 2: usage or configuration error (DESIGN.md).
 pub const USAGE: u8 = 2;
 
-/// Prints an error (and its hint) the one way walab reports errors, and returns `code`.
-pub fn fail(code: u8, error: impl std::fmt::Display, hint: Option<String>) -> ExitCode {
-    errln!("walab: error: {error}");
-    if let Some(hint) = hint {
-        errln!("hint: {hint}");
+/// What ended a command early: what went wrong, what to do about it, and the exit code of
+/// DESIGN.md's table. Commands return it; `main` prints it, once, and exits with its code. A
+/// command that ran and found failing checks is no failure: it returns its exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    message: String,
+    hint: Option<String>,
+    code: u8,
+    /// A second thing that went wrong on the way out (saving, stopping the lab), said after.
+    then: Option<Box<Failure>>,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl std::fmt::Display) -> Failure {
+        Failure { message: message.to_string(), hint: None, code, then: None }
     }
-    ExitCode::from(code)
+
+    /// Exit code 2: the command line or the configuration is wrong.
+    pub fn usage(message: impl std::fmt::Display) -> Failure {
+        Failure::new(USAGE, message)
+    }
+
+    /// Exit code 1: the work itself failed.
+    pub fn failed(message: impl std::fmt::Display) -> Failure {
+        Failure::new(FAILED, message)
+    }
+
+    /// The line that says what to do (an empty hint says nothing and is left out).
+    pub fn hint(self, hint: impl Into<String>) -> Failure {
+        self.maybe_hint(Some(hint.into()))
+    }
+
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Failure {
+        self.hint = hint.filter(|h| !h.trim().is_empty());
+        self
+    }
+
+    /// `later` is said after this one; the exit code stays this one's.
+    pub fn followed_by(mut self, later: Failure) -> Failure {
+        let mut last = &mut self;
+        while let Some(ref mut next) = last.then {
+            last = next;
+        }
+        last.then = Some(Box::new(later));
+        self
+    }
+
+    pub fn code(&self) -> u8 {
+        self.code
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code)
+    }
+
+    /// The lines `main` prints: `walab: error: …`, then `hint: …` when there is one.
+    pub fn lines(&self, paint: &Paint) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut next = Some(self);
+        while let Some(failure) = next {
+            lines.push(format!("{} {}", paint.wrap("1;31", "walab: error:"), failure.message));
+            if let Some(hint) = &failure.hint {
+                lines.push(format!("{} {hint}", paint.wrap("1;36", "hint:")));
+            }
+            next = failure.then.as_deref();
+        }
+        lines
+    }
+}
+
+/// What a command's work came to, and then whether closing up after it worked: a failure on
+/// the way out turns a finished run into a failure, and is said after one that came first.
+pub fn and_closed<T>(result: Result<T, Failure>, closed: Result<(), Failure>) -> Result<T, Failure> {
+    match (result, closed) {
+        (Ok(code), Ok(())) => Ok(code),
+        (Ok(_), Err(closing)) => Err(closing),
+        (Err(failure), Ok(())) => Err(failure),
+        (Err(failure), Err(closing)) => Err(failure.followed_by(closing)),
+    }
 }
 
 /// `NO_COLOR` (any non-empty value) turns colour off everywhere.
@@ -214,10 +291,6 @@ impl Paint {
         self.wrap(sgr, text)
     }
 
-    pub fn error(&self, message: &str) {
-        errln!("{} {message}", self.wrap("1;31", "walab: error:"));
-    }
-
     pub fn hint(&self, message: &str) {
         errln!("{} {message}", self.wrap("1;36", "hint:"));
     }
@@ -245,5 +318,20 @@ mod tests {
             vec!["bbb".to_string(), "c".to_string(), String::new()],
         ];
         assert_eq!(columns(&rows), vec!["a    long-one  x", "bbb  c"]);
+    }
+
+    #[test]
+    fn a_failure_is_its_lines_and_its_code() {
+        let failure = Failure::usage("no such key").hint("walab config show lists them");
+        let closing = Failure::failed("cannot stop the lab").hint("");
+        let both = and_closed::<()>(Err(failure), Err(closing)).unwrap_err();
+        assert_eq!(
+            both.lines(&Paint::new(false)),
+            ["walab: error: no such key", "hint: walab config show lists them", "walab: error: cannot stop the lab"]
+        );
+        assert_eq!(both.code(), USAGE);
+        let closed = and_closed(Ok(ExitCode::SUCCESS), Err(Failure::failed("x"))).unwrap_err();
+        assert_eq!(closed.code(), FAILED);
+        assert_eq!(and_closed(Ok(ExitCode::from(1)), Ok(())).unwrap(), ExitCode::from(1));
     }
 }

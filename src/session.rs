@@ -3,12 +3,12 @@
 //! settings; and what they save when done.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
 use crate::aws::Clients;
 use crate::checks::{Context, Credentials, Outcome};
+use crate::locallab::DemoUser;
 use crate::probe::Prober;
-use crate::report::{USAGE, errln, fail};
+use crate::report::{Failure, errln};
 use crate::secret::Secret;
 use crate::settings::{Dirs, Values, ValuesFile};
 use crate::target::{Target, TargetArgs};
@@ -31,9 +31,8 @@ pub enum Prompt {
 }
 
 impl Session {
-    /// Connects to the target and prepares the checks; errors are reported and become the
-    /// exit code.
-    pub async fn open(args: &TargetArgs, prompt: Prompt) -> Result<Session, ExitCode> {
+    /// Connects to the target and prepares the checks, and shows the target's notices.
+    pub async fn open(args: &TargetArgs, prompt: Prompt) -> Result<Session, Failure> {
         let session = Session::open_quietly(args, prompt).await?;
         for notice in &session.target.notices {
             errln!("walab: note: {notice}");
@@ -42,16 +41,14 @@ impl Session {
     }
 
     /// `open`, leaving the target's notices for the caller to show (the walkthrough).
-    pub async fn open_quietly(args: &TargetArgs, prompt: Prompt) -> Result<Session, ExitCode> {
-        let dirs = Dirs::from_env().map_err(|e| fail(USAGE, e, None))?;
-        let values_file = ValuesFile::load(&dirs.values_file()).map_err(|e| fail(USAGE, e, None))?;
-        let target = Target::connect(args, &dirs).await.map_err(|e| {
-            let hint = e.hint();
-            fail(USAGE, e, hint)
-        })?;
+    pub async fn open_quietly(args: &TargetArgs, prompt: Prompt) -> Result<Session, Failure> {
+        let dirs = Dirs::from_env()?;
+        let values_file = ValuesFile::load(&dirs.values_file())?;
+        let target = Target::connect(args, &dirs).await?;
         let loaded = values_file.values(&target.values_key);
-        let credentials = credentials(&target, &loaded, prompt);
-        let prober = Prober::new().map_err(|e| fail(1, e, None))?;
+        let demo = target.demo_user.as_ref().filter(|_| target.kind.is_walab_lab());
+        let credentials = who_signs_in(loaded.username.clone(), demo, prompt);
+        let prober = Prober::new().map_err(Failure::failed)?;
         let aws = Clients::new(&target.sdk).with_profile(target.profile.clone());
         let mut ctx = Context::new(aws, target.kind, loaded.clone(), credentials, prober);
         ctx.stack = target.stack.clone();
@@ -81,7 +78,7 @@ impl Session {
     }
 
     /// Saves the values recorded, and stops an embedded lab.
-    pub async fn close(self) -> Result<(), ExitCode> {
+    pub async fn close(self) -> Result<(), Failure> {
         finish(&self.dirs, self.target, &self.loaded, self.values).await
     }
 
@@ -102,13 +99,13 @@ pub struct SharedSession {
 
 impl SharedSession {
     /// Saves `values` (the walkthrough's), and stops an embedded lab.
-    pub async fn close(self, values: Values) -> Result<(), ExitCode> {
+    pub async fn close(self, values: Values) -> Result<(), Failure> {
         finish(&self.dirs, self.target, &self.loaded, values).await
     }
 }
 
-async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) -> Result<(), ExitCode> {
-    let mut result = Ok(());
+async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) -> Result<(), Failure> {
+    let mut saving = Ok(());
     if values != *loaded {
         let path = dirs.values_file();
         // Re-read: another walab may have recorded something meanwhile.
@@ -116,23 +113,19 @@ async fn finish(dirs: &Dirs, target: Target, loaded: &Values, values: Values) ->
             file.put(&target.values_key, values);
             file.save(&path)
         });
-        if let Err(e) = saved {
-            result = Err(fail(USAGE, e, None));
-        }
+        saving = saved.map_err(Failure::from);
     }
-    if let Err(e) = target.close().await {
-        result = Err(fail(1, e, None));
-    }
-    result
+    let closing = target.close().await.map_err(Failure::failed);
+    crate::report::and_closed(saving, closing)
 }
 
-/// Who signs in: the recorded username or `WALAB_USERNAME`, the password from `WALAB_PASSWORD`
-/// or a prompt; on the local lab both default to its demo user.
-pub fn credentials(target: &Target, values: &Values, prompt: Prompt) -> Credentials {
+/// Who signs in (DESIGN.md, the one place that decides it): the `recorded` username or
+/// `WALAB_USERNAME`, the password from `WALAB_PASSWORD` or a prompt; on a lab walab runs
+/// (`demo`), both default to its demo user, the password only when the name is the demo
+/// user's.
+pub fn who_signs_in(recorded: Option<String>, demo: Option<&DemoUser>, prompt: Prompt) -> Credentials {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let demo = target.demo_user.as_ref().filter(|_| target.kind.is_walab_lab());
-    let username =
-        values.username.clone().or_else(|| env("WALAB_USERNAME")).or_else(|| demo.map(|d| d.username.clone()));
+    let username = recorded.or_else(|| env("WALAB_USERNAME")).or_else(|| demo.map(|d| d.username.clone()));
     let mut password = env("WALAB_PASSWORD").map(Secret::new);
     if password.is_none()
         && let (Some(demo), Some(name)) = (demo, &username)

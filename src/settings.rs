@@ -82,6 +82,13 @@ impl Dirs {
     }
 }
 
+/// A values file or directory that cannot be used is a configuration error (exit code 2).
+impl From<SettingsError> for crate::report::Failure {
+    fn from(e: SettingsError) -> Self {
+        crate::report::Failure::usage(e)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot find a home directory; set WALAB_CONFIG_DIR and WALAB_DATA_DIR")]
@@ -131,6 +138,18 @@ impl Field {
     }
 
     /// The label a learner sees, in the lab's words.
+    /// The name in a narrow column (the walkthrough's values pane, its hints).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Field::UserPoolId => "Pool id",
+            Field::AppClientId => "Client id",
+            Field::AppClientSecret => "Secret",
+            Field::Username => "Username",
+            Field::CloudFrontEndpoint => "CloudFront",
+            Field::ApiGatewayUrl => "API URL",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Field::UserPoolId => "User pool id",

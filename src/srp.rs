@@ -22,12 +22,12 @@
 //!
 //! [`SrpClient`] is the other side, for `walab token --srp`.
 
-use std::collections::HashMap;
-
 use aws_lc_rs::{constant_time, digest, hkdf, hmac, rand};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use num_bigint::BigUint;
+
+use crate::expiring::ExpiringMap;
 use serde::{Deserialize, Serialize};
 
 /// The RFC 5054 / RFC 3526 3072-bit prime.
@@ -210,9 +210,9 @@ impl PendingChallenge {
 
 /// Challenges in flight, keyed by their secret block, each with what the caller needs to
 /// finish the sign-in (pool, client, user). Bounded: expired entries go first, then the oldest.
+#[derive(Debug)]
 pub struct ChallengeBook<C> {
-    entries: HashMap<String, (PendingChallenge, C, i64)>,
-    capacity: usize,
+    entries: ExpiringMap<(PendingChallenge, C)>,
     lifetime_ms: i64,
 }
 
@@ -220,27 +220,18 @@ impl<C> ChallengeBook<C> {
     /// A book holding at most `capacity` challenges, each valid for `lifetime_ms`
     /// (Cognito's sign-in sessions last three minutes by default).
     pub fn new(capacity: usize, lifetime_ms: i64) -> Self {
-        ChallengeBook { entries: HashMap::new(), capacity: capacity.max(1), lifetime_ms }
+        ChallengeBook { entries: ExpiringMap::new(capacity), lifetime_ms }
     }
 
     /// Keeps a challenge until `now_ms + lifetime`.
     pub fn insert(&mut self, pending: PendingChallenge, context: C, now_ms: i64) {
-        self.entries.retain(|_, (_, _, expires)| *expires > now_ms);
-        while self.entries.len() >= self.capacity {
-            let oldest = self.entries.iter().min_by_key(|(_, (_, _, expires))| *expires).map(|(k, _)| k.clone());
-            match oldest {
-                Some(key) => self.entries.remove(&key),
-                None => break,
-            };
-        }
-        self.entries.insert(pending.secret_block(), (pending, context, now_ms + self.lifetime_ms));
+        self.entries.insert(pending.secret_block(), (pending, context), now_ms + self.lifetime_ms, now_ms);
     }
 
     /// Removes and returns the challenge issued with this secret block, unless it expired.
     /// A challenge is answered once, right or wrong, as Cognito's are.
     pub fn take(&mut self, secret_block: &str, now_ms: i64) -> Option<(PendingChallenge, C)> {
-        let (pending, context, expires) = self.entries.remove(secret_block)?;
-        (expires > now_ms).then_some((pending, context))
+        self.entries.take(secret_block, now_ms)
     }
 
     pub fn len(&self) -> usize {
@@ -325,19 +316,18 @@ pub fn pool_name(pool_id: &str) -> &str {
 }
 
 /// Cognito's `TIMESTAMP` for a moment in Unix seconds: `Tue Nov 3 09:05:07 UTC 2026`, the day
-/// of the month not padded.
+/// of the month not padded. A moment `time` cannot represent (beyond year 9999) is the epoch.
 pub fn timestamp(unix_secs: i64) -> String {
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    // 1970-01-01 was a Thursday.
-    let weekday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
+    let at = time::OffsetDateTime::from_unix_timestamp(unix_secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
-        "{weekday} {} {day} {:02}:{:02}:{:02} UTC {year}",
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
+        "{} {} {} {:02}:{:02}:{:02} UTC {}",
+        WEEKDAYS[usize::from(at.weekday().number_days_from_sunday())],
+        MONTHS[usize::from(u8::from(at.month()) - 1)],
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.year()
     )
 }
 
@@ -361,22 +351,9 @@ pub fn is_cognito_timestamp(text: &str) -> bool {
 }
 
 fn days_in_month(month_index: usize) -> u32 {
-    // February may have 29 days; the year is not checked against it.
-    [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month_index]
-}
-
-/// Year, month (1–12) and day of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    // February may have 29 days (2000 was a leap year); the year is not checked against it.
+    let month = u8::try_from(month_index + 1).ok().and_then(|m| time::Month::try_from(m).ok());
+    month.map_or(31, |m| u32::from(m.length(2000)))
 }
 
 // ---- the arithmetic ------------------------------------------------------------------------

@@ -51,6 +51,14 @@ pub enum TargetError {
     BadRegion { shown: String },
 }
 
+/// A target that cannot be reached is a configuration error (exit code 2), with its hint.
+impl From<TargetError> for crate::report::Failure {
+    fn from(e: TargetError) -> Self {
+        let hint = e.hint();
+        crate::report::Failure::usage(e).maybe_hint(hint)
+    }
+}
+
 impl TargetError {
     /// What to do about it, in one line.
     pub fn hint(&self) -> Option<String> {

@@ -30,13 +30,27 @@ pub struct Reported {
 pub struct Reporter {
     identity: ReportingIdentity,
     pending: PathBuf,
+    /// One client for all of this reporter's reports (kept-alive connection): building one,
+    /// TLS roots and all, costs more than a report.
+    client: reqwest::Client,
 }
 
 impl Reporter {
     /// The reporter of this machine, when it joined a room.
     pub fn for_this_machine(dirs: &Dirs) -> Option<Reporter> {
         let identity = crate::attendee::reporting(dirs)?;
-        Some(Reporter { identity, pending: dirs.data.join("room-reports.json") })
+        Some(Reporter::new(identity, dirs.data.join("room-reports.json")))
+    }
+
+    /// The reporter of `identity`, keeping what it cannot send in `pending` (the room's load
+    /// bench makes one per attendee it plays).
+    pub fn new(identity: ReportingIdentity, pending: PathBuf) -> Reporter {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(1500))
+            .timeout(REPORT_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Reporter { identity, pending, client }
     }
 
     /// Sends `reports` (with any kept from before) to the room; on failure keeps them for the
@@ -87,12 +101,7 @@ impl Reporter {
     async fn post(&self, checks: &[&Reported]) -> Result<(), String> {
         let url = format!("{}/_walab/room/report", self.identity.server.trim_end_matches('/'));
         let body = serde_json::to_vec(&serde_json::json!({ "checks": checks })).map_err(|e| e.to_string())?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(1500))
-            .timeout(REPORT_TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        let mut request = client.post(&url).header(http::header::CONTENT_TYPE, "application/json");
+        let mut request = self.client.post(&url).header(http::header::CONTENT_TYPE, "application/json");
         for (name, value) in crate::attendee::signed_by_identity(&self.identity, "POST", &url, &body) {
             request = request.header(name, value);
         }

@@ -11,24 +11,16 @@ use tokio_util::sync::CancellationToken;
 use crate::checks::{Event, Report, Status};
 use crate::cli::CheckArgs;
 use crate::guide::{CheckId, Guide, SolveAction};
-use crate::report::{Paint, USAGE, fail};
+use crate::report::{Failure, Paint, and_closed};
 use crate::session::{Prompt, Session};
 use crate::target::{TargetArgs, TargetKind};
 
-pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
-    let guide = match Guide::load() {
-        Ok(guide) => guide,
-        Err(e) => return fail(USAGE, e, None),
-    };
+pub async fn run(args: CheckArgs, target: &TargetArgs) -> Result<ExitCode, Failure> {
+    let guide = Guide::load()?;
     let asks = args.solve && target.target == TargetKind::Aws && !args.yes;
-    if let Err(code) = super::can_ask(asks, "--solve") {
-        return code;
-    }
+    super::can_ask(asks, "--solve")?;
     let prompt = if args.json { Prompt::Never } else { Prompt::IfTerminal };
-    let session = match Session::open(target, prompt).await {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+    let session = Session::open(target, prompt).await?;
     // `--only` picks from every check; otherwise section 5's twelve, or the Clean up step's.
     let ids: Vec<CheckId> = if !args.only.is_empty() {
         CheckId::every().filter(|id| args.only.contains(id)).collect()
@@ -116,11 +108,8 @@ pub async fn run(args: CheckArgs, target: &TargetArgs) -> ExitCode {
     } else {
         outln!("\n{passed} of {} checks passed", reports.len());
     }
-    match session.close().await {
-        Err(code) => code,
-        Ok(()) if failed == 0 => ExitCode::SUCCESS,
-        Ok(()) => ExitCode::from(1),
-    }
+    let code = if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(crate::report::FAILED) };
+    and_closed(Ok(code), session.close().await)
 }
 
 pub fn glyph(status: Status) -> &'static str {

@@ -5,33 +5,22 @@ use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 
 use crate::cli::{ConfigAction, ConfigArgs};
-use crate::report::{USAGE, fail};
+use crate::report::Failure;
 use crate::settings::{Dirs, Field, SettingsError, ValuesFile};
 use crate::target::TargetArgs;
 
-pub async fn run(args: ConfigArgs, target: &TargetArgs) -> ExitCode {
-    let dirs = match Dirs::from_env() {
-        Ok(dirs) => dirs,
-        Err(e) => return fail(USAGE, e, None),
-    };
+pub async fn run(args: ConfigArgs, target: &TargetArgs) -> Result<ExitCode, Failure> {
+    let dirs = Dirs::from_env()?;
     if let ConfigAction::Path = args.action {
         outln!("values   {}", dirs.values_file().display());
         outln!("lab      {}", dirs.lab_dir().display());
         outln!("log      {}", dirs.log_file().display());
         outln!("progress {}", crate::tui::store::path(&dirs.data).display());
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
-    let target = match crate::target::values_key(target).await {
-        Ok(target) => target,
-        Err(e) => {
-            let hint = e.hint();
-            return fail(USAGE, e, hint);
-        }
-    };
-    match edit(&dirs, &target, args.action) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(USAGE, e, None),
-    }
+    let target = crate::target::values_key(target).await?;
+    edit(&dirs, &target, args.action)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn edit(dirs: &Dirs, target: &str, action: ConfigAction) -> Result<(), SettingsError> {

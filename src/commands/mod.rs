@@ -1,26 +1,38 @@
-//! The headless commands: each takes its parsed arguments and returns the exit code.
+//! The verbs, one file each: every command takes its parsed arguments and returns its exit
+//! code, or the [`Failure`] that ended it, which `main` prints.
 
 pub mod check;
 pub mod config;
+pub mod join;
 pub mod request;
+pub mod room;
+pub mod serve;
 pub mod solve;
 pub mod token;
+pub mod walkthrough;
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
-use crate::report::{USAGE, fail};
+use crate::checks::Outcome;
+use crate::report::Failure;
 
 /// Changes on AWS are asked about first; without a terminal to ask, they need `--yes`.
-pub fn can_ask(asks: bool, what: &str) -> Result<(), ExitCode> {
+pub fn can_ask(asks: bool, what: &str) -> Result<(), Failure> {
     if asks && !std::io::stdin().is_terminal() {
-        return Err(fail(
-            USAGE,
-            format!("{what} on AWS changes your resources, and there is no terminal to ask"),
-            Some("pass --yes to let walab make the changes".into()),
-        ));
+        return Err(Failure::usage(format!("{what} on AWS changes your resources, and there is no terminal to ask"))
+            .hint("pass --yes to let walab make the changes"));
     }
     Ok(())
+}
+
+/// A check's or a console step's outcome that ends the command (exit code 1), under `what`
+/// (`sign-up: …`) when given.
+pub fn outcome_failure(what: Option<&dyn std::fmt::Display>, outcome: &Outcome) -> Failure {
+    let message = match what {
+        Some(what) => format!("{what}: {}", outcome.summary),
+        None => outcome.summary.clone(),
+    };
+    Failure::failed(message).maybe_hint(outcome.hint_for_cli())
 }
 
 /// The one question before a change: "walab will … Go ahead? [y/N]"; only "y" goes ahead.

@@ -9,31 +9,24 @@ use std::process::ExitCode;
 
 use crate::cli::RequestArgs;
 use crate::probe::{BodyCut, Diagnosis, ProbeError, ProbeResponse, Prober, diagnose};
-use crate::report::{Paint, errln};
+use crate::report::{Failure, Paint, errln};
 use crate::secret::Secret;
 
 /// How much body text is printed: a lab answer is a few dozen bytes, so anything longer is
 /// almost certainly the wrong URL and would only bury the status and hints.
 pub const SHOWN_LIMIT: usize = 64 * 1024;
 
-pub async fn run(args: RequestArgs) -> ExitCode {
+pub async fn run(args: RequestArgs) -> Result<ExitCode, Failure> {
     let paint = Paint::for_stderr();
     // A pasted token often carries a trailing newline or spaces; a JWT never contains any.
     let token = args.id_token.map(|t| Secret::new(t.expose().trim()));
     if token.as_ref().is_some_and(Secret::is_empty) {
-        paint.error("the ID token argument is empty");
-        paint.hint("did `walab token` fail? Run it on its own first, then TOKEN=$(walab token)");
-        return ExitCode::from(2);
+        return Err(Failure::usage("the ID token argument is empty")
+            .hint("did `walab token` fail? Run it on its own first, then TOKEN=$(walab token)"));
     }
 
-    let prober = match Prober::new() {
-        Ok(prober) => prober,
-        Err(e) => return report_failure(&paint, &e),
-    };
-    let response = match prober.get(&args.url, token.as_ref(), args.timeout).await {
-        Ok(response) => response,
-        Err(e) => return report_failure(&paint, &e),
-    };
+    let prober = Prober::new().map_err(no_response)?;
+    let response = prober.get(&args.url, token.as_ref(), args.timeout).await.map_err(no_response)?;
 
     eprint!("{}", response_summary(&response, token.as_ref(), &paint));
     let rendered = render_body(&response.body, response.headers.content_type.as_deref(), SHOWN_LIMIT);
@@ -51,21 +44,20 @@ pub async fn run(args: RequestArgs) -> ExitCode {
 
     match args.expect {
         Some(expected) if expected != response.status => {
-            paint.error(&format!("expected status {expected}, got {}", response.status));
-            ExitCode::from(1)
+            Err(Failure::failed(format!("expected status {expected}, got {}", response.status)))
         }
-        _ => ExitCode::SUCCESS,
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 
-fn report_failure(paint: &Paint, error: &ProbeError) -> ExitCode {
-    paint.error(&error.to_string());
+/// No response arrived: exit code 2 when the URL or the token was wrong, 1 for the network.
+fn no_response(error: ProbeError) -> Failure {
     let mut hint = error.hint();
     if matches!(error, ProbeError::Timeout { .. }) {
         hint.push_str(" with --timeout SECS");
     }
-    paint.hint(&hint);
-    ExitCode::from(if error.is_usage() { 2 } else { 1 })
+    let code = if error.is_usage() { crate::report::USAGE } else { crate::report::FAILED };
+    Failure::new(code, error).hint(hint)
 }
 
 /// The status line, CloudFront's verdict and the headers that matter.

@@ -10,23 +10,30 @@ use tokio_util::sync::CancellationToken;
 use crate::checks::{Event, Status};
 use crate::cli::SolveArgs;
 use crate::guide::{CheckId, Guide, SolveAction};
+use crate::report::{Failure, and_closed};
 use crate::session::{Prompt, Session};
 use crate::solve::{Solved, sign_up_as_admin, solve, what_it_changes};
 use crate::target::{TargetArgs, TargetKind};
 
-pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
+pub async fn run(args: SolveArgs, target: &TargetArgs) -> Result<ExitCode, Failure> {
     let actions: Vec<SolveAction> = match args.action {
         Some(action) if !args.all => vec![action],
         _ => SolveAction::ALL.to_vec(),
     };
     let asks = target.target == TargetKind::Aws && !args.yes;
-    if let Err(code) = super::can_ask(asks, "solving") {
-        return code;
-    }
-    let session = match Session::open(target, Prompt::IfTerminal).await {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+    super::can_ask(asks, "solving")?;
+    let session = Session::open(target, Prompt::IfTerminal).await?;
+    let solved = solve_each(&args, actions, &session, asks).await;
+    and_closed(solved, session.close().await)
+}
+
+/// Each action in turn, up to the first that fails (later steps build on it).
+async fn solve_each(
+    args: &SolveArgs,
+    actions: Vec<SolveAction>,
+    session: &Session,
+    asks: bool,
+) -> Result<ExitCode, Failure> {
     // What a slow step waits for (an invalidation, a deployment), said when it changes.
     let lines = crate::report::ProgressLines::for_stderr();
     session.ctx.report_to(Arc::new(move |event| {
@@ -40,7 +47,7 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
     for action in actions {
         let admin = args.admin && action == SolveAction::SignUp;
         if action == SolveAction::Teardown {
-            failed |= !tear_down(&session, asks).await;
+            failed |= !tear_down(session, asks).await?;
             continue;
         }
         let what = if admin {
@@ -60,35 +67,22 @@ pub async fn run(args: SolveArgs, target: &TargetArgs) -> ExitCode {
         match result {
             Ok(Solved::AlreadyDone(summary)) => outln!("{action}: already done ({summary})"),
             Ok(Solved::Done(summary)) => outln!("{action}: {summary}"),
-            Err(outcome) => {
-                failed = true;
-                errln!("walab: error: {action}: {}", outcome.summary);
-                if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
-                    errln!("hint: {hint}");
-                }
-                // Later steps build on this one.
-                break;
-            }
+            Err(outcome) => return Err(super::outcome_failure(Some(&action), &outcome)),
         }
     }
-    match (session.close().await, failed) {
-        (Err(code), _) => code,
-        (Ok(()), true) => ExitCode::from(1),
-        (Ok(()), false) => ExitCode::SUCCESS,
-    }
+    Ok(if failed { ExitCode::from(crate::report::FAILED) } else { ExitCode::SUCCESS })
 }
 
 /// The teardown: the plan, the confirmation (the stack's name, typed, on AWS), the deletions
-/// with progress, and what is left. True when nothing failed.
-async fn tear_down(session: &Session, asks: bool) -> bool {
+/// with progress, and what is left. True when nothing is left; a deletion that failed is said
+/// after what is left.
+async fn tear_down(session: &Session, asks: bool) -> Result<bool, Failure> {
     let ctx = &session.ctx;
-    let plan = match crate::solve::teardown::plan(ctx).await {
-        Ok(plan) => plan,
-        Err(outcome) => {
-            errln!("walab: error: teardown: {}", outcome.summary);
-            return false;
-        }
-    };
+    let teardown = SolveAction::Teardown;
+    let plan = crate::solve::teardown::plan(ctx)
+        .await
+        .map_err(|outcome| Failure::failed(format!("{teardown}: {}", outcome.summary)))?;
+    let mut deleting = Ok(());
     if plan.is_empty() {
         outln!("teardown: the lab's stacks are already deleted");
     } else {
@@ -110,7 +104,7 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
         }
         if asks && !super::confirm_by_typing(&plan[0].name) {
             errln!("teardown: nothing was deleted");
-            return true;
+            return Ok(true);
         }
         let lines = crate::report::ProgressLines::for_stderr();
         ctx.report_to(Arc::new(move |event| {
@@ -122,16 +116,11 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
         }));
         match crate::solve::solve(SolveAction::Teardown, ctx).await {
             Ok(Solved::AlreadyDone(summary) | Solved::Done(summary)) => outln!("teardown: {summary}"),
-            Err(outcome) => {
-                errln!("walab: error: teardown: {}", outcome.summary);
-                if let Some(hint) = outcome.hint_for_cli().filter(|h| !h.is_empty()) {
-                    errln!("hint: {hint}");
-                }
-            }
+            Err(outcome) => deleting = Err(super::outcome_failure(Some(&teardown), &outcome)),
         }
     }
     // What is left, by the Clean up step's checks.
-    let Ok(guide) = Guide::load() else { return false };
+    let guide = Guide::load()?;
     let reports = crate::checks::run(&CheckId::TEARDOWN, ctx, &guide, &CancellationToken::new()).await;
     outln!("What is left:");
     let mut clean = true;
@@ -153,5 +142,5 @@ async fn tear_down(session: &Session, asks: bool) -> bool {
             "The local lab is torn down; the walkthrough (`walab`, then O) or `walab serve --fresh` starts it over."
         );
     }
-    clean
+    deleting.map(|()| clean)
 }

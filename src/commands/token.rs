@@ -8,45 +8,34 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use crate::cli::TokenArgs;
-use crate::report::{Paint, USAGE, fail};
+use crate::report::{Failure, Paint, and_closed};
 use crate::secret::Secret;
 use crate::session::{Prompt, Session};
 use crate::settings::Field;
 use crate::target::TargetArgs;
 use crate::token::{SignIn, SignInRequest, decode_unverified, set_new_password, sign_in, sign_in_srp};
 
-pub async fn run(args: TokenArgs, target: &TargetArgs) -> ExitCode {
+pub async fn run(args: TokenArgs, target: &TargetArgs) -> Result<ExitCode, Failure> {
     if !(args.args.is_empty() || args.args.len() == 5) {
-        return fail(
-            USAGE,
-            format!(
-                "walab token takes all five of USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET, or none (got {})",
-                args.args.len()
-            ),
-            Some("with none, it uses the recorded values: walab config show".into()),
-        );
+        return Err(Failure::usage(format!(
+            "walab token takes all five of USERNAME PASSWORD POOL_ID CLIENT_ID CLIENT_SECRET, or none (got {})",
+            args.args.len()
+        ))
+        .hint("with none, it uses the recorded values: walab config show"));
     }
     let positional = args.args.len() == 5;
     if positional {
         for (key, value) in [(Field::UserPoolId, &args.args[2]), (Field::AppClientId, &args.args[3])] {
-            if let Err(e) = key.validate(value) {
-                return fail(USAGE, e, None);
-            }
+            key.validate(value)?;
         }
     }
     let prompt = if positional { Prompt::Never } else { Prompt::IfTerminal };
-    let session = match Session::open(target, prompt).await {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    let code = sign_in_and_print(&session, &args.args, args.srp).await;
-    match session.close().await {
-        Err(closing) if code == ExitCode::SUCCESS => closing,
-        _ => code,
-    }
+    let session = Session::open(target, prompt).await?;
+    let printed = sign_in_and_print(&session, &args.args, args.srp).await.map(|()| ExitCode::SUCCESS);
+    and_closed(printed, session.close().await)
 }
 
-async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> ExitCode {
+async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> Result<(), Failure> {
     let ctx = &session.ctx;
     let (username, password, pool, client, secret) = if let [user, password, pool, client, secret] = args {
         // As the lab's script takes them; but any user of this machine can read a command line.
@@ -57,23 +46,15 @@ async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> Exi
         );
         (user.clone(), Secret::new(password.as_str()), pool.clone(), client.clone(), Some(Secret::new(secret.as_str())))
     } else {
-        let (pool, client) = match crate::checks::pool_and_client(ctx).await {
-            Ok(ids) => ids,
-            Err(outcome) => return fail(1, &outcome.summary, outcome.hint_for_cli()),
-        };
-        let secret = match crate::checks::app_client_secret(ctx).await {
-            Ok(secret) => Some(secret),
-            Err(outcome) => return fail(1, &outcome.summary, outcome.hint_for_cli()),
-        };
+        let failure = |outcome| super::outcome_failure(None, &outcome);
+        let (pool, client) = crate::checks::pool_and_client(ctx).await.map_err(failure)?;
+        let secret = Some(crate::checks::app_client_secret(ctx).await.map_err(failure)?);
         let Some(username) = ctx.credentials().username else {
-            return fail(1, "no username recorded", Some("walab config set username you@example.com".into()));
+            return Err(Failure::failed("no username recorded").hint("walab config set username you@example.com"));
         };
         let Some(password) = ctx.credentials().password else {
-            return fail(
-                1,
-                format!("no password for {username}"),
-                Some("set WALAB_PASSWORD, or run walab token in a terminal to be asked".into()),
-            );
+            return Err(Failure::failed(format!("no password for {username}"))
+                .hint("set WALAB_PASSWORD, or run walab token in a terminal to be asked"));
         };
         (username, password, pool, client, secret)
     };
@@ -87,31 +68,25 @@ async fn sign_in_and_print(session: &Session, args: &[String], srp: bool) -> Exi
     let mut result = if srp { sign_in_srp(&ctx.aws, &request).await } else { sign_in(&ctx.aws, &request).await };
     if let Ok(SignIn::NewPasswordRequired { session: challenge, .. }) = &result {
         if !std::io::stdin().is_terminal() {
-            return fail(
-                1,
-                format!("{username} has a temporary password and must choose a new one"),
-                Some("run walab token in a terminal: it asks for the new password".into()),
-            );
+            return Err(Failure::failed(format!("{username} has a temporary password and must choose a new one"))
+                .hint("run walab token in a terminal: it asks for the new password"));
         }
         errln!("{username} signed in with a temporary password; choose a new one.");
-        let new_password = match read_new_password() {
-            Ok(password) => password,
-            Err(e) => return fail(1, e, None),
-        };
+        let new_password = read_new_password().map_err(Failure::failed)?;
         result = set_new_password(&ctx.aws, &request, challenge, &new_password).await;
     }
     match result {
         Ok(SignIn::Tokens { id_token, expires_in, flow, .. }) => {
             print_token_details(&id_token, &username, expires_in, flow);
             outln!("{}", id_token.expose());
-            ExitCode::SUCCESS
+            Ok(())
         }
         Ok(SignIn::NewPasswordRequired { .. }) => {
-            fail(1, "Cognito asked for a new password again", Some("try again with another password".into()))
+            Err(Failure::failed("Cognito asked for a new password again").hint("try again with another password"))
         }
         Err(e) => {
             let hint = e.hint();
-            fail(1, e, Some(hint))
+            Err(Failure::failed(e).hint(hint))
         }
     }
 }

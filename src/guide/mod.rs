@@ -391,6 +391,13 @@ pub struct Guide {
     pub checks: BTreeMap<CheckId, CheckText>,
 }
 
+/// A lab file walab cannot read is a configuration error (exit code 2).
+impl From<LabFileError> for crate::report::Failure {
+    fn from(e: LabFileError) -> Self {
+        crate::report::Failure::usage(e)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LabFileError {
     #[error("lab file: {0}")]

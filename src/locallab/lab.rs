@@ -14,7 +14,7 @@ use crate::locallab::machinery::context::{self, AccountContext, AccountUrls, Tim
 use crate::locallab::machinery::ids;
 use crate::locallab::machinery::store::{AccountRow, Store, StoreError};
 use crate::locallab::room::{
-    AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, KeyPool, REISSUE_VALID_MS, Reissue, RoomKeys,
+    AccessKey, AttendeeRecord, CodeThrottle, Directory, JoinRefusal, JudgedCache, KeyPool, Reissue, RoomKeys,
     code_matches, display_name, name_key,
 };
 use crate::secret::Secret;
@@ -121,12 +121,15 @@ pub struct Room {
     pub host: String,
     /// Wrong codes, per address.
     pub throttle: CodeThrottle,
-    /// Reissue codes not used yet.
+    /// Reissue codes not used yet, as the store keeps them (in its `meta` table, so that a
+    /// restart loses none).
     reissues: Mutex<Vec<Reissue>>,
     directory: RwLock<Directory>,
     key_pool: Arc<KeyPool>,
     /// Joins one at a time, so one name never gets two accounts.
     joining: Mutex<()>,
+    /// Each attendee's progress as the last snapshot judged it.
+    pub judged: JudgedCache,
 }
 
 /// How a room is served.
@@ -143,6 +146,8 @@ pub struct RoomOptions {
 }
 
 const ROOM_META: &str = "room";
+/// The reissue codes not used yet (hashed, with their expiry).
+const REISSUES_META: &str = "room.reissues";
 
 impl LocalLab {
     /// The lab on `store`, with the accounts the store holds; a room when `room` is given.
@@ -193,6 +198,11 @@ impl LocalLab {
                         keys
                     }
                 };
+                let reissues: Vec<Reissue> = match store.meta(REISSUES_META)? {
+                    Some(text) => serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Unreadable(format!("the room's reissue codes: {e}")))?,
+                    None => Vec::new(),
+                };
                 let mut directory = Directory::default();
                 for (account, key) in accounts.iter().zip(keys) {
                     index(&mut directory, account, key);
@@ -202,10 +212,11 @@ impl LocalLab {
                     max_attendees: options.max_attendees,
                     host: host.unwrap_or_default(),
                     throttle: CodeThrottle::default(),
-                    reissues: Mutex::new(Vec::new()),
+                    reissues: Mutex::new(reissues),
                     directory: RwLock::new(directory),
                     key_pool: KeyPool::start(options.keys_ahead, options.signing_keys),
                     joining: Mutex::new(()),
+                    judged: JudgedCache::default(),
                 })
             }
         };
@@ -305,7 +316,13 @@ impl LocalLab {
         let _one_at_a_time = room.joining.lock().unwrap_or_else(|e| e.into_inner());
         let known =
             key.as_ref().and_then(|k| room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(k).cloned());
-        let reissued = known.as_deref().and_then(|id| room.take_reissue(attempt.code, id, now));
+        let reissued = match known.as_deref() {
+            Some(id) => room.take_reissue(&self.store, attempt.code, id, now).map_err(|e| {
+                tracing::warn!("room: a reissue code could not be used: {e}");
+                JoinRefusal::Failed("the room could not record the code as used; try again".into())
+            })?,
+            None => None,
+        };
         if reissued.is_none() && !code_matches(attempt.code, &room.keys.code) {
             let from = attempt.from.map(|ip| ip.to_string()).unwrap_or_else(|| "an unknown address".into());
             if let Some(ip) = attempt.from
@@ -384,18 +401,26 @@ impl LocalLab {
     }
 
     /// `walab room reissue NAME`: a one-time code that joins as `name` with a new key (the old
-    /// one stops working then). Returns the name as shown, and the code.
-    pub fn reissue(&self, name: &str) -> Option<(String, Secret)> {
-        let room = self.room.as_ref()?;
-        let key = name_key(name)?;
-        let id = room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(&key).cloned()?;
-        let shown = self.account_by_id(&id)?.attendee.as_ref()?.name.clone();
-        let code = crate::locallab::room::reissue_code();
+    /// one stops working then), stored before it is handed out. Returns the name as shown, and
+    /// the code; `Ok(None)` when no attendee has that name.
+    pub fn reissue(&self, name: &str) -> Result<Option<(String, Secret)>, StoreError> {
+        let Some(room) = self.room.as_ref() else { return Ok(None) };
+        let Some(key) = name_key(name) else { return Ok(None) };
+        let Some(id) = room.directory.read().unwrap_or_else(|e| e.into_inner()).names.get(&key).cloned() else {
+            return Ok(None);
+        };
+        let Some(shown) = self.account_by_id(&id).and_then(|a| a.attendee.as_ref().map(|a| a.name.clone())) else {
+            return Ok(None);
+        };
         let now = self.clock.now_ms();
+        let (code, kept) = Reissue::new(&id, now);
         let mut reissues = room.reissues.lock().unwrap_or_else(|e| e.into_inner());
-        reissues.retain(|r| r.account_id != id && r.expires > now);
-        reissues.push(Reissue { code: code.clone(), account_id: id, expires: now + REISSUE_VALID_MS });
-        Some((shown, code))
+        let mut next: Vec<Reissue> =
+            reissues.iter().filter(|r| r.account_id != id && r.expires > now).cloned().collect();
+        next.push(kept);
+        keep_reissues(&self.store, &next)?;
+        *reissues = next;
+        Ok(Some((shown, code)))
     }
 
     /// The newest "email" the lab's account sent to `to` (the walkthrough shows it after sign-up).
@@ -411,20 +436,31 @@ impl LocalLab {
 }
 
 impl Room {
-    /// The reissue code `code` for `account_id`, used up; `None` when there is no such code
-    /// (or it expired).
-    fn take_reissue(&self, code: &str, account_id: &str, now: Millis) -> Option<()> {
+    /// The reissue code `code` for `account_id`, used up (and that stored before it counts);
+    /// `Ok(None)` when there is no such code (or it expired).
+    fn take_reissue(&self, store: &Store, code: &str, account_id: &str, now: Millis) -> Result<Option<()>, StoreError> {
         let mut reissues = self.reissues.lock().unwrap_or_else(|e| e.into_inner());
-        reissues.retain(|r| r.expires > now);
-        let at = reissues.iter().position(|r| r.account_id == account_id && code_matches(code, &r.code))?;
-        reissues.remove(at);
-        Some(())
+        let Some(at) = reissues.iter().position(|r| r.account_id == account_id && r.expires > now && r.matches(code))
+        else {
+            return Ok(None);
+        };
+        let mut next = reissues.clone();
+        next.remove(at);
+        next.retain(|r| r.expires > now);
+        keep_reissues(store, &next)?;
+        *reissues = next;
+        Ok(Some(()))
     }
 
     /// The room's AWS endpoint as attendees reach it.
     pub fn aws_endpoint_url(&self, endpoints: &Endpoints) -> String {
         endpoints.aws_endpoint_url_at(&self.host)
     }
+}
+
+fn keep_reissues(store: &Store, reissues: &[Reissue]) -> Result<(), StoreError> {
+    let text = serde_json::to_string(reissues).map_err(|e| StoreError::Write(e.to_string()))?;
+    store.set_meta(REISSUES_META, &text)
 }
 
 /// One `walab join` request, as the room reads it.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::locallab::account::{Account, AccountMeta};
 use crate::locallab::apigateway::model::{Authorizer, Deployment, RestApi, Stage};
@@ -150,21 +150,20 @@ fn rows_of(old: OldState) -> Result<AccountRows, String> {
         let users = pool.get_mut("users").map(Value::take).unwrap_or_default();
         rows.put::<UserPool>(pool)?;
         for client in clients.as_array().into_iter().flatten() {
-            rows.put::<AppClient>(with(client, "pool_id", json!(pool_id)))?;
+            rows.put::<AppClient>(with(client, "pool_id", pool_id.as_str()))?;
         }
         for user in users.as_array().into_iter().flatten() {
-            rows.put::<User>(with(user, "pool_id", json!(pool_id)))?;
+            rows.put::<User>(with(user, "pool_id", pool_id.as_str()))?;
         }
     }
     rows.put::<DemoAccount>(old.cognito.demo)?;
     for message in old.cognito.outbox {
-        rows.put::<OutboxMessage>(with(&message, "id", json!(ids::uuid())))?;
+        rows.put::<OutboxMessage>(with(&message, "id", ids::uuid()))?;
     }
     for grant in old.cognito.refresh_tokens {
         let token = grant["token"].as_str().unwrap_or_default();
         let expires = grant["expires"].as_i64().unwrap_or_default();
-        let grant =
-            with(&with(&grant, "digest", json!(token_digest(token))), "issued", json!(expires - 30 * 86_400_000));
+        let grant = with(&with(&grant, "digest", token_digest(token)), "issued", expires - 30 * 86_400_000);
         rows.put::<RefreshGrant>(grant)?;
     }
     let gw = old.apigateway;
@@ -172,19 +171,19 @@ fn rows_of(old: OldState) -> Result<AccountRows, String> {
     let api = with(&with(&gw.api, "resources", gw.resources), "validators", gw.validators);
     rows.put::<RestApi>(api)?;
     for authorizer in gw.authorizers {
-        rows.put::<Authorizer>(with(&authorizer, "api_id", json!(api_id)))?;
+        rows.put::<Authorizer>(with(&authorizer, "api_id", api_id.as_str()))?;
     }
     for deployment in gw.deployments {
-        rows.put::<Deployment>(with(&deployment, "api_id", json!(api_id)))?;
+        rows.put::<Deployment>(with(&deployment, "api_id", api_id.as_str()))?;
     }
     for stage in gw.stages {
-        rows.put::<Stage>(with(&stage, "api_id", json!(api_id)))?;
+        rows.put::<Stage>(with(&stage, "api_id", api_id.as_str()))?;
     }
     let cf = old.cloudfront;
     let distribution_id = cf.distribution["id"].as_str().unwrap_or_default().to_string();
     rows.put::<Distribution>(cf.distribution)?;
     for invalidation in cf.invalidations {
-        rows.put::<Invalidation>(with(&invalidation, "distribution_id", json!(distribution_id)))?;
+        rows.put::<Invalidation>(with(&invalidation, "distribution_id", distribution_id.as_str()))?;
     }
     for policy in cf.cache_policies {
         rows.put::<CachePolicy>(policy)?;
@@ -198,10 +197,10 @@ fn rows_of(old: OldState) -> Result<AccountRows, String> {
     Ok(((old.account_id, old.region), old.created, rows.0))
 }
 
-fn with(value: &Value, name: &str, member: Value) -> Value {
+fn with(value: &Value, name: &str, member: impl Into<Value>) -> Value {
     let mut value = value.clone();
     if let Some(object) = value.as_object_mut() {
-        object.insert(name.to_string(), member);
+        object.insert(name.to_string(), member.into());
     }
     value
 }

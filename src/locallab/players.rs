@@ -1,25 +1,40 @@
 //! The lab's data: the `players` table behind the API's Lambda function, and how the
 //! function answers an `id` (including section 4's SQL injection, which still "works").
 
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::locallab::machinery::wire::to_json;
 
 const PLAYERS: [&str; 3] = ["Lionel Messi", "Cristiano Ronaldo", "Son Heung-min"];
 
+/// What the Lambda function returns: the rows found, or the error Python raised.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum FunctionResult {
+    Rows(Vec<String>),
+    #[serde(rename_all = "camelCase")]
+    Error {
+        error_message: String,
+        error_type: &'static str,
+    },
+}
+
 /// The JSON body the Lambda function returns for `?id=<id>`.
 pub fn answer(id: &str) -> Value {
-    let rows: Vec<Value> = match parse(id.trim()) {
-        Some(Query::Id(n)) => row(n).into_iter().collect(),
-        Some(Query::All) => (1..=PLAYERS.len() as u64).filter_map(row).collect(),
-        None => {
-            // The function interpolates `id` into SQL; anything else is a syntax error, which
-            // a non-proxy integration hands back as a 200 with the error in the body.
-            return serde_json::json!({
-                "errorMessage": format!("(1064, \"You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{id}' at line 1\")"),
-                "errorType": "ProgrammingError"
-            });
-        }
+    let result = match parse(id.trim()) {
+        Some(Query::Id(n)) => FunctionResult::Rows(row(n).into_iter().collect()),
+        Some(Query::All) => FunctionResult::Rows((1..=PLAYERS.len() as u64).filter_map(row).collect()),
+        // The function interpolates `id` into SQL; anything else is a syntax error, which
+        // a non-proxy integration hands back as a 200 with the error in the body.
+        None => FunctionResult::Error {
+            error_message: format!(
+                "(1064, \"You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{id}' at line 1\")"
+            ),
+            error_type: "ProgrammingError",
+        },
     };
-    Value::Array(rows)
+    to_json(&result)
 }
 
 enum Query {
@@ -27,9 +42,9 @@ enum Query {
     All,
 }
 
-fn row(id: u64) -> Option<Value> {
+fn row(id: u64) -> Option<String> {
     let name = PLAYERS.get(usize::try_from(id).ok()?.checked_sub(1)?)?;
-    Some(Value::String(format!("My favorite player is {name}")))
+    Some(format!("My favorite player is {name}"))
 }
 
 /// `N`, or `N or A=B` (true when A and B are equal), the shapes section 4 uses.

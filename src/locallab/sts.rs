@@ -15,9 +15,10 @@
 
 use axum::response::Response;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
-use serde_json::json;
+use serde::Serialize;
 
-use crate::locallab::machinery::wire::{ApiError, json_response, request_id, set_header, xml_escape, xml_response};
+use crate::locallab::machinery::wire::{ApiError, json_response, request_id, set_header, xml_response};
+use crate::locallab::machinery::xml;
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub const VERSION: &str = "2011-06-15";
@@ -26,8 +27,9 @@ pub const JSON_TARGET_PREFIX: &str = "AWSSecurityTokenServiceV20110615.";
 /// The longest request accepted: GetCallerIdentity has no input, so anything larger is not one.
 pub const MAX_REQUEST: usize = 8 * 1024;
 
-/// What `GetCallerIdentity` answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What `GetCallerIdentity` answers (its JSON members as STS spells them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CallerIdentity {
     pub account: String,
     pub arn: String,
@@ -205,55 +207,89 @@ fn unknown_operation(target: &str) -> ApiError {
     )
 }
 
+/// The query protocol's JSON answer: the response under its name (in XML, the root element).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryJsonAnswer {
+    get_caller_identity_response: QueryResponse,
+}
+
+/// The query protocol's answer: the result and the request's metadata.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryResponse {
+    get_caller_identity_result: CallerIdentity,
+    response_metadata: ResponseMetadata,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResponseMetadata {
+    request_id: String,
+}
+
+/// The query protocol's JSON error: `{"Error": {"Code", "Message", "Type"}, "RequestId"}`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryJsonError {
+    error: QueryJsonErrorDetail,
+    request_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryJsonErrorDetail {
+    code: String,
+    message: String,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+/// The AWS JSON 1.0 error: the code qualified by STS's Smithy namespace.
+#[derive(Serialize)]
+struct AwsJsonError {
+    #[serde(rename = "__type")]
+    kind: String,
+    message: String,
+}
+
+fn response(identity: CallerIdentity) -> QueryResponse {
+    QueryResponse {
+        get_caller_identity_result: identity,
+        response_metadata: ResponseMetadata { request_id: request_id() },
+    }
+}
+
 fn success(wire: Wire, identity: CallerIdentity) -> Response {
-    let CallerIdentity { account, arn, user_id } = identity;
     match wire {
-        Wire::QueryXml => xml_response(
-            StatusCode::OK,
-            format!(
-                "<GetCallerIdentityResponse xmlns=\"{NAMESPACE}\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
-                xml_escape(&arn),
-                xml_escape(&user_id),
-                xml_escape(&account),
-                request_id()
-            ),
-        ),
-        Wire::QueryJson => json_response(
-            StatusCode::OK,
-            &json!({ "GetCallerIdentityResponse": {
-                "GetCallerIdentityResult": { "Account": account, "Arn": arn, "UserId": user_id },
-                "ResponseMetadata": { "RequestId": request_id() },
-            }}),
-            "application/json",
-        ),
-        Wire::AwsJson => json_response(
-            StatusCode::OK,
-            &json!({ "Account": account, "Arn": arn, "UserId": user_id }),
-            "application/x-amz-json-1.0",
-        ),
+        Wire::QueryXml => {
+            let response = response(identity);
+            xml_response(StatusCode::OK, xml::to_document("GetCallerIdentityResponse", NAMESPACE, &response))
+        }
+        Wire::QueryJson => {
+            let answer = QueryJsonAnswer { get_caller_identity_response: response(identity) };
+            json_response(StatusCode::OK, &answer, "application/json")
+        }
+        Wire::AwsJson => json_response(StatusCode::OK, &identity, "application/x-amz-json-1.0"),
     }
 }
 
 fn failure(wire: Wire, e: ApiError) -> Response {
+    let kind = if e.status.is_server_error() { "Receiver" } else { "Sender" };
     match wire {
         Wire::QueryXml => e.into_xml(NAMESPACE),
         Wire::QueryJson => {
-            let kind = if e.status.is_server_error() { "Receiver" } else { "Sender" };
-            json_response(
-                e.status,
-                &json!({ "Error": { "Code": e.code, "Message": e.message, "Type": kind }, "RequestId": request_id() }),
-                "application/json",
-            )
+            let error = QueryJsonError {
+                error: QueryJsonErrorDetail { code: e.code, message: e.message, kind },
+                request_id: request_id(),
+            };
+            json_response(e.status, &error, "application/json")
         }
         Wire::AwsJson => {
             // Query services that moved to JSON keep their query error codes in this header.
-            let kind = if e.status.is_server_error() { "Receiver" } else { "Sender" };
             let query_error = format!("{};{kind}", e.code);
-            let mut response = json_response(
-                e.status,
-                &json!({ "__type": format!("com.amazonaws.sts#{}", e.code), "message": e.message }),
-                "application/x-amz-json-1.0",
-            );
+            let error = AwsJsonError { kind: format!("com.amazonaws.sts#{}", e.code), message: e.message };
+            let mut response = json_response(e.status, &error, "application/x-amz-json-1.0");
             set_header(&mut response, "x-amzn-query-error", &query_error);
             response
         }

@@ -7,11 +7,11 @@ use axum::response::Response;
 use base64::Engine;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::locallab::machinery::ids;
 use crate::locallab::machinery::store::{Change, One, Record, Rows, Slice, StoreError, Tables};
-use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response};
+use crate::locallab::machinery::wire::{ApiError, AwsRequest, json_response, to_json};
 use crate::names::ORIGIN_VERIFY_HEADER;
 use crate::secret::Secret;
 
@@ -152,48 +152,147 @@ fn web_acl_for_resource(waf: &Slice<WafState>, stage_acl: StageAcl, body: &[u8])
     else {
         // User pools, load balancers, AppSync APIs…: the lab associates no web ACL with any,
         // and has none but its user pool.
-        return if arn.starts_with("arn:aws:cognito-idp:") { Ok(json!({})) } else { Err(nonexistent()) };
+        return if arn.starts_with("arn:aws:cognito-idp:") {
+            Ok(to_json(&WebAclForResource::default()))
+        } else {
+            Err(nonexistent())
+        };
     };
     let Some((api, stage)) = path.split_once("/stages/") else { return Err(invalid_arn(&arn)) };
     let acl_arn = stage_acl(api, stage).ok_or_else(nonexistent)?;
     let acls = acls(waf);
-    match acl_arn {
-        Some(acl) if acl == acls.regional_acl_arn => Ok(json!({ "WebACL": regional_acl_json(&acls) })),
-        _ => Ok(json!({})),
+    let web_acl = acl_arn.filter(|acl| *acl == acls.regional_acl_arn).map(|_| regional_acl(&acls));
+    Ok(to_json(&WebAclForResource { web_acl }))
+}
+
+/// `GetWebACLForResource`'s answer: the web ACL, absent when none protects the resource.
+#[derive(Default, Serialize)]
+struct WebAclForResource {
+    #[serde(rename = "WebACL", skip_serializing_if = "Option::is_none")]
+    web_acl: Option<WebAcl>,
+}
+
+/// A web ACL as WAFv2 describes it (the lab's regional one). No `Debug`: it carries the
+/// origin header's secret.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WebAcl {
+    name: String,
+    id: String,
+    #[serde(rename = "ARN")]
+    arn: String,
+    default_action: Action,
+    description: &'static str,
+    rules: [Rule; 1],
+    visibility_config: VisibilityConfig,
+    capacity: u32,
+    managed_by_firewall_manager: bool,
+    label_namespace: String,
+    retrofitted_by_firewall_manager: bool,
+}
+
+/// `{"Block": {}}` or `{"Allow": {}}`.
+#[derive(Serialize)]
+enum Action {
+    Block {},
+    Allow {},
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Rule {
+    name: &'static str,
+    priority: u32,
+    statement: Statement,
+    action: Action,
+    visibility_config: VisibilityConfig,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement {
+    byte_match_statement: ByteMatchStatement,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ByteMatchStatement {
+    search_string: String,
+    field_to_match: FieldToMatch,
+    text_transformations: [TextTransformation; 1],
+    positional_constraint: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FieldToMatch {
+    single_header: SingleHeader,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SingleHeader {
+    name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TextTransformation {
+    priority: u32,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct VisibilityConfig {
+    sampled_requests_enabled: bool,
+    cloud_watch_metrics_enabled: bool,
+    metric_name: String,
+}
+
+fn visibility(metric: &str) -> VisibilityConfig {
+    VisibilityConfig {
+        sampled_requests_enabled: true,
+        cloud_watch_metrics_enabled: true,
+        metric_name: metric.to_string(),
     }
 }
 
 /// The regional web ACL as WAFv2 describes it: block by default, allow what carries the
 /// origin header's secret.
-fn regional_acl_json(acls: &WebAcls) -> Value {
+fn regional_acl(acls: &WebAcls) -> WebAcl {
     let id = acls.regional_acl_arn.rsplit('/').next().unwrap_or_default();
     let account = acls.regional_acl_arn.split(':').nth(4).unwrap_or_default();
-    let visibility = |metric: &str| json!({ "SampledRequestsEnabled": true, "CloudWatchMetricsEnabled": true, "MetricName": metric });
     let secret = base64::engine::general_purpose::STANDARD.encode(acls.header_value.expose());
-    json!({
-        "Name": acls.regional_acl_name,
-        "Id": id,
-        "ARN": acls.regional_acl_arn,
-        "DefaultAction": { "Block": {} },
-        "Description": "Lets through only requests that carry CloudFront's origin header",
-        "Rules": [{
-            "Name": "AllowOriginVerifyHeader",
-            "Priority": 0,
-            "Statement": { "ByteMatchStatement": {
-                "SearchString": secret,
-                "FieldToMatch": { "SingleHeader": { "Name": acls.header_name.to_ascii_lowercase() } },
-                "TextTransformations": [{ "Priority": 0, "Type": "NONE" }],
-                "PositionalConstraint": "EXACTLY",
-            }},
-            "Action": { "Allow": {} },
-            "VisibilityConfig": visibility("AllowOriginVerifyHeader"),
+    WebAcl {
+        name: acls.regional_acl_name.clone(),
+        id: id.to_string(),
+        arn: acls.regional_acl_arn.clone(),
+        default_action: Action::Block {},
+        description: "Lets through only requests that carry CloudFront's origin header",
+        rules: [Rule {
+            name: "AllowOriginVerifyHeader",
+            priority: 0,
+            statement: Statement {
+                byte_match_statement: ByteMatchStatement {
+                    search_string: secret,
+                    field_to_match: FieldToMatch {
+                        single_header: SingleHeader { name: acls.header_name.to_ascii_lowercase() },
+                    },
+                    text_transformations: [TextTransformation { priority: 0, kind: "NONE" }],
+                    positional_constraint: "EXACTLY",
+                },
+            },
+            action: Action::Allow {},
+            visibility_config: visibility("AllowOriginVerifyHeader"),
         }],
-        "VisibilityConfig": visibility(&acls.regional_acl_name),
-        "Capacity": 2,
-        "ManagedByFirewallManager": false,
-        "LabelNamespace": format!("awswaf:{account}:webacl:{}:", acls.regional_acl_name),
-        "RetrofittedByFirewallManager": false,
-    })
+        visibility_config: visibility(&acls.regional_acl_name),
+        capacity: 2,
+        managed_by_firewall_manager: false,
+        label_namespace: format!("awswaf:{account}:webacl:{}:", acls.regional_acl_name),
+        retrofitted_by_firewall_manager: false,
+    }
 }
 
 #[cfg(test)]

@@ -35,24 +35,12 @@ pub fn unmarked(text: &str) -> String {
     text.replace('`', "")
 }
 
-/// A short label for the values pane.
-pub fn value_label(key: Field) -> &'static str {
-    match key {
-        Field::UserPoolId => "Pool id",
-        Field::AppClientId => "Client id",
-        Field::AppClientSecret => "Secret",
-        Field::Username => "Username",
-        Field::CloudFrontEndpoint => "CloudFront",
-        Field::ApiGatewayUrl => "API URL",
-    }
-}
-
 /// How the walkthrough names a hint's action: by its key.
 pub fn remedy_words(app: &App, remedy: Remedy) -> String {
     match remedy {
         Remedy::Solve(action) if app.current_step().solves.contains(&action) => "press s to do it for you".to_string(),
         Remedy::Solve(action) => format!("on step {}, press s to do it for you", action.check().step()),
-        Remedy::Record(field) => format!("press e on {} (Values) to record it", value_label(field)),
+        Remedy::Record(field) => format!("press e on {} (Values) to record it", field.short_label()),
         Remedy::GetToken => "press t for a new token".to_string(),
         Remedy::Password => "press t: it asks for the password".to_string(),
     }
@@ -248,7 +236,7 @@ pub fn value_blocks(app: &App, theme: &Theme, width: usize) -> Vec<Vec<Line<'sta
         };
         let style = if selected { theme.selected } else { style };
         let marker = Span::styled(if selected { "›" } else { " " }, theme.accent);
-        let label = Span::styled(format!("{:<11}", value_label(key)), theme.dim);
+        let label = Span::styled(format!("{:<11}", key.short_label()), theme.dim);
         let room = width.saturating_sub(12);
         if whole(app, i, key) && text.chars().count() > room {
             lines.push(Line::from(vec![marker, label]));

@@ -8,7 +8,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,14 +22,13 @@ use tokio_util::sync::CancellationToken;
 use super::app::{App, Copyable, Effect, Email, Header, Job, JobDone, Msg, StartedOver, update};
 use super::theme::{Theme, ThemeName};
 use super::{store, view};
-use crate::checks::{Context, Credentials, Event};
+use crate::checks::{Context, Event};
 use crate::guide::{Guide, SolveAction};
 use crate::locallab::{LabOptions, LocalLab, RunningLab};
-use crate::report::{USAGE, fail};
+use crate::report::{Failure, and_closed};
 use crate::session::{Prompt, Session};
 use crate::settings::Dirs;
 use crate::solve::Solved;
-use crate::target::TargetArgs;
 
 /// The local lab the walkthrough uses in this process: its outbox (sign-up shows the email)
 /// and, when this walkthrough started it, the lab itself, so starting over can reset it.
@@ -288,14 +286,11 @@ async fn start_over(ctx: &Context, lab: Option<&EmbeddedLab>) -> StartedOver {
             let info = fresh.info();
             over.account = fresh.account().map(|a| a.ctx.id.clone());
             if let Some(info) = info {
-                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-                let username = env("WALAB_USERNAME").unwrap_or_else(|| info.demo_user.username.clone());
-                let password = env("WALAB_PASSWORD").map(crate::secret::Secret::new).or_else(|| {
-                    username.eq_ignore_ascii_case(&info.demo_user.username).then(|| info.demo_user.password.clone())
-                });
-                over.signs_in = Some(info.demo_user.username.clone());
-                over.password_known = password.is_some();
-                ctx.set_credentials(Credentials { username: Some(username), password });
+                // The values were forgotten with the lab: the new demo user, unless told otherwise.
+                let credentials = crate::session::who_signs_in(None, Some(&info.demo_user), Prompt::Never);
+                over.signs_in = credentials.username.clone();
+                over.password_known = credentials.password.is_some();
+                ctx.set_credentials(credentials);
             }
         }
         Err(e) => {
@@ -429,7 +424,7 @@ fn spawn_saver(
 }
 
 /// Logs go to a file while the terminal belongs to the walkthrough.
-fn log_to_file(dirs: &Dirs) {
+pub fn log_to_file(dirs: &Dirs) {
     let path = dirs.log_file();
     let mut options = std::fs::OpenOptions::new();
     options.create(true).append(true);
@@ -444,21 +439,9 @@ fn log_to_file(dirs: &Dirs) {
     }
 }
 
-/// `walab` with no subcommand: the walkthrough on this terminal.
-pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
-    let dirs = match Dirs::from_env() {
-        Ok(dirs) => dirs,
-        Err(e) => return fail(USAGE, e, None),
-    };
-    log_to_file(&dirs);
-    let guide = match Guide::load() {
-        Ok(guide) => guide,
-        Err(e) => return fail(USAGE, e, None),
-    };
-    let session = match Session::open_quietly(args, Prompt::Never).await {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+/// The walkthrough on this terminal, on an open session, until the learner quits; then the
+/// progress and the values are saved and an embedded lab stopped.
+pub async fn run(dirs: Dirs, guide: Guide, session: Session, theme: ThemeName, mouse: bool) -> Result<(), Failure> {
     let values = session.values().clone();
     let mut session = session.share();
     let running = session.target.lab.take();
@@ -516,7 +499,7 @@ pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
                 let _ = lab.shutdown().await;
             }
             let _ = session.close(app.values.clone()).await;
-            return fail(1, format!("cannot set up the terminal: {e}"), None);
+            return Err(Failure::failed(format!("cannot set up the terminal: {e}")));
         }
     };
     // Pasted text arrives whole (into a value being edited), not as keys.
@@ -534,15 +517,12 @@ pub async fn run(args: &TargetArgs, theme: ThemeName, mouse: bool) -> ExitCode {
         tracing::warn!("cannot save progress: {e}");
     }
     let stopped = match &lab {
-        Some(lab) => lab.shutdown().await.map_err(|e| fail(1, e, None)),
+        Some(lab) => lab.shutdown().await.map_err(Failure::failed),
         None => Ok(()),
     };
-    let closed = session.close(app.values.clone()).await.and(stopped);
-    match (result, closed) {
-        (Err(e), _) => fail(1, format!("the terminal failed: {e}"), None),
-        (Ok(()), Err(code)) => code,
-        (Ok(()), Ok(())) => ExitCode::SUCCESS,
-    }
+    let closed = session.close(app.values.clone()).await;
+    let ended = result.map_err(|e| Failure::failed(format!("the terminal failed: {e}")));
+    and_closed(and_closed(ended, stopped), closed)
 }
 
 /// Gives the terminal back as it was: bracketed paste and the mouse off, then ratatui's restore.

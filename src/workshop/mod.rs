@@ -1,12 +1,11 @@
 //! A workshop on one machine: the instructor serves a room (`walab serve --room`), attendees
 //! join it (`walab join`), and the instructor watches everyone's progress (`walab room`). The
-//! room itself (accounts, SigV4, progress) is the local lab's; this is the command line around it.
+//! room itself (accounts, SigV4, progress) is the local lab's, the verbs are in `commands`;
+//! this is what they share: the room's HTTP client, the registry of rooms running on this
+//! machine, and the instructor's dashboard.
 
 pub mod client;
 pub mod dashboard;
-pub mod join;
-pub mod serve;
-pub mod watch;
 
 use std::path::{Path, PathBuf};
 

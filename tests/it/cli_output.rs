@@ -1,7 +1,7 @@
 //! The command line's human output read from a pipe (not a terminal): aligned columns with the
 //! hints under what they explain, no blank rows, progress only when it changes, a line per
-//! console step as it starts, a hint that fits the error, and the exit code kept when stdout
-//! closes early.
+//! console step as it starts, a hint that fits the error, one error line said last (by `main`,
+//! with its hint and DESIGN.md's exit code), and the exit code kept when stdout closes early.
 
 use std::process::{Command, Output, Stdio};
 
@@ -127,4 +127,32 @@ fn a_refused_password_states_the_pools_policy_and_the_retry() {
     assert!(stderr.contains("Password not long enough"), "what Cognito said, too:\n{stderr}");
     let hint = stderr.lines().find(|l| l.starts_with("hint:")).unwrap_or_default();
     assert!(hint.contains("sign up again") && hint.contains("walab solve sign-up"), "{stderr}");
+}
+
+#[test]
+fn a_failing_command_says_one_error_last_with_its_hint_and_its_exit_code() {
+    let (data, config) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let nothing_served = tempfile::tempdir().unwrap();
+    let served = nothing_served.path().to_str().unwrap();
+    let cases: [(&[&str], i32, bool); 6] = [
+        (&["token", "a", "b"], 2, true),
+        (&["request", "not a url"], 2, true),
+        (&["request", "http://127.0.0.1:1/?id=1", "--timeout", "5"], 1, true),
+        (&["config", "set", "no-such-key", "x"], 2, false),
+        (&["serve", "info", "--state-dir", served], 1, true),
+        (&["room", "--json"], 2, false),
+    ];
+    for (args, code, hinted) in cases {
+        let out = walab(data.path(), config.path(), "0").args(args).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}:\n{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        let errors: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].starts_with("walab: error: ")).collect();
+        assert_eq!(errors.len(), 1, "{args:?} says one error:\n{stderr}");
+        let tail = &lines[errors[0] + 1..];
+        match hinted {
+            true => assert!(tail.len() == 1 && tail[0].starts_with("hint: "), "{args:?} ends on its hint:\n{stderr}"),
+            false => assert!(tail.is_empty(), "{args:?} ends on its error:\n{stderr}"),
+        }
+    }
 }

@@ -163,6 +163,66 @@ fn sorting_filtering_and_details() {
 }
 
 #[test]
+fn details_longer_than_the_screen_scroll_with_a_marker() {
+    let theme = Theme::new(ThemeName::Dark, false);
+    let mut app = Dashboard::new("http://192.168.1.20:4566");
+    app.now_ms = NOW_MS;
+    update(&mut app, Msg::Resize(80, 16));
+    let mut linus = attendee("Linus", &[], &CheckId::ALL, 25);
+    for id in CheckId::ALL {
+        let why = format!(
+            "{} has not passed: a summary long enough to take the whole width of the screen, and more",
+            id.as_str()
+        );
+        linus.summaries.insert(id.as_str().to_string(), why);
+    }
+    update(&mut app, Msg::Snapshot(Ok(Snapshot { attendees: vec![linus] })));
+    key(&mut app, KeyCode::Enter);
+    let top = text(&draw(&app, 80, 16, &theme));
+    assert!(top.contains("Linus · account") && top.contains("▼") && top.contains("more · PgDn"), "{top}");
+    assert!(!top.contains("▲") && !top.contains("direct-api-blocked has not passed"), "{top}");
+    assert!(top.contains("Esc back") && top.contains("scroll"), "the footer names the details' keys\n{top}");
+
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.detail_scroll, 1);
+    let one = text(&draw(&app, 80, 16, &theme));
+    assert!(one.contains("▲ 1 above") && !one.contains("Linus · account"), "{one}");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.detail_scroll, 1 + 11, "a page is the 12 rows shown less one");
+
+    key(&mut app, KeyCode::End);
+    let end = text(&draw(&app, 80, 16, &theme));
+    assert!(end.contains("direct-api-blocked has not passed") && end.contains("above"), "{end}");
+    assert!(!end.contains("▼"), "nothing below the end\n{end}");
+    let at_end = app.detail_scroll;
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(app.detail_scroll, at_end, "never past the end");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.detail_scroll, at_end - 1, "up from the end moves at once");
+    key(&mut app, KeyCode::PageUp);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.detail_scroll, 0);
+    assert_eq!(text(&draw(&app, 80, 16, &theme)), top);
+
+    // Back to the list and in again: the details start at their top; in the list the arrows
+    // move the selection as before.
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.detail);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.detail_scroll, 0);
+    // On a screen tall enough for all of it, nothing scrolls and no marker shows.
+    update(&mut app, Msg::Resize(80, 60));
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.detail_scroll, 0);
+    let tall = text(&draw(&app, 80, 60, &theme));
+    assert!(!tall.contains("▼") && !tall.contains("▲"), "{tall}");
+}
+
+#[test]
 fn too_small_a_terminal_gets_one_line_and_no_colour_under_no_color() {
     let app = dashboard();
     let small = text(&draw(&app, 59, 11, &Theme::new(ThemeName::Dark, false)));

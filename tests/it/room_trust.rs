@@ -194,6 +194,68 @@ async fn reissue_moves_an_account_to_a_new_laptop_and_revokes_the_old_key() {
     room.shutdown().await.unwrap();
 }
 
+async fn reissue_raw(room: &RunningLab, name: &str) -> String {
+    let response = common::http()
+        .post(format!("{}/_walab/room/reissue", url(room)))
+        .bearer_auth(instructor_key(room))
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    answer["code"].as_str().unwrap().to_string()
+}
+
+/// Every byte the room wrote under `dir` (its database and write-ahead log).
+fn bytes_under(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in files_under(dir) {
+        all.extend(std::fs::read(entry).unwrap_or_default());
+    }
+    all
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reissue_code_survives_a_restart_and_still_works_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = open_room(dir.path()).await;
+    let old = join(&room, "Hedy").await;
+    let one_time = reissue_raw(&room, "hedy").await;
+    room.shutdown().await.unwrap();
+    let written = bytes_under(dir.path());
+    assert!(!written.is_empty());
+    let plain = one_time.as_bytes();
+    assert!(!written.windows(plain.len()).any(|w| w == plain), "the code itself is not on disk, only its hash");
+
+    // Restarted, the room takes the code it made before (in lower case, as typed).
+    let room = open_room(dir.path()).await;
+    let moved = join_raw(&room, &one_time.to_lowercase(), "Hedy").await;
+    assert_eq!(moved.status(), 200);
+    let moved: JoinInfo = moved.json().await.unwrap();
+    assert_eq!(moved.account_id, old.account_id);
+    assert_ne!(moved.access_key_id, old.access_key_id);
+    let at = |info: &JoinInfo| JoinInfo { aws_endpoint_url: url(&room), ..info.clone() };
+    let cognito = |info: &JoinInfo| aws_sdk_cognitoidentityprovider::Client::new(&sdk(&at(info)));
+    cognito(&moved).list_user_pools().max_results(10).send().await.unwrap();
+    cognito(&old).list_user_pools().max_results(10).send().await.expect_err("the old key is revoked");
+    room.shutdown().await.unwrap();
+
+    // Used, it stays used across the next restart.
+    let room = open_room(dir.path()).await;
+    assert_eq!(join_raw(&room, &one_time, "Hedy").await.status(), 403, "a reissue code works once");
+    room.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_forged_host_changes_no_url() {
     let dir = tempfile::tempdir().unwrap();

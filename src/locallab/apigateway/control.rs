@@ -1,18 +1,19 @@
 //! API Gateway's control plane (REST JSON): the REST APIs, their authorizers, the methods'
 //! authorization, deployments and stages, with API Gateway's own refusals.
 
-use std::collections::BTreeMap;
-
 use axum::response::Response;
 use http::{Method as HttpMethod, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::UserPools;
 use super::authorizers::{Patch, check_name_length, check_provider_arns, check_unique_name, update_authorizer};
 use super::model::{
-    ApiGatewayState, AuthorizationType, Authorizer, Deployment, Method, RequiredParameter, Resource, RestApi, Stage,
+    ApiGatewayState, AuthorizationType, Authorizer, Method, RequiredParameter, Resource, RestApi, Stage,
+};
+use super::shapes::{
+    authorizer_json, deployment_json, empty, items, method_json, resource_json, rest_api_json, stage_json,
 };
 use super::test_invoke::{TestInvokeInput, probe, test_invoke_authorizer, test_invoke_method};
 use crate::locallab::machinery::clock::Millis;
@@ -44,16 +45,14 @@ fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserP
     let account = ctx.id.as_str();
     let ok = |body: Value| (StatusCode::OK, body);
     match (&req.method, segments.as_slice()) {
-        (&HttpMethod::GET, []) => {
-            Ok(ok(apigw.read(|s| json!({ "item": s.apis.values().map(rest_api_json).collect::<Vec<_>>() }))))
-        }
+        (&HttpMethod::GET, []) => Ok(ok(apigw.read(|s| items(s.apis.values().map(rest_api_json).collect())))),
         (&HttpMethod::GET, [api]) => apigw.read(|s| Ok(ok(rest_api_json(the_api(s, account, api)?)))),
         (&HttpMethod::GET, [api, "resources"]) => {
             let methods = embeds(req, "methods");
             apigw.read(|s| {
-                let items: Vec<Value> =
+                let found: Vec<Value> =
                     the_api(s, account, api)?.resources.iter().map(|r| resource_json(r, methods)).collect();
-                Ok(ok(json!({ "item": items })))
+                Ok(ok(items(found)))
             })
         }
         (&HttpMethod::GET, [api, "resources", resource]) => {
@@ -100,7 +99,7 @@ fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserP
             the_api(s, account, api)?;
             s.stage(api, stage).ok_or_else(|| not_found("Invalid Stage identifier specified"))?;
             // The lab caches no authorizer results, so there is nothing to flush.
-            Ok((StatusCode::ACCEPTED, json!({})))
+            Ok((StatusCode::ACCEPTED, empty()))
         }),
         (&HttpMethod::PATCH, [api, "authorizers", id]) => {
             let input: PatchInput = parse_body(req)?;
@@ -122,8 +121,8 @@ fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserP
         }
         (&HttpMethod::GET, [api, "authorizers"]) => apigw.read(|s| {
             the_api(s, account, api)?;
-            let items: Vec<Value> = s.api_authorizers(api).map(authorizer_json).collect();
-            Ok(ok(json!({ "item": items })))
+            let found: Vec<Value> = s.api_authorizers(api).map(authorizer_json).collect();
+            Ok(ok(items(found)))
         }),
         (&HttpMethod::POST, [api, "authorizers"]) => {
             let input: CreateAuthorizerInput = parse_body(req)?;
@@ -135,12 +134,12 @@ fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserP
             Ok(ok(authorizer_json(the_authorizer(s, api, id)?)))
         }),
         (&HttpMethod::DELETE, [api, "authorizers", id]) => {
-            apigw.write(|s| delete_authorizer(s, account, api, id)).map(|()| (StatusCode::ACCEPTED, json!({})))
+            apigw.write(|s| delete_authorizer(s, account, api, id)).map(|()| (StatusCode::ACCEPTED, empty()))
         }
         (&HttpMethod::GET, [api, "deployments"]) => apigw.read(|s| {
             the_api(s, account, api)?;
-            let items: Vec<Value> = s.api_deployments(api).into_iter().map(|d| deployment_json(d, false)).collect();
-            Ok(ok(json!({ "item": items })))
+            let found: Vec<Value> = s.api_deployments(api).into_iter().map(|d| deployment_json(d, false)).collect();
+            Ok(ok(items(found)))
         }),
         (&HttpMethod::POST, [api, "deployments"]) => {
             let input: CreateDeploymentInput = parse_body(req)?;
@@ -159,12 +158,12 @@ fn route(ctx: &AccountContext, apigw: &Slice<ApiGatewayState>, pools: &dyn UserP
             let deployment = req.query_param("deploymentId").map(str::to_string);
             apigw.read(|s| {
                 the_api(s, account, api)?;
-                let items: Vec<Value> = s
+                let found: Vec<Value> = s
                     .api_stages(api)
                     .filter(|st| deployment.as_ref().is_none_or(|d| *d == st.deployment_id))
                     .map(stage_json)
                     .collect();
-                Ok(ok(json!({ "item": items })))
+                Ok(ok(items(found)))
             })
         }
         (&HttpMethod::GET, [api, "stages", name]) => apigw.read(|s| {
@@ -215,137 +214,6 @@ fn parse_body<T: DeserializeOwned + Default>(req: &AwsRequest) -> Result<T, ApiE
         return Ok(T::default());
     }
     serde_json::from_slice(&req.body).map_err(|e| bad_request(format!("Could not parse request body into json: {e}")))
-}
-
-/// Epoch seconds, the timestamp format of API Gateway's JSON.
-fn epoch(ms: Millis) -> i64 {
-    ms.div_euclid(1000)
-}
-
-fn rest_api_json(api: &RestApi) -> Value {
-    json!({
-        "id": api.id,
-        "name": api.name,
-        "description": api.description,
-        "createdDate": epoch(api.created),
-        "apiKeySource": "HEADER",
-        "endpointConfiguration": { "types": ["REGIONAL"], "ipAddressType": "ipv4" },
-        "disableExecuteApiEndpoint": false,
-        "rootResourceId": api.root_resource_id,
-    })
-}
-
-fn resource_json(resource: &Resource, embed_methods: bool) -> Value {
-    let mut body = json!({ "id": resource.id, "path": resource.path });
-    if let Some(parent) = &resource.parent_id {
-        body["parentId"] = json!(parent);
-    }
-    if let Some(part) = &resource.path_part {
-        body["pathPart"] = json!(part);
-    }
-    if !resource.methods.is_empty() {
-        // Without `embed=methods` API Gateway names the methods with empty objects.
-        let methods: serde_json::Map<String, Value> = resource
-            .methods
-            .iter()
-            .map(|(name, m)| (name.clone(), if embed_methods { method_json(m) } else { json!({}) }))
-            .collect();
-        body["resourceMethods"] = Value::Object(methods);
-    }
-    body
-}
-
-fn method_json(method: &Method) -> Value {
-    let mut body = json!({
-        "httpMethod": method.http_method,
-        "authorizationType": method.authorization_type.as_str(),
-        "apiKeyRequired": method.api_key_required,
-        "requestParameters": method.request_parameters,
-        "methodResponses": { "200": { "statusCode": "200", "responseModels": { "application/json": "Empty" } } },
-        "methodIntegration": {
-            "type": "AWS",
-            "httpMethod": "POST",
-            "uri": format!(
-                "arn:aws:apigateway:{}:lambda:path/2015-03-31/functions/{}/invocations",
-                method.lambda_arn.split(':').nth(3).unwrap_or("us-east-1"),
-                method.lambda_arn
-            ),
-            "passthroughBehavior": "WHEN_NO_TEMPLATES",
-            "contentHandling": "CONVERT_TO_TEXT",
-            "timeoutInMillis": 29000,
-            "cacheNamespace": "walab",
-            "cacheKeyParameters": [],
-            "requestTemplates": { "application/json": "{\"id\": \"$input.params('id')\"}" },
-            "integrationResponses": { "200": { "statusCode": "200", "responseTemplates": {} } },
-        },
-    });
-    if let Some(id) = &method.authorizer_id {
-        body["authorizerId"] = json!(id);
-    }
-    if let Some(id) = &method.request_validator_id {
-        body["requestValidatorId"] = json!(id);
-    }
-    if !method.authorization_scopes.is_empty() {
-        body["authorizationScopes"] = json!(method.authorization_scopes);
-    }
-    if let Some(name) = &method.operation_name {
-        body["operationName"] = json!(name);
-    }
-    body
-}
-
-fn authorizer_json(a: &Authorizer) -> Value {
-    let mut body = json!({
-        "id": a.id,
-        "name": a.name,
-        "type": a.kind,
-        "providerARNs": a.provider_arns,
-        "authType": "cognito_user_pools",
-        "identitySource": a.identity_source,
-        "authorizerResultTtlInSeconds": a.ttl_seconds,
-    });
-    if let Some(expression) = &a.identity_validation_expression {
-        body["identityValidationExpression"] = json!(expression);
-    }
-    body
-}
-
-fn deployment_json(d: &Deployment, api_summary: bool) -> Value {
-    let mut body = json!({ "id": d.id, "createdDate": epoch(d.created) });
-    if let Some(description) = &d.description {
-        body["description"] = json!(description);
-    }
-    if api_summary {
-        let mut summary: BTreeMap<&str, BTreeMap<&str, Value>> = BTreeMap::new();
-        for m in &d.snapshot {
-            summary.entry(&m.path).or_default().insert(
-                &m.http_method,
-                json!({ "authorizationType": m.authorization_type.as_str(), "apiKeyRequired": m.api_key_required }),
-            );
-        }
-        body["apiSummary"] = json!(summary);
-    }
-    body
-}
-
-fn stage_json(s: &Stage) -> Value {
-    let mut body = json!({
-        "stageName": s.name,
-        "deploymentId": s.deployment_id,
-        "cacheClusterEnabled": false,
-        "cacheClusterStatus": "NOT_AVAILABLE",
-        "methodSettings": {},
-        "tracingEnabled": false,
-        "createdDate": epoch(s.created),
-        "lastUpdatedDate": epoch(s.updated),
-    });
-    if let Some(description) = &s.description {
-        body["description"] = json!(description);
-    }
-    if let Some(arn) = &s.web_acl_arn {
-        body["webAclArn"] = json!(arn);
-    }
-    body
 }
 
 #[derive(Debug, Default, Deserialize)]

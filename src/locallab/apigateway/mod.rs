@@ -7,6 +7,7 @@ pub mod control;
 pub mod invoke;
 pub mod model;
 pub mod quotas;
+pub mod shapes;
 pub mod test_invoke;
 
 pub use control::handle;

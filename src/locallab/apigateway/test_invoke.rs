@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::UserPools;
 use super::model::{ApiGatewayState, DeployedMethod, RequiredParameter};
+use super::shapes::{TestInvokeAuthorizerOutput, TestInvokeMethodOutput};
 use crate::locallab::machinery::wire::ApiError;
 use crate::locallab::players;
 use crate::token::TokenError;
@@ -79,14 +80,7 @@ pub fn test_invoke_method(method: &DeployedMethod, input: &TestInvokeInput) -> V
             ),
         )
     };
-    json!({
-        "status": status,
-        "body": body,
-        "headers": { "Content-Type": "application/json" },
-        "multiValueHeaders": { "Content-Type": ["application/json"] },
-        "log": log,
-        "latency": millis_since(start),
-    })
+    TestInvokeMethodOutput::json(status, body, log, millis_since(start))
 }
 
 /// What `TestInvokeAuthorizer` needs of an authorizer, read under the lock.
@@ -121,21 +115,26 @@ pub fn test_invoke_authorizer(
                         .into_iter()
                         .map(|(k, v)| (k, v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
                         .collect();
-                    return Ok(json!({
-                        "clientStatus": 200,
-                        "log": format!("Execution log for request test-request\nAuthorizer verified an ID token of {pool}\n"),
-                        "latency": millis_since(start),
-                        "claims": claims,
-                    }));
+                    let output = TestInvokeAuthorizerOutput {
+                        client_status: 200,
+                        log: format!(
+                            "Execution log for request test-request\nAuthorizer verified an ID token of {pool}\n"
+                        ),
+                        latency: millis_since(start),
+                        claims: Some(claims),
+                    };
+                    return Ok(output.json());
                 }
                 Err(e @ TokenError::Expired { .. }) => reason = e.to_string(),
                 Err(e) => reason = e.to_string(),
             }
         }
     }
-    Ok(json!({
-        "clientStatus": 401,
-        "log": format!("Execution log for request test-request\nUnauthorized: {reason}\n"),
-        "latency": millis_since(start),
-    }))
+    let output = TestInvokeAuthorizerOutput {
+        client_status: 401,
+        log: format!("Execution log for request test-request\nUnauthorized: {reason}\n"),
+        latency: millis_since(start),
+        claims: None,
+    };
+    Ok(output.json())
 }

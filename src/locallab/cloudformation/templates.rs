@@ -8,7 +8,9 @@
 //! origin header's secret, both web ACLs and the distribution); its template is not published
 //! beside the lab's text, so its logical ids are walab's own.
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use crate::names::{API_STACK, EDGE_STACK};
 
@@ -159,29 +161,50 @@ pub fn lambda_bucket(account: &str) -> String {
 /// otherwise the template as written. Resources carry their types and outputs their
 /// descriptions, not their properties.
 pub fn body(name: &str, description: &str, outputs: &[(&str, &str)], processed: bool) -> String {
-    let mut template = Map::new();
-    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-    if name == API_STACK && !processed {
-        template.insert("Transform".into(), json!("AWS::Serverless-2016-10-31"));
-    }
-    template.insert("Description".into(), json!(description));
-    let parameters: Map<String, Value> =
-        parameters(name, "").into_iter().map(|(key, _)| (key.to_string(), json!({ "Type": "String" }))).collect();
-    if !parameters.is_empty() {
-        template.insert("Parameters".into(), Value::Object(parameters));
-    }
-    let resources: Map<String, Value> = resources(name)
-        .iter()
-        .filter_map(|r| {
-            let kind = if processed { Some(r.resource_type) } else { r.original }?;
-            Some((r.logical_id.to_string(), json!({ "Type": kind })))
-        })
-        .collect();
-    template.insert("Resources".into(), Value::Object(resources));
-    let outputs: Map<String, Value> =
-        outputs.iter().map(|(key, description)| (key.to_string(), json!({ "Description": description }))).collect();
-    template.insert("Outputs".into(), Value::Object(outputs));
-    serde_json::to_string_pretty(&Value::Object(template)).unwrap_or_default()
+    let template = Template {
+        version: "2010-09-09",
+        description,
+        outputs: outputs.iter().map(|(key, description)| (*key, Output { description })).collect(),
+        parameters: parameters(name, "").into_iter().map(|(key, _)| (key, Typed { kind: "String" })).collect(),
+        resources: resources(name)
+            .iter()
+            .filter_map(|r| {
+                let kind = if processed { Some(r.resource_type) } else { r.original }?;
+                Some((r.logical_id, Typed { kind }))
+            })
+            .collect(),
+        transform: (name == API_STACK && !processed).then_some("AWS::Serverless-2016-10-31"),
+    };
+    serde_json::to_string_pretty(&template).unwrap_or_default()
+}
+
+/// A template's body. Its members are in alphabetical order, as the body has always been
+/// written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Template<'a> {
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    version: &'static str,
+    description: &'a str,
+    outputs: BTreeMap<&'a str, Output<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    parameters: BTreeMap<&'static str, Typed>,
+    resources: BTreeMap<&'static str, Typed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transform: Option<&'static str>,
+}
+
+/// A parameter or resource as declared: its type only.
+#[derive(Serialize)]
+struct Typed {
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    #[serde(rename = "Description")]
+    description: &'a str,
 }
 
 /// A stable made-up id for a resource the lab does not run: `<prefix>-` and 17 hex digits
@@ -215,6 +238,7 @@ fn fnv1a(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn made_ids_are_stable_and_shaped_like_aws() {

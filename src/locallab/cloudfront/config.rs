@@ -27,8 +27,8 @@ pub use self::cache_policy::{
     ParametersInCacheKeyAndForwardedToOrigin,
 };
 pub use self::list::{
-    AwsAccountNumber, Cname, ItemName, KeyGroup, KeyPairId, List, Location, MethodItem, Name, Path, SslProtocolItem,
-    StatusCode,
+    AwsAccountNumber, Cname, EnabledList, ItemName, KeyGroup, KeyPairId, List, Location, MethodItem, Name, Path,
+    SslProtocolItem, StatusCode,
 };
 pub use self::origin::{
     CustomOriginConfig, IpAddressType, Origin, OriginCustomHeader, OriginGroup, OriginGroupFailoverCriteria,
@@ -409,8 +409,8 @@ pub fn seed(
         origin_groups: Some(List::empty()),
         default_cache_behavior: DefaultCacheBehavior {
             target_origin_id: origin_id.into(),
-            trusted_signers: Some(TrustedSigners { enabled: false, accounts: List::empty() }),
-            trusted_key_groups: Some(TrustedKeyGroups { enabled: false, key_groups: List::empty() }),
+            trusted_signers: Some(TrustedSigners { enabled: false, items: List::empty() }),
+            trusted_key_groups: Some(TrustedKeyGroups { enabled: false, items: List::empty() }),
             viewer_protocol_policy: ViewerProtocolPolicy::AllowAll,
             allowed_methods: Some(AllowedMethods { methods: get_head(), cached_methods: Some(get_head()) }),
             smooth_streaming: Some(false),

@@ -10,8 +10,9 @@ use serde::{Serialize, Serializer};
 use super::NAMESPACE;
 use super::config::{
     CacheBehavior, CachePolicyConfig, Cname, ConnectionFunctionAssociation, ConnectionMode, CustomErrorResponse,
-    DefaultCacheBehavior, DistributionConfig, GeoRestriction, GeoRestrictionType, HttpVersion, InvalidationBatch,
-    ItemName, KeyPairId, List, Origin, OriginGroup, PriceClass, Restrictions, ViewerCertificate, ViewerMtlsConfig,
+    DefaultCacheBehavior, DistributionConfig, EnabledList, GeoRestriction, GeoRestrictionType, HttpVersion,
+    InvalidationBatch, ItemName, KeyPairId, List, Origin, OriginGroup, PriceClass, Restrictions, ViewerCertificate,
+    ViewerMtlsConfig,
 };
 use crate::locallab::machinery::xml::{self, ErrorResponse};
 
@@ -47,20 +48,7 @@ pub enum DistributionStatus {
 }
 
 /// The signers whose key pairs can sign URLs: `<Enabled/><Quantity/><Items><Signer/>…`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ActiveTrustedSigners {
-    pub enabled: bool,
-    pub signers: List<Signer>,
-}
-
-impl Serialize for ActiveTrustedSigners {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("ActiveTrustedSigners", 3)?;
-        s.serialize_field("Enabled", &self.enabled)?;
-        self.signers.serialize_members(&mut s)?;
-        s.end()
-    }
-}
+pub type ActiveTrustedSigners = EnabledList<Signer>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -76,20 +64,7 @@ impl ItemName for Signer {
 }
 
 /// The key groups whose keys can sign URLs: `<Enabled/><Quantity/><Items><KeyGroup/>…`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ActiveTrustedKeyGroups {
-    pub enabled: bool,
-    pub key_groups: List<KeyGroupKeyPairIds>,
-}
-
-impl Serialize for ActiveTrustedKeyGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("ActiveTrustedKeyGroups", 3)?;
-        s.serialize_field("Enabled", &self.enabled)?;
-        self.key_groups.serialize_members(&mut s)?;
-        s.end()
-    }
-}
+pub type ActiveTrustedKeyGroups = EnabledList<KeyGroupKeyPairIds>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -127,19 +102,25 @@ pub enum IcpRecordalStatus {
     Suspended,
 }
 
-/// ListDistributions: one page of summaries.
+/// One page of a paged list answer (`ListDistributions`, `ListInvalidations`): where it
+/// starts, where the next starts, and the summaries, under the list's own root element.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DistributionList {
+pub struct Page<T> {
     pub marker: String,
     pub next_marker: Option<String>,
     pub max_items: i32,
     pub is_truncated: bool,
-    pub summaries: List<DistributionSummary>,
+    pub summaries: List<T>,
 }
 
-impl Serialize for DistributionList {
+/// The root element of a page of these summaries.
+pub trait Paged: ItemName {
+    const LIST: &'static str;
+}
+
+impl<T: Serialize + Paged> Serialize for Page<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("DistributionList", 6)?;
+        let mut s = serializer.serialize_struct(T::LIST, 6)?;
         s.serialize_field("Marker", &self.marker)?;
         match &self.next_marker {
             Some(next) => s.serialize_field("NextMarker", next)?,
@@ -152,11 +133,14 @@ impl Serialize for DistributionList {
     }
 }
 
-impl DistributionList {
+impl<T: Serialize + Paged> Page<T> {
     pub fn to_xml(&self) -> String {
-        xml::to_document("DistributionList", NAMESPACE, self)
+        xml::to_document(T::LIST, NAMESPACE, self)
     }
 }
+
+/// ListDistributions: one page of summaries.
+pub type DistributionList = Page<DistributionSummary>;
 
 /// A distribution in a list: its state and the main members of its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -265,6 +249,10 @@ impl ItemName for DistributionSummary {
     const NAME: &'static str = "DistributionSummary";
 }
 
+impl Paged for DistributionSummary {
+    const LIST: &'static str = "DistributionList";
+}
+
 /// CreateInvalidation, GetInvalidation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -289,35 +277,7 @@ pub enum InvalidationStatus {
 }
 
 /// ListInvalidations: one page, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidationList {
-    pub marker: String,
-    pub next_marker: Option<String>,
-    pub max_items: i32,
-    pub is_truncated: bool,
-    pub summaries: List<InvalidationSummary>,
-}
-
-impl Serialize for InvalidationList {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("InvalidationList", 6)?;
-        s.serialize_field("Marker", &self.marker)?;
-        match &self.next_marker {
-            Some(next) => s.serialize_field("NextMarker", next)?,
-            None => s.skip_field("NextMarker")?,
-        }
-        s.serialize_field("MaxItems", &self.max_items)?;
-        s.serialize_field("IsTruncated", &self.is_truncated)?;
-        self.summaries.serialize_members(&mut s)?;
-        s.end()
-    }
-}
-
-impl InvalidationList {
-    pub fn to_xml(&self) -> String {
-        xml::to_document("InvalidationList", NAMESPACE, self)
-    }
-}
+pub type InvalidationList = Page<InvalidationSummary>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -330,6 +290,10 @@ pub struct InvalidationSummary {
 
 impl ItemName for InvalidationSummary {
     const NAME: &'static str = "InvalidationSummary";
+}
+
+impl Paged for InvalidationSummary {
+    const LIST: &'static str = "InvalidationList";
 }
 
 /// CreateCachePolicy, GetCachePolicy.

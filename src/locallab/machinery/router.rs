@@ -182,6 +182,15 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         Ok(req) => req,
         Err((_, e)) => return protocol.error(e),
     };
+    if req.method == Method::GET && req.segments.len() == 2 && req.segments[0] == "_walab" && req.segments[1] == "room"
+    {
+        // Judging every attendee of a large room takes a while: not on a thread that answers
+        // the attendees' requests meanwhile.
+        let lab = lab.clone();
+        return tokio::task::spawn_blocking(move || room_api::snapshot_page(&lab, &req)).await.unwrap_or_else(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "the snapshot failed").into_rest_json()
+        });
+    }
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match (segments.as_slice(), &req.method) {
         (["_walab", "room", "join"], &Method::POST) if lab.room.is_some() => return room_api::join(&lab, &req, peer),
@@ -190,7 +199,6 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
         }
         (["_walab", "room", "reissue"], &Method::POST) => return room_api::reissue(&lab, &req),
         (["_walab", "room", "report"], &Method::POST) if lab.room.is_some() => return room_api::report(&lab, &req),
-        (["_walab", "room"], &Method::GET) => return room_api::snapshot_page(&lab, &req),
         _ => {}
     }
     let to_cognito = req.header("x-amz-target").is_some_and(|t| t.starts_with(cognito::TARGET_PREFIX));

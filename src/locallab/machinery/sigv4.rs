@@ -8,7 +8,9 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign};
+use aws_sigv4::http_request::{
+    SignableBody, SignableRequest, SignatureLocation, SigningInstructions, SigningSettings, sign,
+};
 use aws_sigv4::sign::v4::SigningParams;
 use http::StatusCode;
 
@@ -257,28 +259,42 @@ fn signature(req: &AwsRequest, auth: &Authorization, secret: &Secret, time: Mill
         format!("http://{host}{}?{}", req.path, req.raw_query)
     };
     let request = SignableRequest::new(req.method.as_str(), uri, headers.into_iter(), body).ok()?;
-    let identity =
-        aws_credential_types::Credentials::new(auth.access_key, secret.expose(), None, None, "walab-room").into();
     let mut settings = SigningSettings::default();
     settings.excluded_headers = None;
-    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
-    let params = SigningParams::builder()
-        .identity(&identity)
-        .region(auth.region)
-        .name(auth.service)
-        .time(time)
-        .settings(settings)
-        .build()
-        .ok()?
-        .into();
-    let output = sign(request, &params).ok()?;
-    Some(output.signature().to_string())
+    let (_, signature) =
+        sign_as(request, (auth.access_key, secret.expose()), auth.region, auth.service, time, settings)?;
+    Some(signature)
 }
 
 /// The longest a presigned URL may live, as AWS allows (7 days).
 const MAX_EXPIRES_SECS: u64 = 7 * 24 * 60 * 60;
 
 /// The query parameters of a presigned request that are its signature, not its own.
+/// Signs `request` as the SDK's signer does, with the key `(access key id, secret)` at `time`
+/// for `region` and `service`: what to add to the request, and the signature. The one place
+/// the lab signs, whether to check a signature, presign a link or sign a join.
+fn sign_as(
+    request: SignableRequest<'_>,
+    (access_key, secret): (&str, &str),
+    region: &str,
+    service: &str,
+    time: Millis,
+    settings: SigningSettings,
+) -> Option<(SigningInstructions, String)> {
+    let identity = aws_credential_types::Credentials::new(access_key, secret, None, None, "walab").into();
+    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(time)
+        .settings(settings)
+        .build()
+        .ok()?
+        .into();
+    Some(sign(request, &params).ok()?.into_parts())
+}
+
 fn is_presign_param(name: &str) -> bool {
     matches!(
         name,
@@ -370,22 +386,12 @@ fn presign_params(
     expires: u64,
 ) -> Option<Vec<(&'static str, String)>> {
     let request = SignableRequest::new(method, uri, headers.iter().copied(), SignableBody::Bytes(b"")).ok()?;
-    let identity = aws_credential_types::Credentials::new(access_key, secret.expose(), None, None, "walab").into();
     let mut settings = SigningSettings::default();
     settings.signature_location = SignatureLocation::QueryParams;
     settings.expires_in = Some(Duration::from_secs(expires));
     settings.excluded_headers = None;
-    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
-    let params = SigningParams::builder()
-        .identity(&identity)
-        .region(scope.region)
-        .name(scope.service)
-        .time(time)
-        .settings(settings)
-        .build()
-        .ok()?
-        .into();
-    let (instructions, _) = sign(request, &params).ok()?.into_parts();
+    let (instructions, _) =
+        sign_as(request, (access_key, secret.expose()), scope.region, scope.service, time, settings)?;
     let (_, params) = instructions.into_parts();
     Some(params.into_iter().map(|(k, v)| (k, v.into_owned())).collect())
 }
@@ -415,18 +421,8 @@ pub fn sign_headers(
     let host = parsed.authority()?.as_str().to_string();
     let request =
         SignableRequest::new(method, url, [("host", host.as_str())].into_iter(), SignableBody::Bytes(body)).ok()?;
-    let identity = aws_credential_types::Credentials::new(key.0, key.1.expose(), None, None, "walab").into();
-    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(time).ok()?);
-    let params = SigningParams::builder()
-        .identity(&identity)
-        .region(scope.region)
-        .name(scope.service)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .ok()?
-        .into();
-    let (instructions, _) = sign(request, &params).ok()?.into_parts();
+    let (instructions, _) =
+        sign_as(request, (key.0, key.1.expose()), scope.region, scope.service, time, SigningSettings::default())?;
     let (headers, _) = instructions.into_parts();
     Some(
         headers
@@ -465,17 +461,8 @@ mod tests {
             SignableBody::Bytes(body),
         )
         .unwrap();
-        let identity = aws_credential_types::Credentials::new("AKIDTEST", secret, None, None, "test").into();
-        let params = SigningParams::builder()
-            .identity(&identity)
-            .region(region)
-            .name("cognito-idp")
-            .time(UNIX_EPOCH + Duration::from_millis(at as u64))
-            .settings(SigningSettings::default())
-            .build()
-            .unwrap()
-            .into();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let (instructions, _) =
+            sign_as(signable, ("AKIDTEST", secret), region, "cognito-idp", at, SigningSettings::default()).unwrap();
         let (new_headers, _) = instructions.into_parts();
         for header in new_headers {
             headers.insert(header.name(), HeaderValue::from_str(header.value()).unwrap());
@@ -546,17 +533,8 @@ mod tests {
             body_for_signer,
         )
         .unwrap();
-        let identity = aws_credential_types::Credentials::new("AKIDTEST", "s", None, None, "test").into();
-        let params = SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("cognito-idp")
-            .time(UNIX_EPOCH + Duration::from_millis(NOW as u64))
-            .settings(SigningSettings::default())
-            .build()
-            .unwrap()
-            .into();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let (instructions, _) =
+            sign_as(signable, ("AKIDTEST", "s"), "us-east-1", "cognito-idp", NOW, SigningSettings::default()).unwrap();
         for header in instructions.into_parts().0 {
             headers.insert(header.name(), HeaderValue::from_str(header.value()).unwrap());
         }

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use serde::Serialize;
 
 use crate::locallab::machinery::xml::{ErrorResponse, WireError};
 
@@ -70,9 +71,8 @@ impl AwsRequest {
 }
 
 fn percent_decode(s: &str) -> String {
-    // form_urlencoded would turn '+' into ' '; paths keep '+' literally.
-    let escaped = s.replace('+', "%2B");
-    form_urlencoded::parse(format!("x={escaped}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    // Unlike a form body, a path keeps '+' literally.
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// An AWS error: HTTP status, the error code clients match on, and the message.
@@ -130,8 +130,14 @@ impl From<WireError> for ApiError {
     }
 }
 
-pub fn json_response(status: StatusCode, body: &serde_json::Value, content_type: &str) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
+/// A typed answer as JSON. Output shapes have string keys only, so this cannot fail; if one
+/// ever did not, the answer would be `null` rather than a panic.
+pub fn to_json(shape: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(shape).unwrap_or_default()
+}
+
+pub fn json_response(status: StatusCode, body: &impl Serialize, content_type: &str) -> Response {
+    let mut response = Response::new(Body::from(serde_json::to_string(body).unwrap_or_default()));
     *response.status_mut() = status;
     set_header(&mut response, header::CONTENT_TYPE.as_str(), content_type);
     set_header(&mut response, "x-amzn-requestid", &request_id());

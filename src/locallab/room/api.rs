@@ -8,7 +8,6 @@ use std::net::IpAddr;
 use axum::response::Response;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::checks::Status;
 use crate::guide::{CheckId, Guide};
@@ -17,7 +16,7 @@ use crate::locallab::lab::{DemoUser, JoinAttempt, LocalLab, account_info};
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::clock::iso8601;
 use crate::locallab::machinery::sigv4::{self, Expected, ROOM_SERVICE};
-use crate::locallab::machinery::wire::{AwsRequest, json_response};
+use crate::locallab::machinery::wire::{AwsRequest, json_response, to_json};
 use crate::locallab::room::judge;
 use crate::locallab::room::progress::ProgressState;
 use crate::locallab::room::{AccessKey, JoinRefusal};
@@ -50,8 +49,40 @@ pub struct JoinInfo {
     pub demo_user: DemoUser,
 }
 
+/// A refusal or failure: `{"message": …}`.
+#[derive(Serialize)]
+struct Message<'a> {
+    message: &'a str,
+}
+
 fn message(status: StatusCode, text: &str) -> Response {
-    json_response(status, &json!({ "message": text }), "application/json")
+    json_response(status, &Message { message: text }, "application/json")
+}
+
+/// What a `--report-only` join gets: a reporting identity, no lab resources. No `Debug`: it
+/// carries the secret key.
+#[derive(Serialize)]
+struct ReportingIdentity<'a> {
+    name: String,
+    report_only: bool,
+    account_id: &'a str,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+}
+
+/// A recorded report.
+#[derive(Serialize)]
+struct Recorded {
+    recorded: bool,
+}
+
+/// A reissue code for an attendee, and the room to join with it. No `Debug`: the code is a
+/// one-time key.
+#[derive(Serialize)]
+struct Reissued<'a> {
+    name: &'a str,
+    code: &'a str,
+    server: Option<String>,
 }
 
 /// `POST /_walab/room/join`, from `peer`. A join signed with an attendee's key (SigV4, service
@@ -67,17 +98,17 @@ pub fn join(lab: &LocalLab, req: &AwsRequest, peer: Option<IpAddr>) -> Response 
     match lab.join(attempt) {
         Ok((account, key)) if account.attendee.as_ref().is_some_and(|a| a.report_only) => {
             let name = account.attendee.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-            let identity = json!({
-                "name": name,
-                "report_only": true,
-                "account_id": account.ctx.id,
-                "access_key_id": key.access_key_id,
-                "secret_access_key": key.secret_access_key.expose(),
-            });
+            let identity = ReportingIdentity {
+                name,
+                report_only: true,
+                account_id: &account.ctx.id,
+                access_key_id: &key.access_key_id,
+                secret_access_key: key.secret_access_key.expose(),
+            };
             json_response(StatusCode::OK, &identity, "application/json")
         }
         Ok((account, key)) => match join_info(&account, &key) {
-            Some(info) => json_response(StatusCode::OK, &json!(info), "application/json"),
+            Some(info) => json_response(StatusCode::OK, &info, "application/json"),
             None => message(StatusCode::INTERNAL_SERVER_ERROR, "the account has no user pool"),
         },
         Err(refusal) => {
@@ -138,7 +169,7 @@ pub fn account_page(lab: &LocalLab, req: &AwsRequest) -> Response {
     };
     let found = lab.account_by_id(&id).zip(lab.attendee_key(&id));
     match found.and_then(|(account, key)| join_info(&account, &key)) {
-        Some(info) => json_response(StatusCode::OK, &json!(info), "application/json"),
+        Some(info) => json_response(StatusCode::OK, &info, "application/json"),
         None => message(StatusCode::NOT_FOUND, "no such account"),
     }
 }
@@ -184,7 +215,7 @@ pub fn report(lab: &LocalLab, req: &AwsRequest) -> Response {
         })
         .collect();
     match crate::locallab::room::progress::reported(&account.progress, results, now) {
-        Ok(()) => json_response(StatusCode::OK, &json!({"recorded": true}), "application/json"),
+        Ok(()) => json_response(StatusCode::OK, &Recorded { recorded: true }, "application/json"),
         Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, &e),
     }
 }
@@ -205,13 +236,17 @@ pub fn reissue(lab: &LocalLab, req: &AwsRequest) -> Response {
         return message(StatusCode::BAD_REQUEST, "send {\"name\": …}");
     };
     match lab.reissue(&input.name) {
-        Some((name, code)) => {
+        Ok(Some((name, code))) => {
             tracing::info!("room: a reissue code was made for {name}");
             let server = lab.room.as_ref().map(|room| room.aws_endpoint_url(&lab.endpoints));
-            let answer = json!({ "name": name, "code": code.expose(), "server": server });
+            let answer = Reissued { name: &name, code: code.expose(), server };
             json_response(StatusCode::OK, &answer, "application/json")
         }
-        None => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+        Ok(None) => message(StatusCode::NOT_FOUND, "no attendee has that name"),
+        Err(e) => {
+            tracing::warn!("room: a reissue code could not be stored: {e}");
+            message(StatusCode::SERVICE_UNAVAILABLE, "the room could not store the code; try again")
+        }
     }
 }
 
@@ -287,46 +322,72 @@ pub struct Snapshot {
     pub attendees: Vec<AttendeeProgress>,
 }
 
-/// Everyone's progress, in the order they joined.
+/// Everyone's progress, in the order they joined. An attendee whose account has had no commit
+/// since the last snapshot is not judged again for [`super::JUDGED_FOR_MS`].
 pub fn snapshot(lab: &LocalLab) -> Snapshot {
     let Ok(guide) = Guide::load() else { return Snapshot { attendees: Vec::new() } };
+    let now = lab.clock.now_ms();
+    let cache = lab.room.as_ref().map(|room| &room.judged);
     let attendees = lab
         .accounts()
         .iter()
         .filter_map(|account| {
             let attendee = account.attendee.as_ref()?;
-            let standings = if attendee.report_only { reported(account) } else { standings(account, &guide) };
-            let passed = standings.checks.iter().filter(|(_, s, _)| *s == Standing::Passed).count();
-            let first = standings.checks.iter().find(|(_, s, _)| *s != Standing::Passed);
-            let step = first.map(|(id, _, _)| id.step().to_string()).unwrap_or_else(|| "done".to_string());
-            let checks =
-                standings.checks.iter().map(|(id, standing, _)| (id.as_str().to_string(), json!(standing))).collect();
-            let stuck = first.map(|(id, _, summary)| Stuck {
-                check: id.as_str().to_string(),
-                step: id.step().to_string(),
-                summary: summary.clone().unwrap_or_else(|| "not checked yet".to_string()),
-                since: iso8601(standings.moved_at),
-            });
-            Some(AttendeeProgress {
-                name: attendee.name.clone(),
-                account_id: account.ctx.id.clone(),
-                passed,
-                checks,
-                last_activity: iso8601(standings.last_activity),
-                step,
-                on_step_since: iso8601(standings.moved_at),
-                stuck,
-                report_only: attendee.report_only,
-                summaries: standings
-                    .checks
-                    .iter()
-                    .filter(|(_, s, _)| *s != Standing::Passed)
-                    .filter_map(|(id, _, summary)| Some((id.as_str().to_string(), summary.clone()?)))
-                    .collect(),
-            })
+            // Read before judging: a commit meanwhile makes the next snapshot judge again.
+            let generation = lab.store.generation(&account.ctx.id);
+            let cached = cache
+                .and_then(|c| c.get(&account.ctx.id, generation, now))
+                .and_then(|judged| serde_json::from_value::<AttendeeProgress>(judged).ok());
+            let mut progress = match cached {
+                Some(progress) => progress,
+                None => {
+                    let progress = judge(account, attendee, &guide);
+                    if let (Some(cache), Ok(judged)) = (cache, serde_json::to_value(&progress)) {
+                        cache.put(&account.ctx.id, generation, now, judged);
+                    }
+                    progress
+                }
+            };
+            // Requests that change nothing move the activity without a commit: always as of now.
+            let activity = account.progress.read(ProgressState::last_activity).max(attendee.joined);
+            progress.last_activity = iso8601(activity);
+            Some(progress)
         })
         .collect();
     Snapshot { attendees }
+}
+
+/// One attendee's progress, judged now.
+fn judge(account: &Account, attendee: &super::Attendee, guide: &Guide) -> AttendeeProgress {
+    let standings = if attendee.report_only { reported(account) } else { standings(account, guide) };
+    let passed = standings.checks.iter().filter(|(_, s, _)| *s == Standing::Passed).count();
+    let first = standings.checks.iter().find(|(_, s, _)| *s != Standing::Passed);
+    let step = first.map(|(id, _, _)| id.step().to_string()).unwrap_or_else(|| "done".to_string());
+    let checks =
+        standings.checks.iter().map(|(id, standing, _)| (id.as_str().to_string(), to_json(standing))).collect();
+    let stuck = first.map(|(id, _, summary)| Stuck {
+        check: id.as_str().to_string(),
+        step: id.step().to_string(),
+        summary: summary.clone().unwrap_or_else(|| "not checked yet".to_string()),
+        since: iso8601(standings.moved_at),
+    });
+    AttendeeProgress {
+        name: attendee.name.clone(),
+        account_id: account.ctx.id.clone(),
+        passed,
+        checks,
+        last_activity: iso8601(standings.last_activity),
+        step,
+        on_step_since: iso8601(standings.moved_at),
+        stuck,
+        report_only: attendee.report_only,
+        summaries: standings
+            .checks
+            .iter()
+            .filter(|(_, s, _)| *s != Standing::Passed)
+            .filter_map(|(id, _, summary)| Some((id.as_str().to_string(), summary.clone()?)))
+            .collect(),
+    }
 }
 
 /// `GET /_walab/room`: the snapshot, for the holder of the instructor key.
@@ -334,7 +395,7 @@ pub fn snapshot_page(lab: &LocalLab, req: &AwsRequest) -> Response {
     if let Some(refused) = refused_instructor(lab, req) {
         return refused;
     }
-    json_response(StatusCode::OK, &json!(snapshot(lab)), "application/json")
+    json_response(StatusCode::OK, &snapshot(lab), "application/json")
 }
 
 /// One check as the room sees it.

@@ -266,9 +266,12 @@ pub fn code_matches(given: &str, code: &Secret) -> bool {
         .is_ok()
 }
 
-/// A one-time code that moves an attendee's account to a new machine (`walab room reissue`).
+/// A one-time code that moves an attendee's account to a new machine (`walab room reissue`),
+/// as the room keeps it in its durable state: only the code's SHA-256, so that what is on disk
+/// opens nothing, with whose account it moves and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reissue {
-    pub code: Secret,
+    pub code_sha256: String,
     pub account_id: String,
     pub expires: Millis,
 }
@@ -276,10 +279,32 @@ pub struct Reissue {
 /// How long a reissue code may wait to be used.
 pub const REISSUE_VALID_MS: Millis = 2 * 60 * 60 * 1000;
 
-pub fn reissue_code() -> Secret {
-    const CODE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let pick = |n: usize| ids::pick(CODE, n);
-    Secret::new(format!("R{}-{}-{}", pick(4), pick(4), pick(4)))
+impl Reissue {
+    /// A new code for `account_id`, valid from `now` for [`REISSUE_VALID_MS`]: the code to hand
+    /// out, and what the room keeps of it.
+    pub fn new(account_id: &str, now: Millis) -> (Secret, Reissue) {
+        const CODE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let pick = |n: usize| ids::pick(CODE, n);
+        let code = Secret::new(format!("R{}-{}-{}", pick(4), pick(4), pick(4)));
+        let kept = Reissue {
+            code_sha256: code_sha256(code.expose()),
+            account_id: account_id.to_string(),
+            expires: now + REISSUE_VALID_MS,
+        };
+        (code, kept)
+    }
+
+    /// Whether `given` is this code, whatever its case and surrounding spaces (in constant time).
+    pub fn matches(&self, given: &str) -> bool {
+        aws_lc_rs::constant_time::verify_slices_are_equal(code_sha256(given).as_bytes(), self.code_sha256.as_bytes())
+            .is_ok()
+    }
+}
+
+fn code_sha256(code: &str) -> String {
+    let normal = code.trim().to_ascii_uppercase();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, normal.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The room's indexes: who is who, by what a request carries.
@@ -297,6 +322,32 @@ pub struct Directory {
     pub pools: HashMap<String, String>,
 }
 
+/// How long an attendee's judged progress is shown again while their account has no commit:
+/// what changes with time alone (an invalidation completing, a distribution deploying) shows
+/// within this.
+pub const JUDGED_FOR_MS: Millis = 5_000;
+
+/// Each attendee's progress as the instructor's snapshot last judged it (as its JSON), with the
+/// account's store generation and the time it was judged at: judging 500 attendees every second
+/// would take a good part of a core, and most of them did nothing since the last snapshot.
+#[derive(Default)]
+pub struct JudgedCache {
+    entries: Mutex<HashMap<String, (u64, Millis, serde_json::Value)>>,
+}
+
+impl JudgedCache {
+    /// The progress judged for `account` at `generation`, if it is at most [`JUDGED_FOR_MS`] old.
+    pub fn get(&self, account: &str, generation: u64, now: Millis) -> Option<serde_json::Value> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (at_generation, at, judged) = entries.get(account)?;
+        (*at_generation == generation && (0..JUDGED_FOR_MS).contains(&(now - at))).then(|| judged.clone())
+    }
+
+    pub fn put(&self, account: &str, generation: u64, now: Millis, judged: serde_json::Value) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(account.to_string(), (generation, now, judged));
+    }
+}
+
 /// RSA keys for new pools, made ahead on a thread of their own.
 pub struct KeyPool {
     ready: Mutex<Vec<Secret>>,
@@ -310,6 +361,9 @@ impl KeyPool {
         let pool = Arc::new(KeyPool { ready: Mutex::new(seed), wanted: Condvar::new(), target });
         let weak = Arc::downgrade(&pool);
         let spawned = std::thread::Builder::new().name("walab-keys".into()).spawn(move || {
+            // Keys made ahead yield to requests (on Linux a thread's nice value is its own): a
+            // join that finds none ready makes one on the spot.
+            let _ = rustix::process::setpriority_process(None, 10);
             loop {
                 let Some(pool) = weak.upgrade() else { return };
                 {
@@ -392,6 +446,29 @@ mod tests {
         assert_eq!(throttle.check(other, 31_001), Ok(()), "other addresses are not held up");
         assert_eq!(throttle.check(one, 61_001), Ok(()), "a minute later");
         assert_eq!(throttle.wrong(one, 61_001), None);
+    }
+
+    #[test]
+    fn a_reissue_code_is_kept_as_its_hash_and_matches_in_any_case() {
+        let (code, kept) = Reissue::new("123456789012", 1_000);
+        assert!(code.expose().starts_with('R'), "{}", code.expose());
+        assert!(!serde_json::to_string(&kept).unwrap().contains(code.expose()), "the code itself is not kept");
+        assert!(kept.matches(code.expose()));
+        assert!(kept.matches(&format!(" {} ", code.expose().to_lowercase())));
+        assert!(!kept.matches("RAAAA-BBBB-CCCC"));
+        assert_eq!(kept.expires, 1_000 + REISSUE_VALID_MS);
+    }
+
+    #[test]
+    fn a_judged_attendee_is_judged_again_after_a_commit_or_a_few_seconds() {
+        let cache = JudgedCache::default();
+        assert_eq!(cache.get("111", 0, 1_000), None);
+        cache.put("111", 3, 1_000, serde_json::json!({"passed": 4}));
+        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS - 1), Some(serde_json::json!({"passed": 4})));
+        assert_eq!(cache.get("111", 4, 1_001), None, "a commit since");
+        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS), None, "time alone changes some verdicts");
+        assert_eq!(cache.get("111", 3, 999), None, "a clock set back");
+        assert_eq!(cache.get("222", 3, 1_001), None);
     }
 
     #[test]

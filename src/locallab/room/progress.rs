@@ -130,6 +130,12 @@ impl ProgressState {
         ProgressState { row: Table::default(), activity: AtomicI64::new(0) }
     }
 
+    /// When the account was last used (without cloning what was observed).
+    pub fn last_activity(&self) -> Millis {
+        let recorded = self.row.values().next().map(|o| o.last_activity).unwrap_or_default();
+        recorded.max(self.activity.load(Ordering::Relaxed))
+    }
+
     pub fn observed(&self) -> Observed {
         let mut observed = self.row.values().next().cloned().unwrap_or_default();
         observed.last_activity = observed.last_activity.max(self.activity.load(Ordering::Relaxed));

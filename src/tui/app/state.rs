@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Modal;
+use super::job::{Copyable, Job};
+use super::modal::Modal;
 use crate::checks::{Evidence, Hint, Status};
 use crate::guide::{CheckId, Guide, SolveAction, Step};
 use crate::settings::{Field, Values};
@@ -246,40 +247,6 @@ impl TokenView {
             expires_at: claims.get("exp").and_then(Value::as_i64).unwrap_or_default(),
         })
     }
-}
-
-/// Work the loop runs on a task.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Job {
-    Checks(Vec<CheckId>),
-    /// The console step, then the checks it can change.
-    Solve(SolveAction, Vec<CheckId>),
-    /// Sign in (the `id-token` check, which keeps the token), then the checks that use it.
-    Token(Vec<CheckId>),
-    /// Start the section over: the local lab set back to where section 5 begins (when this
-    /// walkthrough runs it), the values forgotten, then the stacks read again.
-    StartOver,
-}
-
-impl Job {
-    /// The checks the job runs, in order.
-    pub fn checks(&self) -> Vec<CheckId> {
-        match self {
-            Job::Checks(ids) | Job::Solve(_, ids) => ids.clone(),
-            Job::Token(then) => std::iter::once(CheckId::IdToken).chain(then.iter().copied()).collect(),
-            Job::StartOver => vec![CheckId::StackOutputs],
-        }
-    }
-}
-
-/// What `y` copies from the evidence pane: the loop resolves it (the token lives in the
-/// check context, never in the walkthrough's state).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Copyable {
-    /// The raw ID token, as the `Authorization` header takes it.
-    IdToken,
-    /// A `curl` line that repeats the request the check made.
-    Curl { url: String, with_token: bool },
 }
 
 /// How far each scrolling pane is scrolled, in lines.
@@ -578,7 +545,7 @@ impl App {
             Action::Solve => format!("nothing to solve: the console steps of {id} have passed"),
             Action::Edit => "e edits a value — Tab to Values".to_string(),
             Action::Copy | Action::CopyExport if self.focus == Pane::Values => {
-                format!("{} is not recorded yet: e records it", super::super::content::value_label(self.focused_key()))
+                format!("{} is not recorded yet: e records it", self.focused_key().short_label())
             }
             Action::Copy if self.focus == Pane::Evidence => match self.focused_check() {
                 Some(CheckId::IdToken) => "no ID token yet: press t to get one".to_string(),

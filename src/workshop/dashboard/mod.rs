@@ -3,10 +3,10 @@
 //! a task of its own and redraws when a message arrives. Nothing waits on the network in the
 //! loop; nothing spins.
 
+pub mod details;
 pub mod state;
 pub mod view;
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::client::{self, RoomAccess};
 use crate::guide::Guide;
-use crate::report::fail;
+use crate::report::Failure;
 use crate::tui::{Theme, ThemeName};
 use state::{Dashboard, Msg, update};
 
@@ -87,11 +87,8 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
 }
 
 /// `walab room` on this terminal.
-pub async fn run(access: RoomAccess, theme: ThemeName) -> ExitCode {
-    let guide = match Guide::load() {
-        Ok(guide) => guide,
-        Err(e) => return fail(2, e, None),
-    };
+pub async fn run(access: RoomAccess, theme: ThemeName) -> Result<(), Failure> {
+    let guide = Guide::load()?;
     let theme = Theme::from_env(theme);
     let (tx, rx) = mpsc::unbounded_channel();
     let stop = crate::signals::StopSignal::install();
@@ -101,16 +98,10 @@ pub async fn run(access: RoomAccess, theme: ThemeName) -> ExitCode {
         let _ = on_stop.send(Msg::Terminate);
     });
     let mut app = Dashboard::new(access.server.clone());
-    let mut terminal = match ratatui::try_init() {
-        Ok(terminal) => terminal,
-        Err(e) => return fail(1, format!("cannot set up the terminal: {e}"), None),
-    };
+    let mut terminal = ratatui::try_init().map_err(|e| Failure::failed(format!("cannot set up the terminal: {e}")))?;
     spawn_input(tx.clone());
     spawn_fetcher(access, tx);
     let result = run_loop(&mut terminal, &mut app, &guide, &theme, rx).await;
     ratatui::restore();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(1, format!("the terminal failed: {e}"), None),
-    }
+    result.map_err(|e| Failure::failed(format!("the terminal failed: {e}")))
 }

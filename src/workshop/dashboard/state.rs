@@ -55,6 +55,13 @@ pub const KEYS: &[Binding] = &[
     Binding { label: "Esc", short: "back" },
 ];
 
+/// The footer's keys in the details view.
+pub const DETAIL_KEYS: &[Binding] = &[
+    Binding { label: "Esc", short: "back" },
+    Binding { label: "↑↓ PgUp/Dn Home/End", short: "scroll" },
+    Binding { label: "q", short: "quit" },
+];
+
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
@@ -80,6 +87,8 @@ pub struct Dashboard {
     pub selected: usize,
     /// Showing one attendee's checks.
     pub detail: bool,
+    /// How far the details are scrolled, in rows.
+    pub detail_scroll: u16,
     pub size: (u16, u16),
     pub now_ms: i64,
     pub quit: bool,
@@ -97,6 +106,7 @@ impl Dashboard {
             filtering: false,
             selected: 0,
             detail: false,
+            detail_scroll: 0,
             size: (0, 0),
             now_ms: 0,
             quit: false,
@@ -176,6 +186,9 @@ fn on_key(app: &mut Dashboard, key: KeyEvent) {
         app.selected = 0;
         return;
     }
+    if app.detail && scroll_details(app, key.code) {
+        return;
+    }
     match key.code {
         KeyCode::Char('q') => app.quit = true,
         KeyCode::Up | KeyCode::Char('k') => app.selected = app.selected.saturating_sub(1),
@@ -193,7 +206,10 @@ fn on_key(app: &mut Dashboard, key: KeyEvent) {
             app.selected = usize::MAX;
             app.clamp();
         }
-        KeyCode::Enter => app.detail = app.selected_row().is_some(),
+        KeyCode::Enter => {
+            app.detail = app.selected_row().is_some();
+            app.detail_scroll = 0;
+        }
         KeyCode::Esc => {
             if app.detail {
                 app.detail = false;
@@ -211,6 +227,25 @@ fn on_key(app: &mut Dashboard, key: KeyEvent) {
         }
         _ => {}
     }
+}
+
+/// Scrolls the details for a scrolling key, within what they hold at the terminal's size;
+/// false for any other key.
+fn scroll_details(app: &mut Dashboard, code: KeyCode) -> bool {
+    let Some(attendee) = app.selected_row() else { return false };
+    let limit = super::details::limit(attendee, app.now_ms, app.size);
+    let page = super::details::page(app.size);
+    let now = app.detail_scroll.min(limit);
+    app.detail_scroll = match code {
+        KeyCode::Up | KeyCode::Char('k') => now.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => now.saturating_add(1).min(limit),
+        KeyCode::PageUp => now.saturating_sub(page),
+        KeyCode::PageDown => now.saturating_add(page).min(limit),
+        KeyCode::Home => 0,
+        KeyCode::End => limit,
+        _ => return false,
+    };
+    true
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::state::{Dashboard, KEYS, MIN_HEIGHT, MIN_WIDTH};
+use super::details::{self, ago, glyph, millis, status_style};
+use super::state::{DETAIL_KEYS, Dashboard, KEYS, MIN_HEIGHT, MIN_WIDTH};
 use crate::guide::{CheckId, Guide};
 use crate::locallab::room::api::AttendeeProgress;
 use crate::tui::Theme;
@@ -80,39 +80,6 @@ fn by_step(app: &Dashboard) -> String {
     let rows = app.rows().len();
     let position = if rows > 0 { format!(" · row {}/{rows}", app.selected.min(rows - 1) + 1) } else { String::new() };
     format!("{}{position}", parts.join(" · "))
-}
-
-/// `1h 05m`, `4m`, `12s`.
-pub fn ago(ms: i64) -> String {
-    let secs = (ms / 1000).max(0);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
-    }
-}
-
-/// Milliseconds since the epoch of an ISO 8601 time from the room.
-fn millis(iso: &str) -> Option<i64> {
-    let dt = aws_smithy_types::DateTime::from_str(iso, aws_smithy_types::date_time::Format::DateTime).ok()?;
-    dt.to_millis().ok()
-}
-
-fn glyph(status: &str) -> &'static str {
-    match status {
-        "passed" => "✓",
-        "failed" => "✗",
-        "error" => "!",
-        _ => "○",
-    }
-}
-
-fn status_style(status: &str, theme: &Theme) -> Style {
-    match status {
-        "passed" => theme.passed,
-        "failed" | "error" => theme.failed,
-        _ => theme.pending,
-    }
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, app: &Dashboard, theme: &Theme) {
@@ -219,49 +186,32 @@ enum Columns {
     ByStep,
 }
 
+/// The details of `a`, scrolled by `app.detail_scroll` (kept within what they hold), with a
+/// marker on the border for what is above and below, as the walkthrough's panes have.
 fn draw_detail(frame: &mut Frame, area: Rect, a: &AttendeeProgress, app: &Dashboard, guide: &Guide, theme: &Theme) {
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(format!("{} ", a.name), theme.title),
-            Span::styled(format!("· account {} · {}/12 passed", a.account_id, a.passed), theme.text),
-        ]),
-        Line::styled(
-            match (a.step.as_str(), millis(&a.on_step_since)) {
-                ("done", _) => "Section 5 is done.".to_string(),
-                (step, Some(since)) => format!("On step {step} for {}.", ago(app.now_ms - since)),
-                (step, None) => format!("On step {step}."),
-            },
-            theme.text,
-        ),
-        Line::styled(
-            format!("Last seen {} ago.", millis(&a.last_activity).map(|t| ago(app.now_ms - t)).unwrap_or_default()),
-            theme.dim,
-        ),
-        Line::raw(""),
-    ];
-    if a.report_only {
-        lines.insert(3, Line::styled("Does the lab on their own AWS account: what their walab reported.", theme.dim));
+    let lines = details::lines(a, app.now_ms, guide, theme);
+    let height = area.height.saturating_sub(1);
+    let total = crate::tui::layout::wrapped(&lines, area.width);
+    let offset = app.detail_scroll.min(total.saturating_sub(height));
+    let below = total.saturating_sub(offset + height);
+    let mut block = Block::default().borders(Borders::TOP).border_style(theme.border).title(" details (Esc: back) ");
+    let mut marks = Vec::new();
+    if offset > 0 {
+        marks.push(format!("▲ {offset} above"));
     }
-    for id in CheckId::ALL {
-        let status = a.checks.get(id.as_str()).and_then(|v| v.as_str()).unwrap_or("pending");
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} {status:<8}", glyph(status)), status_style(status, theme)),
-            Span::styled(format!(" {}  ", id.step()), theme.dim),
-            Span::styled(guide.check_text(id).title.clone(), theme.text),
-        ]));
-        // Why it has not passed, in the words the attendee's walab showed.
-        if let Some(summary) = a.summaries.get(id.as_str()).filter(|_| status != "passed") {
-            lines.push(Line::styled(format!("             {summary}"), theme.dim));
-        }
+    if below > 0 {
+        marks.push(format!("▼ {below} more · PgDn"));
     }
-    let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(" details (Esc: back) ");
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    if !marks.is_empty() {
+        block = block.title_top(Line::styled(format!(" {} ", marks.join(" · ")), theme.accent).right_aligned());
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((offset, 0)), area);
 }
 
-fn draw_footer(frame: &mut Frame, area: Rect, _app: &Dashboard, theme: &Theme) {
+fn draw_footer(frame: &mut Frame, area: Rect, app: &Dashboard, theme: &Theme) {
     let mut spans = Vec::new();
     let mut used = 0usize;
-    for binding in KEYS {
+    for binding in if app.detail { DETAIL_KEYS } else { KEYS } {
         let width = binding.label.chars().count() + binding.short.chars().count() + 3;
         if used + width > area.width as usize {
             break;

@@ -3,7 +3,7 @@
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::list::{AwsAccountNumber, ItemName, Items, KeyGroup, List, MethodItem, Name};
+use super::list::{AwsAccountNumber, EnabledList, ItemName, Items, KeyGroup, List, MethodItem, Name};
 
 /// The default and the path-pattern behaviours differ only by `PathPattern`; one macro keeps
 /// their members in step.
@@ -108,68 +108,10 @@ impl Method {
 }
 
 /// `<TrustedSigners><Enabled/><Quantity/><Items><AwsAccountNumber/>…</Items></TrustedSigners>`
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(from = "TrustedSignersWire")]
-pub struct TrustedSigners {
-    pub enabled: bool,
-    pub accounts: List<String, AwsAccountNumber>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct TrustedSignersWire {
-    enabled: bool,
-    #[allow(dead_code)]
-    quantity: usize,
-    items: Option<Items<String, AwsAccountNumber>>,
-}
-
-impl From<TrustedSignersWire> for TrustedSigners {
-    fn from(wire: TrustedSignersWire) -> Self {
-        TrustedSigners { enabled: wire.enabled, accounts: Items::into_list(wire.items) }
-    }
-}
-
-impl Serialize for TrustedSigners {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("TrustedSigners", 3)?;
-        s.serialize_field("Enabled", &self.enabled)?;
-        self.accounts.serialize_members(&mut s)?;
-        s.end()
-    }
-}
+pub type TrustedSigners = EnabledList<String, AwsAccountNumber>;
 
 /// `<TrustedKeyGroups><Enabled/><Quantity/><Items><KeyGroup/>…</Items></TrustedKeyGroups>`
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(from = "TrustedKeyGroupsWire")]
-pub struct TrustedKeyGroups {
-    pub enabled: bool,
-    pub key_groups: List<String, KeyGroup>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct TrustedKeyGroupsWire {
-    enabled: bool,
-    #[allow(dead_code)]
-    quantity: usize,
-    items: Option<Items<String, KeyGroup>>,
-}
-
-impl From<TrustedKeyGroupsWire> for TrustedKeyGroups {
-    fn from(wire: TrustedKeyGroupsWire) -> Self {
-        TrustedKeyGroups { enabled: wire.enabled, key_groups: Items::into_list(wire.items) }
-    }
-}
-
-impl Serialize for TrustedKeyGroups {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("TrustedKeyGroups", 3)?;
-        s.serialize_field("Enabled", &self.enabled)?;
-        self.key_groups.serialize_members(&mut s)?;
-        s.end()
-    }
-}
+pub type TrustedKeyGroups = EnabledList<String, KeyGroup>;
 
 /// `<AllowedMethods><Quantity/><Items><Method/>…</Items><CachedMethods/></AllowedMethods>`
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

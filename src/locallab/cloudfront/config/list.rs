@@ -146,6 +146,65 @@ impl<T, N> From<CountedList<T, N>> for List<T, N> {
     }
 }
 
+/// A counted list that can be switched off: `<Enabled/><Quantity/><Items><N/>…</Items>`
+/// (a behavior's `TrustedSigners` and `TrustedKeyGroups`, a distribution's
+/// `ActiveTrustedSigners` and `ActiveTrustedKeyGroups`).
+pub struct EnabledList<T, N = T> {
+    pub enabled: bool,
+    pub items: List<T, N>,
+}
+
+// By hand, as for `List`: the marker `N` needs none of these.
+impl<T: Clone, N> Clone for EnabledList<T, N> {
+    fn clone(&self) -> Self {
+        EnabledList { enabled: self.enabled, items: self.items.clone() }
+    }
+}
+
+impl<T: PartialEq, N> PartialEq for EnabledList<T, N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.enabled == other.enabled && self.items == other.items
+    }
+}
+
+impl<T: Eq, N> Eq for EnabledList<T, N> {}
+
+impl<T, N> Default for EnabledList<T, N> {
+    fn default() -> Self {
+        EnabledList { enabled: false, items: List::empty() }
+    }
+}
+
+impl<T: fmt::Debug, N> fmt::Debug for EnabledList<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnabledList").field("enabled", &self.enabled).field("items", &self.items).finish()
+    }
+}
+
+impl<T: Serialize, N: ItemName> Serialize for EnabledList<T, N> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("EnabledList", 3)?;
+        s.serialize_field("Enabled", &self.enabled)?;
+        self.items.serialize_members(&mut s)?;
+        s.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>, N: ItemName> Deserialize<'de> for EnabledList<T, N> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase", deny_unknown_fields, bound = "T: Deserialize<'de>, N: ItemName")]
+        struct Wire<T, N> {
+            enabled: bool,
+            #[allow(dead_code)] // checked against Items before the model is read
+            quantity: usize,
+            items: Option<Items<T, N>>,
+        }
+        let wire = Wire::<T, N>::deserialize(deserializer)?;
+        Ok(EnabledList { enabled: wire.enabled, items: Items::into_list(wire.items) })
+    }
+}
+
 /// Writes `<Items><N/>…</Items>`.
 struct ItemsOf<'a, T, N>(&'a [T], PhantomData<fn() -> N>);
 

@@ -40,14 +40,14 @@ async fn a_distribution_reads_with_every_field() {
         domain_name: "d111111abcdef8.cloudfront.net".into(),
         active_trusted_signers: ActiveTrustedSigners {
             enabled: true,
-            signers: List::new(vec![
+            items: List::new(vec![
                 Signer { aws_account_number: Some("self".into()), key_pair_ids: key_pairs(&["K1", "K2"]) },
                 Signer { aws_account_number: Some("123456789012".into()), key_pair_ids: None },
             ]),
         },
         active_trusted_key_groups: ActiveTrustedKeyGroups {
             enabled: true,
-            key_groups: List::new(vec![KeyGroupKeyPairIds {
+            items: List::new(vec![KeyGroupKeyPairIds {
                 key_group_id: Some("kg-1".into()),
                 key_pair_ids: key_pairs(&["K3"]),
             }]),

@@ -30,7 +30,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use serde_json::json;
+use serde::Serialize;
 
 pub use directory::{AppClient, Directory, DirectoryError, OutboxMessage, PasswordPolicy, SignedUp, Tokens};
 pub use oauth::{CODE_LIFETIME_MS, SESSION_LIFETIME_MS};
@@ -235,6 +235,33 @@ fn check_form_origin(headers: &HeaderMap, form: &Params) -> Result<(), Refused> 
 }
 
 /// The outcome of checking an authorization request, as a response when it cannot go on.
+/// A sign-in or sign-up form posted from the hosted UI's own page, with the OAuth request it
+/// carries checked.
+fn posted_form(ui: &HostedUi, headers: &HeaderMap, body: &[u8]) -> Result<(Params, CheckedAuthRequest), Refused> {
+    let form = form_params(body)?;
+    check_form_origin(headers, &form)?;
+    let checked = checked(ui, &AuthRequest::from_params(&form))?;
+    Ok((form, checked))
+}
+
+/// What the sign-in and sign-up forms carry: the page's CSRF token, the email (trimmed) and
+/// the password.
+struct FormFields<'a> {
+    csrf: &'a str,
+    email: &'a str,
+    password: &'a str,
+}
+
+impl<'a> FormFields<'a> {
+    fn read(form: &'a Params) -> Self {
+        FormFields {
+            csrf: form.get(guard::CSRF_FIELD).unwrap_or_default(),
+            email: form.get("username").unwrap_or_default().trim(),
+            password: form.get("password").unwrap_or_default(),
+        }
+    }
+}
+
 fn checked(ui: &HostedUi, request: &AuthRequest) -> Result<CheckedAuthRequest, Refused> {
     oauth::check_auth_request(ui.directory.as_ref(), request).map_err(|e| {
         Refused::from(match e {
@@ -318,12 +345,8 @@ async fn sign_in_page(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
 
 /// `POST /login`: checks the password, remembers the browser, and goes back to the app.
 async fn sign_in(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Answer {
-    let form = form_params(&body)?;
-    check_form_origin(&headers, &form)?;
-    let checked = checked(&ui, &AuthRequest::from_params(&form))?;
-    let csrf = form.get(guard::CSRF_FIELD).unwrap_or_default();
-    let email = form.get("username").unwrap_or_default().trim();
-    let password = form.get("password").unwrap_or_default();
+    let (form, checked) = posted_form(&ui, &headers, &body)?;
+    let FormFields { csrf, email, password } = FormFields::read(&form);
     let refuse = |email: &str, message: String| {
         html(StatusCode::BAD_REQUEST, &sign_in_form(&checked, csrf, email, None, Some(message)))
     };
@@ -355,12 +378,8 @@ async fn sign_up_page(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
 /// `POST /signup`: signs the user up (the directory sends the link), or shows what to fix,
 /// keeping the email typed.
 async fn sign_up(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Answer {
-    let form = form_params(&body)?;
-    check_form_origin(&headers, &form)?;
-    let checked = checked(&ui, &AuthRequest::from_params(&form))?;
-    let csrf = form.get(guard::CSRF_FIELD).unwrap_or_default();
-    let email = form.get("username").unwrap_or_default().trim();
-    let password = form.get("password").unwrap_or_default();
+    let (form, checked) = posted_form(&ui, &headers, &body)?;
+    let FormFields { csrf, email, password } = FormFields::read(&form);
     let mut page = sign_up_form(&ui, &checked, csrf, if email.len() <= MAX_EMAIL { email } else { "" });
     let policy = ui.directory.password_policy(&checked.client.pool_id);
     let broken = policy.broken_rules(password);
@@ -437,9 +456,30 @@ async fn authorize(State(ui): Ui, uri: Uri, headers: HeaderMap) -> Answer {
     })
 }
 
+/// An OAuth 2.0 error answer (RFC 6749 §5.2, RFC 6750 §3): `{"error", "error_description"}`.
+#[derive(Serialize)]
+struct OAuthError<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, axum::Json(OAuthError { error, error_description: description })).into_response()
+}
+
+/// The token endpoint's answer (RFC 6749 §5.1). No `Debug`: it carries the tokens.
+#[derive(Serialize)]
+struct TokenAnswer<'a> {
+    id_token: &'a str,
+    access_token: &'a str,
+    expires_in: i64,
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+}
+
 fn token_error(e: TokenError, basic: bool) -> Response {
-    let mut response =
-        (e.status, axum::Json(json!({ "error": e.error, "error_description": e.description }))).into_response();
+    let mut response = oauth_error(e.status, e.error, &e.description);
     if e.status == StatusCode::UNAUTHORIZED && basic {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"cognito\""));
     }
@@ -468,15 +508,13 @@ async fn token(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Response {
     };
     match oauth::token_grant(ui.directory.as_ref(), &ui.memory, &params, &credentials) {
         Ok(tokens) => {
-            let mut answer = json!({
-                "id_token": tokens.id_token.expose(),
-                "access_token": tokens.access_token.expose(),
-                "expires_in": tokens.expires_in,
-                "token_type": "Bearer",
-            });
-            if let Some(refresh) = &tokens.refresh_token {
-                answer["refresh_token"] = json!(refresh.expose());
-            }
+            let answer = TokenAnswer {
+                id_token: tokens.id_token.expose(),
+                access_token: tokens.access_token.expose(),
+                expires_in: tokens.expires_in,
+                token_type: "Bearer",
+                refresh_token: tokens.refresh_token.as_ref().map(Secret::expose),
+            };
             let mut response = axum::Json(answer).into_response();
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -490,8 +528,7 @@ async fn token(State(ui): Ui, headers: HeaderMap, body: Bytes) -> Response {
 async fn user_info(State(ui): Ui, headers: HeaderMap) -> Response {
     let refuse = |status: StatusCode, error: &str, description: &str| {
         let challenge = format!("Bearer error=\"{error}\", error_description=\"{description}\"");
-        let mut response =
-            (status, axum::Json(json!({ "error": error, "error_description": description }))).into_response();
+        let mut response = oauth_error(status, error, description);
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
@@ -555,7 +592,11 @@ async fn outbox(State(ui): Ui, headers: HeaderMap) -> Response {
     let messages = ui.directory.outbox();
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if accept.contains("application/json") || !accept.contains("text/html") {
-        return axum::Json(json!({ "messages": messages })).into_response();
+        #[derive(Serialize)]
+        struct Outbox {
+            messages: Vec<OutboxMessage>,
+        }
+        return axum::Json(Outbox { messages }).into_response();
     }
     let entries = messages
         .into_iter()

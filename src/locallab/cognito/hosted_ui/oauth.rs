@@ -2,13 +2,12 @@
 //! short-lived authorization codes with PKCE, sign-in sessions, and the token endpoint's grants
 //! with RFC 6749's errors.
 
-use std::collections::HashMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{HeaderMap, StatusCode};
 
 use super::directory::{AppClient, Directory, DirectoryError, Tokens};
+use crate::expiring::ExpiringMap;
 use crate::secret::Secret;
 
 /// Authorization codes last five minutes, as Cognito's do.
@@ -204,57 +203,17 @@ pub enum PkceMethod {
     Plain,
 }
 
-/// A bounded map of short-lived entries keyed by a random string: authorization codes and
-/// sign-in sessions. Expired entries go first when it is full, then those nearest expiry.
-#[derive(Debug)]
-pub struct Book<T> {
-    entries: HashMap<String, (T, i64)>,
-}
-
-impl<T> Default for Book<T> {
-    fn default() -> Self {
-        Book { entries: HashMap::new() }
-    }
-}
-
-impl<T> Book<T> {
-    fn insert(&mut self, key: String, value: T, expires: i64, now: i64) {
-        if self.entries.len() >= CAPACITY {
-            self.entries.retain(|_, (_, at)| *at > now);
-        }
-        while self.entries.len() >= CAPACITY {
-            let first = self.entries.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| k.clone());
-            match first {
-                Some(k) => self.entries.remove(&k),
-                None => break,
-            };
-        }
-        self.entries.insert(key, (value, expires));
-    }
-
-    fn get(&self, key: &str, now: i64) -> Option<&T> {
-        self.entries.get(key).filter(|(_, expires)| *expires > now).map(|(value, _)| value)
-    }
-
-    fn take(&mut self, key: &str, now: i64) -> Option<T> {
-        self.entries.remove(key).filter(|(_, expires)| *expires > now).map(|(value, _)| value)
-    }
-
-    fn remove(&mut self, key: &str) {
-        self.entries.remove(key);
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
-}
-
 /// The hosted UI's memory: codes and sessions. Like Cognito's, they do not survive a restart.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Memory {
-    pub codes: Book<CodeGrant>,
-    pub sessions: Book<Session>,
+    pub codes: ExpiringMap<CodeGrant>,
+    pub sessions: ExpiringMap<Session>,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory { codes: ExpiringMap::new(CAPACITY), sessions: ExpiringMap::new(CAPACITY) }
+    }
 }
 
 /// Who signed in through the hosted UI in this browser.
@@ -508,19 +467,5 @@ mod tests {
             "https://x/cb?code=a+b&state=s%26t"
         );
         assert_eq!(with_query("https://x/cb?app=1", &[("code", "c")]), "https://x/cb?app=1&code=c");
-    }
-
-    #[test]
-    fn books_are_bounded_and_forget_expired_entries() {
-        let mut book = Book::default();
-        for i in 0..CAPACITY + 5 {
-            book.insert(format!("k{i}"), i, 1_000 + i as i64, 0);
-        }
-        assert_eq!(book.len(), CAPACITY);
-        assert!(book.get("k0", 0).is_none(), "the entry nearest expiry made room");
-        assert_eq!(book.get("k10", 0), Some(&10));
-        assert!(book.get("k10", 5_000_000).is_none());
-        assert_eq!(book.take("k11", 0), Some(11));
-        assert!(book.take("k11", 0).is_none());
     }
 }

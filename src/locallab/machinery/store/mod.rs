@@ -150,6 +150,8 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
     copier: checkpoint::Copier,
+    /// Commits so far, per account: what has not changed need not be looked at again.
+    generations: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl Drop for Store {
@@ -225,7 +227,7 @@ impl Store {
         conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get::<_, i64>(0)).map_err(Failure::from_sqlite)?;
         let conn = Arc::new(Mutex::new(conn));
         let copier = checkpoint::start(&conn, checkpoint::Thresholds::STORE).map_err(Failure::from_sqlite)?;
-        Ok(Store { conn, path: path.to_path_buf(), copier })
+        Ok(Store { conn, path: path.to_path_buf(), copier, generations: Mutex::default() })
     }
 
     pub fn path(&self) -> &Path {
@@ -306,7 +308,16 @@ impl Store {
         let tx = conn.transaction()?;
         apply(&tx, account, changes)?;
         tx.commit()?;
+        drop(conn);
+        let mut generations = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+        *generations.entry(account.to_string()).or_default() += 1;
         Ok(())
+    }
+
+    /// How many commits `account` has had since the store opened: the same number, the same
+    /// committed state.
+    pub fn generation(&self, account: &str) -> u64 {
+        self.generations.lock().unwrap_or_else(|e| e.into_inner()).get(account).copied().unwrap_or(0)
     }
 
     pub fn meta(&self, name: &str) -> Result<Option<String>, StoreError> {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{Method, Request};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
 use super::*;

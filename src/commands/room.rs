@@ -5,11 +5,11 @@
 
 use std::process::ExitCode;
 
-use super::client::{RoomAccess, WatchError, client, snapshot};
 use crate::cli::RoomArgs;
-use crate::report::{USAGE, fail};
+use crate::report::Failure;
 use crate::secret::Secret;
 use crate::settings::Dirs;
+use crate::workshop::client::{RoomAccess, WatchError, client, snapshot};
 
 /// Where the instructor key comes from when it is not found on this machine.
 pub const KEY_VAR: &str = "WALAB_ROOM_KEY";
@@ -30,7 +30,7 @@ pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
         };
         return Ok(RoomAccess { server: server.clone(), key });
     }
-    let running = super::registered(dirs);
+    let running = crate::workshop::registered(dirs);
     let room = match &args.state_dir {
         Some(dir) => {
             let dir = dir.canonicalize().unwrap_or_else(|_| dir.clone());
@@ -53,7 +53,9 @@ pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
             }
         },
     };
-    let record = std::fs::read(&room.key_file).ok().and_then(|b| serde_json::from_slice::<super::RunningRoom>(&b).ok());
+    let record = std::fs::read(&room.key_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::workshop::RunningRoom>(&b).ok());
     match (record, key) {
         (_, Some(key)) => Ok(RoomAccess { server: room.local_url, key }),
         (Some(record), None) => Ok(RoomAccess { server: room.local_url, key: record.instructor_key }),
@@ -65,7 +67,7 @@ pub fn access(args: &RoomArgs, dirs: &Dirs) -> Result<RoomAccess, String> {
 
 /// A room on this machine found by its state directory's record (rooms from before the registry).
 fn local_room(dir: &std::path::Path, key: Option<Secret>) -> Result<RoomAccess, String> {
-    match super::running_room(dir) {
+    match crate::workshop::running_room(dir) {
         Some(room) if crate::locallab::served_lab_in(dir) => Ok(RoomAccess {
             server: room.aws_endpoint_url,
             key: key.unwrap_or(room.instructor_key),
@@ -77,50 +79,43 @@ fn local_room(dir: &std::path::Path, key: Option<Secret>) -> Result<RoomAccess, 
     }
 }
 
-/// `walab room reissue NAME`: prints the one-time code and the join line for the new machine.
-async fn reissue(access: &RoomAccess, name: &str) -> ExitCode {
-    match super::client::reissue(&client(), access, name).await {
-        Ok(super::client::Reissued { name: shown, code, server }) => {
-            crate::report::outln!("{}", code.expose());
-            crate::report::errln!(
-                "On {shown}'s new machine (the code works once, for two hours; the old machine's key stops working then):\n  walab join {} --code {} --name {}",
-                server.as_deref().unwrap_or(&access.server),
-                code.expose(),
-                shlex::try_quote(&shown).map(|q| q.into_owned()).unwrap_or_else(|_| shown.clone())
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e @ WatchError::WrongKey) => fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into())),
-        Err(e @ WatchError::NoSuchAttendee) => fail(USAGE, e, Some("`walab room --json` lists the names".into())),
-        Err(e) => fail(1, e, None),
+/// What the room said to the instructor's key, as the failure that ends `walab room`.
+fn refused(e: WatchError) -> Failure {
+    match e {
+        WatchError::WrongKey => Failure::usage(e).hint("the key is in `walab serve --room`'s output"),
+        WatchError::NoSuchAttendee => Failure::usage(e).hint("`walab room --json` lists the names"),
+        WatchError::Unreachable { .. } | WatchError::Unexpected(_) => Failure::failed(e),
     }
 }
 
-pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> ExitCode {
-    let dirs = match Dirs::from_env() {
-        Ok(dirs) => dirs,
-        Err(e) => return fail(USAGE, e, None),
-    };
-    let access = match access(&args, &dirs) {
-        Ok(access) => access,
-        Err(e) => return fail(USAGE, e, None),
-    };
+/// `walab room reissue NAME`: prints the one-time code and the join line for the new machine.
+async fn reissue(access: &RoomAccess, name: &str) -> Result<ExitCode, Failure> {
+    let crate::workshop::client::Reissued { name: shown, code, server } =
+        crate::workshop::client::reissue(&client(), access, name).await.map_err(refused)?;
+    crate::report::outln!("{}", code.expose());
+    crate::report::errln!(
+        "On {shown}'s new machine (the code works once, for two hours; the old machine's key stops working then):\n  walab join {} --code {} --name {}",
+        server.as_deref().unwrap_or(&access.server),
+        code.expose(),
+        shlex::try_quote(&shown).map(|q| q.into_owned()).unwrap_or_else(|_| shown.clone())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run(args: RoomArgs, theme: crate::tui::ThemeName) -> Result<ExitCode, Failure> {
+    let dirs = Dirs::from_env()?;
+    let access = access(&args, &dirs).map_err(Failure::usage)?;
     if let Some(crate::cli::RoomAction::Reissue { name }) = &args.action {
         return reissue(&access, name).await;
     }
     if args.json {
-        return match snapshot(&client(), &access).await {
-            Ok(snapshot) => {
-                crate::report::outln!("{}", serde_json::to_string(&snapshot).unwrap_or_default());
-                ExitCode::SUCCESS
-            }
-            Err(e @ WatchError::WrongKey) => fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into())),
-            Err(e) => fail(1, e, None),
-        };
+        let snapshot = snapshot(&client(), &access).await.map_err(refused)?;
+        crate::report::outln!("{}", serde_json::to_string(&snapshot).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
     }
     // The key is checked before the screen is taken over, so a wrong one is one clear line.
     if let Err(e @ WatchError::WrongKey) = snapshot(&client(), &access).await {
-        return fail(USAGE, e, Some("the key is in `walab serve --room`'s output".into()));
+        return Err(refused(e));
     }
-    super::dashboard::run(access, theme).await
+    crate::workshop::dashboard::run(access, theme).await.map(|()| ExitCode::SUCCESS)
 }

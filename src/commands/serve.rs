@@ -1,34 +1,161 @@
-//! `walab serve --room`: a room for a whole workshop, until SIGINT or SIGTERM. Its first screen
-//! says where attendees reach it (every address of this machine they can use, never 0.0.0.0),
-//! which three ports must be open to them, the exact `walab join` line, and what is protected.
+//! `walab serve`: the local lab as a server for other tools, until SIGINT or SIGTERM; with
+//! `--room`, a room for a whole workshop. A room's first screen says where attendees reach it
+//! (every address of this machine they can use, never 0.0.0.0), which three ports must be open
+//! to them, the exact `walab join` line, and what is protected.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use serde_json::json;
 
-use super::{RUNNING_ROOM_FILE, RegisteredRoom, RunningRoom};
-use crate::locallab::{Endpoints, LabOptions, RoomOptions, RunningLab};
-use crate::report::{errln, fail};
+use crate::cli::{ServeAction, ServeArgs};
+use crate::locallab::{Endpoints, LabInfo, LabOptions, RoomOptions, RunningLab, ServedLab, Timing};
+use crate::report::{Failure, errln};
+use crate::workshop::{RUNNING_ROOM_FILE, RegisteredRoom, RunningRoom};
 
-pub async fn run(
+/// walab's data directory (`~/.local/share/walab` on Linux, or `WALAB_DATA_DIR`), where the
+/// local lab lives.
+pub fn default_lab_dir() -> Option<std::path::PathBuf> {
+    crate::settings::Dirs::from_env().ok().map(|dirs| dirs.lab_dir())
+}
+
+/// Where `walab serve --room` keeps its room.
+pub fn default_room_dir() -> Option<std::path::PathBuf> {
+    crate::settings::Dirs::from_env().ok().map(|dirs| dirs.room_dir())
+}
+
+/// What a user reads about a lab: where it is, and the lines to point the AWS CLI at it.
+fn summary(info: &LabInfo, state_dir: &std::path::Path, show_password: bool) -> String {
+    let password = if show_password {
+        info.demo_user.password.expose().to_string()
+    } else {
+        format!("{}; --show-password or `--json` shows it", info.demo_user.password.masked())
+    };
+    format!(
+        "walab local lab (state in {dir})\n\
+         \n  AWS endpoint         {aws}\n  CloudFront endpoint  {cf}\n  API Gateway URL      {api}\n  \
+         Region               {region}\n  User pool            {pool}\n  App client           {client}\n  \
+         Demo user            {user} (password {password})\n  \
+         Outbox               {aws}/_walab/outbox (the confirmation emails, with their links)\n\
+         \nPoint the AWS CLI or an SDK at it (any credentials are accepted):\n  \
+         export AWS_ENDPOINT_URL={aws_quoted}\n  \
+         export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION={region_quoted} AWS_DEFAULT_REGION={region_quoted}\n\
+         \nThen, in that shell: walab --target aws",
+        dir = state_dir.display(),
+        aws = info.aws_endpoint_url,
+        cf = info.cloudfront_endpoint,
+        api = info.api_gateway_url,
+        region = info.region,
+        pool = info.user_pool_id,
+        client = info.app_client_id,
+        user = info.demo_user.username,
+        aws_quoted = quoted(&info.aws_endpoint_url),
+        region_quoted = quoted(&info.region),
+    )
+}
+
+/// `value` as one shell word (a value no shell can hold becomes an empty word).
+fn quoted(value: &str) -> String {
+    shlex::try_quote(value).map(|q| q.into_owned()).unwrap_or_else(|_| "''".into())
+}
+
+/// `walab serve info`: the running lab, read from its state directory while it runs.
+fn info(json: bool, show_password: bool, state_dir: Option<std::path::PathBuf>) -> Result<ExitCode, Failure> {
+    let dir = state_dir.or_else(default_lab_dir).ok_or_else(no_home)?;
+    let running = match crate::locallab::running_lab(&dir) {
+        Some(info) if crate::locallab::served_lab_in(&dir) => info,
+        _ => {
+            return Err(Failure::failed(format!("no walab serve is running on {}", dir.display()))
+                .hint("start one with `walab serve`, or pass the --state-dir it was started with"));
+        }
+    };
+    if json {
+        crate::report::outln!("{}", serde_json::to_string(&running).unwrap_or_default());
+    } else {
+        crate::report::outln!("{}", summary(&running, &dir, show_password));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn no_home() -> Failure {
+    Failure::usage("cannot find a home directory for the lab's state; pass --state-dir DIR")
+}
+
+/// The lab could not start; a port in use is the usual reason.
+fn not_started(e: crate::locallab::LabError) -> Failure {
+    let hint = matches!(e, crate::locallab::LabError::Bind { .. })
+        .then(|| "is another walab serve running? `--listen 127.0.0.1:0` picks free ports".to_string());
+    Failure::usage(e).maybe_hint(hint)
+}
+
+pub async fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
+    if let Some(ServeAction::Info { json, show_password, state_dir }) = args.action {
+        return info(json, show_password, state_dir);
+    }
+    let default_dir = if args.room { default_room_dir } else { default_lab_dir };
+    let state_dir = args.state_dir.clone().or_else(default_dir).ok_or_else(no_home)?;
+    let options = LabOptions {
+        state_dir,
+        fresh: args.fresh,
+        listen: args.listen,
+        timing: Timing {
+            invalidation: Duration::from_secs(args.invalidation_secs),
+            deploy: Duration::from_secs(args.deploy_secs),
+        },
+        signing_key: None,
+        room: None,
+        reuse_ports: false,
+        connections: None,
+    };
+    if args.room {
+        return serve_room(options, args.max_attendees, args.advertise.clone(), args.json).await;
+    }
+    let running = RunningLab::start(options).await.map_err(not_started)?;
+    // Handlers first: whoever reads the JSON line may signal at once.
+    let stop = crate::signals::StopSignal::install();
+    for notice in &running.notices {
+        errln!("walab: warning: {notice}");
+    }
+    let info = running.lab.info().ok_or_else(|| Failure::failed("the local lab has no account to serve"))?;
+    let summary = format!(
+        "{}\nStop with Ctrl-C; the lab is saved and continues next time. `walab serve info` shows this again.",
+        summary(&info, &running.state_dir, args.show_password)
+    );
+    let data_dir = crate::settings::Dirs::from_env().ok().map(|dirs| dirs.data);
+    if let Some(data) = &data_dir {
+        let served =
+            ServedLab { aws_endpoint_url: info.aws_endpoint_url.clone(), state_dir: running.state_dir.clone() };
+        crate::locallab::register_served(data, &served);
+    }
+    let line = args.json.then(|| serde_json::to_string(&info).unwrap_or_default());
+    crate::report::announce_listening(line.as_deref(), &summary);
+
+    stop.wait().await;
+    errln!("walab: stopping the local lab");
+    if let Some(data) = &data_dir
+        && crate::locallab::served_lab(data).is_some_and(|s| s.state_dir == running.state_dir)
+    {
+        crate::locallab::unregister_served(data);
+    }
+    let dir = running.state_dir.clone();
+    running.shutdown().await.map_err(Failure::failed)?;
+    errln!("walab: lab saved in {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `walab serve --room`.
+async fn serve_room(
     mut options: LabOptions,
     max_attendees: usize,
     advertise: Option<String>,
     json_line: bool,
-) -> ExitCode {
+) -> Result<ExitCode, Failure> {
     let default_dir = crate::settings::Dirs::from_env().is_ok_and(|d| d.room_dir() == options.state_dir);
     options.room = Some(RoomOptions { max_attendees, keys_ahead: 32, signing_keys: Vec::new(), advertise });
-    let running = match RunningLab::start(options).await {
-        Ok(running) => running,
-        Err(e) => {
-            let hint = matches!(e, crate::locallab::LabError::Bind { .. })
-                .then(|| "is another walab serve running? `--listen 127.0.0.1:0` picks free ports".to_string());
-            return fail(2, e, hint);
-        }
-    };
+    let running = RunningLab::start(options).await.map_err(not_started)?;
     let stop = crate::signals::StopSignal::install();
-    let Some(room) = &running.lab.room else { return fail(1, "the room did not start", None) };
+    let room = running.lab.room.as_ref().ok_or_else(|| Failure::failed("the room did not start"))?;
     let endpoints = running.lab.endpoints;
     let keys = &room.keys;
     let public_url = room.aws_endpoint_url(&endpoints);
@@ -51,7 +178,7 @@ pub async fn run(
             key_file: state_dir.join(RUNNING_ROOM_FILE),
             pid: std::process::id(),
         };
-        if let Err(e) = super::register(dirs, &entry) {
+        if let Err(e) = crate::workshop::register(dirs, &entry) {
             tracing::warn!("could not register the room for `walab room`: {e}");
         }
     }
@@ -87,16 +214,12 @@ pub async fn run(
     errln!("walab: closing the room");
     let _ = std::fs::remove_file(&record_path);
     if let Some(dirs) = &dirs {
-        super::unregister(dirs, &state_dir);
+        crate::workshop::unregister(dirs, &state_dir);
     }
     let dir = running.state_dir.clone();
-    match running.shutdown().await {
-        Ok(()) => {
-            errln!("walab: room saved in {}", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(1, e, None),
-    }
+    running.shutdown().await.map_err(Failure::failed)?;
+    errln!("walab: room saved in {}", dir.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where this machine reaches the room (loopback when it listens on every interface).

@@ -5,48 +5,28 @@
 
 use std::process::ExitCode;
 
-use super::client::{JoinError, request};
 use crate::attendee::{JoinedRoom, exports};
 use crate::cli::JoinArgs;
-use crate::report::{USAGE, errln, fail};
+use crate::report::{Failure, errln};
 use crate::settings::Dirs;
+use crate::workshop::client::{JoinError, request};
 
-pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> ExitCode {
-    let dirs = match Dirs::from_env() {
-        Ok(dirs) => dirs,
-        Err(e) => return fail(USAGE, e, None),
-    };
+pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> Result<ExitCode, Failure> {
+    let dirs = Dirs::from_env()?;
     // A key from an earlier join signs this one: the same laptop gets its account back.
     let held = crate::attendee::read(&dirs);
     if args.report_only {
         return report_only(&args, &dirs, held.as_ref()).await;
     }
-    let info = match request(&args.server, &args.code, &args.name, held.as_ref()).await {
-        Ok(info) => info,
-        Err(e @ JoinError::Refused(_)) => {
-            return fail(USAGE, e, Some("check the code and the name with your instructor".into()));
-        }
-        Err(e @ JoinError::Unreachable { .. }) => {
-            return fail(
-                1,
-                e,
-                Some("check the address your instructor gave, and that you are on the same network".into()),
-            );
-        }
-        Err(e) => return fail(1, e, None),
-    };
+    let info = request(&args.server, &args.code, &args.name, held.as_ref()).await.map_err(not_joined)?;
     let room = JoinedRoom { server: args.server.trim_end_matches('/').to_string(), info };
-    let shown = match exports(&room.info, true) {
-        Ok(lines) => lines,
-        Err(e) => return fail(1, format!("the room sent a value walab will not put in a shell file: {e}"), None),
-    };
-    if let Err(e) = crate::attendee::write(&dirs, &room) {
-        return fail(USAGE, format!("cannot record the room: {e}"), None);
-    }
+    let shown = exports(&room.info, true)
+        .map_err(|e| Failure::failed(format!("the room sent a value walab will not put in a shell file: {e}")))?;
+    crate::attendee::write(&dirs, &room).map_err(|e| Failure::usage(format!("cannot record the room: {e}")))?;
     let info = &room.info;
     if args.json {
         crate::report::outln!("{}", serde_json::to_string(info).unwrap_or_default());
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
     let outbox = crate::attendee::outbox_link(&room)
         .map(|link| {
@@ -69,21 +49,28 @@ pub async fn run(args: JoinArgs, theme: crate::tui::ThemeName, mouse: bool) -> E
         stack: crate::names::EDGE_STACK.to_string(),
         api_stack: crate::names::API_STACK.to_string(),
     };
-    crate::tui::run(&target, theme, mouse).await
+    super::walkthrough::run(&target, theme, mouse).await
+}
+
+/// Why the room gave no account: a refusal is the code or the name (exit code 2), anything
+/// else the network or the room (1).
+fn not_joined(e: JoinError) -> Failure {
+    match e {
+        JoinError::Refused(_) => Failure::usage(e).hint("check the code and the name with your instructor"),
+        JoinError::Unreachable { .. } => {
+            Failure::failed(e).hint("check the address your instructor gave, and that you are on the same network")
+        }
+        JoinError::Unexpected(_) => Failure::failed(e),
+    }
 }
 
 /// `walab join --report-only`: a key to report progress with; the attendee keeps their target.
-async fn report_only(args: &JoinArgs, dirs: &Dirs, held: Option<&JoinedRoom>) -> ExitCode {
-    let identity = match super::client::request_report_only(&args.server, &args.code, &args.name, held).await {
-        Ok(identity) => identity,
-        Err(e @ JoinError::Refused(_)) => {
-            return fail(USAGE, e, Some("check the code and the name with your instructor".into()));
-        }
-        Err(e) => return fail(1, e, None),
-    };
-    if let Err(e) = crate::attendee::write_reporting(dirs, &identity) {
-        return fail(USAGE, format!("cannot record the room: {e}"), None);
-    }
+async fn report_only(args: &JoinArgs, dirs: &Dirs, held: Option<&JoinedRoom>) -> Result<ExitCode, Failure> {
+    let identity = crate::workshop::client::request_report_only(&args.server, &args.code, &args.name, held)
+        .await
+        .map_err(not_joined)?;
+    crate::attendee::write_reporting(dirs, &identity)
+        .map_err(|e| Failure::usage(format!("cannot record the room: {e}")))?;
     if args.json {
         let shown = serde_json::json!({
             "name": identity.name,
@@ -92,11 +79,11 @@ async fn report_only(args: &JoinArgs, dirs: &Dirs, held: Option<&JoinedRoom>) ->
             "secret_access_key": identity.secret_access_key.expose(),
         });
         crate::report::outln!("{shown}");
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
     errln!(
         "Joined the room as {} to report your progress; the room keeps no lab for you.\n\nDo the lab on your own AWS account as usual (e.g. walab --target aws, or walab --target aws check):\nevery check walab runs for you is reported to your instructor, in the words walab shows you.",
         identity.name
     );
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
