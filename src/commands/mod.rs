@@ -12,9 +12,35 @@ pub mod token;
 pub mod walkthrough;
 
 use std::io::IsTerminal;
+use std::process::ExitCode;
 
 use crate::checks::Outcome;
+use crate::cli::{Cli, Command};
 use crate::report::Failure;
+
+/// Runs the verb on the command line on a runtime of its own. It lives here, not in `main`, so
+/// the binary calls one plain function and the commands' futures are compiled once, in the
+/// library (in `main`, `block_on` made a release build compile them a second time).
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    match cli.command {
+        Some(Command::Serve(args)) => {
+            crate::logging::to_stderr();
+            runtime.block_on(serve::run(args))
+        }
+        Some(Command::Join(args)) => runtime.block_on(join::run(args, cli.theme, cli.mouse)),
+        Some(Command::Room(args)) => runtime.block_on(room::run(args, cli.theme)),
+        Some(Command::Config(args)) => runtime.block_on(config::run(args, &cli.target)),
+        Some(Command::Request(args)) => runtime.block_on(request::run(args)),
+        Some(Command::Check(args)) => runtime.block_on(check::run(args, &cli.target)),
+        Some(Command::Solve(args)) => runtime.block_on(solve::run(args, &cli.target)),
+        Some(Command::Token(args)) => runtime.block_on(token::run(args, &cli.target)),
+        None => runtime.block_on(walkthrough::run(&cli.target, cli.theme, cli.mouse)),
+    }
+}
 
 /// Changes on AWS are asked about first; without a terminal to ask, they need `--yes`.
 pub fn can_ask(asks: bool, what: &str) -> Result<(), Failure> {
