@@ -204,7 +204,12 @@ pub trait Facts {
     fn delete_resources(&self, stack: &str) -> Result<(), ApiError>;
 }
 
-pub fn handle(ctx: &AccountContext, stacks: &Slice<StacksState>, facts: &dyn Facts, req: &AwsRequest) -> Response {
+pub fn handle(
+    ctx: &AccountContext,
+    stacks: &Slice<StacksState>,
+    facts: &dyn Facts,
+    req: &AwsRequest,
+) -> (Response, Observed) {
     let result = wire::Request::parse(&req.body).map_err(ApiError::from).and_then(|request| {
         let now = ctx.now_ms();
         let request_id = request_id();
@@ -212,7 +217,14 @@ pub fn handle(ctx: &AccountContext, stacks: &Slice<StacksState>, facts: &dyn Fac
         op.answer(request)
     });
     match result {
-        Ok(body) => xml_response(StatusCode::OK, body),
-        Err(e) => e.into_xml(NAMESPACE),
+        Ok((body, observed)) => (xml_response(StatusCode::OK, body), observed),
+        Err(e) => (e.into_xml(NAMESPACE), Observed::default()),
     }
+}
+
+/// What an answered request saw that a room's progress counts: the stacks a DescribeStacks
+/// described, by name (a failed request observes nothing).
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub described: Vec<String>,
 }

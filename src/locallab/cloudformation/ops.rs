@@ -4,7 +4,7 @@ use aws_smithy_types::DateTime;
 
 use super::templates::{self, Physical, TemplateResource};
 use super::wire::{self, Members, Request, response_xml};
-use super::{Blocked, Deletion, Event, Facts, Stack, StackStatus, StacksState, does_not_exist};
+use super::{Blocked, Deletion, Event, Facts, Observed, Stack, StackStatus, StacksState, does_not_exist};
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::context::AccountContext;
 use crate::locallab::machinery::ids;
@@ -30,10 +30,16 @@ fn is_listed(stack: &Stack, now: Millis) -> bool {
 }
 
 impl Op<'_> {
-    pub fn answer(&self, request: Request) -> Result<String, ApiError> {
+    /// The answer's document, and what the room counts of it.
+    pub fn answer(&self, request: Request) -> Result<(String, Observed), ApiError> {
         let id = self.request_id;
-        Ok(match request {
-            Request::DescribeStacks(input) => response_xml(&self.describe_stacks(input.stack_name.as_deref())?, id),
+        let mut observed = Observed::default();
+        let body = match request {
+            Request::DescribeStacks(input) => {
+                let result = self.describe_stacks(input.stack_name.as_deref())?;
+                observed.described = result.stacks.members.iter().map(|s| s.stack_name.clone()).collect();
+                response_xml(&result, id)
+            }
             Request::ListStacks(input) => response_xml(&self.list_stacks(&input.stack_status_filter), id),
             Request::DescribeStackResources(input) => response_xml(&self.describe_stack_resources(input)?, id),
             Request::ListStackResources(input) => response_xml(&self.list_stack_resources(&input.stack_name)?, id),
@@ -47,7 +53,8 @@ impl Op<'_> {
                 wire::delete_stack_response_xml(id)
             }
             Request::DescribeStackEvents(input) => response_xml(&self.describe_stack_events(input.stack_name)?, id),
-        })
+        };
+        Ok((body, observed))
     }
 
     fn describe_stacks(&self, name: Option<&str>) -> Result<wire::DescribeStacksResult, ApiError> {

@@ -243,10 +243,8 @@ async fn aws_endpoint(State(lab): State<Arc<LocalLab>>, request: Request) -> Res
             ApiError::bad_request("InvalidAction", format!("The local lab does not implement the {service} service.")),
         ),
         (Protocol::Query, _) => {
-            let response = cloudformation::handle(ctx, &account.stacks, account.as_ref(), &req);
-            if response.status() == StatusCode::OK {
-                seen_stacks(&account, &req, now);
-            }
+            let (response, observed) = cloudformation::handle(ctx, &account.stacks, account.as_ref(), &req);
+            seen_by_cloudformation(&account, &observed, now);
             response
         }
         (Protocol::CloudFrontXml, _) => cloudfront::handle(ctx, &account.cloudfront, &account.api_domain(), &req),
@@ -337,21 +335,14 @@ fn seen_by_cognito(account: &Account, observed: &[cognito::Observed], now: i64) 
 }
 
 /// DescribeStacks answered: which of the lab's stacks the attendee now knows.
-fn seen_stacks(account: &Account, req: &AwsRequest, now: i64) {
-    let params: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    if param("Action") != Some("DescribeStacks") {
-        return;
-    }
-    let p = &account.progress;
-    match param("StackName") {
-        Some(crate::names::EDGE_STACK) => progress::observe(p, Seen::EdgeStackDescribed, now),
-        Some(crate::names::API_STACK) => progress::observe(p, Seen::ApiStackDescribed, now),
-        None | Some("") => {
-            progress::observe(p, Seen::EdgeStackDescribed, now);
-            progress::observe(p, Seen::ApiStackDescribed, now);
+/// The stacks a DescribeStacks described, as the room counts them.
+fn seen_by_cloudformation(account: &Account, observed: &cloudformation::Observed, now: i64) {
+    for name in &observed.described {
+        match name.as_str() {
+            crate::names::EDGE_STACK => progress::observe(&account.progress, Seen::EdgeStackDescribed, now),
+            crate::names::API_STACK => progress::observe(&account.progress, Seen::ApiStackDescribed, now),
+            _ => {}
         }
-        Some(_) => {}
     }
 }
 
