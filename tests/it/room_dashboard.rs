@@ -124,6 +124,16 @@ fn a_row_per_attendee_with_a_column_per_check() {
     );
     let smallest = text(&draw(&app, 60, 12, &theme));
     assert!(smallest.contains("5.5 ○○○○"), "the last group still fits\n{smallest}");
+
+    // The header is never cut mid-word: wide, it names the server and the sort order; at 80
+    // columns the scheme and then the sort order give way, and the counts stay whole.
+    assert!(
+        wide.contains("walab room · http://192.168.1.20:4566 · 4 attendees, 1 done")
+            && wide.contains("least progress first")
+    );
+    let header = narrow.lines().next().unwrap().trim_end();
+    assert!(header.starts_with("walab room · 192.168.1.20:4566 · 4 attendees, 1 done · "), "{header}");
+    assert!(header.ends_with("ago") || header.ends_with("for the room") || header.ends_with(" first"), "{header}");
 }
 
 #[test]

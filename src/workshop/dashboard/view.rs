@@ -6,6 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::details::{self, ago, glyph, millis, status_style};
 use super::state::{DETAIL_KEYS, Dashboard, KEYS, MIN_HEIGHT, MIN_WIDTH};
@@ -50,11 +51,27 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &Dashboard, theme: &Theme) {
         Some(at) => format!("updated {} ago", ago(app.now_ms - at)),
         None => "waiting for the room".to_string(),
     };
+    // On a narrow screen the sort order goes first, then the URL's scheme: the counts and how
+    // fresh they are always show.
+    let counts = format!("{attendees} attendees, {done} done");
+    let sort = format!(" · {}", app.sort.label());
+    let server = &app.server;
+    let bare = server.strip_prefix("http://").or_else(|| server.strip_prefix("https://")).unwrap_or(server);
+    let fits = |server: &str, sort: &str| {
+        format!("walab room · {server} · {counts} · {updated}{sort}").width() <= usize::from(area.width)
+    };
+    let (server, sort) = if fits(server, &sort) {
+        (server.as_str(), sort)
+    } else if fits(bare, &sort) {
+        (bare, sort)
+    } else {
+        (bare, String::new())
+    };
     let first = Line::from(vec![
         Span::styled("walab room ", theme.title),
-        Span::styled(format!("· {} · ", app.server), theme.dim),
-        Span::styled(format!("{attendees} attendees, {done} done"), theme.text),
-        Span::styled(format!(" · {updated} · {}", app.sort.label()), theme.dim),
+        Span::styled(format!("· {server} · "), theme.dim),
+        Span::styled(counts, theme.text),
+        Span::styled(format!(" · {updated}{sort}"), theme.dim),
     ]);
     let second = match &app.problem {
         Some(problem) => Line::styled(format!("the room is not answering: {problem}"), theme.failed),
