@@ -3,6 +3,7 @@
 //! and, with the instructor key as a bearer token, the snapshot of everyone's progress
 //! (`GET /_walab/room`) and reissuing an account to a new machine (`POST /_walab/room/reissue`).
 
+pub use super::snapshot::{AttendeeProgress, Snapshot, Stuck};
 use std::net::IpAddr;
 
 use axum::response::Response;
@@ -282,46 +283,6 @@ pub fn join_info(account: &Account, key: &AccessKey) -> Option<JoinInfo> {
     })
 }
 
-/// One attendee in the instructor's snapshot (`walab room --json`, DESIGN.md).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AttendeeProgress {
-    pub name: String,
-    pub account_id: String,
-    pub passed: usize,
-    /// Check id → `passed` | `failed` | `error` | `pending`, in the checks' order.
-    pub checks: serde_json::Map<String, serde_json::Value>,
-    /// ISO 8601.
-    pub last_activity: String,
-    /// The step of the first check not passed yet (`done` when all pass).
-    pub step: String,
-    /// Since when the attendee has been on that step (their last check to pass), ISO 8601.
-    pub on_step_since: String,
-    /// The first check in lab order not passed, with what its judgement says; `None` when done.
-    #[serde(default)]
-    pub stuck: Option<Stuck>,
-    /// Does the lab on their own AWS account: followed through what their walab reports.
-    #[serde(default)]
-    pub report_only: bool,
-    /// Why each check that has not passed has not, check id → summary.
-    #[serde(default)]
-    pub summaries: std::collections::BTreeMap<String, String>,
-}
-
-/// Where an attendee is stuck: the first check in lab order that has not passed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stuck {
-    pub check: String,
-    pub step: String,
-    pub summary: String,
-    /// ISO 8601.
-    pub since: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub attendees: Vec<AttendeeProgress>,
-}
-
 /// Everyone's progress, in the order they joined. An attendee whose account has had no commit
 /// since the last snapshot is not judged again for [`super::JUDGED_FOR_MS`].
 pub fn snapshot(lab: &LocalLab) -> Snapshot {
@@ -335,15 +296,13 @@ pub fn snapshot(lab: &LocalLab) -> Snapshot {
             let attendee = account.attendee.as_ref()?;
             // Read before judging: a commit meanwhile makes the next snapshot judge again.
             let generation = lab.store.generation(&account.ctx.id);
-            let cached = cache
-                .and_then(|c| c.get(&account.ctx.id, generation, now))
-                .and_then(|judged| serde_json::from_value::<AttendeeProgress>(judged).ok());
+            let cached = cache.and_then(|c| c.get(&account.ctx.id, generation, now));
             let mut progress = match cached {
                 Some(progress) => progress,
                 None => {
                     let progress = judge(account, attendee, &guide);
-                    if let (Some(cache), Ok(judged)) = (cache, serde_json::to_value(&progress)) {
-                        cache.put(&account.ctx.id, generation, now, judged);
+                    if let Some(cache) = cache {
+                        cache.put(&account.ctx.id, generation, now, progress.clone());
                     }
                     progress
                 }

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod judge;
 pub mod progress;
+pub mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
@@ -22,6 +23,7 @@ use crate::locallab::cognito;
 use crate::locallab::machinery::clock::Millis;
 use crate::locallab::machinery::ids;
 use crate::secret::Secret;
+use snapshot::AttendeeProgress;
 
 /// What the store keeps about the room itself (in its `meta` table).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -327,23 +329,23 @@ pub struct Directory {
 /// within this.
 pub const JUDGED_FOR_MS: Millis = 5_000;
 
-/// Each attendee's progress as the instructor's snapshot last judged it (as its JSON), with the
+/// Each attendee's progress as the instructor's snapshot last judged it, with the
 /// account's store generation and the time it was judged at: judging 500 attendees every second
 /// would take a good part of a core, and most of them did nothing since the last snapshot.
 #[derive(Default)]
 pub struct JudgedCache {
-    entries: Mutex<HashMap<String, (u64, Millis, serde_json::Value)>>,
+    entries: Mutex<HashMap<String, (u64, Millis, AttendeeProgress)>>,
 }
 
 impl JudgedCache {
     /// The progress judged for `account` at `generation`, if it is at most [`JUDGED_FOR_MS`] old.
-    pub fn get(&self, account: &str, generation: u64, now: Millis) -> Option<serde_json::Value> {
+    pub fn get(&self, account: &str, generation: u64, now: Millis) -> Option<AttendeeProgress> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (at_generation, at, judged) = entries.get(account)?;
         (*at_generation == generation && (0..JUDGED_FOR_MS).contains(&(now - at))).then(|| judged.clone())
     }
 
-    pub fn put(&self, account: &str, generation: u64, now: Millis, judged: serde_json::Value) {
+    pub fn put(&self, account: &str, generation: u64, now: Millis, judged: AttendeeProgress) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(account.to_string(), (generation, now, judged));
     }
 }
@@ -462,13 +464,17 @@ mod tests {
     #[test]
     fn a_judged_attendee_is_judged_again_after_a_commit_or_a_few_seconds() {
         let cache = JudgedCache::default();
-        assert_eq!(cache.get("111", 0, 1_000), None);
-        cache.put("111", 3, 1_000, serde_json::json!({"passed": 4}));
-        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS - 1), Some(serde_json::json!({"passed": 4})));
-        assert_eq!(cache.get("111", 4, 1_001), None, "a commit since");
-        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS), None, "time alone changes some verdicts");
-        assert_eq!(cache.get("111", 3, 999), None, "a clock set back");
-        assert_eq!(cache.get("222", 3, 1_001), None);
+        assert!(cache.get("111", 0, 1_000).is_none());
+        let judged: AttendeeProgress =
+            serde_json::from_value(serde_json::json!({"name": "Ada", "account_id": "111", "passed": 4, "checks": {},
+                "last_activity": "", "step": "5.3", "on_step_since": ""}))
+            .unwrap();
+        cache.put("111", 3, 1_000, judged);
+        assert_eq!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS - 1).map(|p| p.passed), Some(4));
+        assert!(cache.get("111", 4, 1_001).is_none(), "a commit since");
+        assert!(cache.get("111", 3, 1_000 + JUDGED_FOR_MS).is_none(), "time alone changes some verdicts");
+        assert!(cache.get("111", 3, 999).is_none(), "a clock set back");
+        assert!(cache.get("222", 3, 1_001).is_none());
     }
 
     #[test]
